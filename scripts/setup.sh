@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks to build, test and benchmark nsrun:
+# the musl targets for Rust, busybox-static (test root filesystems), bubblewrap and util-linux (peers),
+# hyperfine (benchmarks), musl-tools (the C floor of the benchmark). Idempotent and quick when done.
+set -euo pipefail
+
+packages=(busybox-static bubblewrap util-linux hyperfine musl-tools file binutils)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+installed=$(rustup target list --installed)
+for t in x86_64-unknown-linux-musl; do
+    grep -qx "$t" <<<"$installed" || rustup target add "$t"
+done

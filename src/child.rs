@@ -1,0 +1,69 @@
+//! The child after clone: wait for the parent's go, apply the plan's steps, then run init or exec.
+//!
+//! Runs on nsrun's own stack in a copy of the parent's memory. nsrun is single-threaded, so every
+//! call is safe here, but the child still allocates nothing: all it uses was prepared by the parent.
+
+use rustix::process::Signal;
+
+use crate::init;
+use crate::plan::Plan;
+use crate::report::{special, Report};
+use crate::status;
+use crate::sys::{self, signal::SigSet, stack::Stack};
+
+/// What the parent hands to the child.
+pub struct Context<'a> {
+    /// The prepared container.
+    pub plan: &'a Plan,
+    /// The write end of the close-on-exec error pipe.
+    pub report_fd: i32,
+    /// The read end of the go pipe: one byte means go, end of file means the parent died.
+    pub go_fd: i32,
+    /// The parent's ends of both pipes, which the child closes.
+    pub parent_fds: [i32; 2],
+    /// The signal mask nsrun started with, restored for the command.
+    pub mask: SigSet,
+    /// The stack on which init starts the command.
+    pub spawn_stack: Option<&'a Stack>,
+}
+
+/// The child's entry point.
+pub fn main(cx: &Context) -> ! {
+    // Die with the launcher, even if it is SIGKILLed. The go byte, read after this, proves the
+    // launcher was still alive once the death signal was armed, so no death goes unnoticed.
+    if rustix::process::set_parent_process_death_signal(Some(Signal::KILL)).is_err() {
+        sys::exit::exit_now(status::SETUP_FAILED);
+    }
+    for fd in cx.parent_fds {
+        sys::fd::close(fd);
+    }
+    let mut go = [0u8; 1];
+    if sys::fd::read(cx.go_fd, &mut go) != Ok(1) {
+        sys::exit::exit_now(status::SETUP_FAILED);
+    }
+    sys::fd::close(cx.go_fd);
+
+    for (i, step) in cx.plan.steps.iter().enumerate() {
+        if let Err(errno) = step.apply() {
+            let mut report = Report::fatal(i as u32, errno);
+            report.fatal = step.is_fatal();
+            report.send(cx.report_fd);
+            if report.fatal {
+                sys::exit::exit_now(status::SETUP_FAILED);
+            }
+        }
+    }
+    if cx.plan.init {
+        init::run(cx)
+    }
+    exec(cx)
+}
+
+/// Restores nsrun's original signal mask and executes the command; on failure reports and exits
+/// with 126 or 127.
+pub fn exec(cx: &Context) -> ! {
+    sys::signal::set_mask(&cx.mask);
+    let report = Report::fatal(special::EXEC, cx.plan.exec.run());
+    report.send(cx.report_fd);
+    sys::exit::exit_now(report.code as i32)
+}

@@ -1,0 +1,146 @@
+//! The launcher, on the host: prepare, clone, release the child, report its setup, then wait for
+//! it while passing signals on.
+
+use rustix::io::Errno;
+use rustix::pipe::PipeFlags;
+use rustix::process::{Pid, WaitOptions};
+
+use crate::child::{self, Context};
+use crate::forward;
+use crate::out;
+use crate::plan::{self, Plan};
+use crate::report::{self, Report};
+use crate::spec::Spec;
+use crate::status;
+use crate::sys::{self, clone, signal, stack::Stack};
+
+/// The child's stack. The child calls no recursive code and formats nothing (messages are made by
+/// the parent); its deepest path is a rustix mount call plus the init loop's siginfo, a few KiB even
+/// unoptimised. 128 KiB leaves a wide margin and costs only the pages actually touched.
+const CHILD_STACK: usize = 128 * 1024;
+/// The stack on which init starts the command: it only restores the mask and calls execve.
+const SPAWN_STACK: usize = 32 * 1024;
+
+/// Runs the container described by `spec` and returns nsrun's exit status.
+pub fn run(spec: &Spec, environ: &[&[u8]]) -> i32 {
+    let plan = plan::prepare(spec, environ);
+    match start(&plan) {
+        Ok(pid) => finish(&plan, pid),
+        Err(line) => {
+            out::error_line(format_args!("{line}"));
+            status::SETUP_FAILED
+        }
+    }
+}
+
+/// A running child and the parent's ends of its pipes.
+struct Started {
+    pid: i32,
+    reports: rustix::fd::OwnedFd,
+}
+
+/// Clones the child and releases it; returns its pid and the error pipe's read end.
+fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
+    let fail = |what: &str, e: Errno| report::line(what, e, None);
+    let (report_r, report_w) =
+        rustix::pipe::pipe_with(PipeFlags::CLOEXEC).map_err(|e| fail("create pipe", e))?;
+    let (go_r, go_w) =
+        rustix::pipe::pipe_with(PipeFlags::CLOEXEC).map_err(|e| fail("create pipe", e))?;
+    let stack = Stack::new(CHILD_STACK).map_err(|e| fail("map the child's stack", e))?;
+    let spawn_stack = match plan.init {
+        true => Some(Stack::new(SPAWN_STACK).map_err(|e| fail("map the init's stack", e))?),
+        false => None,
+    };
+    use rustix::fd::AsRawFd;
+    let mask = signal::block(&forward::waited());
+    let cx = Context {
+        plan,
+        report_fd: report_w.as_raw_fd(),
+        go_fd: go_r.as_raw_fd(),
+        parent_fds: [report_r.as_raw_fd(), go_w.as_raw_fd()],
+        mask,
+        spawn_stack: spawn_stack.as_ref(),
+    };
+    let pid = match clone::spawn(&stack, plan.clone_flags | libc::SIGCHLD, child::main, &cx) {
+        Ok(pid) => pid,
+        Err(e) => {
+            signal::set_mask(&mask);
+            let kinds = crate::ns::describe(plan.clone_flags);
+            return Err(report::line(
+                &alloc::format!("clone ({kinds})"),
+                e,
+                clone_hint(e),
+            ));
+        }
+    };
+    drop(report_w);
+    drop(go_r);
+    // The child waits for this byte before it does anything.
+    sys::fd::write_all(go_w.as_raw_fd(), b"g");
+    drop(go_w);
+    Ok(Started {
+        pid,
+        reports: report_r,
+    })
+}
+
+fn clone_hint(e: Errno) -> Option<&'static str> {
+    match e {
+        Errno::PERM => Some(report::NEEDS_ROOT),
+        Errno::INVAL => Some("this kernel lacks one of the requested namespace kinds"),
+        Errno::NOSPC | Errno::USERS => {
+            Some("a namespace limit is reached: see /proc/sys/user/max_*_namespaces")
+        }
+        _ => None,
+    }
+}
+
+/// Prints the child's reports until the pipe closes; on a fatal one, waits for the child and
+/// returns its status. Otherwise supervises the running container.
+fn finish(plan: &Plan, started: Started) -> i32 {
+    use rustix::fd::AsRawFd;
+    let fd = started.reports.as_raw_fd();
+    let mut fatal = None;
+    let mut buf = [0u8; report::SIZE];
+    while read_exact(fd, &mut buf) {
+        let r = Report::decode(&buf);
+        out::error_line(format_args!(
+            "{}",
+            report::describe(&r, &plan.steps, &plan.exec.name)
+        ));
+        if r.fatal {
+            fatal = Some(r.code as i32);
+        }
+    }
+    let code = supervise(started.pid);
+    fatal.unwrap_or(code)
+}
+
+fn read_exact(fd: i32, buf: &mut [u8]) -> bool {
+    let mut got = 0;
+    while got < buf.len() {
+        match sys::fd::read(fd, &mut buf[got..]) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => got += n,
+        }
+    }
+    true
+}
+
+/// Waits for the child to end, passing on the forwarded signals; returns its exit status.
+fn supervise(pid: i32) -> i32 {
+    let waited = forward::waited();
+    let child = Pid::from_raw(pid);
+    loop {
+        match rustix::process::waitpid(child, WaitOptions::NOHANG) {
+            Ok(Some((_, st))) => return status::from_wait(st.as_raw()),
+            Ok(None) => {}
+            Err(_) => return status::SETUP_FAILED,
+        }
+        if let Ok(caught) = signal::wait(&waited) {
+            if forward::passes(caught.signo, caught.from_kernel) {
+                signal::send(pid, caught.signo);
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! nsrun: run a command in fresh Linux namespaces, from one small static binary.
+//!
+//! Data flows one way: [`cli`] turns options into a [`spec::Spec`], [`plan`] prepares everything the
+//! child needs (C strings, the ordered list of [`step::Step`]s, the exec candidates), [`launch`] clones
+//! the child onto a stack it owns, and [`child`] applies the steps and becomes [`init`] or the command.
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+pub mod child;
+pub mod cli;
+pub mod env;
+pub mod exec;
+pub mod forward;
+pub mod init;
+pub mod launch;
+pub mod ns;
+pub mod out;
+pub mod plan;
+pub mod report;
+pub mod spec;
+pub mod status;
+pub mod step;
+pub mod sys;

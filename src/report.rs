@@ -1,0 +1,174 @@
+//! What the child tells the parent over the close-on-exec error pipe, and how the parent says it.
+//!
+//! A report is 12 bytes, written with one write(2) (below PIPE_BUF, so never split or interleaved).
+//! The pipe closing with no fatal report means the command was executed.
+
+use alloc::format;
+use alloc::string::String;
+use rustix::io::Errno;
+
+use crate::out::Bytes as Show;
+use crate::status;
+use crate::step::Step;
+use crate::sys;
+
+/// What failed, when it is not one of the plan's steps.
+pub mod special {
+    /// execve of the command.
+    pub const EXEC: u32 = u32::MAX;
+    /// The init's clone of the command process.
+    pub const SPAWN: u32 = u32::MAX - 1;
+}
+
+/// One failure in the child.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Report {
+    /// Index of the failed step in the plan, or one of [`special`].
+    pub step: u32,
+    /// The errno.
+    pub errno: i32,
+    /// The exit status nsrun will end with.
+    pub code: u8,
+    /// Whether the run stops (a warning otherwise).
+    pub fatal: bool,
+}
+
+/// The size of a report on the pipe.
+pub const SIZE: usize = 12;
+
+impl Report {
+    /// A fatal failure of step `step`.
+    pub fn fatal(step: u32, errno: Errno) -> Report {
+        let code = match step {
+            special::EXEC => exec_status(errno),
+            _ => status::SETUP_FAILED,
+        };
+        Report {
+            step,
+            errno: errno.raw_os_error(),
+            code: code as u8,
+            fatal: true,
+        }
+    }
+
+    /// The bytes written to the pipe.
+    pub fn encode(&self) -> [u8; SIZE] {
+        let mut b = [0; SIZE];
+        b[..4].copy_from_slice(&self.step.to_ne_bytes());
+        b[4..8].copy_from_slice(&self.errno.to_ne_bytes());
+        b[8] = self.code;
+        b[9] = self.fatal as u8;
+        b
+    }
+
+    /// The report from its bytes.
+    pub fn decode(b: &[u8; SIZE]) -> Report {
+        Report {
+            step: u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
+            errno: i32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
+            code: b[8],
+            fatal: b[9] != 0,
+        }
+    }
+
+    /// Writes the report to `fd` (child side; no allocation).
+    pub fn send(&self, fd: i32) {
+        sys::fd::write_all(fd, &self.encode());
+    }
+}
+
+/// 127 when the command does not exist, 126 when it exists but cannot be executed.
+pub fn exec_status(errno: Errno) -> i32 {
+    match errno {
+        Errno::NOENT | Errno::NOTDIR => status::NOT_FOUND,
+        _ => status::CANNOT_EXECUTE,
+    }
+}
+
+/// The hint for root privilege, used by several messages.
+pub const NEEDS_ROOT: &str = "run as root, or as an ordinary user add --map-root-user";
+
+/// The line (without `nsrun: `) for a failure of `what` with `errno`, and an optional hint.
+pub fn line(what: &str, errno: Errno, hint: Option<&str>) -> String {
+    let text = sys::errno::text(errno.raw_os_error());
+    match hint {
+        Some(h) => format!("{what}: {text} (hint: {h})"),
+        None => format!("{what}: {text}"),
+    }
+}
+
+/// The line for a report from the child, given the plan's steps and the command's name.
+pub fn describe(r: &Report, steps: &[Step], command: &[u8]) -> String {
+    let errno = Errno::from_raw_os_error(r.errno);
+    let (what, hint) = match r.step {
+        special::EXEC => (format!("execute {}", Show(command)), exec_hint(errno)),
+        special::SPAWN => ("start the command from init".into(), None),
+        i => match steps.get(i as usize) {
+            Some(step) => (step.describe(), step_hint(step, errno)),
+            None => (format!("setup step {i}"), None),
+        },
+    };
+    let line = line(&what, errno, hint);
+    if r.fatal {
+        line
+    } else {
+        format!("warning: {line}")
+    }
+}
+
+fn exec_hint(errno: Errno) -> Option<&'static str> {
+    match errno {
+        Errno::NOENT => Some("check the name and PATH inside the container"),
+        Errno::ACCESS => Some(
+            "it must be a regular file with execute permission, on a filesystem not mounted noexec",
+        ),
+        Errno::NOEXEC => Some("it is not a program for this machine and has no #! line"),
+        _ => None,
+    }
+}
+
+fn step_hint(step: &Step, errno: Errno) -> Option<&'static str> {
+    match (step, errno) {
+        (Step::Propagation(_), Errno::INVAL) => Some(
+            "/ is not a mount point here, as inside a chroot; bind-mount the root onto itself \
+             first, or use --root DIR, or --propagation unchanged if you accept that mounts propagate",
+        ),
+        (Step::Mount(m), Errno::PERM | Errno::ACCESS) if m.fstype.to_bytes() == b"proc" => Some(
+            "a new proc needs root or a user namespace owning the new PID namespace; where the \
+             host's /proc is masked, as inside some containers, none can be mounted: use --no-proc",
+        ),
+        (Step::Loopback, _) => Some("the network namespace has no working loopback"),
+        (_, Errno::PERM) => Some(NEEDS_ROOT),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let r = Report {
+            step: 7,
+            errno: 13,
+            code: 125,
+            fatal: true,
+        };
+        assert_eq!(Report::decode(&r.encode()), r);
+        let r = Report::fatal(special::EXEC, Errno::NOENT);
+        assert_eq!((r.code, r.fatal), (127, true));
+        assert_eq!(Report::fatal(special::EXEC, Errno::ACCESS).code, 126);
+        assert_eq!(Report::fatal(3, Errno::INVAL).code, 125);
+    }
+
+    #[test]
+    fn exec_message() {
+        let r = Report::fatal(special::EXEC, Errno::NOENT);
+        let msg = describe(&r, &[], b"nosuchcmd");
+        assert!(
+            msg.starts_with("execute nosuchcmd: No such file or directory"),
+            "{msg}"
+        );
+    }
+}

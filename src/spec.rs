@@ -1,0 +1,187 @@
+//! The plain description of a container that front ends fill in and the launcher carries out.
+//!
+//! It holds no C strings and makes no syscalls; [`crate::plan`] turns it into what the child runs.
+
+use alloc::vec::Vec;
+
+use crate::ns;
+
+/// A byte string: a path, a name or an argument (Linux paths need not be UTF-8).
+pub type Bytes = Vec<u8>;
+
+/// The recursive propagation change made to `/` before anything is mounted.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Propagation {
+    /// Events flow neither way (MS_PRIVATE). The default.
+    Private,
+    /// The host's later mounts arrive, none go back (MS_SLAVE).
+    Slave,
+    /// Events flow both ways (MS_SHARED): the container's mounts appear on the host.
+    Shared,
+    /// No change: the container's mounts propagate wherever `/` already sends them.
+    Unchanged,
+}
+
+impl Propagation {
+    /// The option value naming this type.
+    pub fn name(self) -> &'static str {
+        match self {
+            Propagation::Private => "private",
+            Propagation::Slave => "slave",
+            Propagation::Shared => "shared",
+            Propagation::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// Who is PID 1 of a new PID namespace.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Pid1 {
+    /// nsrun's small init, which runs the command as PID 2, forwards signals and reaps orphans.
+    Init,
+    /// The command itself (`--as-pid-1`).
+    Command,
+}
+
+/// How a bind mount treats its mount.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BindKind {
+    /// Writable, nosuid, nodev (`--bind`).
+    ReadWrite,
+    /// Read-only with every submount, nosuid, nodev (`--ro-bind`).
+    ReadOnly,
+    /// Writable, nosuid, devices allowed (`--dev-bind`).
+    Devices,
+}
+
+/// One mount operation, applied in command-line order inside the container's root.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum MountOp {
+    /// Bind SRC (a host path) onto DST; with `optional`, a missing SRC skips the operation.
+    Bind {
+        /// The host path.
+        src: Bytes,
+        /// The path inside the container.
+        dst: Bytes,
+        /// Read-write, read-only or with devices.
+        kind: BindKind,
+        /// The `-try` form: skip when SRC does not exist.
+        optional: bool,
+    },
+    /// A fresh tmpfs at DST, optionally with a size in bytes and a mode.
+    Tmpfs {
+        /// The path inside the container.
+        dst: Bytes,
+        /// `--size`: the size limit in bytes.
+        size: Option<u64>,
+        /// `--perms`: the mode of its root directory.
+        mode: Option<u32>,
+    },
+    /// A fresh proc at DST.
+    Proc(Bytes),
+    /// A read-only sysfs at DST.
+    Sys(Bytes),
+    /// A minimal /dev at DST.
+    Dev(Bytes),
+    /// A directory at DST (with `--perms`, that mode).
+    Mkdir {
+        /// The path inside the container.
+        dst: Bytes,
+        /// `--perms`: the directory's mode.
+        mode: Option<u32>,
+    },
+    /// A symbolic link DST pointing to TARGET.
+    Symlink {
+        /// What the link points to (not resolved).
+        target: Bytes,
+        /// The link's path inside the container.
+        dst: Bytes,
+    },
+    /// Remount DST read-only.
+    RemountRo(Bytes),
+}
+
+/// One change to the command's environment, applied in order to nsrun's own.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum EnvOp {
+    /// `--setenv VAR VALUE`.
+    Set(Bytes, Bytes),
+    /// `--unsetenv VAR`.
+    Unset(Bytes),
+    /// `--clearenv`.
+    Clear,
+}
+
+/// One line of a uid or gid map: `count` ids from `inside` map to `outside`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct IdMap {
+    /// First id inside the user namespace.
+    pub inside: u32,
+    /// First id outside (in nsrun's user namespace).
+    pub outside: u32,
+    /// How many ids.
+    pub count: u32,
+}
+
+/// Everything nsrun needs to know to run one container.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Spec {
+    /// The namespace kinds created new; the rest are shared with the caller.
+    pub namespaces: ns::Set,
+    /// The propagation change on `/`.
+    pub propagation: Propagation,
+    /// The hostname inside (needs a new UTS namespace).
+    pub hostname: Option<Bytes>,
+    /// The NIS domain name inside (needs a new UTS namespace).
+    pub domainname: Option<Bytes>,
+    /// Whether to mount a fresh /proc (when there is a new mount namespace).
+    pub mount_proc: bool,
+    /// Who is PID 1 of a new PID namespace.
+    pub pid1: Pid1,
+    /// The new root (`--root`), entered with pivot_root.
+    pub root: Option<Bytes>,
+    /// Mount operations, in order.
+    pub mounts: Vec<MountOp>,
+    /// Remount the whole root read-only after the mount operations.
+    pub read_only: bool,
+    /// The working directory of the command.
+    pub chdir: Option<Bytes>,
+    /// Environment changes, in order.
+    pub env: Vec<EnvOp>,
+    /// Descriptors above 2 passed to the command; all others are closed at exec.
+    pub keep_fds: Vec<i32>,
+    /// Set no_new_privs before exec.
+    pub no_new_privs: bool,
+    /// Map the caller's uid and gid to root inside a new user namespace.
+    pub map_root_user: bool,
+    /// Explicit uid map lines.
+    pub uid_map: Vec<IdMap>,
+    /// Explicit gid map lines.
+    pub gid_map: Vec<IdMap>,
+    /// The command and its arguments; empty means $SHELL, else /bin/sh.
+    pub command: Vec<Bytes>,
+}
+
+impl Default for Spec {
+    fn default() -> Spec {
+        Spec {
+            namespaces: ns::Set::DEFAULT,
+            propagation: Propagation::Private,
+            hostname: None,
+            domainname: None,
+            mount_proc: true,
+            pid1: Pid1::Init,
+            root: None,
+            mounts: Vec::new(),
+            read_only: false,
+            chdir: None,
+            env: Vec::new(),
+            keep_fds: Vec::new(),
+            no_new_privs: false,
+            map_root_user: false,
+            uid_map: Vec::new(),
+            gid_map: Vec::new(),
+            command: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! clone(2) onto a stack nsrun owns, through musl's `clone`.
+//!
+//! rustix has no clone: a raw clone onto a new stack needs per-architecture assembly. musl's wrapper
+//! does that and, without CLONE_VM, also does fork's bookkeeping in the child (its cached thread id),
+//! so the child may call libc afterwards like a forked process.
+
+use core::ffi::{c_int, c_void};
+use rustix::io::Errno;
+
+use super::stack::Stack;
+
+/// What the trampoline hands to the child: its entry point and argument.
+struct Start<T> {
+    entry: fn(&T) -> !,
+    arg: *const T,
+}
+
+extern "C" fn trampoline<T>(start: *mut c_void) -> c_int {
+    // SAFETY: `start` points to the Start<T> on the stack of `spawn` below. Without CLONE_VM the child
+    // owns a copy of the parent's memory taken at clone time, so the pointee is valid for the child's
+    // whole life; with CLONE_VM|CLONE_VFORK the parent is suspended in `spawn` (keeping the pointee
+    // alive) until the child has exec'd or exited.
+    let start = unsafe { &*(start as *const Start<T>) };
+    // SAFETY: as above, `arg` points to a T that outlives the child's use of it.
+    (start.entry)(unsafe { &*start.arg })
+}
+
+/// Starts `entry(arg)` in a new process created with `flags` (namespace flags plus the exit signal)
+/// on `stack`, and returns its pid.
+///
+/// Callers pass CLONE_VM only together with CLONE_VFORK, so the child never runs concurrently with
+/// the parent in one address space.
+pub fn spawn<T>(stack: &Stack, flags: c_int, entry: fn(&T) -> !, arg: &T) -> Result<i32, Errno> {
+    debug_assert!(flags & libc::CLONE_VM == 0 || flags & libc::CLONE_VFORK != 0);
+    let start = Start { entry, arg };
+    // SAFETY: `stack.top()` is the 16-byte-aligned top of a live mapping with a guard page below it,
+    // not used by anything else; `trampoline::<T>` matches the C signature clone expects; `start`
+    // outlives the child's use of it (see `trampoline`).
+    let pid = unsafe {
+        libc::clone(
+            trampoline::<T>,
+            stack.top(),
+            flags,
+            &start as *const Start<T> as *mut c_void,
+        )
+    };
+    if pid < 0 {
+        Err(super::errno::last())
+    } else {
+        Ok(pid)
+    }
+}

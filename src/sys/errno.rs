@@ -1,0 +1,17 @@
+//! Errno values and their text.
+
+use core::ffi::CStr;
+
+/// The C library's text for `errno` (musl's strerror returns static strings).
+pub fn text(errno: i32) -> &'static str {
+    // SAFETY: musl's strerror returns a pointer to a static, NUL-terminated, immutable string for every
+    // input, and nsrun calls it only from the single-threaded parent.
+    let s = unsafe { CStr::from_ptr(libc::strerror(errno)) };
+    s.to_str().unwrap_or("unknown error")
+}
+
+/// The calling thread's errno, read just after a libc call that failed.
+pub fn last() -> rustix::io::Errno {
+    // SAFETY: __errno_location returns a valid pointer to this thread's errno.
+    rustix::io::Errno::from_raw_os_error(unsafe { *libc::__errno_location() })
+}

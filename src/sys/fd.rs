@@ -1,0 +1,65 @@
+//! Raw file descriptor numbers: writing, closing and marking close-on-exec.
+
+use rustix::fd::BorrowedFd;
+use rustix::io::{Errno, FdFlags};
+
+/// Borrows a descriptor number that the caller knows is open for the duration of the call.
+fn borrow(fd: i32) -> BorrowedFd<'static> {
+    // SAFETY: a BorrowedFd is only a number passed to syscalls; if `fd` is not open the syscall
+    // fails with EBADF, and nsrun never closes a descriptor while a borrow of it is in use
+    // (every borrow lives only inside the call that takes it).
+    unsafe { BorrowedFd::borrow_raw(fd) }
+}
+
+/// Writes all of `buf` to `fd`, retrying after EINTR and short writes; errors are dropped (there is
+/// nowhere left to report them).
+pub fn write_all(fd: i32, mut buf: &[u8]) {
+    while !buf.is_empty() {
+        match rustix::io::write(borrow(fd), buf) {
+            Ok(0) => return,
+            Ok(n) => buf = &buf[n..],
+            Err(Errno::INTR) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Reads into `buf` from `fd`, retrying after EINTR; returns the byte count (0 at end of file).
+pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
+    loop {
+        match rustix::io::read(borrow(fd), &mut *buf) {
+            Err(Errno::INTR) => {}
+            other => return other,
+        }
+    }
+}
+
+/// Closes a descriptor number owned by this process (in the child: its copy of a parent's pipe end).
+pub fn close(fd: i32) {
+    // SAFETY: callers pass only descriptors this process owns and never uses again; the child closes
+    // its inherited copies of the parent's pipe ends, which nothing else in the child refers to.
+    unsafe { rustix::io::close(fd) }
+}
+
+/// Whether `fd` is open.
+pub fn is_open(fd: i32) -> bool {
+    rustix::io::fcntl_getfd(borrow(fd)).is_ok()
+}
+
+/// Marks every descriptor from 3 up close-on-exec, then clears the mark on each of `keep`.
+pub fn cloexec_all_but(keep: &[i32]) -> Result<(), Errno> {
+    const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
+    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets a flag on descriptors; it closes nothing
+    // and touches no memory.
+    let rc = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC) };
+    if rc != 0 {
+        // Kernels before 5.11: mark the usual range one by one.
+        for fd in 3..1024 {
+            let _ = rustix::io::fcntl_setfd(borrow(fd), FdFlags::CLOEXEC);
+        }
+    }
+    for &fd in keep {
+        rustix::io::fcntl_setfd(borrow(fd), FdFlags::empty())?;
+    }
+    Ok(())
+}

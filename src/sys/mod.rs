@@ -1,0 +1,14 @@
+//! The only unsafe code of nsrun: each function is small and says why it is sound.
+
+pub mod alloc;
+pub mod args;
+pub mod clone;
+pub mod errno;
+pub mod exec;
+pub mod exit;
+pub mod fd;
+pub mod net;
+pub mod ns;
+pub mod runtime;
+pub mod signal;
+pub mod stack;

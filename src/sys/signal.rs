@@ -1,0 +1,87 @@
+//! Signal masks and synchronous waiting for signals.
+//!
+//! These use musl's sigprocmask/sigwaitinfo rather than rustix's `runtime::kernel_*` variants: musl
+//! reserves signals for its own use and its wrappers respect that, while rustix's raw ones are meant for
+//! programs that have no libc.
+
+use core::mem::MaybeUninit;
+use rustix::io::Errno;
+
+/// A set of signals.
+#[derive(Clone, Copy)]
+pub struct SigSet(libc::sigset_t);
+
+impl SigSet {
+    /// The empty set.
+    pub fn empty() -> SigSet {
+        let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+        // SAFETY: sigemptyset fully initialises the set it is given.
+        unsafe {
+            libc::sigemptyset(set.as_mut_ptr());
+            SigSet(set.assume_init())
+        }
+    }
+
+    /// The set holding exactly `signals`.
+    pub fn of(signals: &[i32]) -> SigSet {
+        let mut set = SigSet::empty();
+        for &sig in signals {
+            // SAFETY: `set.0` is an initialised sigset_t; an invalid number is rejected, not stored.
+            unsafe { libc::sigaddset(&mut set.0, sig) };
+        }
+        set
+    }
+}
+
+/// Blocks `set` in addition to the current mask and returns the previous mask.
+pub fn block(set: &SigSet) -> SigSet {
+    let mut old = SigSet::empty();
+    // SAFETY: both pointers refer to initialised sigset_t values owned by this frame.
+    unsafe { libc::sigprocmask(libc::SIG_BLOCK, &set.0, &mut old.0) };
+    old
+}
+
+/// Replaces the signal mask with `set`.
+pub fn set_mask(set: &SigSet) {
+    // SAFETY: the pointer refers to an initialised sigset_t; a null old-set pointer is allowed.
+    unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set.0, core::ptr::null_mut()) };
+}
+
+/// A signal taken from the pending set.
+pub struct Caught {
+    /// The signal number.
+    pub signo: i32,
+    /// Whether the kernel itself sent it (a terminal's ^C, ^\, resize or hangup), rather than a process.
+    pub from_kernel: bool,
+}
+
+/// Waits until one of `set` (which must be blocked) is pending and takes it.
+pub fn wait(set: &SigSet) -> Result<Caught, Errno> {
+    let mut info = MaybeUninit::<libc::siginfo_t>::zeroed();
+    loop {
+        // SAFETY: `set` is initialised and `info` is a writable siginfo_t.
+        let signo = unsafe { libc::sigwaitinfo(&set.0, info.as_mut_ptr()) };
+        if signo > 0 {
+            // SAFETY: sigwaitinfo filled `info` (and it was zeroed before).
+            let code = unsafe { info.assume_init_ref() }.si_code;
+            return Ok(Caught {
+                signo,
+                from_kernel: code == libc::SI_KERNEL,
+            });
+        }
+        let errno = super::errno::last();
+        if errno != Errno::INTR {
+            return Err(errno);
+        }
+    }
+}
+
+/// Sends signal `signo` to process `pid`; a process that is already gone is not an error.
+pub fn send(pid: i32, signo: i32) {
+    if let (Some(pid), Some(sig)) = (
+        rustix::process::Pid::from_raw(pid),
+        rustix::process::Signal::from_named_raw(signo),
+    ) {
+        let _ = rustix::process::kill_process(pid, sig);
+    }
+}
