@@ -229,7 +229,7 @@ mem_of() {
 	for ((i = 0; i < 100; i++)); do # up to 5 s
 		kill -0 "$pid" 2>/dev/null || break
 		for p in $(descendants "$pid"); do
-			[ "$(stat -L -c %d:%i "/proc/$p/exe" 2>/dev/null)" = "$SLEEPER_ID" ] && sl=$p
+			if [ "$(stat -L -c %d:%i "/proc/$p/exe" 2>/dev/null)" = "$SLEEPER_ID" ]; then sl=$p; fi
 		done
 		[ -n "$sl" ] && break
 		sleep 0.05
@@ -426,18 +426,21 @@ if [ "$MOUNTS" = 1 ]; then
 	echo "nsrun: \`nsrun [--ro-bind SRC DST]×N -- true\`; bwrap: \`bwrap --bind / / --unshare-{ipc,net,pid,uts} --proc /proc [--ro-bind SRC DST]×N true\`."
 	echo
 	printf '| Launcher |'; for n in "${BIND_COUNTS[@]}"; do printf ' %s binds (ms) |' "$n"; done
-	printf ' per bind (µs) | Rss 0 → 200 binds (KiB) |\n'
-	printf '|---|'; for n in "${BIND_COUNTS[@]}"; do printf -- '---:|'; done; printf -- '---:|---:|\n'
+	printf ' per bind 0→50 (µs) | per bind 0→200 (µs) | Rss 0 → 200 binds (KiB) |\n'
+	printf '|---|'; for n in "${BIND_COUNTS[@]}"; do printf -- '---:|'; done; printf -- '---:|---:|---:|\n'
+	slope() { # LAUNCHER N: (t(N) - t(0)) / N in µs
+		if [ -n "${MMED[$1-0]:-}" ] && [ -n "${MMED[$1-$2]:-}" ]; then
+			awk -v a="${MMED[$1-$2]}" -v b="${MMED[$1-0]}" -v n="$2" 'BEGIN { printf "%.1f", (a - b) / n * 1e6 }'
+		else
+			printf 'n/a'
+		fi
+	}
 	for t in nsrun bwrap; do
 		printf '| %s |' "$t"
 		for n in "${BIND_COUNTS[@]}"; do
 			if [ -n "${MMED[$t-$n]:-}" ]; then printf ' %s |' "$(ms "${MMED[$t-$n]}")"; else printf ' n/a |'; fi
 		done
-		if [ -n "${MMED[$t-0]:-}" ] && [ -n "${MMED[$t-200]:-}" ]; then
-			printf ' %s |' "$(awk -v a="${MMED[$t-200]}" -v b="${MMED[$t-0]}" 'BEGIN { printf "%.1f", (a - b) / 200 * 1e6 }')"
-		else
-			printf ' n/a |'
-		fi
+		printf ' %s | %s |' "$(slope "$t" 50)" "$(slope "$t" 200)"
 		if [ -n "${MEM_RSS[${t}_b0]:-}" ] && [ -n "${MEM_RSS[${t}_b200]:-}" ]; then
 			printf ' %s → %s |\n' "${MEM_RSS[${t}_b0]}" "${MEM_RSS[${t}_b200]}"
 		else
