@@ -393,11 +393,11 @@ impl<'a> Parser<'a> {
         } else {
             self.chosen
         };
-        if (spec.map_root_user || !spec.uid_map.is_empty() || !spec.gid_map.is_empty())
-            && !self.shared.has(Kind::User)
-        {
+        let maps = spec.map_root_user || !spec.uid_map.is_empty() || !spec.gid_map.is_empty();
+        if maps && !self.shared.has(Kind::User) {
             set.add(Kind::User);
         }
+        spec.user_ns_auto = !maps && !self.chosen.has(Kind::User) && !self.shared.has(Kind::User);
         for kind in self.shared.iter() {
             set.remove(kind);
         }
@@ -451,6 +451,13 @@ fn needs(name: &[u8], what: &str) -> String {
 }
 
 fn absolute(name: &[u8], path: &[u8]) -> Result<Vec<u8>, String> {
+    if path.split(|&b| b == b'/').any(|part| part == b"..") {
+        return Err(format!(
+            "{}: '{}' must not contain '..'",
+            Show(name),
+            Show(path)
+        ));
+    }
     if path.first() != Some(&b'/') {
         return Err(format!(
             "{}: '{}' must be an absolute path inside the container",

@@ -8,7 +8,7 @@ use rustix::process::{Pid, WaitOptions};
 use crate::child::{self, Context};
 use crate::forward;
 use crate::out;
-use crate::plan::{self, Plan};
+use crate::plan::{self, Caller, Plan};
 use crate::report::{self, Report};
 use crate::spec::Spec;
 use crate::status;
@@ -23,7 +23,17 @@ const SPAWN_STACK: usize = 32 * 1024;
 
 /// Runs the container described by `spec` and returns nsrun's exit status.
 pub fn run(spec: &Spec, environ: &[&[u8]]) -> i32 {
-    let plan = plan::prepare(spec, environ);
+    let caller = Caller {
+        uid: rustix::process::geteuid().as_raw(),
+        gid: rustix::process::getegid().as_raw(),
+    };
+    let plan = match plan::prepare(spec, environ, caller) {
+        Ok(plan) => plan,
+        Err(refusal) => {
+            out::error_line(format_args!("{}", refusal.line));
+            return refusal.code;
+        }
+    };
     match start(&plan) {
         Ok(pid) => finish(&plan, pid),
         Err(line) => {
@@ -66,15 +76,21 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
         Err(e) => {
             signal::set_mask(&mask);
             let kinds = crate::ns::describe(plan.clone_flags);
-            return Err(report::line(
-                &alloc::format!("clone ({kinds})"),
-                e,
-                clone_hint(e),
-            ));
+            let hint = report::clone_hint(e, plan.unprivileged);
+            return Err(report::line(&alloc::format!("clone ({kinds})"), e, hint));
         }
     };
     drop(report_w);
     drop(go_r);
+    if let Some(maps) = &plan.maps {
+        if let Err(line) = crate::userns::write_maps(pid, maps) {
+            // The child is still waiting for its go byte: end it before it does anything.
+            signal::send(pid, libc::SIGKILL);
+            let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
+            signal::set_mask(&mask);
+            return Err(line);
+        }
+    }
     // The child waits for this byte before it does anything.
     sys::fd::write_all(go_w.as_raw_fd(), b"g");
     drop(go_w);
@@ -82,17 +98,6 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
         pid,
         reports: report_r,
     })
-}
-
-fn clone_hint(e: Errno) -> Option<&'static str> {
-    match e {
-        Errno::PERM => Some(report::NEEDS_ROOT),
-        Errno::INVAL => Some("this kernel lacks one of the requested namespace kinds"),
-        Errno::NOSPC | Errno::USERS => {
-            Some("a namespace limit is reached: see /proc/sys/user/max_*_namespaces")
-        }
-        _ => None,
-    }
 }
 
 /// Prints the child's reports until the pipe closes; on a fatal one, waits for the child and
@@ -104,10 +109,7 @@ fn finish(plan: &Plan, started: Started) -> i32 {
     let mut buf = [0u8; report::SIZE];
     while read_exact(fd, &mut buf) {
         let r = Report::decode(&buf);
-        out::error_line(format_args!(
-            "{}",
-            report::describe(&r, &plan.steps, &plan.exec.name)
-        ));
+        out::error_line(format_args!("{}", report::describe(&r, plan)));
         if r.fatal {
             fatal = Some(r.code as i32);
         }

@@ -1,21 +1,43 @@
 //! Turns a [`Spec`] into everything the child needs, prepared before clone.
+//!
+//! The parent also checks here what it can see before anything changes (bind sources, the new
+//! root, descriptors to keep), so a bad path fails before any namespace exists.
 
-use alloc::ffi::CString;
+use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
+use rustix::fs::FileType;
+use rustix::mount::MountFlags;
 
 use crate::env;
 use crate::exec::Exec;
 use crate::ns::Kind;
-use crate::spec::{Pid1, Propagation, Spec};
-use crate::step::{Mount, Step};
-use rustix::mount::MountFlags;
+use crate::out::Bytes as Show;
+use crate::path::{self, Coverage};
+use crate::report;
+use crate::spec::{BindKind, Bytes, IdMap, MountOp, Pid1, Propagation, Spec};
+use crate::status;
+use crate::step::{c_string, At, Mount, Node, Step};
+use crate::sys::mount::{NODEV, NOSUID, RDONLY};
+
+/// The id maps the parent writes for a new user namespace.
+pub struct Maps {
+    /// The text for /proc/PID/uid_map.
+    pub uid: Bytes,
+    /// The text for /proc/PID/gid_map.
+    pub gid: Bytes,
+    /// Write `deny` to /proc/PID/setgroups first (required for an unprivileged gid map).
+    pub deny_setgroups: bool,
+}
 
 /// The prepared container: clone flags, the ordered steps, and the command.
 pub struct Plan {
     /// Namespace flags for clone(2) (without the exit signal).
     pub clone_flags: i32,
-    /// Whether a new user namespace is made (the parent then writes its id maps).
-    pub new_user: bool,
+    /// Id maps to write when a new user namespace is made.
+    pub maps: Option<Maps>,
+    /// Whether nsrun runs unprivileged (for hints about user namespaces).
+    pub unprivileged: bool,
     /// The child's setup steps, in order.
     pub steps: Vec<Step>,
     /// Whether the child stays as init (PID 1) and runs the command as PID 2.
@@ -24,9 +46,43 @@ pub struct Plan {
     pub exec: Exec,
 }
 
-/// Prepares `spec` to run with nsrun's environment `environ`.
-pub fn prepare(spec: &Spec, environ: &[&[u8]]) -> Plan {
-    let ns = spec.namespaces;
+/// The caller's identity, which decides the rootless defaults and the id maps.
+#[derive(Clone, Copy)]
+pub struct Caller {
+    /// Effective uid.
+    pub uid: u32,
+    /// Effective gid.
+    pub gid: u32,
+}
+
+/// Why a plan cannot be made: the message line and the exit status.
+pub struct Refusal {
+    /// The message, without `nsrun: `.
+    pub line: String,
+    /// The exit status.
+    pub code: i32,
+}
+
+/// Prepares `spec` for `caller` with nsrun's environment `environ`.
+pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, Refusal> {
+    let mut ns = spec.namespaces;
+    let mut map_root = spec.map_root_user;
+    let unprivileged = caller.uid != 0;
+    if unprivileged && spec.user_ns_auto && !ns.is_empty() {
+        // An ordinary user asking for namespaces gets a user namespace that maps them to root,
+        // so the defaults work wherever the kernel allows unprivileged user namespaces.
+        ns.add(Kind::User);
+        map_root = true;
+    }
+    for &fd in &spec.keep_fds {
+        if !crate::sys::fd::is_open(fd) {
+            return Err(Refusal {
+                line: format!("--keep-fd {fd}: Bad file descriptor (hint: it is not open)"),
+                code: status::USAGE,
+            });
+        }
+    }
+
     let mut steps = Vec::new();
     if ns.has(Kind::Time) {
         steps.push(Step::UnshareTime);
@@ -43,30 +99,245 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]]) -> Plan {
     if ns.has(Kind::Net) {
         steps.push(Step::Loopback);
     }
-    if spec.mount_proc {
-        steps.push(Step::Mount(Mount {
-            fstype: c"proc".into(),
-            target: c"/proc".into(),
-            flags: MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
-            data: None,
-        }));
-    }
+    mount_steps(spec, &mut steps)?;
     if let Some(dir) = &spec.chdir {
-        steps.push(Step::Chdir(c_path(dir)));
+        steps.push(Step::Chdir(At::host(dir)));
     }
     if spec.no_new_privs {
         steps.push(Step::NoNewPrivs);
     }
     steps.push(Step::CloseFds(spec.keep_fds.clone()));
-    Plan {
+
+    let maps = ns.has(Kind::User).then(|| Maps {
+        uid: map_text(&spec.uid_map, map_root, caller.uid),
+        gid: map_text(&spec.gid_map, map_root, caller.gid),
+        deny_setgroups: unprivileged,
+    });
+    Ok(Plan {
         clone_flags: ns.clone_flags(),
-        new_user: ns.has(Kind::User),
+        maps,
+        unprivileged,
         steps,
         init: ns.has(Kind::Pid) && spec.pid1 == Pid1::Init,
         exec: Exec::new(&spec.command, env::build(environ, &spec.env)),
+    })
+}
+
+/// The map file's text: the explicit lines, else `0 OUTER 1` with `map_root`, else nothing.
+fn map_text(lines: &[IdMap], map_root: bool, outer: u32) -> Bytes {
+    let mut text = String::new();
+    for m in lines {
+        text.push_str(&format!("{} {} {}\n", m.inside, m.outside, m.count));
+    }
+    if lines.is_empty() && map_root {
+        text = format!("0 {outer} 1\n");
+    }
+    text.into_bytes()
+}
+
+/// The new root, /proc, the mount operations in order, `--read-only` and pivot_root.
+fn mount_steps(spec: &Spec, steps: &mut Vec<Step>) -> Result<(), Refusal> {
+    let root: Bytes = match &spec.root {
+        Some(dir) => {
+            let dir = path::normalize(dir);
+            check_root(&dir)?;
+            steps.push(Step::Bind {
+                src: At::host(&dir),
+                target: At::host(&dir),
+                attrs: 0,
+                option: "--root",
+            });
+            if dir == b"/" {
+                Vec::new()
+            } else {
+                dir
+            }
+        }
+        None => Vec::new(),
+    };
+    let at = |p: &[u8]| At::new(&root, p);
+    let mut cover = Coverage::default();
+    let explicit_proc = spec
+        .mounts
+        .iter()
+        .any(|m| matches!(m, MountOp::Proc(d) if path::normalize(d) == b"/proc"));
+    if spec.mount_proc && !explicit_proc {
+        steps.push(proc_mount(at(b"/proc")));
+        cover.mounted(b"/proc", false);
+    }
+    for op in &spec.mounts {
+        match op {
+            MountOp::Bind {
+                src,
+                dst,
+                kind,
+                optional,
+            } => {
+                let node = match rustix::fs::stat(&c_string(src.clone())) {
+                    Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
+                        Node::Dir(0o755)
+                    }
+                    Ok(_) => Node::File,
+                    Err(_) if *optional => continue,
+                    Err(e) => {
+                        let what = format!("{} source {}", bind_option(*kind, false), Show(src));
+                        return Err(refuse(report::line(&what, e, None)));
+                    }
+                };
+                let dst = path::normalize(dst);
+                ensure(steps, &cover, at(&dst), &dst, node);
+                let attrs = match kind {
+                    BindKind::ReadWrite => NOSUID | NODEV,
+                    BindKind::ReadOnly => NOSUID | NODEV | RDONLY,
+                    BindKind::Devices => NOSUID,
+                };
+                let option = bind_option(*kind, *optional);
+                steps.push(Step::Bind {
+                    src: At::host(src),
+                    target: at(&dst),
+                    attrs,
+                    option,
+                });
+                cover.mounted(&dst, false);
+            }
+            MountOp::Tmpfs { dst, size, mode } => {
+                let dst = path::normalize(dst);
+                ensure(steps, &cover, at(&dst), &dst, Node::Dir(0o755));
+                let mut data = format!("mode={:o}", mode.unwrap_or(0o755));
+                if let Some(size) = size {
+                    data.push_str(&format!(",size={size}"));
+                }
+                steps.push(Step::Mount(Mount {
+                    fstype: c"tmpfs",
+                    target: at(&dst),
+                    flags: MountFlags::NOSUID | MountFlags::NODEV,
+                    data: Some(c_string(data.into_bytes())),
+                }));
+                cover.mounted(&dst, true);
+            }
+            MountOp::Proc(dst) => {
+                let dst = path::normalize(dst);
+                ensure(steps, &cover, at(&dst), &dst, Node::Dir(0o555));
+                steps.push(proc_mount(at(&dst)));
+                cover.mounted(&dst, false);
+            }
+            MountOp::Sys(dst) => {
+                let dst = path::normalize(dst);
+                ensure(steps, &cover, at(&dst), &dst, Node::Dir(0o555));
+                steps.push(Step::Mount(Mount {
+                    fstype: c"sysfs",
+                    target: at(&dst),
+                    flags: MountFlags::RDONLY
+                        | MountFlags::NOSUID
+                        | MountFlags::NODEV
+                        | MountFlags::NOEXEC,
+                    data: None,
+                }));
+                cover.mounted(&dst, false);
+            }
+            MountOp::Dev(dst) => {
+                let dst = path::normalize(dst);
+                ensure(steps, &cover, at(&dst), &dst, Node::Dir(0o755));
+                crate::dev::steps(steps, &root, &dst);
+                cover.mounted(&dst, true);
+            }
+            MountOp::Mkdir { dst, mode } => {
+                let dst = path::normalize(dst);
+                let mode = mode.unwrap_or(0o755);
+                match cover.may_create(&dst) {
+                    true => steps.push(Step::Create {
+                        path: at(&dst),
+                        node: Node::Dir(mode),
+                    }),
+                    false => steps.push(Step::Exists(at(&dst))),
+                }
+            }
+            MountOp::Symlink { target, dst } => {
+                let dst = path::normalize(dst);
+                let create = cover.may_create(&dst);
+                if create {
+                    let parent = &dst[..dst.iter().rposition(|&b| b == b'/').unwrap_or(0).max(1)];
+                    if parent != b"/" {
+                        ensure(steps, &cover, at(parent), parent, Node::Dir(0o755));
+                    }
+                }
+                let target = c_string(target.clone());
+                steps.push(Step::Symlink {
+                    target,
+                    path: at(&dst),
+                    create,
+                });
+            }
+            MountOp::RemountRo(dst) => {
+                let dst = path::normalize(dst);
+                steps.push(Step::SetAttrs {
+                    target: at(&dst),
+                    attrs: RDONLY,
+                    recursive: true,
+                });
+            }
+        }
+    }
+    if spec.read_only {
+        steps.push(Step::SetAttrs {
+            target: at(b"/"),
+            attrs: RDONLY,
+            recursive: false,
+        });
+    }
+    if let Some(dir) = &spec.root {
+        steps.push(Step::PivotRoot(At::host(&path::normalize(dir))));
+    }
+    Ok(())
+}
+
+/// Before mounting on `dst`: create it where nsrun made the filesystem; elsewhere it must exist,
+/// and the mount itself reports it missing.
+fn ensure(steps: &mut Vec<Step>, cover: &Coverage, path: At, dst: &[u8], node: Node) {
+    if cover.may_create(dst) {
+        steps.push(Step::Create { path, node });
     }
 }
 
-fn c_path(path: &[u8]) -> CString {
-    CString::new(path).expect("paths come from C strings and hold no NUL byte")
+fn proc_mount(target: At) -> Step {
+    Step::Mount(Mount {
+        fstype: c"proc",
+        target,
+        flags: MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
+        data: None,
+    })
+}
+
+fn bind_option(kind: BindKind, optional: bool) -> &'static str {
+    match (kind, optional) {
+        (BindKind::ReadWrite, false) => "--bind",
+        (BindKind::ReadOnly, false) => "--ro-bind",
+        (BindKind::Devices, false) => "--dev-bind",
+        (BindKind::ReadWrite, true) => "--bind-try",
+        (BindKind::ReadOnly, true) => "--ro-bind-try",
+        (BindKind::Devices, true) => "--dev-bind-try",
+    }
+}
+
+fn check_root(dir: &[u8]) -> Result<(), Refusal> {
+    match rustix::fs::stat(&c_string(dir.to_vec())) {
+        Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => Ok(()),
+        Ok(_) => Err(refuse(report::line(
+            &format!("--root {}", Show(dir)),
+            rustix::io::Errno::NOTDIR,
+            None,
+        ))),
+        Err(e) => Err(refuse(report::line(
+            &format!("--root {}", Show(dir)),
+            e,
+            None,
+        ))),
+    }
+}
+
+fn refuse(line: String) -> Refusal {
+    Refusal {
+        line,
+        code: status::SETUP_FAILED,
+    }
 }

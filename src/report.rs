@@ -8,6 +8,7 @@ use alloc::string::String;
 use rustix::io::Errno;
 
 use crate::out::Bytes as Show;
+use crate::plan::Plan;
 use crate::status;
 use crate::step::Step;
 use crate::sys;
@@ -97,14 +98,37 @@ pub fn line(what: &str, errno: Errno, hint: Option<&str>) -> String {
     }
 }
 
-/// The line for a report from the child, given the plan's steps and the command's name.
-pub fn describe(r: &Report, steps: &[Step], command: &[u8]) -> String {
+/// Where unprivileged user namespaces are switched off, for hints.
+const USERNS_SWITCHES: &str = "unprivileged user namespaces may be disabled: check sysctl \
+    user.max_user_namespaces, kernel.unprivileged_userns_clone and \
+    kernel.apparmor_restrict_unprivileged_userns";
+
+/// The hint for a failed clone(2).
+pub fn clone_hint(e: Errno, unprivileged: bool) -> Option<&'static str> {
+    match e {
+        Errno::PERM | Errno::NOSPC | Errno::USERS | Errno::ACCESS if unprivileged => {
+            Some(USERNS_SWITCHES)
+        }
+        Errno::PERM => Some(NEEDS_ROOT),
+        Errno::INVAL => Some("this kernel lacks one of the requested namespace kinds"),
+        Errno::NOSPC | Errno::USERS => {
+            Some("a namespace limit is reached: see /proc/sys/user/max_*_namespaces")
+        }
+        _ => None,
+    }
+}
+
+/// The line for a report from the child of `plan`.
+pub fn describe(r: &Report, plan: &Plan) -> String {
     let errno = Errno::from_raw_os_error(r.errno);
     let (what, hint) = match r.step {
-        special::EXEC => (format!("execute {}", Show(command)), exec_hint(errno)),
+        special::EXEC => (
+            format!("execute {}", Show(&plan.exec.name)),
+            exec_hint(errno),
+        ),
         special::SPAWN => ("start the command from init".into(), None),
-        i => match steps.get(i as usize) {
-            Some(step) => (step.describe(), step_hint(step, errno)),
+        i => match plan.steps.get(i as usize) {
+            Some(step) => (step.describe(), step_hint(step, errno, plan.unprivileged)),
             None => (format!("setup step {i}"), None),
         },
     };
@@ -127,7 +151,9 @@ fn exec_hint(errno: Errno) -> Option<&'static str> {
     }
 }
 
-fn step_hint(step: &Step, errno: Errno) -> Option<&'static str> {
+fn step_hint(step: &Step, errno: Errno, unprivileged: bool) -> Option<&'static str> {
+    const MISSING: &str = "the mount point does not exist, and nsrun creates nothing on the \
+        host's filesystems: create it in the tree, or put a --tmpfs over its parent";
     match (step, errno) {
         (Step::Propagation(_), Errno::INVAL) => Some(
             "/ is not a mount point here, as inside a chroot; bind-mount the root onto itself \
@@ -138,6 +164,16 @@ fn step_hint(step: &Step, errno: Errno) -> Option<&'static str> {
              host's /proc is masked, as inside some containers, none can be mounted: use --no-proc",
         ),
         (Step::Loopback, _) => Some("the network namespace has no working loopback"),
+        (Step::PivotRoot(_), Errno::INVAL) => {
+            Some("pivot_root needs private or slave propagation (--propagation private)")
+        }
+        (Step::Mount(_) | Step::Bind { .. } | Step::Exists(_) | Step::Symlink { .. }, Errno::NOENT) => {
+            Some(MISSING)
+        }
+        (Step::Create { .. } | Step::Symlink { .. }, Errno::ROFS) => {
+            Some("the filesystem is read-only: create it before any --read-only or --remount-ro")
+        }
+        (_, Errno::PERM | Errno::ACCESS) if unprivileged => Some(USERNS_SWITCHES),
         (_, Errno::PERM) => Some(NEEDS_ROOT),
         _ => None,
     }
@@ -165,7 +201,17 @@ mod tests {
     #[test]
     fn exec_message() {
         let r = Report::fatal(special::EXEC, Errno::NOENT);
-        let msg = describe(&r, &[], b"nosuchcmd");
+        let plan = crate::plan::prepare(
+            &crate::spec::Spec {
+                command: vec![b"nosuchcmd".to_vec()],
+                ..Default::default()
+            },
+            &[],
+            crate::plan::Caller { uid: 0, gid: 0 },
+        )
+        .ok()
+        .unwrap();
+        let msg = describe(&r, &plan);
         assert!(
             msg.starts_with("execute nosuchcmd: No such file or directory"),
             "{msg}"

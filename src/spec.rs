@@ -154,6 +154,9 @@ pub struct Spec {
     pub no_new_privs: bool,
     /// Map the caller's uid and gid to root inside a new user namespace.
     pub map_root_user: bool,
+    /// No user namespace option was given: an ordinary user then gets a user namespace that maps
+    /// them to root, so the defaults work unprivileged.
+    pub user_ns_auto: bool,
     /// Explicit uid map lines.
     pub uid_map: Vec<IdMap>,
     /// Explicit gid map lines.
@@ -179,6 +182,7 @@ impl Default for Spec {
             keep_fds: Vec::new(),
             no_new_privs: false,
             map_root_user: false,
+            user_ns_auto: true,
             uid_map: Vec::new(),
             gid_map: Vec::new(),
             command: Vec::new(),

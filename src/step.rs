@@ -7,23 +7,72 @@ use alloc::ffi::CString;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use rustix::fs::Mode;
 use rustix::io::Errno;
-use rustix::mount::{MountFlags, MountPropagationFlags};
+use rustix::mount::{MountFlags, MountPropagationFlags, UnmountFlags};
 
 use crate::out::Bytes as Show;
 use crate::spec::{Bytes, Propagation};
 use crate::sys;
 
+/// A path as the child uses it (under the new root while that is not yet `/`), and where in it the
+/// path the user wrote begins, for messages.
+pub struct At {
+    real: CString,
+    shown_from: usize,
+}
+
+impl At {
+    /// `path` (inside the container) under `root` (empty: the current root).
+    pub fn new(root: &[u8], path: &[u8]) -> At {
+        let mut real = root.to_vec();
+        real.extend_from_slice(path);
+        At {
+            real: c_string(real),
+            shown_from: root.len(),
+        }
+    }
+
+    /// A path outside the container (a bind source, the new root itself).
+    pub fn host(path: &[u8]) -> At {
+        At::new(b"", path)
+    }
+
+    /// The path the kernel is given.
+    pub fn c(&self) -> &core::ffi::CStr {
+        &self.real
+    }
+
+    /// The path as the user wrote it.
+    pub fn shown(&self) -> Show<'_> {
+        Show(&self.real.to_bytes()[self.shown_from..])
+    }
+}
+
+/// Makes a C string of bytes that came from C strings (so hold no NUL).
+pub fn c_string(bytes: Vec<u8>) -> CString {
+    CString::new(bytes).expect("paths and names come from C strings and hold no NUL byte")
+}
+
 /// A filesystem mount made with mount(2).
 pub struct Mount {
-    /// The filesystem type, which is also the source name (proc, sysfs, tmpfs, devpts, mqueue).
-    pub fstype: CString,
-    /// Where to mount it (the real path, under the new root while it is not yet `/`).
-    pub target: CString,
+    /// The filesystem type, which is also the source name (proc, sysfs, tmpfs, devpts).
+    pub fstype: &'static core::ffi::CStr,
+    /// Where to mount it.
+    pub target: At,
     /// Mount flags.
     pub flags: MountFlags,
     /// Filesystem options (`size=...,mode=...`).
     pub data: Option<CString>,
+}
+
+/// What a missing path is turned into by [`Step::Create`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Node {
+    /// A directory with this mode.
+    Dir(u32),
+    /// An empty regular file (a mount point for a bound file).
+    File,
 }
 
 /// One setup operation of the child.
@@ -41,8 +90,51 @@ pub enum Step {
     Loopback,
     /// Mount a filesystem.
     Mount(Mount),
+    /// Bind `src` recursively onto `target`, then set `attrs` (sys::mount::*) on every mount of it.
+    Bind {
+        /// The host path.
+        src: At,
+        /// The mount point.
+        target: At,
+        /// Attributes set recursively on the new mounts.
+        attrs: u64,
+        /// The option that asked for it, for messages.
+        option: &'static str,
+    },
+    /// Set attributes (read-only) on the mount at `target` (and below it with `recursive`).
+    SetAttrs {
+        /// The mount.
+        target: At,
+        /// Attributes to set.
+        attrs: u64,
+        /// Whether submounts get them too.
+        recursive: bool,
+    },
+    /// Create a missing path (and its missing parents) on a filesystem nsrun mounted; one that
+    /// exists already is left alone.
+    Create {
+        /// The path.
+        path: At,
+        /// What to make.
+        node: Node,
+    },
+    /// Check that a path exists where nsrun may not create it (on a host filesystem).
+    Exists(At),
+    /// Make a symbolic link `path` → `target` (an existing identical link is fine). Without
+    /// `create` (on a host filesystem) only an existing identical link is accepted.
+    Symlink {
+        /// What it points to.
+        target: CString,
+        /// The link.
+        path: At,
+        /// Whether the link may be made (it lies on a filesystem nsrun mounted).
+        create: bool,
+    },
+    /// Enter the new root: pivot_root(2), then detach the old root so nothing of the host's tree
+    /// stays reachable.
+    PivotRoot(At),
     /// Change the working directory.
-    Chdir(CString),
+    Chdir(At),
     /// Set no_new_privs.
     NoNewPrivs,
     /// Mark every descriptor above 2 close-on-exec except these.
@@ -67,14 +159,36 @@ impl Step {
             Step::Hostname(name) => rustix::system::sethostname(name),
             Step::Domainname(name) => rustix::system::setdomainname(name),
             Step::Loopback => sys::net::loopback_up(),
-            Step::Mount(m) => rustix::mount::mount(
-                m.fstype.as_c_str(),
-                m.target.as_c_str(),
-                m.fstype.as_c_str(),
-                m.flags,
-                m.data.as_deref(),
-            ),
-            Step::Chdir(dir) => rustix::process::chdir(dir.as_c_str()),
+            Step::Mount(m) => {
+                rustix::mount::mount(m.fstype, m.target.c(), m.fstype, m.flags, m.data.as_deref())
+            }
+            Step::Bind {
+                src, target, attrs, ..
+            } => {
+                rustix::mount::mount_bind_recursive(src.c(), target.c())?;
+                sys::mount::set_attrs(target.c(), *attrs, true)
+            }
+            Step::SetAttrs {
+                target,
+                attrs,
+                recursive,
+            } => sys::mount::set_attrs(target.c(), *attrs, *recursive),
+            Step::Create { path, node } => create(path.c(), *node),
+            Step::Exists(path) => rustix::fs::stat(path.c()).map(drop),
+            Step::Symlink {
+                target,
+                path,
+                create,
+            } => symlink(target, path.c(), *create),
+            Step::PivotRoot(dir) => {
+                rustix::process::chdir(dir.c())?;
+                // With the same directory twice, the old root ends up stacked on the new one at
+                // `/` (pivot_root(2), NOTES) and needs no directory of its own inside the tree.
+                rustix::process::pivot_root(c".", c".")?;
+                rustix::mount::unmount(c".", UnmountFlags::DETACH)?;
+                rustix::process::chdir(c"/")
+            }
+            Step::Chdir(dir) => rustix::process::chdir(dir.c()),
             Step::NoNewPrivs => rustix::thread::set_no_new_privs(true),
             Step::CloseFds(keep) => sys::fd::cloexec_all_but(keep),
         }
@@ -96,11 +210,102 @@ impl Step {
             Step::Mount(m) => format!(
                 "mount {} on {}",
                 Show(m.fstype.to_bytes()),
-                Show(m.target.to_bytes())
+                m.target.shown()
             ),
-            Step::Chdir(d) => format!("change directory to {}", Show(d.to_bytes())),
+            Step::Bind {
+                src,
+                target,
+                option,
+                ..
+            } => {
+                format!("{option} {} on {}", src.shown(), target.shown())
+            }
+            Step::SetAttrs { target, .. } => format!("make {} read-only", target.shown()),
+            Step::Create {
+                path,
+                node: Node::File,
+            } => format!("create file {}", path.shown()),
+            Step::Create { path, .. } => format!("create directory {}", path.shown()),
+            Step::Exists(path) => format!("find {}", path.shown()),
+            Step::Symlink { target, path, .. } => {
+                format!(
+                    "create symlink {} -> {}",
+                    path.shown(),
+                    Show(target.to_bytes())
+                )
+            }
+            Step::PivotRoot(dir) => format!("pivot_root into {}", dir.shown()),
+            Step::Chdir(d) => format!("change directory to {}", d.shown()),
             Step::NoNewPrivs => "set no_new_privs".into(),
             Step::CloseFds(_) => "close inherited descriptors".into(),
         }
+    }
+}
+
+/// Creates `path` as `node`, with any missing parent directories (mode 0755). Works on the bytes
+/// of `path` in a stack buffer: no allocation in the child.
+fn create(path: &core::ffi::CStr, node: Node) -> Result<(), Errno> {
+    if rustix::fs::stat(path).is_ok() {
+        return Ok(());
+    }
+    let bytes = path.to_bytes();
+    let mut buf = [0u8; 4096];
+    if bytes.len() >= buf.len() {
+        return Err(Errno::NAMETOOLONG);
+    }
+    // Each prefix ending before a '/' is a parent; then the path itself.
+    let ends = bytes
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, b)| **b == b'/')
+        .map(|(i, _)| i)
+        .chain([bytes.len()]);
+    for end in ends {
+        buf[..end].copy_from_slice(&bytes[..end]);
+        buf[end] = 0;
+        let prefix =
+            core::ffi::CStr::from_bytes_until_nul(&buf[..=end]).map_err(|_| Errno::INVAL)?;
+        let last = end == bytes.len();
+        let made = match (last, node) {
+            (true, Node::File) => rustix::fs::open(
+                prefix,
+                rustix::fs::OFlags::CREATE
+                    | rustix::fs::OFlags::WRONLY
+                    | rustix::fs::OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o644),
+            )
+            .map(drop),
+            (true, Node::Dir(mode)) => rustix::fs::mkdir(prefix, Mode::from_raw_mode(mode))
+                // The umask must not trim the requested mode (1777 for /dev/shm).
+                .and_then(|()| rustix::fs::chmod(prefix, Mode::from_raw_mode(mode))),
+            (false, _) => rustix::fs::mkdir(prefix, Mode::from_raw_mode(0o755)),
+        };
+        match made {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Makes a symlink; an existing link with the same target is accepted (setting up twice is fine).
+fn symlink(target: &core::ffi::CStr, path: &core::ffi::CStr, create: bool) -> Result<(), Errno> {
+    let made = match create {
+        true => rustix::fs::symlink(target, path),
+        false => Err(Errno::EXIST),
+    };
+    match made {
+        Err(Errno::EXIST) => {
+            let mut buf = [0u8; 4096];
+            let n = rustix::fs::readlinkat_raw(rustix::fs::CWD, path, &mut buf[..])
+                .map_err(|e| if create { Errno::EXIST } else { e })?;
+            if &buf[..n] == target.to_bytes() {
+                Ok(())
+            } else {
+                Err(Errno::EXIST)
+            }
+        }
+        other => other,
     }
 }

@@ -15,3 +15,13 @@ pub fn last() -> rustix::io::Errno {
     // SAFETY: __errno_location returns a valid pointer to this thread's errno.
     rustix::io::Errno::from_raw_os_error(unsafe { *libc::__errno_location() })
 }
+
+/// Converts a raw syscall return (a negated errno on failure, as `sc` gives it) to a Result.
+pub fn from_rc(rc: usize) -> Result<(), rustix::io::Errno> {
+    let rc = rc as isize;
+    if (-4095..0).contains(&rc) {
+        Err(rustix::io::Errno::from_raw_os_error(-rc as i32))
+    } else {
+        Ok(())
+    }
+}

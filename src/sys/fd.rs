@@ -46,13 +46,25 @@ pub fn is_open(fd: i32) -> bool {
     rustix::io::fcntl_getfd(borrow(fd)).is_ok()
 }
 
+/// Whether `fd` is a terminal.
+pub fn is_tty(fd: i32) -> bool {
+    rustix::termios::isatty(borrow(fd))
+}
+
 /// Marks every descriptor from 3 up close-on-exec, then clears the mark on each of `keep`.
 pub fn cloexec_all_but(keep: &[i32]) -> Result<(), Errno> {
     const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
     // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets a flag on descriptors; it closes nothing
     // and touches no memory.
-    let rc = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC) };
-    if rc != 0 {
+    let rc = unsafe {
+        sc::syscall!(
+            CLOSE_RANGE,
+            3,
+            u32::MAX as usize,
+            CLOSE_RANGE_CLOEXEC as usize
+        )
+    };
+    if super::errno::from_rc(rc).is_err() {
         // Kernels before 5.11: mark the usual range one by one.
         for fd in 3..1024 {
             let _ = rustix::io::fcntl_setfd(borrow(fd), FdFlags::CLOEXEC);

@@ -7,6 +7,7 @@ pub mod errno;
 pub mod exec;
 pub mod exit;
 pub mod fd;
+pub mod mount;
 pub mod net;
 pub mod ns;
 pub mod runtime;
