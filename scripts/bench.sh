@@ -4,7 +4,7 @@
 # nothing else).
 #
 # Usage: scripts/bench.sh [--quick] [--nsrun PATH] [--no-mounts] [-h]
-#   --quick        few runs (smoke test, ~10 s); numbers are noisy
+#   --quick        few runs (smoke test, ~10 s; a full run takes ~1.5 min); numbers are noisy
 #   --nsrun PATH   nsrun binary to measure (default: $NSRUN, else target/static/nsrun)
 #   --no-mounts    skip the mount-cost section
 # Environment: NSRUN, UNSHARE, BUSYBOX, BWRAP (peer binaries), CC (default musl-gcc),
@@ -45,9 +45,9 @@ done
 case $NSRUN in /*) ;; *) NSRUN=$ROOT/$NSRUN ;; esac
 
 if [ "$QUICK" = 1 ]; then
-	WARMUP=5 RUNS=60 MWARMUP=3 MRUNS=20
+	ROUNDS=2 WARMUP=5 RUNS=60 MROUNDS=1 MWARMUP=3 MRUNS=20
 else
-	WARMUP=100 RUNS=2000 MWARMUP=10 MRUNS=300
+	ROUNDS=6 WARMUP=30 RUNS=3000 MROUNDS=3 MWARMUP=5 MRUNS=300
 fi
 
 [ "$(id -u)" = 0 ] || die "must run as root (namespaces are created without a user namespace)"
@@ -145,18 +145,50 @@ if [ -z "${WHY[busybox]:-}" ]; then VERSIONS+="${VERSIONS:+, }$(ver "$BUSYBOX_BI
 if [ -z "${WHY[bwrap]:-}" ]; then VERSIONS+="${VERSIONS:+, }$(ver "$BWRAP_BIN" --version)"; fi
 
 # ---------------------------------------------------- hyperfine helpers ----
-# hf_stats JSON: one line per result: name mean stddev median min failures
-# (times in seconds; failures = runs with a non-zero exit status). hyperfine
-# pretty-prints its JSON one value per line: "command", then the statistics,
-# then the "exit_codes" array.
+# hf_stats JSON: one line per command, with the raw times of all its rounds
+# ("NAME#ROUND" entries) pooled:
+#   name median mean stddev failures round-median-min round-median-max runs
+# (times in seconds; failures = runs that exited non-zero). hyperfine
+# pretty-prints its JSON one value per line: "command", the statistics, then
+# the "times" and "exit_codes" arrays. mawk has no asort(), hence qs().
 hf_stats() {
 	awk '
-	/^ *"command": / { s = $0; sub(/^ *"command": *"/, "", s); sub(/",? *$/, "", s); name = s; next }
-	/^ *"(mean|stddev|median|min)": / { key = $1; gsub(/[":]/, "", key); v = $2; sub(/,$/, "", v); st[key] = v; next }
-	/^ *"exit_codes": *\[/ { inex = 1; bad = 0; next }
-	inex && /\]/ { inex = 0; print name, st["mean"], st["stddev"], st["median"], st["min"], bad; next }
-	inex { v = $1; sub(/,$/, "", v); if (v != "0") bad++ }
-	' "$1"
+	function qs(A, lo, hi,   i, last, t, m) {
+		if (lo >= hi) return
+		m = int((lo + hi) / 2); t = A[lo]; A[lo] = A[m]; A[m] = t; last = lo
+		for (i = lo + 1; i <= hi; i++)
+			if (A[i] < A[lo]) { last++; t = A[last]; A[last] = A[i]; A[i] = t }
+		t = A[lo]; A[lo] = A[last]; A[last] = t
+		qs(A, lo, last - 1); qs(A, last + 1, hi)
+	}
+	function median(A, n) { qs(A, 1, n); return n % 2 ? A[(n + 1) / 2] : (A[n / 2] + A[n / 2 + 1]) / 2 }
+	/^ *"command": / {
+		s = $0; sub(/^ *"command": *"/, "", s); sub(/",? *$/, "", s); sub(/#[0-9]+$/, "", s); key = s
+		if (!(key in N)) { order[++nkeys] = key; N[key] = 0; F[key] = 0 }
+		nb = 0; next
+	}
+	/^ *"times": *\[/ { intimes = 1; next }
+	intimes && /\]/ {
+		intimes = 0; m = median(B, nb)
+		if (!(key in RMIN) || m < RMIN[key]) RMIN[key] = m
+		if (!(key in RMAX) || m > RMAX[key]) RMAX[key] = m
+		next
+	}
+	intimes { v = $1; sub(/,$/, "", v); v += 0; B[++nb] = v; T[key, ++N[key]] = v; next }
+	/^ *"exit_codes": *\[/ { inex = 1; next }
+	inex && /\]/ { inex = 0; next }
+	inex { v = $1; sub(/,$/, "", v); if (v != "0") F[key]++ }
+	END {
+		for (k = 1; k <= nkeys; k++) {
+			key = order[k]; n = N[key]; sum = 0; sq = 0
+			for (i = 1; i <= n; i++) { A[i] = T[key, i]; sum += A[i] }
+			mean = sum / n
+			for (i = 1; i <= n; i++) sq += (A[i] - mean) ^ 2
+			sd = n > 1 ? sqrt(sq / (n - 1)) : 0
+			print key, median(A, n), mean, sd, F[key], RMIN[key], RMAX[key], n
+			split("", A)
+		}
+	}' "$1"
 }
 ms() { awk -v s="$1" 'BEGIN { printf "%.3f", s * 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }'; }
@@ -165,29 +197,36 @@ pass() { if "$@"; then echo PASS; else echo FAIL; fi; }
 
 HF_STYLE=basic
 [ -t 1 ] && HF_STYLE=full
-run_hyperfine() { # JSON WARMUP RUNS NAME CMD [NAME CMD...]
-	local json=$1 warm=$2 runs=$3; shift 3
-	local args=()
-	while [ $# -gt 0 ]; do args+=(-n "$1" "$2"); shift 2; done
+# run_hyperfine JSON ROUNDS WARMUP RUNS NAME CMD [NAME CMD...]
+# One hyperfine invocation. hyperfine runs all runs of one command before the
+# next, so to spread drift (CPU clocks, background work, namespace teardown)
+# evenly over the commands, the list is repeated ROUNDS times as NAME#1,
+# NAME#2, ... with RUNS/ROUNDS runs each; hf_stats pools the rounds again.
+run_hyperfine() {
+	local json=$1 rounds=$2 warm=$3 runs=$4; shift 4
+	local args=() r i cmds=("$@")
+	for ((r = 1; r <= rounds; r++)); do
+		for ((i = 0; i < ${#cmds[@]}; i += 2)); do args+=(-n "${cmds[i]}#$r" "${cmds[i + 1]}"); done
+	done
 	# -i: a launcher that fails now and then must not abort the whole run;
 	# failed runs are counted from the JSON and reported.
-	hyperfine -N -i --style "$HF_STYLE" --warmup "$warm" --runs "$runs" \
+	hyperfine -N -i --style "$HF_STYLE" --warmup "$warm" --runs $((runs / rounds)) \
 		--export-json "$json" "${args[@]}"
 }
 
 # ------------------------------------------------------ 1. start-up time ----
-echo "== 1. start-up time: hyperfine -N, $RUNS runs (+$WARMUP warm-up) per command =="
+echo "== 1. start-up time: hyperfine -N, $ROUNDS rounds × $((RUNS / ROUNDS)) runs (+$WARMUP warm-up) per command =="
 T_START=$EPOCHREALTIME
 HF=()
 for k in "${KEYS[@]}"; do
 	if [ -z "${WHY[$k]:-}" ]; then HF+=("$k" "${CMD[$k]} $TRUE"); else note "$k: n/a: ${WHY[$k]}"; fi
 done
-run_hyperfine "$OUT/startup.json" "$WARMUP" "$RUNS" "${HF[@]}"
-declare -A MED MEAN SD
+run_hyperfine "$OUT/startup.json" "$ROUNDS" "$WARMUP" "$RUNS" "${HF[@]}"
+declare -A MED MEAN SD RLO RHI
 FAILS=""
-while read -r name mean sd med _ bad; do
-	MED[$name]=$med MEAN[$name]=$mean SD[$name]=$sd
-	[ "$bad" = 0 ] || FAILS+="- warning: ${LABEL[$name]}: $bad of $RUNS runs exited non-zero"$'\n'
+while read -r name med mean sd bad rlo rhi n; do
+	MED[$name]=$med MEAN[$name]=$mean SD[$name]=$sd RLO[$name]=$rlo RHI[$name]=$rhi
+	[ "$bad" = 0 ] || FAILS+="- warning: ${LABEL[$name]}: $bad of $n runs exited non-zero"$'\n'
 done < <(hf_stats "$OUT/startup.json")
 T_STARTUP=$(awk -v a="$T_START" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
 
@@ -267,15 +306,16 @@ MOUNT_NOTE=""
 BIND_COUNTS=(0 50 200)
 if [ "$MOUNTS" = 1 ]; then
 	echo
-	echo "== 4. mount cost: 0/50/200 --ro-bind, hyperfine -N, $MRUNS runs (+$MWARMUP) each =="
+	echo "== 4. mount cost: 0/50/200 --ro-bind, hyperfine -N, $MROUNDS rounds × $((MRUNS / MROUNDS)) runs (+$MWARMUP) each =="
 	mkdir -p "$SCRATCH/src" "$SCRATCH/dst"
 	for ((i = 0; i < 200; i++)); do mkdir "$SCRATCH/src/$i" "$SCRATCH/dst/$i"; done
 	binds() { local i; for ((i = 0; i < $1; i++)); do printf ' --ro-bind %s %s' "$SCRATCH/src/$i" "$SCRATCH/dst/$i"; done; }
 	BW_BASE="$BWRAP_BIN --bind / / --unshare-ipc --unshare-net --unshare-pid --unshare-uts --proc /proc"
-	# Same mounts as the probe, with a shell that checks the 200 binds are there and read-only.
+	# A shell that checks the 200 binds are there and read-only (run once per launcher).
 	check_sh="n=\$(grep -c ' $SCRATCH/dst/' /proc/self/mountinfo); [ \"\$n\" -ge 200 ] && ! touch $SCRATCH/dst/199/x 2>/dev/null"
 	MHF=()
 	NS_MOUNTS=0
+	# shellcheck disable=SC2046 # $(binds N) is a word list of paths without blanks
 	if [ -n "${WHY[nsrun]:-}" ]; then
 		MOUNT_NOTE+="nsrun: skipped: ${WHY[nsrun]}"$'\n'
 	else
@@ -284,11 +324,11 @@ if [ "$MOUNTS" = 1 ]; then
 		if [ "$rc" != 0 ]; then
 			msg=$(first_line "$SCRATCH/probe.out")
 			MOUNT_NOTE+="skipped: nsrun lacks --ro-bind (probe exit $rc${msg:+: $msg})"$'\n'
+		elif ! timeout 10 "$NSRUN" $(binds 200) -- /bin/sh -c "$check_sh" >/dev/null 2>&1; then
+			# Timing an nsrun that parses --ro-bind but mounts nothing would mislead.
+			MOUNT_NOTE+="skipped: nsrun accepts --ro-bind but 200 of them did not give 200 read-only mounts"$'\n'
 		else
 			NS_MOUNTS=1
-			# shellcheck disable=SC2046
-			timeout 10 "$NSRUN" $(binds 200) -- /bin/sh -c "$check_sh" >/dev/null 2>&1 ||
-				MOUNT_NOTE+="warning: with nsrun, 200 --ro-bind did not give 200 read-only mounts"$'\n'
 			for n in "${BIND_COUNTS[@]}"; do MHF+=("nsrun-$n" "$NSRUN$(binds "$n") -- $TRUE"); done
 		fi
 	fi
@@ -303,10 +343,10 @@ if [ "$MOUNTS" = 1 ]; then
 		for n in "${BIND_COUNTS[@]}"; do MHF+=("bwrap-$n" "$BW_BASE$(binds "$n") $TRUE"); done
 	fi
 	if [ ${#MHF[@]} -gt 0 ]; then
-		run_hyperfine "$OUT/mounts.json" "$MWARMUP" "$MRUNS" "${MHF[@]}"
-		while read -r name _ _ med _ bad; do
+		run_hyperfine "$OUT/mounts.json" "$MROUNDS" "$MWARMUP" "$MRUNS" "${MHF[@]}"
+		while read -r name med _ _ bad _ _ n; do
 			MMED[$name]=$med
-			[ "$bad" = 0 ] || MOUNT_NOTE+="warning: $name: $bad of $MRUNS runs exited non-zero"$'\n'
+			[ "$bad" = 0 ] || MOUNT_NOTE+="warning: $name: $bad of $n runs exited non-zero"$'\n'
 		done < <(hf_stats "$OUT/mounts.json")
 	fi
 	if [ "$NS_MOUNTS" = 1 ]; then
@@ -334,17 +374,18 @@ echo "Measured $(date -u +%Y-%m-%d) on Linux $(uname -r), $(nproc) CPU(s) ${cpu:
 echo "${VERSIONS:-no launcher besides the floors ran}."
 echo "Command: a static musl \`true\`. Floors: scripts/floor/floor.c."
 echo
-echo "### Start-up time (hyperfine -N, $RUNS runs after $WARMUP warm-up, medians)"
+echo "### Start-up time (hyperfine -N; $RUNS runs per command in $ROUNDS interleaved round(s), medians)"
 echo
-echo "| Command | Median (ms) | Mean ± σ (ms) | vs floor-init | vs floor-plain |"
-echo "|---|---:|---:|---:|---:|"
+echo "| Command | Median (ms) | Round medians (ms) | Mean ± σ (ms) | vs floor-init | vs floor-plain |"
+echo "|---|---:|---:|---:|---:|---:|"
 fi_med=${MED[floor_init]} fp_med=${MED[floor_plain]}
 for k in nsrun nsrun_pid1 unshare busybox bwrap floor_init floor_plain; do
 	if [ -n "${MED[$k]:-}" ]; then
-		printf '| %s | %s | %s ± %s | %s | %s |\n' "${LABEL[$k]}" "$(ms "${MED[$k]}")" \
-			"$(ms "${MEAN[$k]}")" "$(ms "${SD[$k]}")" "$(ratio "${MED[$k]}" "$fi_med")" "$(ratio "${MED[$k]}" "$fp_med")"
+		printf '| %s | %s | %s–%s | %s ± %s | %s | %s |\n' "${LABEL[$k]}" "$(ms "${MED[$k]}")" \
+			"$(ms "${RLO[$k]}")" "$(ms "${RHI[$k]}")" "$(ms "${MEAN[$k]}")" "$(ms "${SD[$k]}")" \
+			"$(ratio "${MED[$k]}" "$fi_med")" "$(ratio "${MED[$k]}" "$fp_med")"
 	else
-		printf '| %s | n/a | n/a | n/a | n/a |\n' "${LABEL[$k]}"
+		printf '| %s | n/a | n/a | n/a | n/a | n/a |\n' "${LABEL[$k]}"
 	fi
 done
 echo
@@ -414,14 +455,15 @@ for k in "${KEYS[@]}"; do
 	if [ -n "${MEM_WHY[$k]:-}" ]; then echo "- ${LABEL[$k]//true/sleeper}: n/a: ${MEM_WHY[$k]}"; fi
 done
 if [ -n "${MEM_RSS[nsrun]:-}" ]; then
-	echo "- nsrun (init mode) Rss ${MEM_RSS[nsrun]} KiB (target ≤ 150 KiB): $(pass test "${MEM_RSS[nsrun]}" -le 150)"
+	echo "- nsrun (init mode) Rss ${MEM_RSS[nsrun]} KiB (target ≤ 150 KiB): $(pass test "${MEM_RSS[nsrun]}" -le 150)" \
+		"(Rss counts the binary's pages shared by launcher and init twice; Pss, which splits them: ${MEM_PSS[nsrun]} KiB)"
 else
 	echo "- nsrun (init mode) memory: n/a$(na_reason nsrun)"
 fi
 
 if [ "$MOUNTS" = 1 ]; then
 	echo
-	echo "### Mount cost: N × --ro-bind SRC DST (no --root), hyperfine -N, $MRUNS runs, medians"
+	echo "### Mount cost: N × --ro-bind SRC DST (no --root), hyperfine -N, $MRUNS runs in $MROUNDS interleaved round(s), medians"
 	echo
 	echo "nsrun: \`nsrun [--ro-bind SRC DST]×N -- true\`; bwrap: \`bwrap --bind / / --unshare-{ipc,net,pid,uts} --proc /proc [--ro-bind SRC DST]×N true\`."
 	echo

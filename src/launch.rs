@@ -76,7 +76,7 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
         Err(e) => {
             signal::set_mask(&mask);
             let kinds = crate::ns::describe(plan.clone_flags);
-            let hint = report::clone_hint(e, plan.unprivileged);
+            let hint = report::clone_hint(e, plan.unprivileged, plan.maps.is_some());
             return Err(report::line(&alloc::format!("clone ({kinds})"), e, hint));
         }
     };

@@ -173,7 +173,7 @@ fn mount_steps(spec: &Spec, steps: &mut Vec<Step>) -> Result<(), Refusal> {
                 kind,
                 optional,
             } => {
-                let node = match rustix::fs::stat(&c_string(src.clone())) {
+                let node = match rustix::fs::stat(c_string(src.clone())) {
                     Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
                         Node::Dir(0o755)
                     }
@@ -320,7 +320,7 @@ fn bind_option(kind: BindKind, optional: bool) -> &'static str {
 }
 
 fn check_root(dir: &[u8]) -> Result<(), Refusal> {
-    match rustix::fs::stat(&c_string(dir.to_vec())) {
+    match rustix::fs::stat(c_string(dir.to_vec())) {
         Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => Ok(()),
         Ok(_) => Err(refuse(report::line(
             &format!("--root {}", Show(dir)),

@@ -103,12 +103,15 @@ const USERNS_SWITCHES: &str = "unprivileged user namespaces may be disabled: che
     user.max_user_namespaces, kernel.unprivileged_userns_clone and \
     kernel.apparmor_restrict_unprivileged_userns";
 
-/// The hint for a failed clone(2).
-pub fn clone_hint(e: Errno, unprivileged: bool) -> Option<&'static str> {
+/// The hint for a failed clone(2) that asked for a new user namespace or not.
+pub fn clone_hint(e: Errno, unprivileged: bool, new_user: bool) -> Option<&'static str> {
     match e {
-        Errno::PERM | Errno::NOSPC | Errno::USERS | Errno::ACCESS if unprivileged => {
+        Errno::PERM | Errno::NOSPC | Errno::USERS | Errno::ACCESS if unprivileged && new_user => {
             Some(USERNS_SWITCHES)
         }
+        Errno::PERM if unprivileged => Some(
+            "without a user namespace this needs root: drop --share-user, or add --map-root-user",
+        ),
         Errno::PERM => Some(NEEDS_ROOT),
         Errno::INVAL => Some("this kernel lacks one of the requested namespace kinds"),
         Errno::NOSPC | Errno::USERS => {
