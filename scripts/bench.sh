@@ -45,9 +45,9 @@ done
 case $NSRUN in /*) ;; *) NSRUN=$ROOT/$NSRUN ;; esac
 
 if [ "$QUICK" = 1 ]; then
-	ROUNDS=2 WARMUP=5 RUNS=60 MROUNDS=1 MWARMUP=3 MRUNS=20
+	ROUNDS=3 WARMUP=5 RUNS=60 MROUNDS=1 MWARMUP=3 MRUNS=20
 else
-	ROUNDS=6 WARMUP=30 RUNS=3000 MROUNDS=3 MWARMUP=5 MRUNS=300
+	ROUNDS=7 WARMUP=30 RUNS=2800 MROUNDS=3 MWARMUP=5 MRUNS=300
 fi
 
 [ "$(id -u)" = 0 ] || die "must run as root (namespaces are created without a user namespace)"
@@ -145,10 +145,11 @@ if [ -z "${WHY[busybox]:-}" ]; then VERSIONS+="${VERSIONS:+, }$(ver "$BUSYBOX_BI
 if [ -z "${WHY[bwrap]:-}" ]; then VERSIONS+="${VERSIONS:+, }$(ver "$BWRAP_BIN" --version)"; fi
 
 # ---------------------------------------------------- hyperfine helpers ----
-# hf_stats JSON: one line per command, with the raw times of all its rounds
-# ("NAME#ROUND" entries) pooled:
+# hf_stats JSON: one line per command, its rounds ("NAME#ROUND" entries) combined:
 #   name median mean stddev failures round-median-min round-median-max runs
-# (times in seconds; failures = runs that exited non-zero). hyperfine
+# median is the median of the per-round medians, so that one round disturbed by
+# something else on the machine barely moves it; mean and stddev pool all runs.
+# Times in seconds; failures = runs that exited non-zero. hyperfine
 # pretty-prints its JSON one value per line: "command", the statistics, then
 # the "times" and "exit_codes" arrays. mawk has no asort(), hence qs().
 hf_stats() {
@@ -164,29 +165,27 @@ hf_stats() {
 	function median(A, n) { qs(A, 1, n); return n % 2 ? A[(n + 1) / 2] : (A[n / 2] + A[n / 2 + 1]) / 2 }
 	/^ *"command": / {
 		s = $0; sub(/^ *"command": *"/, "", s); sub(/",? *$/, "", s); sub(/#[0-9]+$/, "", s); key = s
-		if (!(key in N)) { order[++nkeys] = key; N[key] = 0; F[key] = 0 }
+		if (!(key in N)) { order[++nkeys] = key; N[key] = 0; F[key] = 0; R[key] = 0 }
 		nb = 0; next
 	}
 	/^ *"times": *\[/ { intimes = 1; next }
 	intimes && /\]/ {
-		intimes = 0; m = median(B, nb)
+		intimes = 0; m = median(B, nb); RM[key, ++R[key]] = m
 		if (!(key in RMIN) || m < RMIN[key]) RMIN[key] = m
 		if (!(key in RMAX) || m > RMAX[key]) RMAX[key] = m
 		next
 	}
-	intimes { v = $1; sub(/,$/, "", v); v += 0; B[++nb] = v; T[key, ++N[key]] = v; next }
+	intimes { v = $1; sub(/,$/, "", v); v += 0; B[++nb] = v; sum[key] += v; sq[key] += v * v; N[key]++; next }
 	/^ *"exit_codes": *\[/ { inex = 1; next }
 	inex && /\]/ { inex = 0; next }
 	inex { v = $1; sub(/,$/, "", v); if (v != "0") F[key]++ }
 	END {
 		for (k = 1; k <= nkeys; k++) {
-			key = order[k]; n = N[key]; sum = 0; sq = 0
-			for (i = 1; i <= n; i++) { A[i] = T[key, i]; sum += A[i] }
-			mean = sum / n
-			for (i = 1; i <= n; i++) sq += (A[i] - mean) ^ 2
-			sd = n > 1 ? sqrt(sq / (n - 1)) : 0
-			print key, median(A, n), mean, sd, F[key], RMIN[key], RMAX[key], n
+			key = order[k]; n = N[key]; mean = sum[key] / n
+			v = n > 1 ? (sq[key] - n * mean * mean) / (n - 1) : 0; sd = v > 0 ? sqrt(v) : 0
 			split("", A)
+			for (i = 1; i <= R[key]; i++) A[i] = RM[key, i]
+			print key, median(A, R[key]), mean, sd, F[key], RMIN[key], RMAX[key], n
 		}
 	}' "$1"
 }
@@ -374,7 +373,7 @@ echo "Measured $(date -u +%Y-%m-%d) on Linux $(uname -r), $(nproc) CPU(s) ${cpu:
 echo "${VERSIONS:-no launcher besides the floors ran}."
 echo "Command: a static musl \`true\`. Floors: scripts/floor/floor.c."
 echo
-echo "### Start-up time (hyperfine -N; $RUNS runs per command in $ROUNDS interleaved round(s), medians)"
+echo "### Start-up time (hyperfine -N; $RUNS runs per command in $ROUNDS interleaved rounds; median = median of the round medians)"
 echo
 echo "| Command | Median (ms) | Round medians (ms) | Mean ± σ (ms) | vs floor-init | vs floor-plain |"
 echo "|---|---:|---:|---:|---:|---:|"
@@ -463,7 +462,7 @@ fi
 
 if [ "$MOUNTS" = 1 ]; then
 	echo
-	echo "### Mount cost: N × --ro-bind SRC DST (no --root), hyperfine -N, $MRUNS runs in $MROUNDS interleaved round(s), medians"
+	echo "### Mount cost: N × --ro-bind SRC DST (no --root), hyperfine -N, $MRUNS runs in $MROUNDS interleaved round(s), median of round medians"
 	echo
 	echo "nsrun: \`nsrun [--ro-bind SRC DST]×N -- true\`; bwrap: \`bwrap --bind / / --unshare-{ipc,net,pid,uts} --proc /proc [--ro-bind SRC DST]×N true\`."
 	echo

@@ -23,6 +23,9 @@ struct MountAttr {
 /// attributes stay as they are, so flags the kernel locks in a user namespace need no care.
 pub fn set_attrs(path: &CStr, attrs: u64, recursive: bool) -> Result<(), Errno> {
     const AT_RECURSIVE: usize = 0x8000;
+    if attrs == 0 {
+        return Ok(());
+    }
     let attr = MountAttr {
         attr_set: attrs,
         attr_clr: 0,
@@ -42,5 +45,37 @@ pub fn set_attrs(path: &CStr, attrs: u64, recursive: bool) -> Result<(), Errno> 
             core::mem::size_of::<MountAttr>()
         )
     };
-    super::errno::from_rc(rc)
+    match super::errno::from_rc(rc) {
+        Err(Errno::NOSYS) => remount_fallback(path, attrs),
+        other => other,
+    }
+}
+
+/// Before Linux 5.12 there is no mount_setattr: remount the one mount at `path`, keeping its
+/// current flags (which may be locked in a user namespace) and adding `attrs`. Submounts are not
+/// changed on such kernels.
+fn remount_fallback(path: &CStr, attrs: u64) -> Result<(), Errno> {
+    use rustix::fs::StatVfsMountFlags as Vfs;
+    use rustix::mount::MountFlags as Ms;
+    let have = rustix::fs::statvfs(path)?.f_flag;
+    let mut flags = Ms::BIND;
+    for (vfs, ms) in [
+        (Vfs::RDONLY, Ms::RDONLY),
+        (Vfs::NOSUID, Ms::NOSUID),
+        (Vfs::NODEV, Ms::NODEV),
+        (Vfs::NOEXEC, Ms::NOEXEC),
+        (Vfs::NOATIME, Ms::NOATIME),
+        (Vfs::NODIRATIME, Ms::NODIRATIME),
+        (Vfs::RELATIME, Ms::RELATIME),
+    ] {
+        if have.contains(vfs) {
+            flags |= ms;
+        }
+    }
+    for (attr, ms) in [(RDONLY, Ms::RDONLY), (NOSUID, Ms::NOSUID), (NODEV, Ms::NODEV)] {
+        if attrs & attr != 0 {
+            flags |= ms;
+        }
+    }
+    rustix::mount::mount_remount(path, flags, c"")
 }
