@@ -20,6 +20,7 @@ pub mod out;
 pub mod path;
 pub mod plan;
 pub mod report;
+pub mod resolve;
 pub mod spec;
 pub mod status;
 pub mod step;

@@ -173,6 +173,10 @@ fn step_hint(step: &Step, errno: Errno, unprivileged: bool) -> Option<&'static s
         (Step::Mount(_) | Step::Bind { .. } | Step::Exists(_) | Step::Symlink { .. }, Errno::NOENT) => {
             Some(MISSING)
         }
+        (Step::Create { .. } | Step::Symlink { .. }, Errno::LOOP) => Some(
+            "a symlink lies on the way: nsrun creates paths only on filesystems it mounted and \
+             follows no link out of them",
+        ),
         (Step::Create { .. } | Step::Symlink { .. }, Errno::ROFS) => {
             Some("the filesystem is read-only: create it before any --read-only or --remount-ro")
         }

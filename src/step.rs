@@ -7,11 +7,13 @@ use alloc::ffi::CString;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::ffi::CStr;
 use rustix::fs::Mode;
 use rustix::io::Errno;
 use rustix::mount::{MountFlags, MountPropagationFlags, UnmountFlags};
 
 use crate::out::Bytes as Show;
+use crate::resolve::{self, Links, PATH_MAX};
 use crate::spec::{Bytes, Propagation};
 use crate::sys;
 
@@ -38,9 +40,27 @@ impl At {
         At::new(b"", path)
     }
 
-    /// The path the kernel is given.
-    pub fn c(&self) -> &core::ffi::CStr {
+    /// The path as given, for paths outside the container (the kernel resolves them from `/`).
+    pub fn c(&self) -> &CStr {
         &self.real
+    }
+
+    /// The path resolved as it will be once the root is `/` (see [`resolve`]), in `buf`.
+    pub fn resolve<'b>(
+        &'b self,
+        links: Links,
+        buf: &'b mut [u8; PATH_MAX],
+    ) -> Result<&'b CStr, Errno> {
+        if self.shown_from == 0 && links.is_kernel_default() {
+            return Ok(&self.real);
+        }
+        let bytes = self.real.to_bytes();
+        resolve::under(
+            &bytes[..self.shown_from],
+            &bytes[self.shown_from..],
+            links,
+            buf,
+        )
     }
 
     /// The path as the user wrote it.
@@ -57,7 +77,7 @@ pub fn c_string(bytes: Vec<u8>) -> CString {
 /// A filesystem mount made with mount(2).
 pub struct Mount {
     /// The filesystem type, which is also the source name (proc, sysfs, tmpfs, devpts).
-    pub fstype: &'static core::ffi::CStr,
+    pub fstype: &'static CStr,
     /// Where to mount it.
     pub target: At,
     /// Mount flags.
@@ -144,6 +164,7 @@ pub enum Step {
 impl Step {
     /// Applies the step in the child. Allocates nothing.
     pub fn apply(&self) -> Result<(), Errno> {
+        let mut buf = [0u8; PATH_MAX];
         match self {
             Step::UnshareTime => sys::ns::unshare_time(),
             Step::Propagation(p) => {
@@ -159,27 +180,43 @@ impl Step {
             Step::Hostname(name) => rustix::system::sethostname(name),
             Step::Domainname(name) => rustix::system::setdomainname(name),
             Step::Loopback => sys::net::loopback_up(),
-            Step::Mount(m) => {
-                rustix::mount::mount(m.fstype, m.target.c(), m.fstype, m.flags, m.data.as_deref())
-            }
+            Step::Mount(m) => rustix::mount::mount(
+                m.fstype,
+                m.target.resolve(Links::Follow, &mut buf)?,
+                m.fstype,
+                m.flags,
+                m.data.as_deref(),
+            ),
             Step::Bind {
                 src, target, attrs, ..
             } => {
-                rustix::mount::mount_bind_recursive(src.c(), target.c())?;
-                sys::mount::set_attrs(target.c(), *attrs, true)
+                let target = target.resolve(Links::Follow, &mut buf)?;
+                rustix::mount::mount_bind_recursive(src.c(), target)?;
+                sys::mount::set_attrs(target, *attrs, true)
             }
             Step::SetAttrs {
                 target,
                 attrs,
                 recursive,
-            } => sys::mount::set_attrs(target.c(), *attrs, *recursive),
-            Step::Create { path, node } => create(path.c(), *node),
-            Step::Exists(path) => rustix::fs::stat(path.c()).map(drop),
+            } => {
+                sys::mount::set_attrs(target.resolve(Links::Follow, &mut buf)?, *attrs, *recursive)
+            }
+            Step::Create { path, node } => create(path.resolve(Links::Refuse, &mut buf)?, *node),
+            Step::Exists(path) => {
+                rustix::fs::stat(path.resolve(Links::Follow, &mut buf)?).map(drop)
+            }
             Step::Symlink {
                 target,
                 path,
                 create,
-            } => symlink(target, path.c(), *create),
+            } => {
+                let links = if *create {
+                    Links::RefuseNotLast
+                } else {
+                    Links::NotLast
+                };
+                symlink(target, path.resolve(links, &mut buf)?, *create)
+            }
             Step::PivotRoot(dir) => {
                 rustix::process::chdir(dir.c())?;
                 // With the same directory twice, the old root ends up stacked on the new one at
@@ -244,7 +281,7 @@ impl Step {
 
 /// Creates `path` as `node`, with any missing parent directories (mode 0755). Works on the bytes
 /// of `path` in a stack buffer: no allocation in the child.
-fn create(path: &core::ffi::CStr, node: Node) -> Result<(), Errno> {
+fn create(path: &CStr, node: Node) -> Result<(), Errno> {
     if rustix::fs::stat(path).is_ok() {
         return Ok(());
     }
@@ -264,8 +301,7 @@ fn create(path: &core::ffi::CStr, node: Node) -> Result<(), Errno> {
     for end in ends {
         buf[..end].copy_from_slice(&bytes[..end]);
         buf[end] = 0;
-        let prefix =
-            core::ffi::CStr::from_bytes_until_nul(&buf[..=end]).map_err(|_| Errno::INVAL)?;
+        let prefix = CStr::from_bytes_until_nul(&buf[..=end]).map_err(|_| Errno::INVAL)?;
         let last = end == bytes.len();
         let made = match (last, node) {
             (true, Node::File) => rustix::fs::open(
@@ -290,7 +326,7 @@ fn create(path: &core::ffi::CStr, node: Node) -> Result<(), Errno> {
 }
 
 /// Makes a symlink; an existing link with the same target is accepted (setting up twice is fine).
-fn symlink(target: &core::ffi::CStr, path: &core::ffi::CStr, create: bool) -> Result<(), Errno> {
+fn symlink(target: &CStr, path: &CStr, create: bool) -> Result<(), Errno> {
     let made = match create {
         true => rustix::fs::symlink(target, path),
         false => Err(Errno::EXIST),

@@ -72,7 +72,11 @@ fn remount_fallback(path: &CStr, attrs: u64) -> Result<(), Errno> {
             flags |= ms;
         }
     }
-    for (attr, ms) in [(RDONLY, Ms::RDONLY), (NOSUID, Ms::NOSUID), (NODEV, Ms::NODEV)] {
+    for (attr, ms) in [
+        (RDONLY, Ms::RDONLY),
+        (NOSUID, Ms::NOSUID),
+        (NODEV, Ms::NODEV),
+    ] {
         if attrs & attr != 0 {
             flags |= ms;
         }
