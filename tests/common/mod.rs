@@ -1,0 +1,606 @@
+//! Helpers shared by the integration tests: find the nsrun binary, run it (or any command) with a
+//! deadline and capture its output, drive a long-running container line by line, work in a scratch
+//! mount namespace, and look at processes from the host.
+//!
+//! Every process a helper starts is the leader of a new process group. On a timeout, or when a
+//! [`Running`] is dropped before it was waited for, that group (and nothing else) is killed, so a
+//! hung test leaves no container behind.
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsStr;
+use std::fmt;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long any single command may run before the test gives up and kills it. Every command in
+/// these tests normally ends within a fraction of a second; this only bounds a hang.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The nsrun binary under test: `$NSRUN_BIN`, else `target/static/nsrun` of this package.
+pub fn nsrun_bin() -> PathBuf {
+    let path = match std::env::var_os("NSRUN_BIN") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/static/nsrun"),
+    };
+    assert!(
+        path.is_file(),
+        "nsrun binary {} not found: run scripts/build-static.sh first (or set NSRUN_BIN)",
+        path.display()
+    );
+    path
+}
+
+/// A `Command` for nsrun with `args`.
+pub fn nsrun_cmd<S: AsRef<OsStr>>(args: &[S]) -> Command {
+    let mut cmd = Command::new(nsrun_bin());
+    cmd.args(args);
+    cmd
+}
+
+/// Runs nsrun with `args` (stdin empty) and returns what it did.
+pub fn nsrun<S: AsRef<OsStr>>(args: &[S]) -> Output {
+    run(&mut nsrun_cmd(args))
+}
+
+/// Whether the tests run as root.
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Fails the test unless it runs as root (tests marked `#[ignore = "needs root"]` call this, so
+/// `--include-ignored` without root fails clearly instead of on some confusing EPERM).
+pub fn require_root() {
+    assert!(
+        is_root(),
+        "this test needs root: run scripts/test.sh as root (a non-root `cargo test` skips it)"
+    );
+}
+
+/// The full path of the program `name` found by `command -v`; fails the test when it is missing.
+pub fn require_tool(name: &str) -> PathBuf {
+    let out = run(Command::new("sh").args(["-c", "command -v \"$1\"", "sh", name]));
+    let path = out.stdout.trim();
+    assert!(
+        out.status.success() && path.starts_with('/'),
+        "this test needs the program '{name}', which is not installed (see scripts/setup.sh)"
+    );
+    PathBuf::from(path)
+}
+
+/// What a finished command did.
+pub struct Output {
+    /// Its exit status.
+    pub status: ExitStatus,
+    /// Its standard output (lossily decoded).
+    pub stdout: String,
+    /// Its standard error (lossily decoded).
+    pub stderr: String,
+    /// What ran, for messages.
+    pub what: String,
+}
+
+impl Output {
+    /// The exit code (None when killed by a signal).
+    pub fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+
+    /// Asserts that the command exited with `code`, showing everything when it did not.
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(self.code(), Some(code), "unexpected exit status\n{self}");
+        self
+    }
+
+    /// Asserts exit status 0 and an empty stderr.
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Self {
+        self.assert_code(0);
+        assert_eq!(self.stderr, "", "unexpected stderr\n{self}");
+        self
+    }
+
+    /// The lines of stdout.
+    pub fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+
+    /// Asserts that stderr is exactly one line, starting with `nsrun: ` and containing each of
+    /// `parts`; returns that line.
+    #[track_caller]
+    pub fn assert_one_error_line(&self, parts: &[&str]) -> &str {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert!(
+            lines.len() == 1 && self.stderr.ends_with('\n'),
+            "expected exactly one line on stderr\n{self}"
+        );
+        let line = lines[0];
+        assert!(
+            line.starts_with("nsrun: "),
+            "error line lacks 'nsrun: '\n{self}"
+        );
+        for part in parts {
+            assert!(line.contains(part), "error line lacks {part:?}\n{self}");
+        }
+        line
+    }
+
+    /// Stdout cut into sections: a line `@@ NAME` starts section NAME (see [`sections`]).
+    pub fn sections(&self) -> BTreeMap<String, String> {
+        sections(&self.stdout)
+    }
+}
+
+impl fmt::Display for Output {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        writeln!(f, "command: {}", self.what)?;
+        writeln!(f, "status: {}", self.status)?;
+        writeln!(f, "--- stdout ---\n{}", self.stdout)?;
+        write!(f, "--- stderr ---\n{}", self.stderr)
+    }
+}
+
+/// Cuts `text` into sections: each line `@@ NAME` starts a section called NAME, which holds the
+/// lines up to the next such line. Scripts print their observations this way.
+pub fn sections(text: &str) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix("@@ ") {
+            current = Some(name.trim().to_string());
+            map.entry(name.trim().to_string())
+                .or_insert_with(String::new);
+        } else if let Some(name) = &current {
+            let body = map.get_mut(name).expect("section was inserted");
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    map
+}
+
+/// Runs `cmd` with an empty stdin and the default [`TIMEOUT`].
+pub fn run(cmd: &mut Command) -> Output {
+    run_timeout(cmd, None, TIMEOUT)
+}
+
+/// Runs `cmd` with `input` on its stdin and the default [`TIMEOUT`].
+pub fn run_with_input(cmd: &mut Command, input: &[u8]) -> Output {
+    run_timeout(cmd, Some(input), TIMEOUT)
+}
+
+/// Runs `cmd` (stdin: `input`, or empty), capturing stdout and stderr. If it has not ended after
+/// `timeout`, kills its process group and fails the test, showing what it printed so far.
+pub fn run_timeout(cmd: &mut Command, input: Option<&[u8]>, timeout: Duration) -> Output {
+    let what = describe(cmd);
+    cmd.stdin(if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .process_group(0);
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    if let Some(input) = input {
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let input = input.to_vec();
+        // A writer thread, so a command that does not read its input cannot block the test.
+        thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+    }
+    let stdout = collect(child.stdout.take().expect("stdout is piped"));
+    let stderr = collect(child.stderr.take().expect("stderr is piped"));
+    let deadline = Instant::now() + timeout;
+    let status = wait_until(&mut child, deadline);
+    let timed_out = status.is_none();
+    let status = status.unwrap_or_else(|| kill_group_and_wait(&mut child));
+    // Grandchildren may still hold the pipes; wait for them only briefly after a timeout.
+    let grace = if timed_out {
+        Instant::now() + Duration::from_secs(1)
+    } else {
+        deadline.max(Instant::now() + Duration::from_secs(1))
+    };
+    let out = Output {
+        status,
+        stdout: finish(stdout, grace),
+        stderr: finish(stderr, grace),
+        what,
+    };
+    assert!(!timed_out, "timed out after {timeout:?}; killed it\n{out}");
+    out
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&format!("{:?}", a.to_string_lossy()));
+    }
+    s
+}
+
+/// Reads `r` to its end on a thread; the result arrives on the returned channel.
+fn collect<R: Read + Send + 'static>(mut r: R) -> Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = r.read_to_end(&mut buf);
+        let _ = tx.send(buf);
+    });
+    rx
+}
+
+fn finish(rx: Receiver<Vec<u8>>, deadline: Instant) -> String {
+    let left = deadline.saturating_duration_since(Instant::now());
+    match rx.recv_timeout(left) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(_) => "<still open: a process that inherited this pipe is still running>".into(),
+    }
+}
+
+/// Polls `child` until it ends or `deadline` passes (None).
+fn wait_until(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
+    loop {
+        if let Some(st) = child.try_wait().expect("waitpid on our own child") {
+            return Some(st);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Kills the process group that `child` leads (every process of it was started by this test) and
+/// reaps `child`.
+fn kill_group_and_wait(child: &mut Child) -> ExitStatus {
+    send_signal(-(child.id() as i32), libc::SIGKILL);
+    child.wait().expect("waitpid on our own child")
+}
+
+/// Sends `sig` to `pid` (negative: that process group). Only for processes this test started.
+pub fn send_signal(pid: i32, sig: i32) {
+    // SAFETY: kill has no memory-safety preconditions.
+    let rc = unsafe { libc::kill(pid, sig) };
+    assert_eq!(
+        rc,
+        0,
+        "kill({pid}, {sig}): {}",
+        std::io::Error::last_os_error()
+    );
+}
+
+/// A command still running, whose stdout the test reads line by line (to wait for a readiness
+/// line) and which it may signal. Dropping it before [`Running::wait`] kills its process group.
+pub struct Running {
+    child: Option<Child>,
+    lines: Receiver<String>,
+    stderr: Receiver<Vec<u8>>,
+    seen: Vec<String>,
+    what: String,
+}
+
+impl Running {
+    /// Starts `cmd` (stdin empty) in its own process group.
+    pub fn spawn(cmd: &mut Command) -> Running {
+        let what = describe(cmd);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = collect(child.stderr.take().expect("stderr is piped"));
+        Running {
+            child: Some(child),
+            lines,
+            stderr,
+            seen: Vec::new(),
+            what,
+        }
+    }
+
+    /// The pid of the process started (the nsrun launcher, for an nsrun command).
+    pub fn pid(&self) -> i32 {
+        self.child.as_ref().expect("not waited yet").id() as i32
+    }
+
+    /// Reads stdout until a line equal to `want`; fails the test on end of file or after
+    /// [`TIMEOUT`].
+    #[track_caller]
+    pub fn expect_line(&mut self, want: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let done = line == want;
+                    self.seen.push(line);
+                    if done {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let why = match e {
+                        RecvTimeoutError::Timeout => "timed out",
+                        RecvTimeoutError::Disconnected => "stdout closed",
+                    };
+                    let out = self.kill();
+                    panic!("{why} waiting for the line {want:?}\n{out}");
+                }
+            }
+        }
+    }
+
+    /// Sends `sig` to the process started (only it, not its group).
+    pub fn signal(&self, sig: i32) {
+        send_signal(self.pid(), sig);
+    }
+
+    /// Waits up to [`TIMEOUT`] for the process to end and collects the rest of its output; on a
+    /// timeout kills its group and fails the test.
+    pub fn wait(mut self) -> Output {
+        let mut child = self.child.take().expect("waited once");
+        let deadline = Instant::now() + TIMEOUT;
+        let status = wait_until(&mut child, deadline);
+        let timed_out = status.is_none();
+        let status = status.unwrap_or_else(|| kill_group_and_wait(&mut child));
+        let out = self.output(status, Instant::now() + Duration::from_secs(1));
+        assert!(!timed_out, "timed out; killed it\n{out}");
+        out
+    }
+
+    /// Kills the process group, reaps the process and returns what it printed.
+    fn kill(&mut self) -> Output {
+        let mut child = self.child.take().expect("not waited yet");
+        let status = kill_group_and_wait(&mut child);
+        self.output(status, Instant::now() + Duration::from_secs(1))
+    }
+
+    fn output(&mut self, status: ExitStatus, deadline: Instant) -> Output {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(_) => break,
+            }
+        }
+        let mut stdout = self.seen.join("\n");
+        if !stdout.is_empty() {
+            stdout.push('\n');
+        }
+        let stderr = std::mem::replace(&mut self.stderr, mpsc::channel().1);
+        Output {
+            status,
+            stdout,
+            stderr: finish(stderr, deadline),
+            what: self.what.clone(),
+        }
+    }
+
+    /// Reaps the process after it was killed from outside (e.g. by SIGKILL): waits up to
+    /// [`TIMEOUT`] for it and returns its wait status, without collecting output.
+    pub fn reap(mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("waited once");
+        let status = wait_until(&mut child, Instant::now() + TIMEOUT);
+        match status {
+            Some(st) => st,
+            None => {
+                kill_group_and_wait(&mut child);
+                panic!("{} did not end", self.what);
+            }
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            kill_group_and_wait(child);
+        }
+    }
+}
+
+/// Runs `script` with `sh -c` as root of a scratch mount namespace (`unshare --mount`), with
+/// `args` as `$1`... and `$NSRUN` set to the binary under test. Nothing the script mounts reaches
+/// the machine's real mount table: unshare first makes every mount of the scratch namespace private
+/// (`--propagation private`), which cuts it off from the host's peer groups even where the host's /
+/// is shared; a script that needs a shared / runs `mount --make-rshared /` itself, which then
+/// makes new peer groups inside the scratch namespace only. The namespace, and whatever was
+/// mounted in it, goes away when the script ends.
+pub fn in_scratch_mount_ns(script: &str, args: &[&str]) -> Output {
+    require_tool("unshare");
+    let mut cmd = Command::new("unshare");
+    cmd.args([
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "sh",
+        "-c",
+        script,
+        "sh",
+    ])
+    .args(args)
+    .env("NSRUN", nsrun_bin());
+    run(&mut cmd)
+}
+
+/// The test process's own mount table, to check that a run left the host's mounts alone.
+pub fn host_mountinfo() -> String {
+    std::fs::read_to_string("/proc/self/mountinfo").expect("read /proc/self/mountinfo")
+}
+
+/// A directory under the system temp directory, removed (with its contents) when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Makes a new, empty directory with mode 0755.
+    pub fn new(tag: &str) -> TempDir {
+        static COUNT: AtomicU32 = AtomicU32::new(0);
+        let n = COUNT.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "nsrun-test-{tag}-{}-{n}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir(&path).unwrap_or_else(|e| panic!("mkdir {}: {e}", path.display()));
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .expect("chmod temp dir");
+        TempDir(path)
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Its path as a string (temp paths are ASCII).
+    pub fn str(&self) -> &str {
+        self.0.to_str().expect("temp paths are UTF-8")
+    }
+
+    /// Copies `src` into the directory as `name` (permissions kept); returns the new path.
+    pub fn copy_in(&self, src: &Path, name: &str) -> PathBuf {
+        let dst = self.0.join(name);
+        std::fs::copy(src, &dst)
+            .unwrap_or_else(|e| panic!("copy {} to {}: {e}", src.display(), dst.display()));
+        dst
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// One process as the host's /proc shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Proc {
+    /// Its pid (in the test's PID namespace).
+    pub pid: i32,
+    /// Its parent's pid.
+    pub ppid: i32,
+    /// Its state letter (R, S, Z, ...).
+    pub state: char,
+    /// When it started, in clock ticks since boot: with the pid, identifies it across pid reuse.
+    pub start: u64,
+}
+
+/// Parses one `/proc/PID/stat` line.
+pub fn parse_stat(line: &str) -> Option<Proc> {
+    let (head, tail) = line.rsplit_once(')')?;
+    let pid = head.split_whitespace().next()?.parse().ok()?;
+    let fields: Vec<&str> = tail.split_whitespace().collect();
+    Some(Proc {
+        pid,
+        state: fields.first()?.chars().next()?,
+        ppid: fields.get(1)?.parse().ok()?,
+        // Field 22 of stat; the fields after the command name start at field 3.
+        start: fields.get(22 - 3)?.parse().ok()?,
+    })
+}
+
+/// Every process the host's /proc lists now.
+pub fn processes() -> Vec<Proc> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        // A process may end between the listing and the read.
+        if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            all.extend(parse_stat(&stat));
+        }
+    }
+    all
+}
+
+/// The processes descending from `ancestor` (not including it).
+pub fn descendants(ancestor: i32) -> Vec<Proc> {
+    let all = processes();
+    let mut found: BTreeSet<i32> = BTreeSet::from([ancestor]);
+    let mut result = Vec::new();
+    loop {
+        let before = result.len();
+        for p in &all {
+            if found.contains(&p.ppid) && found.insert(p.pid) {
+                result.push(*p);
+            }
+        }
+        if result.len() == before {
+            return result;
+        }
+    }
+}
+
+/// The command line of `pid` with arguments joined by spaces ("" once it is gone).
+pub fn cmdline(pid: i32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| {
+            String::from_utf8_lossy(&b)
+                .replace('\0', " ")
+                .trim_end()
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `p` (same pid and start time) still exists and has not ended (a zombie has ended).
+pub fn alive(p: &Proc) -> bool {
+    std::fs::read_to_string(format!("/proc/{}/stat", p.pid))
+        .ok()
+        .and_then(|s| parse_stat(&s))
+        .is_some_and(|now| now.start == p.start && now.state != 'Z' && now.state != 'X')
+}
+
+/// Polls `cond` every few milliseconds until it holds or `timeout` passes; returns whether it held.
+pub fn poll(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The wait status as `code N` or `signal N`, for messages.
+pub fn show_status(st: &ExitStatus) -> String {
+    match (st.code(), st.signal()) {
+        (Some(c), _) => format!("code {c}"),
+        (_, Some(s)) => format!("signal {s}"),
+        _ => format!("{st}"),
+    }
+}
