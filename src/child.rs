@@ -19,6 +19,9 @@ pub struct Context<'a> {
     pub report_fd: i32,
     /// The read end of the go pipe: one byte means go, end of file means the parent died.
     pub go_fd: i32,
+    /// Whether to wait for the go byte (the parent writes id maps first); otherwise the child
+    /// only checks that the parent still holds the pipe's other end.
+    pub wait_for_go: bool,
     /// The parent's ends of both pipes, which the child closes.
     pub parent_fds: [i32; 2],
     /// The signal mask nsrun started with, restored for the command.
@@ -29,16 +32,19 @@ pub struct Context<'a> {
 
 /// The child's entry point.
 pub fn main(cx: &Context) -> ! {
-    // Die with the launcher, even if it is SIGKILLed. The go byte, read after this, proves the
-    // launcher was still alive once the death signal was armed, so no death goes unnoticed.
+    // Die with the launcher, even if it is SIGKILLed. The go pipe, looked at after this, proves
+    // the launcher was still alive once the death signal was armed, so no death goes unnoticed.
     if rustix::process::set_parent_process_death_signal(Some(Signal::KILL)).is_err() {
         sys::exit::exit_now(status::SETUP_FAILED);
     }
     for fd in cx.parent_fds {
         sys::fd::close(fd);
     }
-    let mut go = [0u8; 1];
-    if sys::fd::read(cx.go_fd, &mut go) != Ok(1) {
+    let parent_alive = match cx.wait_for_go {
+        true => sys::fd::read(cx.go_fd, &mut [0u8; 1]) == Ok(1),
+        false => !sys::fd::hung_up(cx.go_fd),
+    };
+    if !parent_alive {
         sys::exit::exit_now(status::SETUP_FAILED);
     }
     sys::fd::close(cx.go_fd);

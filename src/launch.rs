@@ -47,6 +47,8 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> i32 {
 struct Started {
     pid: i32,
     reports: rustix::fd::OwnedFd,
+    /// Held open while the launcher lives: the child checks that it is.
+    _go: rustix::fd::OwnedFd,
 }
 
 /// Clones the child and releases it; returns its pid and the error pipe's read end.
@@ -67,6 +69,7 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
         plan,
         report_fd: report_w.as_raw_fd(),
         go_fd: go_r.as_raw_fd(),
+        wait_for_go: plan.maps.is_some(),
         parent_fds: [report_r.as_raw_fd(), go_w.as_raw_fd()],
         mask,
         spawn_stack: spawn_stack.as_ref(),
@@ -91,12 +94,14 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
             return Err(line);
         }
     }
-    // The child waits for this byte before it does anything.
-    sys::fd::write_all(go_w.as_raw_fd(), b"g");
-    drop(go_w);
+    // With id maps to write, the child waits for this byte before it does anything.
+    if plan.maps.is_some() {
+        sys::fd::write_all(go_w.as_raw_fd(), b"g");
+    }
     Ok(Started {
         pid,
         reports: report_r,
+        _go: go_w,
     })
 }
 

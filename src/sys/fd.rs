@@ -46,6 +46,23 @@ pub fn is_open(fd: i32) -> bool {
     rustix::io::fcntl_getfd(borrow(fd)).is_ok()
 }
 
+/// Whether the other end of the pipe whose read end is `fd` has been closed by every holder.
+pub fn hung_up(fd: i32) -> bool {
+    use rustix::event::{PollFd, PollFlags};
+    let fd = borrow(fd);
+    let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+    match rustix::event::poll(
+        &mut fds,
+        Some(&rustix::time::Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        }),
+    ) {
+        Ok(_) => fds[0].revents().contains(PollFlags::HUP),
+        Err(_) => true,
+    }
+}
+
 /// Whether `fd` is a terminal.
 pub fn is_tty(fd: i32) -> bool {
     rustix::termios::isatty(borrow(fd))
