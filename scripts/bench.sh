@@ -74,6 +74,8 @@ build() { # OUTPUT SOURCE [CFLAGS...]
 }
 build "$OUT/floor-plain" "$FLOOR_SRC/floor.c"
 build "$OUT/floor-init" "$FLOOR_SRC/floor.c" -DINIT_FLOOR
+build "$OUT/floor-plain-lo" "$FLOOR_SRC/floor.c" -DLO_UP
+build "$OUT/floor-init-lo" "$FLOOR_SRC/floor.c" -DINIT_FLOOR -DLO_UP
 build "$OUT/true" "$FLOOR_SRC/true.c"
 build "$OUT/sleeper" "$FLOOR_SRC/sleeper.c"
 TRUE=$OUT/true
@@ -94,7 +96,7 @@ if [ -z "$BUSYBOX_BIN" ]; then
 	done
 fi
 
-KEYS=(floor_init nsrun floor_plain nsrun_pid1 unshare busybox bwrap)
+KEYS=(floor_init nsrun floor_plain nsrun_pid1 unshare busybox bwrap floor_init_lo floor_plain_lo)
 declare -A LABEL CMD WHY
 LABEL[nsrun]='`nsrun -- true` (init mode)'
 LABEL[nsrun_pid1]='`nsrun --as-pid-1 -- true`'
@@ -103,6 +105,10 @@ LABEL[busybox]='`busybox unshare -m -u -i -n -p -f --mount-proc true`'
 LABEL[bwrap]='`bwrap --dev-bind / / --unshare-{ipc,net,pid,uts} --proc /proc true`'
 LABEL[floor_init]='floor-init `true` (C: clone, PID 1 vforks)'
 LABEL[floor_plain]='floor-plain `true` (C: clone, exec as PID 1)'
+LABEL[floor_init_lo]='floor-init + lo up `true` (like for like)'
+LABEL[floor_plain_lo]='floor-plain + lo up `true` (like for like)'
+CMD[floor_init_lo]="$OUT/floor-init-lo"
+CMD[floor_plain_lo]="$OUT/floor-plain-lo"
 CMD[floor_init]="$OUT/floor-init"
 CMD[floor_plain]="$OUT/floor-plain"
 CMD[nsrun]="$NSRUN --"
@@ -378,7 +384,7 @@ echo
 echo "| Command | Median (ms) | Round medians (ms) | Mean ± σ (ms) | vs floor-init | vs floor-plain |"
 echo "|---|---:|---:|---:|---:|---:|"
 fi_med=${MED[floor_init]} fp_med=${MED[floor_plain]}
-for k in nsrun nsrun_pid1 unshare busybox bwrap floor_init floor_plain; do
+for k in nsrun nsrun_pid1 unshare busybox bwrap floor_init floor_plain floor_init_lo floor_plain_lo; do
 	if [ -n "${MED[$k]:-}" ]; then
 		printf '| %s | %s | %s–%s | %s ± %s | %s | %s |\n' "${LABEL[$k]}" "$(ms "${MED[$k]}")" \
 			"$(ms "${RLO[$k]}")" "$(ms "${RHI[$k]}")" "$(ms "${MEAN[$k]}")" "$(ms "${SD[$k]}")" \
@@ -407,6 +413,12 @@ if [ -n "${MED[nsrun_pid1]:-}" ]; then
 else
 	echo "- nsrun --as-pid-1 vs floor-plain: n/a$(na_reason nsrun_pid1)"
 fi
+for pair in "nsrun floor_init_lo" "nsrun_pid1 floor_plain_lo"; do
+	read -r m f <<<"$pair"
+	if [ -n "${MED[$m]:-}" ] && [ -n "${MED[$f]:-}" ]; then
+		echo "- like for like, ${LABEL[$m]} vs ${LABEL[$f]}: $(ratio "${MED[$m]}" "${MED[$f]}") (the floors above do not bring up lo; nsrun must)"
+	fi
+done
 for m in nsrun nsrun_pid1; do
 	[ -n "${MED[$m]:-}" ] || continue
 	fastest="" fmed=""
@@ -448,7 +460,7 @@ mem_row() { # KEY LABEL
 		printf '| %s | n/a | n/a | n/a |\n' "$2"
 	fi
 }
-for k in nsrun nsrun_pid1 unshare busybox bwrap floor_init floor_plain; do mem_row "$k" "${LABEL[$k]//true/sleeper}"; done
+for k in nsrun nsrun_pid1 unshare busybox bwrap floor_init floor_plain floor_init_lo floor_plain_lo; do mem_row "$k" "${LABEL[$k]//true/sleeper}"; done
 echo
 for k in "${KEYS[@]}"; do
 	if [ -n "${MEM_WHY[$k]:-}" ]; then echo "- ${LABEL[$k]//true/sleeper}: n/a: ${MEM_WHY[$k]}"; fi

@@ -15,7 +15,5 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-installed=$(rustup target list --installed)
-for t in x86_64-unknown-linux-musl; do
-    grep -qx "$t" <<<"$installed" || rustup target add "$t"
-done
+target=$(uname -m)-unknown-linux-musl
+rustup target list --installed | grep -qx "$target" || rustup target add "$target"

@@ -7,6 +7,7 @@ use rustix::io::Errno;
 
 use crate::env;
 use crate::spec::Bytes;
+use crate::step::c_string;
 use crate::sys;
 
 /// The search path when the command's environment has no PATH (that of execvp and bash).
@@ -92,11 +93,6 @@ impl Exec {
             last
         }
     }
-}
-
-/// nsrun's arguments and environment come from C strings, so they hold no NUL byte.
-fn c_string(bytes: Vec<u8>) -> CString {
-    CString::new(bytes).expect("arguments and environment hold no NUL byte")
 }
 
 #[cfg(test)]

@@ -45,22 +45,31 @@ impl At {
         &self.real
     }
 
-    /// The path resolved as it will be once the root is `/` (see [`resolve`]), in `buf`.
-    pub fn resolve<'b>(
-        &'b self,
+    /// Calls `f` with the path resolved as it will be once the root is `/` (see [`resolve`]).
+    pub fn with<R>(
+        &self,
         links: Links,
-        buf: &'b mut [u8; PATH_MAX],
-    ) -> Result<&'b CStr, Errno> {
+        f: impl FnOnce(&CStr) -> Result<R, Errno>,
+    ) -> Result<R, Errno> {
         if self.shown_from == 0 && links.is_kernel_default() {
-            return Ok(&self.real);
+            f(&self.real)
+        } else {
+            self.with_resolved(links, f)
         }
+    }
+
+    /// The slow path of [`At::with`], kept out of line so that its buffers are on the stack only
+    /// when a path is really resolved (the child's touched stack is memory it holds).
+    #[inline(never)]
+    fn with_resolved<R>(
+        &self,
+        links: Links,
+        f: impl FnOnce(&CStr) -> Result<R, Errno>,
+    ) -> Result<R, Errno> {
+        let mut buf = [0u8; PATH_MAX];
         let bytes = self.real.to_bytes();
-        resolve::under(
-            &bytes[..self.shown_from],
-            &bytes[self.shown_from..],
-            links,
-            buf,
-        )
+        let (root, path) = bytes.split_at(self.shown_from);
+        f(resolve::under(root, path, links, &mut buf)?)
     }
 
     /// The path as the user wrote it.
@@ -69,9 +78,14 @@ impl At {
     }
 }
 
-/// Makes a C string of bytes that came from C strings (so hold no NUL).
+/// Makes a C string of bytes that came from C strings (so hold no NUL): arguments, environment,
+/// paths.
 pub fn c_string(bytes: Vec<u8>) -> CString {
-    CString::new(bytes).expect("paths and names come from C strings and hold no NUL byte")
+    match CString::new(bytes) {
+        Ok(c) => c,
+        // A static message: formatting the error with Debug would pull in kilobytes of code.
+        Err(_) => panic!("paths, names and arguments come from C strings and hold no NUL byte"),
+    }
 }
 
 /// A filesystem mount made with mount(2).
@@ -164,7 +178,6 @@ pub enum Step {
 impl Step {
     /// Applies the step in the child. Allocates nothing.
     pub fn apply(&self) -> Result<(), Errno> {
-        let mut buf = [0u8; PATH_MAX];
         match self {
             Step::UnshareTime => sys::ns::unshare_time(),
             Step::Propagation(p) => {
@@ -180,31 +193,24 @@ impl Step {
             Step::Hostname(name) => rustix::system::sethostname(name),
             Step::Domainname(name) => rustix::system::setdomainname(name),
             Step::Loopback => sys::net::loopback_up(),
-            Step::Mount(m) => rustix::mount::mount(
-                m.fstype,
-                m.target.resolve(Links::Follow, &mut buf)?,
-                m.fstype,
-                m.flags,
-                m.data.as_deref(),
-            ),
+            Step::Mount(m) => m.target.with(Links::Follow, |target| {
+                rustix::mount::mount(m.fstype, target, m.fstype, m.flags, m.data.as_deref())
+            }),
             Step::Bind {
                 src, target, attrs, ..
-            } => {
-                let target = target.resolve(Links::Follow, &mut buf)?;
+            } => target.with(Links::Follow, |target| {
                 rustix::mount::mount_bind_recursive(src.c(), target)?;
                 sys::mount::set_attrs(target, *attrs, true)
-            }
+            }),
             Step::SetAttrs {
                 target,
                 attrs,
                 recursive,
-            } => {
-                sys::mount::set_attrs(target.resolve(Links::Follow, &mut buf)?, *attrs, *recursive)
-            }
-            Step::Create { path, node } => create(path.resolve(Links::Refuse, &mut buf)?, *node),
-            Step::Exists(path) => {
-                rustix::fs::stat(path.resolve(Links::Follow, &mut buf)?).map(drop)
-            }
+            } => target.with(Links::Follow, |target| {
+                sys::mount::set_attrs(target, *attrs, *recursive)
+            }),
+            Step::Create { path, node } => path.with(Links::Refuse, |path| create(path, *node)),
+            Step::Exists(path) => path.with(Links::Follow, |path| rustix::fs::stat(path).map(drop)),
             Step::Symlink {
                 target,
                 path,
@@ -215,7 +221,7 @@ impl Step {
                 } else {
                     Links::NotLast
                 };
-                symlink(target, path.resolve(links, &mut buf)?, *create)
+                path.with(links, |path| symlink(target, path, *create))
             }
             Step::PivotRoot(dir) => {
                 rustix::process::chdir(dir.c())?;
@@ -281,6 +287,7 @@ impl Step {
 
 /// Creates `path` as `node`, with any missing parent directories (mode 0755). Works on the bytes
 /// of `path` in a stack buffer: no allocation in the child.
+#[inline(never)]
 fn create(path: &CStr, node: Node) -> Result<(), Errno> {
     if rustix::fs::stat(path).is_ok() {
         return Ok(());
@@ -326,6 +333,7 @@ fn create(path: &CStr, node: Node) -> Result<(), Errno> {
 }
 
 /// Makes a symlink; an existing link with the same target is accepted (setting up twice is fine).
+#[inline(never)]
 fn symlink(target: &CStr, path: &CStr, create: bool) -> Result<(), Errno> {
     let made = match create {
         true => rustix::fs::symlink(target, path),

@@ -9,6 +9,10 @@
  *                              stays PID 1, vforks CMD, waits for it and exits
  *                              with its status (nsrun's default init mode).
  *
+ * Built with -DLO_UP, the child also brings up the loopback interface first
+ * (socket + SIOCGIFFLAGS + SIOCSIFFLAGS), as nsrun does in a new network
+ * namespace: a like-for-like floor beside the one the targets name.
+ *
  * The parent waits and exits with the child's status (128+N if killed by
  * signal N). Each syscall is checked and a failure exits non-zero; nothing else.
  * CMD must be a path: no PATH search.
@@ -16,10 +20,13 @@
  * Build: musl-gcc -static -Os [-DINIT_FLOOR] -o floor-plain floor.c
  */
 #define _GNU_SOURCE
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,10 +43,29 @@ static int status_code(int st)
 	return 1;
 }
 
+#ifdef LO_UP
+static int lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) != 0)
+		return -1;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
+		return -1;
+	return close(fd);
+}
+#endif
+
 static int child(void *arg)
 {
 	char **argv = arg;
 
+#ifdef LO_UP
+	if (lo_up() != 0)
+		return 125;
+#endif
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		return 125;
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
