@@ -120,7 +120,17 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    /// `--size` and `--perms` apply to the very next `--tmpfs` or `--mkdir`.
+    fn no_pending_modifier(&self) -> Result<(), String> {
+        match (self.size.is_some(), self.perms.is_some()) {
+            (false, false) => Ok(()),
+            (true, _) => Err("--size must come right before --tmpfs".into()),
+            (false, true) => Err("--perms must come right before --tmpfs or --mkdir".into()),
+        }
+    }
+
     fn short(&mut self, c: u8) -> Result<Option<Parsed>, String> {
+        self.no_pending_modifier()?;
         let kind = match c {
             b'm' => Kind::Mount,
             b'u' => Kind::Uts,
@@ -144,6 +154,9 @@ impl<'a> Parser<'a> {
 
     fn long(&mut self, name: &[u8], inline: Option<&'a [u8]>) -> Result<Option<Parsed>, String> {
         let key = &name[2..];
+        if !matches!(key, b"tmpfs" | b"mkdir" | b"size" | b"perms") {
+            self.no_pending_modifier()?;
+        }
         let flag = |p: &Self| -> Result<(), String> {
             match inline {
                 Some(_) => Err(format!("option '{}' takes no value", Show(name))),
@@ -166,29 +179,6 @@ impl<'a> Parser<'a> {
             let kind = Kind::from_name(kind).ok_or_else(|| unknown(name))?;
             self.shared.add(kind);
             return Ok(None);
-        }
-        if !matches!(
-            key,
-            b"bind"
-                | b"ro-bind"
-                | b"dev-bind"
-                | b"bind-try"
-                | b"ro-bind-try"
-                | b"dev-bind-try"
-                | b"setenv"
-                | b"symlink"
-                | b"tmpfs"
-                | b"mkdir"
-                | b"size"
-                | b"perms"
-        ) && (self.size.is_some() || self.perms.is_some())
-        {
-            let which = if self.size.is_some() {
-                "--size"
-            } else {
-                "--perms"
-            };
-            return Err(format!("{which} must come right before --tmpfs or --mkdir"));
         }
         match key {
             b"help" => return Ok(Some(Parsed::Help)),
@@ -232,7 +222,7 @@ impl<'a> Parser<'a> {
                     b'd' => BindKind::Devices,
                     _ => BindKind::ReadWrite,
                 };
-                let (src, dst) = (src.to_vec(), dst.to_vec());
+                let (src, dst) = (src.to_vec(), absolute(name, dst)?);
                 self.spec.mounts.push(MountOp::Bind {
                     src,
                     dst,
@@ -384,9 +374,7 @@ impl<'a> Parser<'a> {
     }
 
     fn finish(mut self) -> Result<Parsed, String> {
-        if self.size.is_some() || self.perms.is_some() {
-            return Err("--size and --perms must come right before --tmpfs or --mkdir".into());
-        }
+        self.no_pending_modifier()?;
         let spec = &mut self.spec;
         let mut set = if self.chosen.is_empty() {
             ns::Set::DEFAULT
@@ -674,6 +662,14 @@ mod tests {
     #[test]
     fn size_must_precede_tmpfs() {
         assert!(err(&["--size", "1m", "--proc", "/proc"]).contains("right before --tmpfs"));
+        assert!(
+            err(&["--perms", "700", "--bind", "/a", "/b", "--tmpfs", "/t"])
+                .contains("right before")
+        );
+        assert!(err(&["--size", "1m", "-n", "--tmpfs", "/t"]).contains("right before"));
+        assert!(err(&["--size", "1m"]).contains("right before"));
+        assert!(err(&["--bind", "/a", "b"]).contains("absolute path"));
+        assert!(err(&["--bind", "/a", "/t/../b"]).contains("'..'"));
         assert!(err(&["--size", "1x", "--tmpfs", "/t"]).contains("not a size"));
         assert!(err(&["--tmpfs", "t"]).contains("absolute path"));
     }

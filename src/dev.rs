@@ -45,7 +45,7 @@ pub fn steps(steps: &mut Vec<Step>, root: &[u8], dst: &[u8]) {
             src: At::host(&src),
             target: at(dev),
             attrs: NOSUID,
-            option: "--dev",
+            option: "bind",
         });
     }
     steps.push(Step::Create {
@@ -78,7 +78,7 @@ pub fn steps(steps: &mut Vec<Step>, root: &[u8], dst: &[u8]) {
             src: At::host(&tty),
             target: at(b"console"),
             attrs: NOSUID,
-            option: "--dev",
+            option: "bind",
         });
     }
 }

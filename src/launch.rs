@@ -35,7 +35,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> i32 {
         }
     };
     match start(&plan) {
-        Ok(pid) => finish(&plan, pid),
+        Ok(pid) => finish(&plan, spec, pid),
         Err(line) => {
             out::error_line(format_args!("{line}"));
             status::SETUP_FAILED
@@ -107,14 +107,14 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
 
 /// Prints the child's reports until the pipe closes; on a fatal one, waits for the child and
 /// returns its status. Otherwise supervises the running container.
-fn finish(plan: &Plan, started: Started) -> i32 {
+fn finish(plan: &Plan, spec: &Spec, started: Started) -> i32 {
     use rustix::fd::AsRawFd;
     let fd = started.reports.as_raw_fd();
     let mut fatal = None;
     let mut buf = [0u8; report::SIZE];
     while read_exact(fd, &mut buf) {
         let r = Report::decode(&buf);
-        out::error_line(format_args!("{}", report::describe(&r, plan)));
+        out::error_line(format_args!("{}", report::describe(&r, plan, spec)));
         if r.fatal {
             fatal = Some(r.code as i32);
         }

@@ -40,10 +40,33 @@ pub struct Plan {
     pub unprivileged: bool,
     /// The child's setup steps, in order.
     pub steps: Vec<Step>,
+    /// Which steps each mount operation of the spec became, for messages.
+    pub spans: Vec<Span>,
     /// Whether the child stays as init (PID 1) and runs the command as PID 2.
     pub init: bool,
     /// The command.
     pub exec: Exec,
+}
+
+/// The steps `first..end` that mount operation `op` (an index into `Spec::mounts`) became.
+pub struct Span {
+    /// The first step.
+    pub first: u32,
+    /// One past the last step.
+    pub end: u32,
+    /// The operation's index in the spec.
+    pub op: u32,
+}
+
+impl Plan {
+    /// The mount operation (its index in the spec) that step `step` belongs to, if any.
+    pub fn op_of(&self, step: u32) -> Option<usize> {
+        let span = self
+            .spans
+            .iter()
+            .find(|s| (s.first..s.end).contains(&step))?;
+        Some(span.op as usize)
+    }
 }
 
 /// The caller's identity, which decides the rootless defaults and the id maps.
@@ -84,6 +107,16 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     }
 
     let mut steps = Vec::new();
+    let mut spans = Vec::new();
+    // Explicit maps may leave nsrun's own ids unmapped; switch to root inside where it is mapped.
+    let maps_root = |lines: &[IdMap]| lines.iter().any(|m| m.inside == 0);
+    let (uid0, gid0) = (maps_root(&spec.uid_map), maps_root(&spec.gid_map));
+    if ns.has(Kind::User) && (uid0 || gid0) {
+        steps.push(Step::BecomeRoot {
+            uid: uid0,
+            gid: gid0,
+        });
+    }
     if ns.has(Kind::Time) {
         steps.push(Step::UnshareTime);
     }
@@ -99,7 +132,7 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     if ns.has(Kind::Net) {
         steps.push(Step::Loopback);
     }
-    mount_steps(spec, &mut steps)?;
+    mount_steps(spec, &mut steps, &mut spans)?;
     if let Some(dir) = &spec.chdir {
         steps.push(Step::Chdir(At::host(dir)));
     }
@@ -118,6 +151,7 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         maps,
         unprivileged,
         steps,
+        spans,
         init: ns.has(Kind::Pid) && spec.pid1 == Pid1::Init,
         exec: Exec::new(&spec.command, env::build(environ, &spec.env)),
     })
@@ -136,25 +170,22 @@ fn map_text(lines: &[IdMap], map_root: bool, outer: u32) -> Bytes {
 }
 
 /// The new root, /proc, the mount operations in order, `--read-only` and pivot_root.
-fn mount_steps(spec: &Spec, steps: &mut Vec<Step>) -> Result<(), Refusal> {
-    let root: Bytes = match &spec.root {
-        Some(dir) => {
-            let dir = path::normalize(dir);
-            check_root(&dir)?;
-            steps.push(Step::Bind {
-                src: At::host(&dir),
-                target: At::host(&dir),
-                attrs: 0,
-                option: "--root",
-            });
-            if dir == b"/" {
-                Vec::new()
-            } else {
-                dir
-            }
-        }
-        None => Vec::new(),
+fn mount_steps(spec: &Spec, steps: &mut Vec<Step>, spans: &mut Vec<Span>) -> Result<(), Refusal> {
+    let new_root = match &spec.root {
+        Some(dir) => root_dir(dir)?,
+        None => None,
     };
+    if let Some(dir) = &new_root {
+        // A bind of the tree onto itself makes it a mount point, as pivot_root needs.
+        let (src, target) = (At::host(dir), At::host(dir));
+        steps.push(Step::Bind {
+            src,
+            target,
+            attrs: 0,
+            option: "--root",
+        });
+    }
+    let root = new_root.clone().unwrap_or_default();
     let at = |p: &[u8]| At::new(&root, p);
     let mut cover = Coverage::default();
     let explicit_proc = spec
@@ -165,7 +196,8 @@ fn mount_steps(spec: &Spec, steps: &mut Vec<Step>) -> Result<(), Refusal> {
         steps.push(proc_mount(at(b"/proc")));
         cover.mounted(b"/proc", false);
     }
-    for op in &spec.mounts {
+    for (index, op) in spec.mounts.iter().enumerate() {
+        let first = steps.len() as u32;
         match op {
             MountOp::Bind {
                 src,
@@ -277,6 +309,12 @@ fn mount_steps(spec: &Spec, steps: &mut Vec<Step>) -> Result<(), Refusal> {
                 });
             }
         }
+        let end = steps.len() as u32;
+        spans.push(Span {
+            first,
+            end,
+            op: index as u32,
+        });
     }
     if spec.read_only {
         steps.push(Step::SetAttrs {
@@ -285,8 +323,8 @@ fn mount_steps(spec: &Spec, steps: &mut Vec<Step>) -> Result<(), Refusal> {
             recursive: false,
         });
     }
-    if let Some(dir) = &spec.root {
-        steps.push(Step::PivotRoot(At::host(&path::normalize(dir))));
+    if let Some(dir) = &new_root {
+        steps.push(Step::PivotRoot(At::host(dir)));
     }
     Ok(())
 }
@@ -317,6 +355,22 @@ fn bind_option(kind: BindKind, optional: bool) -> &'static str {
         (BindKind::ReadOnly, true) => "--ro-bind-try",
         (BindKind::Devices, true) => "--dev-bind-try",
     }
+}
+
+/// The new root as an absolute path (a relative one is taken from the working directory), or
+/// None when it is the current root already, with nothing to enter.
+fn root_dir(dir: &[u8]) -> Result<Option<Bytes>, Refusal> {
+    let mut abs = Vec::new();
+    if dir.first() != Some(&b'/') {
+        let cwd = rustix::process::getcwd(Vec::new())
+            .map_err(|e| refuse(report::line("--root: find the working directory", e, None)))?;
+        abs.extend_from_slice(cwd.to_bytes());
+        abs.push(b'/');
+    }
+    abs.extend_from_slice(dir);
+    let abs = path::normalize(&abs);
+    check_root(&abs)?;
+    Ok((abs != b"/").then_some(abs))
 }
 
 fn check_root(dir: &[u8]) -> Result<(), Refusal> {

@@ -9,6 +9,7 @@ use rustix::io::Errno;
 
 use crate::out::Bytes as Show;
 use crate::plan::Plan;
+use crate::spec::Spec;
 use crate::status;
 use crate::step::Step;
 use crate::sys;
@@ -121,8 +122,9 @@ pub fn clone_hint(e: Errno, unprivileged: bool, new_user: bool) -> Option<&'stat
     }
 }
 
-/// The line for a report from the child of `plan`.
-pub fn describe(r: &Report, plan: &Plan) -> String {
+/// The line for a report from the child of `plan`, made from `spec`. A step that a mount operation
+/// became is named after the operation too: `--tmpfs /x: mount tmpfs on /x: ...`.
+pub fn describe(r: &Report, plan: &Plan, spec: &Spec) -> String {
     let errno = Errno::from_raw_os_error(r.errno);
     let (what, hint) = match r.step {
         special::EXEC => (
@@ -131,7 +133,18 @@ pub fn describe(r: &Report, plan: &Plan) -> String {
         ),
         special::SPAWN => ("start the command from init".into(), None),
         i => match plan.steps.get(i as usize) {
-            Some(step) => (step.describe(), step_hint(step, errno, plan.unprivileged)),
+            Some(step) => {
+                let mut what = step.describe();
+                let names_its_option =
+                    matches!(step, Step::Bind { option, .. } if option.starts_with("--"));
+                if let (Some(op), false) = (
+                    plan.op_of(i).and_then(|o| spec.mounts.get(o)),
+                    names_its_option,
+                ) {
+                    what = format!("{}: {what}", op.label());
+                }
+                (what, step_hint(step, errno, plan.unprivileged))
+            }
             None => (format!("setup step {i}"), None),
         },
     };
@@ -155,8 +168,8 @@ fn exec_hint(errno: Errno) -> Option<&'static str> {
 }
 
 fn step_hint(step: &Step, errno: Errno, unprivileged: bool) -> Option<&'static str> {
-    const MISSING: &str = "the mount point does not exist, and nsrun creates nothing on the \
-        host's filesystems: create it in the tree, or put a --tmpfs over its parent";
+    const MISSING: &str = "nsrun creates nothing on the host's filesystems: create it in the \
+        tree, or put a --tmpfs over its parent";
     match (step, errno) {
         (Step::Propagation(_), Errno::INVAL) => Some(
             "/ is not a mount point here, as inside a chroot; bind-mount the root onto itself \
@@ -167,6 +180,9 @@ fn step_hint(step: &Step, errno: Errno, unprivileged: bool) -> Option<&'static s
              host's /proc is masked, as inside some containers, none can be mounted: use --no-proc",
         ),
         (Step::Loopback, _) => Some("the network namespace has no working loopback"),
+        (Step::SetAttrs { .. }, Errno::INVAL) => {
+            Some("it is not a mount point: bind it onto itself first (--bind DIR DIR)")
+        }
         (Step::PivotRoot(_), Errno::INVAL) => {
             Some("pivot_root needs private or slave propagation (--propagation private)")
         }
@@ -218,7 +234,7 @@ mod tests {
         )
         .ok()
         .unwrap();
-        let msg = describe(&r, &plan);
+        let msg = describe(&r, &plan, &Default::default());
         assert!(
             msg.starts_with("execute nosuchcmd: No such file or directory"),
             "{msg}"

@@ -101,6 +101,39 @@ pub enum MountOp {
     RemountRo(Bytes),
 }
 
+impl MountOp {
+    /// The operation as it was written on the command line, for messages: `--tmpfs /tmp`.
+    pub fn label(&self) -> alloc::string::String {
+        use crate::out::Bytes as Show;
+        use alloc::format;
+        match self {
+            MountOp::Bind {
+                src,
+                dst,
+                kind,
+                optional,
+            } => {
+                let name = match kind {
+                    BindKind::ReadWrite => "--bind",
+                    BindKind::ReadOnly => "--ro-bind",
+                    BindKind::Devices => "--dev-bind",
+                };
+                let suffix = if *optional { "-try" } else { "" };
+                format!("{name}{suffix} {} {}", Show(src), Show(dst))
+            }
+            MountOp::Tmpfs { dst, .. } => format!("--tmpfs {}", Show(dst)),
+            MountOp::Proc(dst) => format!("--proc {}", Show(dst)),
+            MountOp::Sys(dst) => format!("--sys {}", Show(dst)),
+            MountOp::Dev(dst) => format!("--dev {}", Show(dst)),
+            MountOp::Mkdir { dst, .. } => format!("--mkdir {}", Show(dst)),
+            MountOp::Symlink { target, dst } => {
+                format!("--symlink {} {}", Show(target), Show(dst))
+            }
+            MountOp::RemountRo(dst) => format!("--remount-ro {}", Show(dst)),
+        }
+    }
+}
+
 /// One change to the command's environment, applied in order to nsrun's own.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum EnvOp {

@@ -111,6 +111,14 @@ pub enum Node {
 
 /// One setup operation of the child.
 pub enum Step {
+    /// Switch to uid and/or gid 0 of the new user namespace (explicit maps that map 0 but not
+    /// nsrun's own ids would otherwise leave the command as the overflow id).
+    BecomeRoot {
+        /// setresuid(0, 0, 0).
+        uid: bool,
+        /// setgroups([]) where allowed, then setresgid(0, 0, 0).
+        gid: bool,
+    },
     /// unshare(CLONE_NEWTIME): clone(2) cannot take that flag, so the child makes the namespace and
     /// its children (and, after exec, itself) live in it.
     UnshareTime,
@@ -179,6 +187,18 @@ impl Step {
     /// Applies the step in the child. Allocates nothing.
     pub fn apply(&self) -> Result<(), Errno> {
         match self {
+            Step::BecomeRoot { uid, gid } => {
+                use rustix::process::{Gid, Uid};
+                if *gid {
+                    // Denied (EPERM) where setgroups is disabled; the groups then stay as they are.
+                    let _ = rustix::thread::set_thread_groups(&[]);
+                    rustix::thread::set_thread_res_gid(Gid::ROOT, Gid::ROOT, Gid::ROOT)?;
+                }
+                if *uid {
+                    rustix::thread::set_thread_res_uid(Uid::ROOT, Uid::ROOT, Uid::ROOT)?;
+                }
+                Ok(())
+            }
             Step::UnshareTime => sys::ns::unshare_time(),
             Step::Propagation(p) => {
                 let kind = match p {
@@ -245,6 +265,7 @@ impl Step {
     /// What the step does, for messages: `mount proc on /proc`.
     pub fn describe(&self) -> String {
         match self {
+            Step::BecomeRoot { .. } => "switch to root of the user namespace".into(),
             Step::UnshareTime => "create the time namespace".into(),
             Step::Propagation(p) => format!("make / {} (recursively)", p.name()),
             Step::Hostname(n) => format!("set hostname '{}'", Show(n)),

@@ -1165,13 +1165,14 @@ fn usage_errors_exit_2_with_one_line() {
         (&["--proc", "/x/../y"], "must not contain '..'"),
         (&["--dev", "/.."], "must not contain '..'"),
         (&["--sys", "sys"], "must be an absolute path"),
+        (&["--size", "1m"], "--size must come right before --tmpfs"),
         (
-            &["--size", "1m"],
-            "--size and --perms must come right before --tmpfs or --mkdir",
+            &["--perms", "700", "--bind", "/tmp", "/mnt", "--tmpfs", "/t"],
+            "--perms must come right before --tmpfs or --mkdir",
         ),
         (
             &["--size", "1m", "--proc", "/p"],
-            "--size must come right before --tmpfs or --mkdir",
+            "--size must come right before --tmpfs",
         ),
         (
             &["--size", "1x", "--tmpfs", "/t"],
