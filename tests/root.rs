@@ -425,7 +425,40 @@ fn remount_ro_of_a_missing_path_is_an_error() {
     require_root();
     let r = Rootfs::new("remount-missing");
     let out = r.run(&["--remount-ro", "/nope"], &["/bin/echo", "RAN"]);
-    assert_refused(&out, 125, &["/nope", "No such file or directory"]);
+    assert_refused(
+        &out,
+        125,
+        &["--remount-ro /nope", "No such file or directory"],
+    );
+    // Not a mount point: the option, the errno and what to do.
+    let out = r.run(&["--remount-ro", "/etc"], &["/bin/echo", "RAN"]);
+    assert_refused(
+        &out,
+        125,
+        &[
+            "--remount-ro /etc",
+            "Invalid argument",
+            "hint: it is not a mount point",
+        ],
+    );
+    for (opts, want) in [
+        (
+            &["--tmpfs", "/nope/t"][..],
+            "--tmpfs /nope/t: mount tmpfs on /nope/t",
+        ),
+        (
+            &["--dev", "/nope/d"][..],
+            "--dev /nope/d: mount tmpfs on /nope/d",
+        ),
+        (&["--mkdir", "/nope/m"][..], "--mkdir /nope/m"),
+    ] {
+        let out = r.run(opts, &["/bin/echo", "RAN"]);
+        assert_refused(
+            &out,
+            125,
+            &[want, "No such file or directory", "--tmpfs over its parent"],
+        );
+    }
     r.finish();
 }
 
@@ -1132,6 +1165,13 @@ fn explicit_id_maps_as_root() {
         ["0 100000 1000", "1000 300000 10", "0 100000 1"],
         "repeated maps, in order\n{out}"
     );
+    // Host uid 0 is not in the map: nsrun switches to the mapped root, not the overflow id.
+    let out = r.run(
+        &["--uid-map", "0:100000:65536", "--gid-map", "0:100000:65536"],
+        &["/bin/id"],
+    );
+    out.assert_ok();
+    assert!(out.stdout.starts_with("uid=0 gid=0"), "{out}");
     r.finish();
 }
 
