@@ -212,7 +212,7 @@ fn mount_steps(spec: &Spec, steps: &mut Vec<Step>, spans: &mut Vec<Span>) -> Res
                     Ok(_) => Node::File,
                     Err(_) if *optional => continue,
                     Err(e) => {
-                        let what = format!("{} source {}", bind_option(*kind, false), Show(src));
+                        let what = format!("{} source {}", kind.option(false), Show(src));
                         return Err(refuse(report::line(&what, e, None)));
                     }
                 };
@@ -223,7 +223,7 @@ fn mount_steps(spec: &Spec, steps: &mut Vec<Step>, spans: &mut Vec<Span>) -> Res
                     BindKind::ReadOnly => NOSUID | NODEV | RDONLY,
                     BindKind::Devices => NOSUID,
                 };
-                let option = bind_option(*kind, *optional);
+                let option = kind.option(*optional);
                 steps.push(Step::Bind {
                     src: At::host(src),
                     target: at(&dst),
@@ -344,17 +344,6 @@ fn proc_mount(target: At) -> Step {
         flags: MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
         data: None,
     })
-}
-
-fn bind_option(kind: BindKind, optional: bool) -> &'static str {
-    match (kind, optional) {
-        (BindKind::ReadWrite, false) => "--bind",
-        (BindKind::ReadOnly, false) => "--ro-bind",
-        (BindKind::Devices, false) => "--dev-bind",
-        (BindKind::ReadWrite, true) => "--bind-try",
-        (BindKind::ReadOnly, true) => "--ro-bind-try",
-        (BindKind::Devices, true) => "--dev-bind-try",
-    }
 }
 
 /// The new root as an absolute path (a relative one is taken from the working directory), or

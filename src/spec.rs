@@ -54,6 +54,20 @@ pub enum BindKind {
     Devices,
 }
 
+impl BindKind {
+    /// The option that asks for this kind of bind, or its `-try` form.
+    pub fn option(self, optional: bool) -> &'static str {
+        match (self, optional) {
+            (BindKind::ReadWrite, false) => "--bind",
+            (BindKind::ReadOnly, false) => "--ro-bind",
+            (BindKind::Devices, false) => "--dev-bind",
+            (BindKind::ReadWrite, true) => "--bind-try",
+            (BindKind::ReadOnly, true) => "--ro-bind-try",
+            (BindKind::Devices, true) => "--dev-bind-try",
+        }
+    }
+}
+
 /// One mount operation, applied in command-line order inside the container's root.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum MountOp {
@@ -112,15 +126,7 @@ impl MountOp {
                 dst,
                 kind,
                 optional,
-            } => {
-                let name = match kind {
-                    BindKind::ReadWrite => "--bind",
-                    BindKind::ReadOnly => "--ro-bind",
-                    BindKind::Devices => "--dev-bind",
-                };
-                let suffix = if *optional { "-try" } else { "" };
-                format!("{name}{suffix} {} {}", Show(src), Show(dst))
-            }
+            } => format!("{} {} {}", kind.option(*optional), Show(src), Show(dst)),
             MountOp::Tmpfs { dst, .. } => format!("--tmpfs {}", Show(dst)),
             MountOp::Proc(dst) => format!("--proc {}", Show(dst)),
             MountOp::Sys(dst) => format!("--sys {}", Show(dst)),
