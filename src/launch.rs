@@ -21,8 +21,12 @@ const CHILD_STACK: usize = 128 * 1024;
 /// The stack on which init starts the command: it only restores the mask and calls execve.
 const SPAWN_STACK: usize = 32 * 1024;
 
-/// Runs the container described by `spec` and returns nsrun's exit status.
-pub fn run(spec: &Spec, environ: &[&[u8]]) -> i32 {
+/// Runs the container described by `spec` and exits with nsrun's status.
+///
+/// It leaves with everything still allocated and mapped (the plan, the stacks, the pipes): the
+/// kernel takes the whole address space back at once, which costs less than freeing and unmapping
+/// piece by piece on the way out.
+pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
     let caller = Caller {
         uid: rustix::process::geteuid().as_raw(),
         gid: rustix::process::getegid().as_raw(),
@@ -31,16 +35,17 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> i32 {
         Ok(plan) => plan,
         Err(refusal) => {
             out::error_line(format_args!("{}", refusal.line));
-            return refusal.code;
+            sys::exit::exit_now(refusal.code);
         }
     };
-    match start(&plan) {
-        Ok(pid) => finish(&plan, spec, pid),
+    let started = match start(&plan) {
+        Ok(started) => started,
         Err(line) => {
             out::error_line(format_args!("{line}"));
-            status::SETUP_FAILED
+            sys::exit::exit_now(status::SETUP_FAILED);
         }
-    }
+    };
+    sys::exit::exit_now(finish(&plan, spec, &started))
 }
 
 /// A running child and the parent's ends of its pipes.
@@ -49,6 +54,8 @@ struct Started {
     reports: rustix::fd::OwnedFd,
     /// Held open while the launcher lives: the child checks that it is.
     _go: rustix::fd::OwnedFd,
+    /// The stacks, kept mapped until the launcher exits.
+    _stacks: (Stack, Option<Stack>),
 }
 
 /// Clones the child and releases it; returns its pid and the error pipe's read end.
@@ -102,12 +109,13 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
         pid,
         reports: report_r,
         _go: go_w,
+        _stacks: (stack, spawn_stack),
     })
 }
 
 /// Prints the child's reports until the pipe closes; on a fatal one, waits for the child and
 /// returns its status. Otherwise supervises the running container.
-fn finish(plan: &Plan, spec: &Spec, started: Started) -> i32 {
+fn finish(plan: &Plan, spec: &Spec, started: &Started) -> i32 {
     use rustix::fd::AsRawFd;
     let fd = started.reports.as_raw_fd();
     let mut fatal = None;
