@@ -786,6 +786,33 @@ fn unprivileged_setup_failure_is_125_with_a_hint() {
 
 #[test]
 #[ignore = "needs root"]
+fn masked_proc_gets_a_clear_error_and_no_proc_works() {
+    require_root();
+    let setpriv = require_tool("setpriv");
+    let dir = TempDir::new("masked");
+    let bin = dir.copy_in(&nsrun_bin(), "nsrun");
+    let bin = bin.to_str().expect("a UTF-8 temp path");
+    // Inside a scratch mount namespace, /proc/sys is covered as container runtimes mask it. An
+    // unprivileged user (in the user namespace nsrun adds) may then mount no fresh proc at all.
+    let script = format!(
+        "mount -t tmpfs masked /proc/sys || exit 99
+         exec {} --reuid 65534 --regid 65534 --clear-groups \"$1\" \"$2\" -- true",
+        setpriv.display()
+    );
+    let out = in_scratch_mount_ns(&script, &[bin, "--propagation=private"]);
+    out.assert_code(125);
+    out.assert_one_error_line(&[
+        "mount proc on /proc",
+        "Operation not permitted",
+        "masked",
+        "--no-proc",
+    ]);
+    let out = in_scratch_mount_ns(&script, &[bin, "--no-proc"]);
+    out.assert_ok();
+}
+
+#[test]
+#[ignore = "needs root"]
 fn without_a_command_runs_shell() {
     require_root();
     let dir = TempDir::new("shell");
