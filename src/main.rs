@@ -5,7 +5,7 @@
 use nsrun::{cli, launch, out, status, sys};
 
 #[global_allocator]
-static ALLOC: sys::alloc::Malloc = sys::alloc::Malloc;
+static ALLOC: sys::alloc::Arena = sys::alloc::Arena::new();
 
 /// Entry point called by musl's start-up code with the process's arguments and environment.
 #[cfg_attr(not(test), no_mangle)]
