@@ -7,7 +7,7 @@ use rustix::process::Signal;
 
 use crate::init;
 use crate::plan::Plan;
-use crate::report::{special, Report};
+use crate::report::{self, special, Report};
 use crate::status;
 use crate::sys::{self, signal::SigSet, stack::Stack};
 
@@ -51,11 +51,13 @@ pub fn main(cx: &Context) -> ! {
 
     for (i, step) in cx.plan.steps.iter().enumerate() {
         if let Err(errno) = step.apply() {
-            let mut report = Report::fatal(i as u32, errno);
-            report.fatal = step.is_fatal();
-            report.send(cx.report_fd);
-            if report.fatal {
-                sys::exit::exit_now(status::SETUP_FAILED);
+            match step.warning() {
+                // Not worth stopping for: said here and now, while the launcher sleeps.
+                Some((what, hint)) => report::warn(what, errno, hint),
+                None => {
+                    Report::new(i as u32, errno).send(cx.report_fd);
+                    sys::exit::exit_now(status::SETUP_FAILED);
+                }
             }
         }
     }
@@ -69,7 +71,7 @@ pub fn main(cx: &Context) -> ! {
 /// with 126 or 127.
 pub fn exec(cx: &Context) -> ! {
     sys::signal::set_mask(&cx.mask);
-    let report = Report::fatal(special::EXEC, cx.plan.exec.run());
+    let report = Report::new(special::EXEC, cx.plan.exec.run());
     report.send(cx.report_fd);
     sys::exit::exit_now(report.code as i32)
 }

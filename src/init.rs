@@ -20,7 +20,7 @@ pub fn run(cx: &Context) -> ! {
     let command = match clone::spawn(stack, flags, child::exec, cx) {
         Ok(pid) => pid,
         Err(errno) => {
-            Report::fatal(special::SPAWN, errno).send(cx.report_fd);
+            Report::new(special::SPAWN, errno).send(cx.report_fd);
             sys::exit::exit_now(status::SETUP_FAILED);
         }
     };

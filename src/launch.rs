@@ -61,8 +61,8 @@ struct Started {
 /// Clones the child and releases it; returns its pid and the error pipe's read end.
 fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
     let fail = |what: &str, e: Errno| report::line(what, e, None);
-    let (report_r, report_w) =
-        rustix::pipe::pipe_with(PipeFlags::CLOEXEC).map_err(|e| fail("create pipe", e))?;
+    let (report_r, report_w) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK)
+        .map_err(|e| fail("create pipe", e))?;
     let (go_r, go_w) =
         rustix::pipe::pipe_with(PipeFlags::CLOEXEC).map_err(|e| fail("create pipe", e))?;
     let stack = Stack::new(CHILD_STACK).map_err(|e| fail("map the child's stack", e))?;
@@ -113,24 +113,23 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
     })
 }
 
-/// Prints the child's reports until the pipe closes; on a fatal one, waits for the child and
-/// returns its status. Otherwise supervises the running container.
+/// Waits for the child to end, then reads the error pipe: a report there is the failure to print
+/// and its status; a closed, empty pipe means the command ran, and the child's status is nsrun's.
+/// (Reading only at the end spares the launcher a wake-up at exec.)
 fn finish(plan: &Plan, spec: &Spec, started: &Started) -> i32 {
     use rustix::fd::AsRawFd;
-    let fd = started.reports.as_raw_fd();
-    let mut fatal = None;
+    let code = supervise(started.pid);
     let mut buf = [0u8; report::SIZE];
-    while read_exact(fd, &mut buf) {
+    if read_exact(started.reports.as_raw_fd(), &mut buf) {
         let r = Report::decode(&buf);
         out::error_line(format_args!("{}", report::describe(&r, plan, spec)));
-        if r.fatal {
-            fatal = Some(r.code as i32);
-        }
+        return r.code as i32;
     }
-    let code = supervise(started.pid);
-    fatal.unwrap_or(code)
+    code
 }
 
+/// Reads exactly `buf.len()` bytes; false at end of file, or when nothing is there (the pipe's
+/// read end does not block: a writer it did not expect cannot hang the launcher).
 fn read_exact(fd: i32, buf: &mut [u8]) -> bool {
     let mut got = 0;
     while got < buf.len() {

@@ -1,7 +1,8 @@
 //! What the child tells the parent over the close-on-exec error pipe, and how the parent says it.
 //!
-//! A report is 12 bytes, written with one write(2) (below PIPE_BUF, so never split or interleaved).
-//! The pipe closing with no fatal report means the command was executed.
+//! A report is 12 bytes, written with one write(2) (below PIPE_BUF, so never split or interleaved),
+//! and always fatal: the child exits right after. The launcher reads the pipe once the child has
+//! ended; found closed and empty, it proves the command was executed.
 
 use alloc::format;
 use alloc::string::String;
@@ -31,16 +32,14 @@ pub struct Report {
     pub errno: i32,
     /// The exit status nsrun will end with.
     pub code: u8,
-    /// Whether the run stops (a warning otherwise).
-    pub fatal: bool,
 }
 
 /// The size of a report on the pipe.
 pub const SIZE: usize = 12;
 
 impl Report {
-    /// A fatal failure of step `step`.
-    pub fn fatal(step: u32, errno: Errno) -> Report {
+    /// A failure of step `step`.
+    pub fn new(step: u32, errno: Errno) -> Report {
         let code = match step {
             special::EXEC => exec_status(errno),
             _ => status::SETUP_FAILED,
@@ -49,7 +48,6 @@ impl Report {
             step,
             errno: errno.raw_os_error(),
             code: code as u8,
-            fatal: true,
         }
     }
 
@@ -59,7 +57,6 @@ impl Report {
         b[..4].copy_from_slice(&self.step.to_ne_bytes());
         b[4..8].copy_from_slice(&self.errno.to_ne_bytes());
         b[8] = self.code;
-        b[9] = self.fatal as u8;
         b
     }
 
@@ -69,7 +66,6 @@ impl Report {
             step: u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
             errno: i32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
             code: b[8],
-            fatal: b[9] != 0,
         }
     }
 
@@ -148,12 +144,35 @@ pub fn describe(r: &Report, plan: &Plan, spec: &Spec) -> String {
             None => (format!("setup step {i}"), None),
         },
     };
-    let line = line(&what, errno, hint);
-    if r.fatal {
-        line
-    } else {
-        format!("warning: {line}")
+    line(&what, errno, hint)
+}
+
+/// Prints `nsrun: warning: WHAT: ERRNO TEXT (hint: HINT)` from the child with one write(2).
+pub fn warn(what: &str, errno: Errno, hint: &str) {
+    let mut buf = [0u8; 512];
+    let line = warning_line(&mut buf, what, errno, hint);
+    sys::fd::write_all(2, line);
+}
+
+/// Puts the warning line together in `buf` (the child allocates nothing); cut at 512 bytes.
+fn warning_line<'b>(buf: &'b mut [u8; 512], what: &str, errno: Errno, hint: &str) -> &'b [u8] {
+    let text = sys::errno::text(errno.raw_os_error());
+    let parts = [
+        "nsrun: warning: ",
+        what,
+        ": ",
+        text,
+        " (hint: ",
+        hint,
+        ")\n",
+    ];
+    let mut len = 0;
+    for part in parts {
+        let n = part.len().min(buf.len() - len);
+        buf[len..len + n].copy_from_slice(&part.as_bytes()[..n]);
+        len += n;
     }
+    &buf[..len]
 }
 
 fn exec_hint(errno: Errno) -> Option<&'static str> {
@@ -179,7 +198,6 @@ fn step_hint(step: &Step, errno: Errno, unprivileged: bool) -> Option<&'static s
             "a new proc needs root or a user namespace owning the new PID namespace; where the \
              host's /proc is masked, as inside some containers, none can be mounted: use --no-proc",
         ),
-        (Step::Loopback, _) => Some("the network namespace has no working loopback"),
         (Step::SetAttrs { .. }, Errno::INVAL) => {
             Some("it is not a mount point: bind it onto itself first (--bind DIR DIR)")
         }
@@ -212,18 +230,28 @@ mod tests {
             step: 7,
             errno: 13,
             code: 125,
-            fatal: true,
         };
         assert_eq!(Report::decode(&r.encode()), r);
-        let r = Report::fatal(special::EXEC, Errno::NOENT);
-        assert_eq!((r.code, r.fatal), (127, true));
-        assert_eq!(Report::fatal(special::EXEC, Errno::ACCESS).code, 126);
-        assert_eq!(Report::fatal(3, Errno::INVAL).code, 125);
+        assert_eq!(Report::new(special::EXEC, Errno::NOENT).code, 127);
+        assert_eq!(Report::new(special::EXEC, Errno::ACCESS).code, 126);
+        assert_eq!(Report::new(3, Errno::INVAL).code, 125);
+    }
+
+    #[test]
+    fn warning_is_one_line() {
+        let mut buf = [0u8; 512];
+        let line = warning_line(&mut buf, "bring up loopback lo", Errno::PERM, "none");
+        assert_eq!(
+            line,
+            b"nsrun: warning: bring up loopback lo: Operation not permitted (hint: none)\n"
+        );
+        let long = "x".repeat(600);
+        assert_eq!(warning_line(&mut buf, &long, Errno::PERM, "h").len(), 512);
     }
 
     #[test]
     fn exec_message() {
-        let r = Report::fatal(special::EXEC, Errno::NOENT);
+        let r = Report::new(special::EXEC, Errno::NOENT);
         let plan = crate::plan::prepare(
             &crate::spec::Spec {
                 command: vec![b"nosuchcmd".to_vec()],

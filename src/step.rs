@@ -88,6 +88,8 @@ pub fn c_string(bytes: Vec<u8>) -> CString {
     }
 }
 
+const LOOPBACK: &str = "bring up loopback lo";
+
 /// A filesystem mount made with mount(2).
 pub struct Mount {
     /// The filesystem type, which is also the source name (proc, sysfs, tmpfs, devpts).
@@ -257,9 +259,13 @@ impl Step {
         }
     }
 
-    /// Whether a failure stops the run (all but bringing up loopback).
-    pub fn is_fatal(&self) -> bool {
-        !matches!(self, Step::Loopback)
+    /// For a step whose failure does not stop the run, what it does and a hint, for the warning
+    /// the child prints itself. Only bringing up loopback: some kernels and sandboxes refuse it.
+    pub fn warning(&self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Step::Loopback => Some((LOOPBACK, "the network namespace has no working loopback")),
+            _ => None,
+        }
     }
 
     /// What the step does, for messages: `mount proc on /proc`.
@@ -270,7 +276,7 @@ impl Step {
             Step::Propagation(p) => format!("make / {} (recursively)", p.name()),
             Step::Hostname(n) => format!("set hostname '{}'", Show(n)),
             Step::Domainname(n) => format!("set domain name '{}'", Show(n)),
-            Step::Loopback => "bring up loopback lo".into(),
+            Step::Loopback => LOOPBACK.into(),
             Step::Mount(m) => format!(
                 "mount {} on {}",
                 Show(m.fstype.to_bytes()),

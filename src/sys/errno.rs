@@ -5,7 +5,7 @@ use core::ffi::CStr;
 /// The C library's text for `errno` (musl's strerror returns static strings).
 pub fn text(errno: i32) -> &'static str {
     // SAFETY: musl's strerror returns a pointer to a static, NUL-terminated, immutable string for every
-    // input, and nsrun calls it only from the single-threaded parent.
+    // input; it allocates nothing and takes no lock, so the single-threaded child may call it too.
     let s = unsafe { CStr::from_ptr(libc::strerror(errno)) };
     s.to_str().unwrap_or("unknown error")
 }
