@@ -69,10 +69,15 @@ Exit status: the command's; 128+N if killed by signal N; 127 command not found; 
 
 /// Parses the arguments after argv[0].
 pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
+    let mut spec = Spec::default();
+    // At most one mount operation per long option: sized once, as the arena allocator keeps what
+    // a growing Vec leaves behind.
+    spec.mounts
+        .reserve(args.iter().filter(|a| a.starts_with(b"--")).count());
     let mut p = Parser {
         args,
         pos: 0,
-        spec: Spec::default(),
+        spec,
         chosen: ns::Set::empty(),
         shared: ns::Set::empty(),
         propagation_given: false,

@@ -33,6 +33,13 @@ pub struct Coverage {
 }
 
 impl Coverage {
+    /// Room for `n` mounts.
+    pub fn with_capacity(n: usize) -> Coverage {
+        Coverage {
+            mounts: Vec::with_capacity(n),
+        }
+    }
+
     /// Records a mount at `dst`; `ours` when nsrun made the filesystem.
     pub fn mounted(&mut self, dst: &[u8], ours: bool) {
         self.mounts.push((dst.to_vec(), ours));

@@ -106,8 +106,15 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         }
     }
 
-    let mut steps = Vec::new();
-    let mut spans = Vec::new();
+    // Sized once: the arena allocator keeps what a growing Vec leaves behind until exit.
+    let dev_steps = spec
+        .mounts
+        .iter()
+        .filter(|m| matches!(m, MountOp::Dev(_)))
+        .count()
+        * 32;
+    let mut steps = Vec::with_capacity(16 + 2 * spec.mounts.len() + dev_steps);
+    let mut spans = Vec::with_capacity(spec.mounts.len());
     // Explicit maps may leave nsrun's own ids unmapped; switch to root inside where it is mapped.
     let maps_root = |lines: &[IdMap]| lines.iter().any(|m| m.inside == 0);
     let (uid0, gid0) = (maps_root(&spec.uid_map), maps_root(&spec.gid_map));
@@ -187,7 +194,7 @@ fn mount_steps(spec: &Spec, steps: &mut Vec<Step>, spans: &mut Vec<Span>) -> Res
     }
     let root = new_root.clone().unwrap_or_default();
     let at = |p: &[u8]| At::new(&root, p);
-    let mut cover = Coverage::default();
+    let mut cover = Coverage::with_capacity(spec.mounts.len() + 1);
     let explicit_proc = spec
         .mounts
         .iter()
