@@ -15,6 +15,8 @@ cargo build "${args[@]}"
 mkdir -p target/static
 out=target/static/nsrun
 [ "$target" = "$(uname -m)-unknown-linux-musl" ] || out=target/static/nsrun-${target%%-*}
-cp "target/$target/release/nsrun" "$out"
+# Copy, then rename: a copy over a binary that is running fails ("Text file busy").
+cp "target/$target/release/nsrun" "$out.tmp"
+mv -f "$out.tmp" "$out"
 size=$(stat -c %s "$out")
 echo "built $out: $((size / 1024)) KB, $(file -b "$out" | grep -o "static[-a-z]* linked")"

@@ -70,6 +70,9 @@ pub fn main(cx: &Context) -> ! {
 /// Restores nsrun's original signal mask and executes the command; on failure reports and exits
 /// with 126 or 127.
 pub fn exec(cx: &Context) -> ! {
+    if cx.plan.terminal {
+        sys::tty::take_foreground();
+    }
     sys::signal::set_mask(&cx.mask);
     let report = Report::new(special::EXEC, cx.plan.exec.run());
     report.send(cx.report_fd);

@@ -30,7 +30,7 @@ pub fn run(cx: &Context) -> ! {
 
     let waited = forward::waited();
     loop {
-        while let Ok(Some((pid, st))) = rustix::process::waitpid(None, WaitOptions::NOHANG) {
+        while let Ok(Some((pid, st))) = rustix::process::wait(WaitOptions::NOHANG) {
             if pid.as_raw_pid() == command {
                 // Leaving ends the namespace: the kernel kills whatever is left in it.
                 sys::exit::exit_now(status::from_wait(st.as_raw()));

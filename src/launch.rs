@@ -119,6 +119,10 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
 fn finish(plan: &Plan, spec: &Spec, started: &Started) -> i32 {
     use rustix::fd::AsRawFd;
     let code = supervise(started.pid);
+    if plan.terminal {
+        // The command had the terminal; give it back to nsrun's group, where the caller expects it.
+        sys::tty::give_foreground(rustix::process::getpgrp());
+    }
     let mut buf = [0u8; report::SIZE];
     if read_exact(started.reports.as_raw_fd(), &mut buf) {
         let r = Report::decode(&buf);

@@ -44,6 +44,11 @@ pub struct Plan {
     pub spans: Vec<Span>,
     /// Whether the child stays as init (PID 1) and runs the command as PID 2.
     pub init: bool,
+    /// Whether nsrun runs in the foreground of the terminal on its standard input: the command
+    /// then gets a process group of its own, in the foreground, which job-control shells need
+    /// (nsrun's own group is not visible in a new PID namespace), and nsrun takes the terminal
+    /// back when it ends.
+    pub terminal: bool,
     /// The command.
     pub exec: Exec,
 }
@@ -160,6 +165,7 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         steps,
         spans,
         init: ns.has(Kind::Pid) && spec.pid1 == Pid1::Init,
+        terminal: crate::sys::tty::own_foreground(),
         exec: Exec::new(&spec.command, env::build(environ, &spec.env)),
     })
 }

@@ -501,19 +501,64 @@ fn in_a_chroot_nsrun_fails_closed_instead_of_propagating() {
 #[ignore = "needs root"]
 fn init_reaps_orphans() {
     require_root();
+    assert_orphan_is_reaped("sh -c 'echo $$' &");
+}
+
+#[test]
+#[ignore = "needs root"]
+fn init_reaps_orphans_in_other_process_groups() {
+    require_root();
+    // Job-control shells and daemons move into process groups and sessions of their own; the
+    // init must reap them too (a wait for its own process group alone would leave zombies).
+    assert_orphan_is_reaped("setsid sh -c 'echo $$' &");
+}
+
+#[test]
+#[ignore = "needs root"]
+fn command_in_its_own_session_is_waited_for() {
+    require_root();
+    // As an interactive shell does when it takes the terminal: the command leaves nsrun's process
+    // group. The init must still see it end, and end with its status (not hang).
+    let out = nsrun(&["--", "setsid", "sh", "-c", "exit 5"]);
+    out.assert_code(5);
+}
+
+#[test]
+#[ignore = "needs root"]
+fn interactive_shell_on_a_terminal_runs_and_exits_with_its_status() {
+    require_root();
+    let script = require_tool("script");
+    // script(1) gives nsrun a terminal; the shell then uses job control (its own process group
+    // in the foreground) and reads its commands from the terminal.
+    for shell in ["/bin/sh", "/bin/bash"] {
+        let line = format!("{} --hostname tty1 -- {shell} -i", nsrun_bin().display());
+        let out = run_with_input(
+            Command::new(&script).args(["-qec", &line, "/dev/null"]),
+            b"hostname\necho \"pid=$$\"\nexit 3\n",
+        );
+        out.assert_code(3);
+        assert!(out.stdout.contains("tty1"), "{shell}\n{out}");
+        assert!(out.stdout.contains("pid=2"), "{shell}\n{out}");
+    }
+}
+
+/// Runs `spawn` (a shell fragment that starts a process in the background of a subshell, which
+/// prints its pid) and checks that the orphan is reaped by PID 1 and no zombie is left.
+fn assert_orphan_is_reaped(spawn: &str) {
     // The inner sh's parent (a subshell) exits at once, so it is reparented to PID 1 and exits.
     // Its pid comes back through the command substitution, which ends when it has exited. Then
     // wait (bounded) for its /proc entry to go, which happens only when PID 1 reaps it.
     let script = r#"
-        p=$( (sh -c 'echo $$' &) )
+        p=$( (SPAWN) )
         echo "@@ orphan"; echo "$p"
         i=0
         while [ -e "/proc/$p" ] && [ $i -lt 300 ]; do sleep 0.01; i=$((i+1)); done
         echo "@@ fate"
         if [ -e "/proc/$p" ]; then echo "left: $(cat /proc/$p/stat)"; else echo reaped; fi
         echo "@@ stats"; cat /proc/[0-9]*/stat
-    "#;
-    let out = nsrun(&["--", "sh", "-c", script]);
+    "#
+    .replace("SPAWN", spawn);
+    let out = nsrun(&["--", "sh", "-c", &script]);
     out.assert_ok();
     let s = out.sections();
     let orphan: u32 = s["orphan"]

@@ -4,7 +4,7 @@ use rustix::fd::BorrowedFd;
 use rustix::io::{Errno, FdFlags};
 
 /// Borrows a descriptor number that the caller knows is open for the duration of the call.
-fn borrow(fd: i32) -> BorrowedFd<'static> {
+pub fn borrow(fd: i32) -> BorrowedFd<'static> {
     // SAFETY: a BorrowedFd is only a number passed to syscalls; if `fd` is not open the syscall
     // fails with EBADF, and nsrun never closes a descriptor while a borrow of it is in use
     // (every borrow lives only inside the call that takes it).

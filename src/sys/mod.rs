@@ -13,3 +13,4 @@ pub mod ns;
 pub mod runtime;
 pub mod signal;
 pub mod stack;
+pub mod tty;
