@@ -831,6 +831,20 @@ fn unprivileged_setup_failure_is_125_with_a_hint() {
 
 #[test]
 #[ignore = "needs root"]
+fn runs_without_proc_on_the_host() {
+    require_root();
+    // As in an initramfs or rescue system before /proc is mounted: nsrun needs no /proc of its
+    // own (no re-exec of /proc/self/exe), and the container still gets a fresh one.
+    let script = r#"umount -l /proc || exit 99
+        test -e /proc/self && exit 98
+        "$NSRUN" --hostname noproc -- /bin/sh -c 'hostname; echo "pid=$$"; test -d /proc/1 && echo proc-ok'"#;
+    let out = in_scratch_mount_ns(script, &[]);
+    out.assert_ok();
+    assert_eq!(out.stdout, "noproc\npid=2\nproc-ok\n", "\n{out}");
+}
+
+#[test]
+#[ignore = "needs root"]
 fn masked_proc_gets_a_clear_error_and_no_proc_works() {
     require_root();
     let setpriv = require_tool("setpriv");
