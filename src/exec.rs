@@ -57,12 +57,12 @@ impl Exec {
         let (args, vars) = strings.split_at(command.len());
         let argv = args
             .iter()
-            .map(|s| s.as_ptr() as *const u8)
+            .map(|s| s.as_ptr().cast::<u8>())
             .chain([null()])
             .collect();
         let envp = vars
             .iter()
-            .map(|s| s.as_ptr() as *const u8)
+            .map(|s| s.as_ptr().cast::<u8>())
             .chain([null()])
             .collect();
         Exec {

@@ -174,8 +174,7 @@ pub enum Step {
         /// Whether the link may be made (it lies on a filesystem nsrun mounted).
         create: bool,
     },
-    /// Enter the new root: pivot_root(2), then detach the old root so nothing of the host's tree
-    /// stays reachable.
+    /// Enter the new root (see [`enter_root`]).
     PivotRoot(At),
     /// Change the working directory.
     Chdir(At),
@@ -245,14 +244,7 @@ impl Step {
                 };
                 path.with(links, |path| symlink(target, path, *create))
             }
-            Step::PivotRoot(dir) => {
-                rustix::process::chdir(dir.c())?;
-                // With the same directory twice, the old root ends up stacked on the new one at
-                // `/` (pivot_root(2), NOTES) and needs no directory of its own inside the tree.
-                rustix::process::pivot_root(c".", c".")?;
-                rustix::mount::unmount(c".", UnmountFlags::DETACH)?;
-                rustix::process::chdir(c"/")
-            }
+            Step::PivotRoot(dir) => enter_root(dir.c()),
             Step::Chdir(dir) => rustix::process::chdir(dir.c()),
             Step::NoNewPrivs => rustix::thread::set_no_new_privs(true),
             Step::CloseFds(keep) => sys::fd::cloexec_all_but(keep),
@@ -310,6 +302,31 @@ impl Step {
             Step::CloseFds(_) => "close inherited descriptors".into(),
         }
     }
+}
+
+/// Makes `dir` the root: pivot_root(2), then detach the old root so nothing of the host's tree
+/// stays reachable. From an initramfs, where pivot_root cannot leave the initial ramfs (EINVAL),
+/// the new root is moved over `/` and entered with chroot, as switch_root does.
+fn enter_root(dir: &CStr) -> Result<(), Errno> {
+    rustix::process::chdir(dir)?;
+    // With the same directory twice, the old root ends up stacked on the new one at `/`
+    // (pivot_root(2), NOTES) and needs no directory of its own inside the tree.
+    match rustix::process::pivot_root(c".", c".") {
+        Ok(()) => rustix::mount::unmount(c".", UnmountFlags::DETACH)?,
+        Err(Errno::INVAL) if on_initial_ramfs() => {
+            rustix::mount::mount_move(c".", c"/")?;
+            rustix::process::chroot(c".")?;
+        }
+        Err(e) => return Err(e),
+    }
+    rustix::process::chdir(c"/")
+}
+
+/// Whether `/` is the initial ramfs (rootfs, a ramfs or tmpfs), which pivot_root cannot leave.
+fn on_initial_ramfs() -> bool {
+    const RAMFS_MAGIC: u64 = 0x8584_58f6;
+    const TMPFS_MAGIC: u64 = 0x0102_1994;
+    rustix::fs::statfs(c"/").is_ok_and(|fs| matches!(fs.f_type as u64, RAMFS_MAGIC | TMPFS_MAGIC))
 }
 
 /// Creates `path` as `node`, with any missing parent directories (mode 0755). Works on the bytes
