@@ -162,25 +162,21 @@ impl<'a> Parser<'a> {
         if !matches!(key, b"tmpfs" | b"mkdir" | b"size" | b"perms") {
             self.no_pending_modifier()?;
         }
-        let flag = |p: &Self| -> Result<(), String> {
-            match inline {
-                Some(_) => Err(format!("option '{}' takes no value", Show(name))),
-                None => {
-                    let _ = p;
-                    Ok(())
-                }
-            }
+        // A flag (an option without a value) refuses `--flag=VALUE`.
+        let flag = || match inline {
+            Some(_) => Err(format!("option '{}' takes no value", Show(name))),
+            None => Ok(()),
         };
         let unshare_kind = key
             .strip_prefix(b"unshare-")
             .map_or_else(|| Kind::from_name(key), Kind::from_name);
         if let Some(kind) = unshare_kind {
-            flag(self)?;
+            flag()?;
             self.chosen.add(kind);
             return Ok(None);
         }
         if let Some(kind) = key.strip_prefix(b"share-") {
-            flag(self)?;
+            flag()?;
             let kind = Kind::from_name(kind).ok_or_else(|| unknown(name))?;
             self.shared.add(kind);
             return Ok(None);
@@ -189,7 +185,7 @@ impl<'a> Parser<'a> {
             b"help" => return Ok(Some(Parsed::Help)),
             b"version" => return Ok(Some(Parsed::Version)),
             b"unshare-all" => {
-                flag(self)?;
+                flag()?;
                 self.chosen = ns::Set::all();
             }
             b"propagation" => {
@@ -211,11 +207,11 @@ impl<'a> Parser<'a> {
             b"hostname" => self.spec.hostname = Some(self.name_value(name, inline)?),
             b"domainname" => self.spec.domainname = Some(self.name_value(name, inline)?),
             b"no-proc" => {
-                flag(self)?;
+                flag()?;
                 self.spec.mount_proc = false;
             }
             b"as-pid-1" => {
-                flag(self)?;
+                flag()?;
                 self.spec.pid1 = Pid1::Command;
             }
             b"root" => self.spec.root = Some(self.value(name, inline)?.to_vec()),
@@ -285,7 +281,7 @@ impl<'a> Parser<'a> {
                 self.spec.mounts.push(MountOp::Symlink { target, dst });
             }
             b"read-only" => {
-                flag(self)?;
+                flag()?;
                 self.spec.read_only = true;
             }
             b"chdir" => self.spec.chdir = Some(self.value(name, inline)?.to_vec()),
@@ -300,7 +296,7 @@ impl<'a> Parser<'a> {
                 self.spec.env.push(EnvOp::Unset(var.to_vec()));
             }
             b"clearenv" => {
-                flag(self)?;
+                flag()?;
                 self.spec.env.push(EnvOp::Clear);
             }
             b"keep-fd" => {
@@ -315,11 +311,11 @@ impl<'a> Parser<'a> {
                 self.spec.keep_fds.push(fd as i32);
             }
             b"no-new-privs" => {
-                flag(self)?;
+                flag()?;
                 self.spec.no_new_privs = true;
             }
             b"map-root-user" => {
-                flag(self)?;
+                flag()?;
                 self.spec.map_root_user = true;
             }
             b"uid-map" | b"gid-map" => {
