@@ -1,5 +1,5 @@
-//! The launcher, on the host: prepare, clone, release the child, report its setup, then wait for
-//! it while passing signals on.
+//! The launcher, on the host: prepare, clone, release the child, wait for it while passing
+//! signals on, then report how its setup went.
 
 use rustix::io::Errno;
 use rustix::pipe::PipeFlags;
@@ -15,8 +15,9 @@ use crate::status;
 use crate::sys::{self, clone, signal, stack::Stack};
 
 /// The child's stack. The child calls no recursive code and formats nothing (messages are made by
-/// the parent); its deepest path is a rustix mount call plus the init loop's siginfo, a few KiB even
-/// unoptimised. 128 KiB leaves a wide margin and costs only the pages actually touched.
+/// the parent); its deepest path resolves a path under the new root with three PATH_MAX buffers
+/// (12 KiB) below a mount call. 128 KiB leaves a wide margin, unoptimised builds included, and
+/// costs only the pages actually touched.
 const CHILD_STACK: usize = 128 * 1024;
 /// The stack on which init starts the command: it only restores the mask and calls execve.
 const SPAWN_STACK: usize = 32 * 1024;
