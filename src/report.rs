@@ -202,7 +202,10 @@ fn step_hint(step: &Step, errno: Errno, unprivileged: bool) -> Option<&'static s
             Some("it is not a mount point: bind it onto itself first (--bind DIR DIR)")
         }
         (Step::PivotRoot(_), Errno::INVAL) => {
-            Some("pivot_root needs private or slave propagation (--propagation private)")
+            Some(
+                "pivot_root needs private or slave propagation (--propagation private); so does \
+                 moving the new root over / from an initramfs, where pivot_root cannot be used",
+            )
         }
         (Step::Mount(_) | Step::Bind { .. } | Step::Exists(_) | Step::Symlink { .. }, Errno::NOENT) => {
             Some(MISSING)
