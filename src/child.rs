@@ -9,6 +9,7 @@ use crate::init;
 use crate::plan::Plan;
 use crate::report::{self, special, Report};
 use crate::status;
+use crate::step::Step;
 use crate::sys::{self, signal::SigSet, stack::Stack};
 
 /// What the parent hands to the child.
@@ -34,21 +35,12 @@ pub struct Context<'a> {
 pub fn main(cx: &Context) -> ! {
     // Die with the launcher, even if it is SIGKILLed. The go pipe, looked at after this, proves
     // the launcher was still alive once the death signal was armed, so no death goes unnoticed.
-    if rustix::process::set_parent_process_death_signal(Some(Signal::KILL)).is_err() {
-        sys::exit::exit_now(status::SETUP_FAILED);
-    }
     for fd in cx.parent_fds {
         sys::fd::close(fd);
     }
-    let parent_alive = match cx.wait_for_go {
-        true => sys::fd::read(cx.go_fd, &mut [0u8; 1]) == Ok(1),
-        false => !sys::fd::hung_up(cx.go_fd),
-    };
-    if !parent_alive {
+    if !arm_death_signal(cx, cx.wait_for_go) {
         sys::exit::exit_now(status::SETUP_FAILED);
     }
-    sys::fd::close(cx.go_fd);
-
     for (i, step) in cx.plan.steps.iter().enumerate() {
         if let Err(errno) = step.apply() {
             match step.warning() {
@@ -60,11 +52,28 @@ pub fn main(cx: &Context) -> ! {
                 }
             }
         }
+        // The kernel clears the death signal when the credentials change: arm it again.
+        if matches!(step, Step::BecomeRoot { .. }) && !arm_death_signal(cx, false) {
+            sys::exit::exit_now(status::SETUP_FAILED);
+        }
     }
+    sys::fd::close(cx.go_fd);
     if cx.plan.init {
         init::run(cx)
     }
     exec(cx)
+}
+
+/// Sets SIGKILL as the parent-death signal, then checks the launcher is alive: by reading its go
+/// byte (`wait`), or by finding the go pipe still held open at its end.
+fn arm_death_signal(cx: &Context, wait: bool) -> bool {
+    if rustix::process::set_parent_process_death_signal(Some(Signal::KILL)).is_err() {
+        return false;
+    }
+    match wait {
+        true => sys::fd::read(cx.go_fd, &mut [0u8; 1]) == Ok(1),
+        false => !sys::fd::hung_up(cx.go_fd),
+    }
 }
 
 /// Restores nsrun's original signal mask and executes the command; on failure reports and exits

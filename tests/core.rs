@@ -689,6 +689,15 @@ fn sigkill_of_the_launcher_kills_a_pid_1_command() {
     sigkill_of_the_launcher_kills_the_container(&["--as-pid-1"], "987654");
 }
 
+#[test]
+#[ignore = "needs root"]
+fn sigkill_of_the_launcher_kills_a_container_that_switched_ids() {
+    // Explicit maps make the init switch to uid 0 of the user namespace, a credential change
+    // after which the kernel clears the parent-death signal: nsrun must arm it again.
+    let maps = ["--uid-map", "0:100000:65536", "--gid-map", "0:100000:65536"];
+    sigkill_of_the_launcher_kills_the_container(&maps, "987655");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Exit statuses
 
