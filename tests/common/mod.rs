@@ -177,21 +177,29 @@ pub fn run_with_input(cmd: &mut Command, input: &[u8]) -> Output {
     run_timeout(cmd, Some(input), TIMEOUT)
 }
 
+/// Starts `cmd` with `stdin`, stdout and stderr piped, in a process group of its own (so a
+/// timeout can end it and everything it started); returns it and its description.
+fn start_in_own_group(cmd: &mut Command, stdin: Stdio) -> (Child, String) {
+    let what = describe(cmd);
+    cmd.stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    (child, what)
+}
+
 /// Runs `cmd` (stdin: `input`, or empty), capturing stdout and stderr. If it has not ended after
 /// `timeout`, kills its process group and fails the test, showing what it printed so far.
 pub fn run_timeout(cmd: &mut Command, input: Option<&[u8]>, timeout: Duration) -> Output {
-    let what = describe(cmd);
-    cmd.stdin(if input.is_some() {
+    let stdin = if input.is_some() {
         Stdio::piped()
     } else {
         Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .process_group(0);
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    };
+    let (mut child, what) = start_in_own_group(cmd, stdin);
     if let Some(input) = input {
         let mut stdin = child.stdin.take().expect("stdin is piped");
         let input = input.to_vec();
@@ -295,14 +303,7 @@ pub struct Running {
 impl Running {
     /// Starts `cmd` (stdin empty) in its own process group.
     pub fn spawn(cmd: &mut Command) -> Running {
-        let what = describe(cmd);
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0);
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        let (mut child, what) = start_in_own_group(cmd, Stdio::null());
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, lines) = mpsc::channel();
         thread::spawn(move || {
