@@ -23,8 +23,10 @@ pub struct Context<'a> {
     /// Whether to wait for the go byte (the parent writes id maps first); otherwise the child
     /// only checks that the parent still holds the pipe's other end.
     pub wait_for_go: bool,
-    /// The parent's ends of both pipes, which the child closes.
-    pub parent_fds: [i32; 2],
+    /// The parent's ends of the pipes and of the job socket (-1: none), which the child closes.
+    pub parent_fds: [i32; 3],
+    /// The init's end of the job socket, when the command runs on nsrun's terminal under init.
+    pub job_fd: Option<i32>,
     /// The signal mask nsrun started with, restored for the command.
     pub mask: SigSet,
     /// The stack on which init starts the command.
@@ -35,7 +37,7 @@ pub struct Context<'a> {
 pub fn main(cx: &Context) -> ! {
     // Die with the launcher, even if it is SIGKILLed. The go pipe, looked at after this, proves
     // the launcher was still alive once the death signal was armed, so no death goes unnoticed.
-    for fd in cx.parent_fds {
+    for fd in cx.parent_fds.into_iter().filter(|fd| *fd >= 0) {
         sys::fd::close(fd);
     }
     if !arm_death_signal(cx, cx.wait_for_go) {

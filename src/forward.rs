@@ -13,10 +13,12 @@ pub const FORWARDED: [i32; 7] = [
     libc::SIGWINCH,
 ];
 
-/// The forwarded signals plus SIGCHLD: what the launcher and the init block and wait for.
-pub fn waited() -> SigSet {
-    let mut all = [libc::SIGCHLD; 8];
+/// The forwarded signals plus SIGCHLD and `extra`: what the launcher and the init block and
+/// wait for (the extra ones are job control's, SIGCONT and SIGIO: see [`crate::job`]).
+pub fn waited(extra: &[i32]) -> SigSet {
+    let mut all = [libc::SIGCHLD; 10];
     all[..7].copy_from_slice(&FORWARDED);
+    all[8..8 + extra.len().min(2)].copy_from_slice(&extra[..extra.len().min(2)]);
     SigSet::of(&all)
 }
 

@@ -5,6 +5,7 @@ use rustix::process::WaitOptions;
 
 use crate::child::{self, Context};
 use crate::forward;
+use crate::job;
 use crate::report::{special, Report};
 use crate::status;
 use crate::sys::{self, clone};
@@ -28,18 +29,35 @@ pub fn run(cx: &Context) -> ! {
     // launcher sees end of file once the command runs.
     sys::fd::close(cx.report_fd);
 
-    let waited = forward::waited();
+    // On nsrun's terminal, the command's stops go to the launcher, which answers with SIGCONT.
+    let waited = forward::waited(if cx.job_fd.is_some() {
+        &[libc::SIGCONT]
+    } else {
+        &[]
+    });
+    sys::signal::block(&waited);
+    let options = match cx.job_fd {
+        Some(_) => WaitOptions::NOHANG | WaitOptions::UNTRACED,
+        None => WaitOptions::NOHANG,
+    };
     loop {
-        while let Ok(Some((pid, st))) = rustix::process::wait(WaitOptions::NOHANG) {
-            if pid.as_raw_pid() == command {
+        while let Ok(Some((pid, st))) = rustix::process::wait(options) {
+            match (pid.as_raw_pid() == command, st.stopped(), cx.job_fd) {
+                (true, true, Some(socket)) => sys::fd::write_all(socket, &[job::STOPPED]),
                 // Leaving ends the namespace: the kernel kills whatever is left in it.
-                sys::exit::exit_now(status::from_wait(st.as_raw()));
+                (true, false, _) => sys::exit::exit_now(status::from_wait(st.as_raw())),
+                _ => {}
             }
         }
-        if let Ok(caught) = sys::signal::wait(&waited) {
-            if forward::passes(caught.signo, caught.from_kernel) {
-                sys::signal::send(command, caught.signo);
+        let Ok(caught) = sys::signal::wait(&waited) else {
+            continue;
+        };
+        match (caught.signo, cx.job_fd) {
+            (libc::SIGCONT, Some(socket)) => job::continue_command(socket, command),
+            (signo, _) if forward::passes(signo, caught.from_kernel) => {
+                sys::signal::send(command, signo)
             }
+            _ => {}
         }
     }
 }

@@ -7,6 +7,7 @@ use rustix::process::{Pid, WaitOptions};
 
 use crate::child::{self, Context};
 use crate::forward;
+use crate::job;
 use crate::out;
 use crate::plan::{self, Caller, Plan};
 use crate::report::{self, Report};
@@ -57,6 +58,8 @@ struct Started {
     _go: rustix::fd::OwnedFd,
     /// The stacks, kept mapped until the launcher exits.
     _stacks: (Stack, Option<Stack>),
+    /// The launcher's end of the job socket (command on the terminal under init).
+    job: Option<rustix::fd::OwnedFd>,
 }
 
 /// Clones the child and releases it; returns its pid and the error pipe's read end.
@@ -72,13 +75,23 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
         false => None,
     };
     use rustix::fd::AsRawFd;
-    let mask = signal::block(&forward::waited());
+    // On nsrun's terminal under init, the init reports the command's stops over this socket.
+    let job = match plan.terminal && plan.init {
+        true => Some(job_socket().map_err(|e| fail("create the job socket", e))?),
+        false => None,
+    };
+    let mask = signal::block(&forward::waited(job_signals(plan, job.is_some())));
     let cx = Context {
         plan,
         report_fd: report_w.as_raw_fd(),
         go_fd: go_r.as_raw_fd(),
         wait_for_go: plan.maps.is_some(),
-        parent_fds: [report_r.as_raw_fd(), go_w.as_raw_fd()],
+        parent_fds: [
+            report_r.as_raw_fd(),
+            go_w.as_raw_fd(),
+            job.as_ref().map_or(-1, |(ours, _)| ours.as_raw_fd()),
+        ],
+        job_fd: job.as_ref().map(|(_, init)| init.as_raw_fd()),
         mask,
         spawn_stack: spawn_stack.as_ref(),
     };
@@ -111,6 +124,7 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
         reports: report_r,
         _go: go_w,
         _stacks: (stack, spawn_stack),
+        job: job.map(|(ours, _)| ours),
     })
 }
 
@@ -119,7 +133,7 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
 /// (Reading only at the end spares the launcher a wake-up at exec.)
 fn finish(plan: &Plan, spec: &Spec, started: &Started) -> i32 {
     use rustix::fd::AsRawFd;
-    let code = supervise(started.pid);
+    let code = supervise(plan, started);
     if plan.terminal {
         // The command had the terminal; give it back to nsrun's group, where the caller expects it.
         sys::tty::give_foreground(rustix::process::getpgrp());
@@ -146,20 +160,68 @@ fn read_exact(fd: i32, buf: &mut [u8]) -> bool {
     true
 }
 
-/// Waits for the child to end, passing on the forwarded signals; returns its exit status.
-fn supervise(pid: i32) -> i32 {
-    let waited = forward::waited();
-    let child = Pid::from_raw(pid);
+/// Waits for the child to end, passing on the forwarded signals and relaying the command's
+/// terminal stops ([`job`]); returns its exit status.
+fn supervise(plan: &Plan, started: &Started) -> i32 {
+    use rustix::fd::AsRawFd;
+    let container = job::Container {
+        pid: started.pid,
+        socket: started.job.as_ref().map(|fd| fd.as_raw_fd()),
+    };
+    let waited = forward::waited(job_signals(plan, container.socket.is_some()));
+    let child = Pid::from_raw(started.pid);
+    // Run directly on the terminal (no init), the command is this process's child: its stops
+    // show up here.
+    let options = match plan.terminal && !plan.init {
+        true => WaitOptions::NOHANG | WaitOptions::UNTRACED,
+        false => WaitOptions::NOHANG,
+    };
     loop {
-        match rustix::process::waitpid(child, WaitOptions::NOHANG) {
+        match rustix::process::waitpid(child, options) {
+            Ok(Some((_, st))) if st.stopped() => {
+                container.stop_with_the_command();
+                continue;
+            }
             Ok(Some((_, st))) => return status::from_wait(st.as_raw()),
             Ok(None) => {}
             Err(_) => return status::SETUP_FAILED,
         }
-        if let Ok(caught) = signal::wait(&waited) {
-            if forward::passes(caught.signo, caught.from_kernel) {
-                signal::send(pid, caught.signo);
+        let Ok(caught) = signal::wait(&waited) else {
+            continue;
+        };
+        match caught.signo {
+            libc::SIGIO if container.stop_reported() => container.stop_with_the_command(),
+            libc::SIGCONT if plan.terminal => container.resume(),
+            // On a terminal the command has the foreground; a signal from the terminal reaches
+            // nsrun only when nsrun has it (after `bg` then `fg`, which sends no SIGCONT to a
+            // running job): hand the terminal back to the command and pass the signal on.
+            signo if plan.terminal && caught.from_kernel && signo != libc::SIGCHLD => {
+                container.resume();
+                signal::send(started.pid, signo);
             }
+            signo if forward::passes(signo, caught.from_kernel) => signal::send(started.pid, signo),
+            _ => {}
         }
     }
+}
+
+/// The job-control signals the launcher waits for: SIGCONT on a terminal (nsrun continued, the
+/// command must be too), and SIGIO when the init reports stops on the job socket.
+fn job_signals(plan: &Plan, socket: bool) -> &'static [i32] {
+    match (plan.terminal, socket) {
+        (true, true) => &[libc::SIGCONT, libc::SIGIO],
+        (true, false) => &[libc::SIGCONT],
+        (false, _) => &[],
+    }
+}
+
+/// The job socket: the launcher's end (SIGIO on input) and the init's, both non-blocking.
+fn job_socket() -> Result<(rustix::fd::OwnedFd, rustix::fd::OwnedFd), Errno> {
+    use rustix::fd::AsRawFd;
+    use rustix::net::{AddressFamily, SocketFlags, SocketType};
+    let flags = SocketFlags::CLOEXEC | SocketFlags::NONBLOCK;
+    let (ours, init) =
+        rustix::net::socketpair(AddressFamily::UNIX, SocketType::STREAM, flags, None)?;
+    sys::fd::signal_on_input(ours.as_raw_fd())?;
+    Ok((ours, init))
 }

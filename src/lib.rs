@@ -14,6 +14,7 @@ pub mod env;
 pub mod exec;
 pub mod forward;
 pub mod init;
+pub mod job;
 pub mod launch;
 pub mod ns;
 pub mod out;

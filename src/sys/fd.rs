@@ -63,6 +63,22 @@ pub fn hung_up(fd: i32) -> bool {
     }
 }
 
+/// Makes `fd` non-blocking and has the kernel send this process SIGIO when input arrives on it.
+pub fn signal_on_input(fd: i32) -> Result<(), Errno> {
+    // SAFETY: F_SETOWN and F_GETFL/F_SETFL take and return plain integers; no memory is passed.
+    unsafe {
+        if libc::fcntl(fd, libc::F_SETOWN, libc::getpid()) < 0 {
+            return Err(super::errno::last());
+        }
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_ASYNC | libc::O_NONBLOCK) < 0
+        {
+            return Err(super::errno::last());
+        }
+    }
+    Ok(())
+}
+
 /// Whether `fd` is a terminal.
 pub fn is_tty(fd: i32) -> bool {
     rustix::termios::isatty(borrow(fd))

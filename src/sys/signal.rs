@@ -85,3 +85,13 @@ pub fn send(pid: i32, signo: i32) {
         let _ = rustix::process::kill_process(pid, sig);
     }
 }
+
+/// Sends signal `signo` to process group `pgrp`; a group that is gone is not an error.
+pub fn send_group(pgrp: i32, signo: i32) {
+    if let (Some(pgrp), Some(sig)) = (
+        rustix::process::Pid::from_raw(pgrp),
+        rustix::process::Signal::from_named_raw(signo),
+    ) {
+        let _ = rustix::process::kill_process_group(pgrp, sig);
+    }
+}

@@ -18,6 +18,20 @@ pub fn take_foreground() {
     give_foreground(rustix::process::getpgrp());
 }
 
+/// Makes process group `pgrp` (a number in this process's PID namespace) the foreground group
+/// of the terminal on standard input.
+pub fn give_foreground_to(pgrp: i32) {
+    if let Some(pgrp) = Pid::from_raw(pgrp) {
+        give_foreground(pgrp);
+    }
+}
+
+/// Stops this process as a terminal's ^Z would (SIGTSTP); returns once it is continued, or at
+/// once where the kernel discards the stop (an orphaned process group).
+pub fn stop_self() {
+    let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::TSTP);
+}
+
 /// Makes `pgrp` the foreground group of the terminal on standard input. SIGTTOU, which a
 /// process outside the foreground group gets for this, stays blocked afterwards (the callers
 /// restore their mask or exit next).
