@@ -996,3 +996,111 @@ fn the_command_inherits_no_stray_descriptors() {
     out.assert_ok();
     assert_eq!(out.lines(), ["0", "1", "2"], "\n{out}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Job control on a terminal
+
+/// An interactive bash with job control on a pseudo-terminal (script(1)), driven line by line.
+struct Terminal {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    output: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Terminal {
+    fn start() -> Terminal {
+        use std::io::Read;
+        use std::os::unix::process::CommandExt;
+        use std::process::Stdio;
+        let script = require_tool("script");
+        let mut child = Command::new(script)
+            .args(["-qfec", "bash --norc --noprofile -i", "/dev/null"])
+            .env("PS1", "$ ")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start script");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let output = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = output.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Terminal {
+            child,
+            stdin,
+            output,
+        }
+    }
+
+    fn type_in(&mut self, keys: &str) {
+        use std::io::Write;
+        self.stdin.write_all(keys.as_bytes()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Waits (up to 10 s) until the output holds `text` `times` times.
+    fn wait_for(&self, text: &str, times: usize) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while self.output.lock().unwrap().matches(text).count() < times {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the terminal never showed {text:?} ({times}x):\n{}",
+                self.output.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        // SAFETY-free cleanup of what this test started: its process group.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+#[ignore = "needs root"]
+fn ctrl_z_stops_nsrun_as_a_job_and_fg_continues_it() {
+    require_root();
+    for opts in ["", "--share-pid"] {
+        let mut t = Terminal::start();
+        let nsrun = nsrun_bin();
+        t.type_in(&format!(
+            "{} {opts} -- sh -c 'echo st''arted; sleep 30'; echo rc=$?\n",
+            nsrun.display()
+        ));
+        t.wait_for("started", 1);
+        // ^Z reaches the command, in the terminal's foreground; nsrun stops with it, so the
+        // shell that started it gets the terminal back and lists it as a stopped job.
+        t.type_in("\x1a");
+        t.wait_for("Stopped", 1);
+        t.wait_for("rc=148", 1);
+        t.type_in("echo back-in-shell; jobs\n");
+        t.wait_for("back-in-shell", 2);
+        t.wait_for("Stopped", 2);
+        // fg continues nsrun, which continues the command and gives it the terminal: ^C then
+        // reaches the command itself and ends it.
+        t.type_in("fg\n");
+        std::thread::sleep(Duration::from_millis(500));
+        t.type_in("\x03");
+        t.type_in("echo fg-status=$?\n");
+        t.wait_for("fg-status=130", 1);
+        t.type_in("exit\n");
+    }
+}
