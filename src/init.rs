@@ -43,7 +43,7 @@ pub fn run(cx: &Context) -> ! {
     loop {
         while let Ok(Some((pid, st))) = rustix::process::wait(options) {
             match (pid.as_raw_pid() == command, st.stopped(), cx.job_fd) {
-                (true, true, Some(socket)) => sys::fd::write_all(socket, &[job::STOPPED]),
+                (true, true, Some(socket)) => sys::fd::send_quietly(socket, &[job::STOPPED]),
                 // Leaving ends the namespace: the kernel kills whatever is left in it.
                 (true, false, _) => sys::exit::exit_now(status::from_wait(st.as_raw())),
                 _ => {}

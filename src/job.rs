@@ -47,7 +47,7 @@ impl Container {
         match self.socket {
             None => continue_group(self.pid, foreground),
             Some(socket) => {
-                fd::write_all(socket, &[if foreground { FOREGROUND } else { BACKGROUND }]);
+                fd::send_quietly(socket, &[if foreground { FOREGROUND } else { BACKGROUND }]);
                 sys::signal::send(self.pid, libc::SIGCONT);
             }
         }

@@ -24,6 +24,12 @@ pub fn write_all(fd: i32, mut buf: &[u8]) {
     }
 }
 
+/// Sends `buf` on the socket `fd` without SIGPIPE if the peer is gone (the error is dropped: a
+/// peer that has ended needs no message).
+pub fn send_quietly(fd: i32, buf: &[u8]) {
+    let _ = rustix::net::send(borrow(fd), buf, rustix::net::SendFlags::NOSIGNAL);
+}
+
 /// Reads into `buf` from `fd`, retrying after EINTR; returns the byte count (0 at end of file).
 pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
     loop {
