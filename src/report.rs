@@ -187,8 +187,8 @@ fn exec_hint(errno: Errno) -> Option<&'static str> {
 }
 
 fn step_hint(step: &Step, errno: Errno, unprivileged: bool) -> Option<&'static str> {
-    const MISSING: &str = "nsrun creates nothing on the host's filesystems: create it in the \
-        tree, or put a --tmpfs over its parent";
+    const MISSING: &str = "nsrun creates nothing on the host's filesystems: create it first, \
+        put a --tmpfs over its parent, or use --root";
     match (step, errno) {
         (Step::Propagation(_), Errno::INVAL) => Some(
             "/ is not a mount point here, as inside a chroot; bind-mount the root onto itself \
