@@ -4,6 +4,7 @@
 //! child needs (C strings, the ordered list of [`step::Step`]s, the exec candidates), [`launch`] clones
 //! the child onto a stack it owns, and [`child`] applies the steps and becomes [`init`] or the command.
 #![cfg_attr(not(test), no_std)]
+#![deny(missing_docs)]
 
 extern crate alloc;
 
