@@ -54,6 +54,7 @@ pub fn run(cx: &Context) -> ! {
         };
         match (caught.signo, cx.job_fd) {
             (libc::SIGCONT, Some(socket)) => job::continue_command(socket, command),
+            (signo, _) if caught.for_group => sys::signal::send_group(command, signo),
             (signo, _) if forward::passes(signo, caught.from_kernel) => {
                 sys::signal::send(command, signo)
             }

@@ -54,6 +54,17 @@ impl Container {
     }
 }
 
+impl Container {
+    /// Delivers a signal the terminal sent to nsrun to the command's process group instead.
+    pub fn signal_foreground(&self, signo: i32) {
+        match self.socket {
+            None => signal::send_group(self.pid, signo),
+            // The init knows the command; the mark tells it to signal the whole group.
+            Some(_) => signal::queue_for_group(self.pid, signo),
+        }
+    }
+}
+
 /// Continues process group `pgrp`, first giving it the terminal when `foreground`.
 fn continue_group(pgrp: i32, foreground: bool) {
     if foreground {

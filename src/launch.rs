@@ -194,10 +194,11 @@ fn supervise(plan: &Plan, started: &Started) -> i32 {
             libc::SIGCONT if plan.terminal => container.resume(),
             // On a terminal the command has the foreground; a signal from the terminal reaches
             // nsrun only when nsrun has it (after `bg` then `fg`, which sends no SIGCONT to a
-            // running job): hand the terminal back to the command and pass the signal on.
+            // running job): hand the terminal back to the command and deliver the signal to its
+            // process group, as the terminal would have.
             signo if plan.terminal && caught.from_kernel && signo != libc::SIGCHLD => {
                 container.resume();
-                signal::send(started.pid, signo);
+                container.signal_foreground(signo);
             }
             signo if forward::passes(signo, caught.from_kernel) => signal::send(started.pid, signo),
             _ => {}

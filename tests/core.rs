@@ -1104,3 +1104,31 @@ fn ctrl_z_stops_nsrun_as_a_job_and_fg_continues_it() {
         t.type_in("exit\n");
     }
 }
+
+#[test]
+#[ignore = "needs root"]
+fn after_bg_and_fg_ctrl_c_still_ends_the_whole_command() {
+    require_root();
+    for opts in ["", "--share-pid"] {
+        let mut t = Terminal::start();
+        let nsrun = nsrun_bin();
+        // sh waits for its sleep: only a ^C to the whole process group ends it at once.
+        t.type_in(&format!(
+            "{} {opts} -- sh -c 'echo st''arted; sleep 30'\n",
+            nsrun.display()
+        ));
+        t.wait_for("started", 1);
+        t.type_in("\x1a");
+        t.wait_for("Stopped", 1);
+        // `bg`, then `fg` of a running job: the shell sends no SIGCONT, so the terminal is back
+        // with nsrun, not the command; the ^C that reaches nsrun goes on to the command's group.
+        t.type_in("bg\n");
+        t.wait_for("&", 1);
+        t.type_in("fg\n");
+        std::thread::sleep(Duration::from_millis(500));
+        t.type_in("\x03");
+        t.type_in("echo fg-status=$?\n");
+        t.wait_for("fg-status=130", 1);
+        t.type_in("exit\n");
+    }
+}

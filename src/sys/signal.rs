@@ -53,7 +53,13 @@ pub struct Caught {
     pub signo: i32,
     /// Whether the kernel itself sent it (a terminal's ^C, ^\, resize or hangup), rather than a process.
     pub from_kernel: bool,
+    /// Whether it was queued with [`queue_for_group`]: meant for the receiver's command's whole
+    /// process group, as a terminal would have sent it.
+    pub for_group: bool,
 }
+
+/// The value [`queue_for_group`] attaches to a signal.
+const FOR_GROUP: usize = 0x6e73_7267; // "nsrg"
 
 /// Waits until one of `set` (which must be blocked) is pending and takes it.
 pub fn wait(set: &SigSet) -> Result<Caught, Errno> {
@@ -62,11 +68,16 @@ pub fn wait(set: &SigSet) -> Result<Caught, Errno> {
         // SAFETY: `set` is initialised and `info` is a writable siginfo_t.
         let signo = unsafe { libc::sigwaitinfo(&set.0, info.as_mut_ptr()) };
         if signo > 0 {
-            // SAFETY: sigwaitinfo filled `info` (and it was zeroed before).
-            let code = unsafe { info.assume_init_ref() }.si_code;
+            // SAFETY: sigwaitinfo filled `info` (and it was zeroed before); si_value is the
+            // union member every queued signal carries, read only for SI_QUEUE.
+            let (code, value) = unsafe {
+                let info = info.assume_init_ref();
+                (info.si_code, info.si_value().sival_ptr as usize)
+            };
             return Ok(Caught {
                 signo,
                 from_kernel: code == libc::SI_KERNEL,
+                for_group: code == libc::SI_QUEUE && value == FOR_GROUP,
             });
         }
         let errno = super::errno::last();
@@ -94,4 +105,14 @@ pub fn send_group(pgrp: i32, signo: i32) {
     ) {
         let _ = rustix::process::kill_process_group(pgrp, sig);
     }
+}
+
+/// Queues signal `signo` for process `pid`, marked as meant for the process group of the command
+/// it runs (see [`Caught::for_group`]).
+pub fn queue_for_group(pid: i32, signo: i32) {
+    let value = libc::sigval {
+        sival_ptr: FOR_GROUP as *mut libc::c_void,
+    };
+    // SAFETY: sigqueue takes plain values; a process that is gone only makes it fail (ESRCH).
+    unsafe { libc::sigqueue(pid, signo, value) };
 }
