@@ -397,3 +397,147 @@ fn refuse(line: String) -> Refusal {
         code: status::SETUP_FAILED,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{self, Parsed};
+
+    fn plan_as(uid: u32, args: &[&str]) -> Result<Plan, Refusal> {
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        let Ok(Parsed::Run(spec)) = cli::parse(&args) else {
+            panic!("not a run: {args:?}");
+        };
+        prepare(&spec, &[b"PATH=/bin"], Caller { uid, gid: uid })
+    }
+
+    fn plan(args: &[&str]) -> Plan {
+        plan_as(0, args).ok().expect("a plan")
+    }
+
+    fn steps(p: &Plan) -> Vec<String> {
+        p.steps.iter().map(Step::describe).collect()
+    }
+
+    #[test]
+    fn default_steps_in_order() {
+        let p = plan(&["--hostname", "c1", "true"]);
+        assert_eq!(
+            steps(&p),
+            [
+                "make / private (recursively)",
+                "set hostname 'c1'",
+                "bring up loopback lo",
+                "mount proc on /proc",
+                "close inherited descriptors",
+            ]
+        );
+        assert!(p.init && p.maps.is_none());
+        let flags = libc::CLONE_NEWNS
+            | libc::CLONE_NEWUTS
+            | libc::CLONE_NEWIPC
+            | libc::CLONE_NEWNET
+            | libc::CLONE_NEWPID;
+        assert_eq!(p.clone_flags, flags);
+    }
+
+    #[test]
+    fn no_mount_namespace_means_no_mounts() {
+        let p = plan(&["--share-mount", "--share-net", "true"]);
+        assert_eq!(steps(&p), ["close inherited descriptors"]);
+        assert!(!plan(&["--as-pid-1", "true"]).init);
+    }
+
+    #[test]
+    fn creates_only_under_its_own_tmpfs() {
+        let p = plan(&[
+            "--tmpfs",
+            "/mnt",
+            "--ro-bind",
+            "/etc",
+            "/mnt/etc",
+            "--mkdir",
+            "/srv",
+            "true",
+        ]);
+        let s = steps(&p);
+        let create = s
+            .iter()
+            .position(|d| d == "create directory /mnt/etc")
+            .unwrap();
+        let bind = s
+            .iter()
+            .position(|d| d == "--ro-bind /etc on /mnt/etc")
+            .unwrap();
+        assert!(create < bind, "{s:?}");
+        assert!(
+            s.contains(&"find /srv".to_string()),
+            "a host path is only looked for: {s:?}"
+        );
+        // The spans name the operation each step came from, for messages.
+        assert_eq!(p.op_of(bind as u32), Some(1));
+    }
+
+    #[test]
+    fn bind_sources_are_checked_before_clone() {
+        let r = plan_as(0, &["--bind", "/nonexistent-nsrun-src", "/mnt", "true"])
+            .err()
+            .expect("refused");
+        assert_eq!(r.code, status::SETUP_FAILED);
+        assert!(
+            r.line
+                .starts_with("--bind source /nonexistent-nsrun-src: No such file"),
+            "{}",
+            r.line
+        );
+        let p = plan(&["--bind-try", "/nonexistent-nsrun-src", "/mnt", "true"]);
+        assert!(!steps(&p).iter().any(|d| d.contains("nonexistent")));
+    }
+
+    #[test]
+    fn root_relative_and_slash() {
+        let cwd = std::env::current_dir().unwrap();
+        let p = plan(&["--root", "src", "true"]);
+        let s = steps(&p);
+        let want = format!("pivot_root into {}/src", cwd.display());
+        assert!(s.contains(&want), "{s:?}");
+        assert!(
+            s.contains(&"mount proc on /proc".to_string()),
+            "proc inside the root: {s:?}"
+        );
+        let p = plan(&["--root", "/", "true"]);
+        assert!(!steps(&p).iter().any(|d| d.starts_with("pivot_root")));
+        let r = plan_as(0, &["--root", "Cargo.toml", "true"])
+            .err()
+            .expect("refused");
+        assert!(r.line.contains("Not a directory"), "{}", r.line);
+    }
+
+    #[test]
+    fn rootless_gets_a_user_namespace_mapping_root() {
+        let p = plan_as(1000, &["true"]).ok().unwrap();
+        let maps = p.maps.as_ref().expect("a user namespace");
+        assert_eq!(maps.uid, b"0 1000 1\n");
+        assert_eq!(maps.gid, b"0 1000 1\n");
+        assert!(maps.deny_setgroups && p.unprivileged);
+        assert!(p.clone_flags & libc::CLONE_NEWUSER != 0);
+        // An explicit --share-user keeps the caller's user namespace.
+        let p = plan_as(1000, &["--share-user", "true"]).ok().unwrap();
+        assert!(p.maps.is_none());
+    }
+
+    #[test]
+    fn explicit_maps_switch_to_root_inside() {
+        let p = plan(&[
+            "--uid-map",
+            "0:100000:10",
+            "--uid-map",
+            "10:200000:5",
+            "true",
+        ]);
+        let maps = p.maps.as_ref().unwrap();
+        assert_eq!(maps.uid, b"0 100000 10\n10 200000 5\n");
+        assert!(maps.gid.is_empty() && !maps.deny_setgroups);
+        assert_eq!(steps(&p)[0], "switch to root of the user namespace");
+    }
+}
