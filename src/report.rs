@@ -194,6 +194,9 @@ fn step_hint(step: &Step, errno: Errno, unprivileged: bool) -> Option<&'static s
             "/ is not a mount point here, as inside a chroot; bind-mount the root onto itself \
              first, or use --root DIR, or --propagation unchanged if you accept that mounts propagate",
         ),
+        (Step::Mount(m), Errno::NOENT) if m.fstype.to_bytes() == b"proc" => {
+            Some("there is no directory to mount it on: create it in the tree, or use --no-proc")
+        }
         (Step::Mount(m), Errno::PERM | Errno::ACCESS) if m.fstype.to_bytes() == b"proc" => Some(
             "a new proc needs root or a user namespace owning the new PID namespace; where the \
              host's /proc is masked, as inside some containers, none can be mounted: use --no-proc",

@@ -134,6 +134,29 @@ fn ps_shows_only_the_containers_processes() {
 
 #[test]
 #[ignore = "needs root"]
+fn a_tree_without_proc_gets_a_hint_and_no_proc_runs_it() {
+    require_root();
+    let r = Rootfs::new("no-proc-dir");
+    std::fs::remove_dir(r.root().join("proc")).expect("remove proc");
+    let r = r.resnapshot();
+    let out = r.run(&[], &["/bin/echo", "RAN"]);
+    assert_refused(
+        &out,
+        125,
+        &[
+            "mount proc on /proc",
+            "No such file or directory",
+            "--no-proc",
+        ],
+    );
+    let out = r.run(&["--no-proc"], &["/bin/echo", "RAN"]);
+    out.assert_ok();
+    assert_eq!(out.stdout, "RAN\n", "{out}");
+    r.finish();
+}
+
+#[test]
+#[ignore = "needs root"]
 fn no_proc_leaves_the_roots_proc_empty() {
     require_root();
     let r = Rootfs::new("noproc");
