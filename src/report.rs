@@ -139,7 +139,8 @@ pub fn describe(r: &Report, plan: &Plan, spec: &Spec) -> String {
                 ) {
                     what = format!("{}: {what}", op.label());
                 }
-                (what, step_hint(step, errno, plan.unprivileged))
+                let from_option = plan.op_of(i).is_some();
+                (what, step_hint(step, errno, plan.unprivileged, from_option))
             }
             None => (format!("setup step {i}"), None),
         },
@@ -186,7 +187,13 @@ fn exec_hint(errno: Errno) -> Option<&'static str> {
     }
 }
 
-fn step_hint(step: &Step, errno: Errno, unprivileged: bool) -> Option<&'static str> {
+/// The hint for a failed step; `from_option` when a mount operation of the command line made it.
+fn step_hint(
+    step: &Step,
+    errno: Errno,
+    unprivileged: bool,
+    from_option: bool,
+) -> Option<&'static str> {
     const MISSING: &str = "nsrun creates nothing on the host's filesystems: create it first, \
         put a --tmpfs over its parent, or use --root";
     match (step, errno) {
@@ -194,7 +201,8 @@ fn step_hint(step: &Step, errno: Errno, unprivileged: bool) -> Option<&'static s
             "/ is not a mount point here, as inside a chroot; bind-mount the root onto itself \
              first, or use --root DIR, or --propagation unchanged if you accept that mounts propagate",
         ),
-        (Step::Mount(m), Errno::NOENT) if m.fstype.to_bytes() == b"proc" => {
+        // nsrun's own /proc (not one asked for with --proc).
+        (Step::Mount(m), Errno::NOENT) if m.fstype.to_bytes() == b"proc" && !from_option => {
             Some("there is no directory to mount it on: create it in the tree, or use --no-proc")
         }
         (Step::Mount(m), Errno::PERM | Errno::ACCESS) if m.fstype.to_bytes() == b"proc" => Some(
