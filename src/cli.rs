@@ -60,6 +60,7 @@ Environment:
 User namespace:
   -r, --map-root-user      map your uid and gid to root inside (implies --user)
       --uid-map IN:OUT:COUNT, --gid-map IN:OUT:COUNT   explicit map lines (repeatable)
+  As an ordinary user with no user namespace option, nsrun adds one that maps you to root.
 
   -h, --help               -V, --version
 
