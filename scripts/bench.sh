@@ -4,7 +4,7 @@
 # nothing else).
 #
 # Usage: scripts/bench.sh [--quick] [--nsrun PATH] [--no-mounts] [-h]
-#   --quick        few runs (smoke test, ~10 s; a full run takes ~1.5 min); numbers are noisy
+#   --quick        few runs (smoke test, ~10 s; a full run takes ~1.6 min); numbers are noisy
 #   --nsrun PATH   nsrun binary to measure (default: $NSRUN, else target/static/nsrun)
 #   --no-mounts    skip the mount-cost section
 # Environment: NSRUN, UNSHARE, BUSYBOX, BWRAP (peer binaries), CC (default musl-gcc),
@@ -47,7 +47,7 @@ case $NSRUN in /*) ;; *) NSRUN=$ROOT/$NSRUN ;; esac
 if [ "$QUICK" = 1 ]; then
 	ROUNDS=3 WARMUP=5 RUNS=60 MROUNDS=1 MWARMUP=3 MRUNS=20
 else
-	ROUNDS=7 WARMUP=30 RUNS=2800 MROUNDS=3 MWARMUP=5 MRUNS=300
+	ROUNDS=14 WARMUP=30 RUNS=2800 MROUNDS=3 MWARMUP=5 MRUNS=300
 fi
 
 [ "$(id -u)" = 0 ] || die "must run as root (namespaces are created without a user namespace)"
