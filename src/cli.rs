@@ -260,21 +260,14 @@ impl<'a> Parser<'a> {
                 let mode = self.perms.take();
                 self.spec.mounts.push(MountOp::Mkdir { dst, mode });
             }
-            b"proc" => {
+            b"proc" | b"sys" | b"dev" | b"remount-ro" => {
                 let dst = self.path_value(name, inline)?;
-                self.spec.mounts.push(MountOp::Proc(dst));
-            }
-            b"sys" => {
-                let dst = self.path_value(name, inline)?;
-                self.spec.mounts.push(MountOp::Sys(dst));
-            }
-            b"dev" => {
-                let dst = self.path_value(name, inline)?;
-                self.spec.mounts.push(MountOp::Dev(dst));
-            }
-            b"remount-ro" => {
-                let dst = self.path_value(name, inline)?;
-                self.spec.mounts.push(MountOp::RemountRo(dst));
+                self.spec.mounts.push(match key {
+                    b"proc" => MountOp::Proc(dst),
+                    b"sys" => MountOp::Sys(dst),
+                    b"dev" => MountOp::Dev(dst),
+                    _ => MountOp::RemountRo(dst),
+                });
             }
             b"symlink" => {
                 let (target, dst) = self.two(name, inline)?;

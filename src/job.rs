@@ -80,6 +80,7 @@ pub fn continue_command(socket: i32, command: i32) {
         Ok(n) if n > 0 => buf[n - 1],
         _ => BACKGROUND,
     };
+    // The command leads its own process group (it took the terminal's foreground), so the
+    // group's SIGCONT reaches it too.
     continue_group(command, answer == FOREGROUND);
-    signal::send(command, libc::SIGCONT);
 }

@@ -1064,13 +1064,35 @@ impl Terminal {
     }
 }
 
+impl Terminal {
+    /// Starts `nsrun OPTS -- sh -c '...; sleep 30'SUFFIX` at the prompt and stops it with ^Z.
+    fn stopped_job(opts: &str, suffix: &str) -> Terminal {
+        let mut t = Terminal::start();
+        t.type_in(&format!(
+            "{} {opts} -- sh -c 'echo st''arted; sleep 30'{suffix}\n",
+            nsrun_bin().display()
+        ));
+        t.wait_for("started", 1);
+        t.type_in("\x1a");
+        t.wait_for("Stopped", 1);
+        t
+    }
+
+    /// Brings the job to the foreground, interrupts it with ^C and checks that it ended by it.
+    fn fg_and_interrupt(&mut self) {
+        self.type_in("fg\n");
+        std::thread::sleep(Duration::from_millis(500));
+        self.type_in("\x03");
+        self.type_in("echo fg-status=$?\n");
+        self.wait_for("fg-status=130", 1);
+        self.type_in("exit\n");
+    }
+}
+
 impl Drop for Terminal {
     fn drop(&mut self) {
-        // SAFETY-free cleanup of what this test started: its process group.
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", self.child.id())])
-            .status();
-        let _ = self.child.wait();
+        // Ends what this test started: script's process group (the shell goes with the pty).
+        common::kill_group_and_wait(&mut self.child);
     }
 }
 
@@ -1079,29 +1101,16 @@ impl Drop for Terminal {
 fn ctrl_z_stops_nsrun_as_a_job_and_fg_continues_it() {
     require_root();
     for opts in ["", "--share-pid"] {
-        let mut t = Terminal::start();
-        let nsrun = nsrun_bin();
-        t.type_in(&format!(
-            "{} {opts} -- sh -c 'echo st''arted; sleep 30'; echo rc=$?\n",
-            nsrun.display()
-        ));
-        t.wait_for("started", 1);
         // ^Z reaches the command, in the terminal's foreground; nsrun stops with it, so the
         // shell that started it gets the terminal back and lists it as a stopped job.
-        t.type_in("\x1a");
-        t.wait_for("Stopped", 1);
+        let mut t = Terminal::stopped_job(opts, "; echo rc=$?");
         t.wait_for("rc=148", 1);
         t.type_in("echo back-in-shell; jobs\n");
         t.wait_for("back-in-shell", 2);
         t.wait_for("Stopped", 2);
         // fg continues nsrun, which continues the command and gives it the terminal: ^C then
         // reaches the command itself and ends it.
-        t.type_in("fg\n");
-        std::thread::sleep(Duration::from_millis(500));
-        t.type_in("\x03");
-        t.type_in("echo fg-status=$?\n");
-        t.wait_for("fg-status=130", 1);
-        t.type_in("exit\n");
+        t.fg_and_interrupt();
     }
 }
 
@@ -1110,25 +1119,12 @@ fn ctrl_z_stops_nsrun_as_a_job_and_fg_continues_it() {
 fn after_bg_and_fg_ctrl_c_still_ends_the_whole_command() {
     require_root();
     for opts in ["", "--share-pid"] {
-        let mut t = Terminal::start();
-        let nsrun = nsrun_bin();
         // sh waits for its sleep: only a ^C to the whole process group ends it at once.
-        t.type_in(&format!(
-            "{} {opts} -- sh -c 'echo st''arted; sleep 30'\n",
-            nsrun.display()
-        ));
-        t.wait_for("started", 1);
-        t.type_in("\x1a");
-        t.wait_for("Stopped", 1);
+        let mut t = Terminal::stopped_job(opts, "");
         // `bg`, then `fg` of a running job: the shell sends no SIGCONT, so the terminal is back
         // with nsrun, not the command; the ^C that reaches nsrun goes on to the command's group.
         t.type_in("bg\n");
         t.wait_for("&", 1);
-        t.type_in("fg\n");
-        std::thread::sleep(Duration::from_millis(500));
-        t.type_in("\x03");
-        t.type_in("echo fg-status=$?\n");
-        t.wait_for("fg-status=130", 1);
-        t.type_in("exit\n");
+        t.fg_and_interrupt();
     }
 }

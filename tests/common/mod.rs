@@ -273,7 +273,7 @@ fn wait_until(child: &mut Child, deadline: Instant) -> Option<ExitStatus> {
 
 /// Kills the process group that `child` leads (every process of it was started by this test) and
 /// reaps `child`.
-fn kill_group_and_wait(child: &mut Child) -> ExitStatus {
+pub fn kill_group_and_wait(child: &mut Child) -> ExitStatus {
     send_signal(-(child.id() as i32), libc::SIGKILL);
     child.wait().expect("waitpid on our own child")
 }
