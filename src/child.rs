@@ -11,6 +11,7 @@ use crate::report::{self, special, Report};
 use crate::status;
 use crate::step::Step;
 use crate::sys::{self, signal::SigSet, stack::Stack};
+use crate::tree::Tree;
 
 /// What the parent hands to the child.
 pub struct Context<'a> {
@@ -43,8 +44,9 @@ pub fn main(cx: &Context) -> ! {
     if !arm_death_signal(cx, cx.wait_for_go) {
         sys::exit::exit_now(status::SETUP_FAILED);
     }
+    let mut tree = Tree::new(&cx.plan.slots);
     for (i, step) in cx.plan.steps.iter().enumerate() {
-        if let Err(errno) = step.apply() {
+        if let Err(errno) = step.apply(&mut tree) {
             match step.warning() {
                 // Not worth stopping for: said here and now, while the launcher sleeps.
                 Some((what, hint)) => report::warn(what, errno, hint),
@@ -60,6 +62,8 @@ pub fn main(cx: &Context) -> ! {
         }
     }
     sys::fd::close(cx.go_fd);
+    // The tree's descriptors are close-on-exec, but the init executes nothing: close them now.
+    drop(tree);
     if cx.plan.init {
         init::run(cx)
     }

@@ -3,82 +3,92 @@
 use alloc::vec::Vec;
 use rustix::mount::MountFlags;
 
-use crate::step::{c_string, At, Mount, Node, Step};
+use crate::spec::Bytes;
+use crate::step::{c_string, Mount, Step};
 use crate::sys::mount::NOSUID;
 
 /// The host devices bound into it.
 const DEVICES: [&[u8]; 6] = [b"null", b"zero", b"full", b"random", b"urandom", b"tty"];
 
-/// Links to the process's own descriptors.
-const LINKS: [(&[u8], &[u8]); 5] = [
+/// Links to the process's own descriptors, and the kernel's memory image for debuggers.
+const LINKS: [(&[u8], &[u8]); 6] = [
     (b"fd", b"/proc/self/fd"),
     (b"stdin", b"/proc/self/fd/0"),
     (b"stdout", b"/proc/self/fd/1"),
     (b"stderr", b"/proc/self/fd/2"),
     (b"ptmx", b"pts/ptmx"),
+    (b"core", b"/proc/kcore"),
 ];
 
-/// Appends the steps that build a minimal /dev at `dst` (inside the container, under `root`).
-pub fn steps(steps: &mut Vec<Step>, root: &[u8], dst: &[u8]) {
+/// The host paths a /dev binds: the devices, and the terminal on standard input if any. The child
+/// opens them before anything is mounted.
+pub fn sources() -> Vec<Bytes> {
+    let mut list: Vec<Bytes> = DEVICES
+        .iter()
+        .map(|d| {
+            let mut p = b"/dev/".to_vec();
+            p.extend_from_slice(d);
+            p
+        })
+        .collect();
+    if let Some(tty) = terminal() {
+        list.push(tty);
+    }
+    list
+}
+
+/// Appends the steps that build a minimal /dev at `dst` (inside the container), binding the
+/// sources opened into the given slots (those of [`sources`] that exist).
+pub fn steps(steps: &mut Vec<Step>, dst: &[u8], opened: &[(Bytes, u32)]) {
     let at = |name: &[u8]| {
         let mut p = dst.to_vec();
         if p != b"/" {
             p.push(b'/');
         }
         p.extend_from_slice(name);
-        At::new(root, &p)
+        p
     };
     steps.push(Step::Mount(Mount {
         fstype: c"tmpfs",
-        target: At::new(root, dst),
+        target: dst.to_vec(),
         flags: MountFlags::NOSUID | MountFlags::NODEV,
         data: Some(c"mode=0755".into()),
+        ours: true,
     }));
-    for dev in DEVICES {
-        steps.push(Step::Create {
-            path: at(dev),
-            node: Node::File,
-        });
-        let mut src = b"/dev/".to_vec();
-        src.extend_from_slice(dev);
+    for (src, slot) in opened {
+        let name = match src.strip_prefix(b"/dev/") {
+            Some(dev) if DEVICES.contains(&dev) => dev,
+            // The terminal.
+            _ => b"console",
+        };
         steps.push(Step::Bind {
-            src: At::host(&src),
-            target: at(dev),
+            slot: *slot,
+            src: src.clone(),
+            target: at(name),
             attrs: NOSUID,
+            private: false,
             option: "bind",
         });
     }
-    steps.push(Step::Create {
+    steps.push(Step::Mkdir {
         path: at(b"shm"),
-        node: Node::Dir(0o1777),
+        mode: 0o1777,
     });
-    steps.push(Step::Create {
+    steps.push(Step::Mkdir {
         path: at(b"pts"),
-        node: Node::Dir(0o755),
+        mode: 0o755,
     });
     steps.push(Step::Mount(Mount {
         fstype: c"devpts",
         target: at(b"pts"),
         flags: MountFlags::NOSUID | MountFlags::NOEXEC,
         data: Some(c"newinstance,ptmxmode=0666,mode=620".into()),
+        ours: false,
     }));
     for (name, target) in LINKS {
         steps.push(Step::Symlink {
             target: c_string(target.to_vec()),
             path: at(name),
-            create: true,
-        });
-    }
-    if let Some(tty) = terminal() {
-        steps.push(Step::Create {
-            path: at(b"console"),
-            node: Node::File,
-        });
-        steps.push(Step::Bind {
-            src: At::host(&tty),
-            target: at(b"console"),
-            attrs: NOSUID,
-            option: "bind",
         });
     }
 }

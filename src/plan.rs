@@ -6,19 +6,20 @@
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use rustix::fs::FileType;
 use rustix::mount::MountFlags;
 
 use crate::env;
 use crate::exec::Exec;
+use crate::ns;
 use crate::ns::Kind;
 use crate::out::Bytes as Show;
-use crate::path::{self, Coverage};
+use crate::path;
 use crate::report;
 use crate::spec::{BindKind, Bytes, IdMap, MountOp, Pid1, Propagation, Spec};
 use crate::status;
-use crate::step::{c_string, At, Mount, Node, Step};
+use crate::step::{c_string, Mount, Step};
 use crate::sys::mount::{NODEV, NOSUID, RDONLY};
+use crate::tree::Slots;
 
 /// The id maps the parent writes for a new user namespace.
 pub struct Maps {
@@ -51,6 +52,8 @@ pub struct Plan {
     pub terminal: bool,
     /// The command.
     pub exec: Exec,
+    /// What the child's tree keeps between steps: bind sources, nsrun's own filesystems.
+    pub slots: Slots,
 }
 
 /// The steps `first..end` that mount operation `op` (an index into `Spec::mounts`) became.
@@ -144,9 +147,12 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     if ns.has(Kind::Net) {
         steps.push(Step::Loopback);
     }
-    mount_steps(spec, &mut steps, &mut spans)?;
+    let (sources, ours) = match ns.has(Kind::Mount) {
+        true => mount_steps(spec, ns, &mut steps, &mut spans)?,
+        false => (0, 0),
+    };
     if let Some(dir) = &spec.chdir {
-        steps.push(Step::Chdir(At::host(dir)));
+        steps.push(Step::Chdir(c_string(dir.clone())));
     }
     if spec.no_new_privs {
         steps.push(Step::NoNewPrivs);
@@ -167,6 +173,7 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         init: ns.has(Kind::Pid) && spec.pid1 == Pid1::Init,
         terminal: crate::sys::tty::own_foreground(),
         exec: Exec::new(&spec.command, env::build(environ, &spec.env)),
+        slots: Slots::new(sources, ours),
     })
 }
 
@@ -183,32 +190,129 @@ fn map_text(lines: &[IdMap], map_root: bool, outer: u32) -> Bytes {
 }
 
 /// The new root, /proc, the mount operations in order, `--read-only` and pivot_root.
-fn mount_steps(spec: &Spec, steps: &mut Vec<Step>, spans: &mut Vec<Span>) -> Result<(), Refusal> {
+///
+/// Bind sources are opened by the child before anything is mounted (`Step::Source`), so they are
+/// the host paths the user named; destinations are resolved in the container's tree when each step
+/// runs, and created only where the tree shows a filesystem nsrun made ([`crate::tree`]).
+fn mount_steps(
+    spec: &Spec,
+    ns: ns::Set,
+    steps: &mut Vec<Step>,
+    spans: &mut Vec<Span>,
+) -> Result<(usize, usize), Refusal> {
+    for op in &spec.mounts {
+        let dst = match op {
+            MountOp::Bind { dst, .. } | MountOp::Tmpfs { dst, .. } => dst,
+            MountOp::Proc(dst) | MountOp::Sys(dst) | MountOp::Dev(dst) => dst,
+            _ => continue,
+        };
+        if path::normalize(dst) == b"/" {
+            return Err(Refusal {
+                line: format!(
+                    "{}: nsrun mounts nothing on / (hint: use --root DIR for another root, \
+                     --read-only for a read-only one)",
+                    op.label()
+                ),
+                code: status::USAGE,
+            });
+        }
+    }
     let new_root = match &spec.root {
         Some(dir) => root_dir(dir)?,
         None => None,
     };
-    if let Some(dir) = &new_root {
-        // A bind of the tree onto itself makes it a mount point, as pivot_root needs.
-        let (src, target) = (At::host(dir), At::host(dir));
-        steps.push(Step::Bind {
-            src,
-            target,
-            attrs: 0,
-            option: "--root",
-        });
+    // The sources come first: the child opens them while its namespace still shows the host's
+    // tree unchanged.
+    let mut sources = 0u32;
+    let mut source = |steps: &mut Vec<Step>, spans: &mut Vec<Span>, op: usize, path: &[u8]| {
+        let st = rustix::fs::stat(c_string(path.to_vec()));
+        let slot = sources;
+        if let Ok(st) = &st {
+            steps.push(Step::Source {
+                slot,
+                path: c_string(path.to_vec()),
+                dev: st.st_dev,
+                ino: st.st_ino,
+            });
+            spans.push(Span {
+                first: steps.len() as u32 - 1,
+                end: steps.len() as u32,
+                op: op as u32,
+            });
+            sources += 1;
+        }
+        st.map(|_| slot)
+    };
+    // Each bind's slot, or None when a `-try` source is missing.
+    let mut slots: Vec<Option<u32>> = Vec::with_capacity(spec.mounts.len());
+    let proc_by_bind = ns.has(Kind::User) && !ns.has(Kind::Pid);
+    for (index, op) in spec.mounts.iter().enumerate() {
+        let slot = match op {
+            MountOp::Bind {
+                src,
+                optional,
+                kind,
+                ..
+            } => match source(steps, spans, index, src) {
+                Ok(slot) => Some(slot),
+                Err(_) if *optional => None,
+                Err(e) => {
+                    let what = format!("{} source {}", kind.option(false), Show(src));
+                    return Err(refuse(report::line(&what, e, None)));
+                }
+            },
+            MountOp::Proc(_) if proc_by_bind => source(steps, spans, index, b"/proc").ok(),
+            _ => None,
+        };
+        slots.push(slot);
     }
-    let root = new_root.clone().unwrap_or_default();
-    let at = |p: &[u8]| At::new(&root, p);
-    let mut cover = Coverage::with_capacity(spec.mounts.len() + 1);
     let explicit_proc = spec
         .mounts
         .iter()
         .any(|m| matches!(m, MountOp::Proc(d) if path::normalize(d) == b"/proc"));
-    if spec.mount_proc && !explicit_proc {
-        steps.push(proc_mount(at(b"/proc")));
-        cover.mounted(b"/proc", false);
+    let own_proc = spec.mount_proc && !explicit_proc;
+    let own_proc_slot = match own_proc && proc_by_bind {
+        true => source(steps, spans, usize::MAX, b"/proc").ok(),
+        false => None,
+    };
+    let devs = spec
+        .mounts
+        .iter()
+        .filter(|m| matches!(m, MountOp::Dev(_)))
+        .count();
+    let mut dev_sources = Vec::with_capacity(devs);
+    for (index, op) in spec.mounts.iter().enumerate() {
+        if let MountOp::Dev(_) = op {
+            let list = crate::dev::sources();
+            let mut opened = Vec::with_capacity(list.len());
+            for path in list {
+                if let Ok(slot) = source(steps, spans, index, &path) {
+                    opened.push((path, slot));
+                }
+            }
+            dev_sources.push(opened);
+        }
     }
+    spans.retain(|s| s.op != u32::MAX);
+
+    if let Some((parent, name, shown, dev, ino)) = &new_root {
+        steps.push(Step::Root {
+            parent: c_string(parent.clone()),
+            name: c_string(name.clone()),
+            shown: shown.clone(),
+            dev: *dev,
+            ino: *ino,
+        });
+    }
+    if own_proc {
+        match own_proc_slot {
+            Some(slot) => steps.push(proc_bind(slot, b"/proc")),
+            None if proc_by_bind => {}
+            None => steps.push(proc_mount(b"/proc")),
+        }
+    }
+    let mut ours = 0;
+    let mut devs = dev_sources.into_iter();
     for (index, op) in spec.mounts.iter().enumerate() {
         let first = steps.len() as u32;
         match op {
@@ -218,109 +322,71 @@ fn mount_steps(spec: &Spec, steps: &mut Vec<Step>, spans: &mut Vec<Span>) -> Res
                 kind,
                 optional,
             } => {
-                let node = match rustix::fs::stat(c_string(src.clone())) {
-                    Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => {
-                        Node::Dir(0o755)
-                    }
-                    Ok(_) => Node::File,
-                    Err(_) if *optional => continue,
-                    Err(e) => {
-                        let what = format!("{} source {}", kind.option(false), Show(src));
-                        return Err(refuse(report::line(&what, e, None)));
-                    }
+                let Some(slot) = slots[index] else {
+                    continue;
                 };
-                let dst = path::normalize(dst);
-                ensure(steps, &cover, at(&dst), &dst, node);
                 let attrs = match kind {
                     BindKind::ReadWrite => NOSUID | NODEV,
                     BindKind::ReadOnly => NOSUID | NODEV | RDONLY,
                     BindKind::Devices => NOSUID,
                 };
-                let option = kind.option(*optional);
                 steps.push(Step::Bind {
-                    src: At::host(src),
-                    target: at(&dst),
+                    slot,
+                    src: src.clone(),
+                    target: path::normalize(dst),
                     attrs,
-                    option,
+                    // A host mount arriving later under a read-only bind would be writable.
+                    private: *kind == BindKind::ReadOnly
+                        && spec.propagation != Propagation::Private,
+                    option: kind.option(*optional),
                 });
-                cover.mounted(&dst, false);
             }
             MountOp::Tmpfs { dst, size, mode } => {
-                let dst = path::normalize(dst);
-                ensure(steps, &cover, at(&dst), &dst, Node::Dir(0o755));
                 let mut data = format!("mode={:o}", mode.unwrap_or(0o755));
                 if let Some(size) = size {
                     data.push_str(&format!(",size={size}"));
                 }
                 steps.push(Step::Mount(Mount {
                     fstype: c"tmpfs",
-                    target: at(&dst),
+                    target: path::normalize(dst),
                     flags: MountFlags::NOSUID | MountFlags::NODEV,
                     data: Some(c_string(data.into_bytes())),
+                    ours: true,
                 }));
-                cover.mounted(&dst, true);
+                ours += 1;
             }
-            MountOp::Proc(dst) => {
-                let dst = path::normalize(dst);
-                ensure(steps, &cover, at(&dst), &dst, Node::Dir(0o555));
-                steps.push(proc_mount(at(&dst)));
-                cover.mounted(&dst, false);
-            }
-            MountOp::Sys(dst) => {
-                let dst = path::normalize(dst);
-                ensure(steps, &cover, at(&dst), &dst, Node::Dir(0o555));
-                steps.push(Step::Mount(Mount {
-                    fstype: c"sysfs",
-                    target: at(&dst),
-                    flags: MountFlags::RDONLY
-                        | MountFlags::NOSUID
-                        | MountFlags::NODEV
-                        | MountFlags::NOEXEC,
-                    data: None,
-                }));
-                cover.mounted(&dst, false);
-            }
+            MountOp::Proc(dst) => match slots[index] {
+                Some(slot) => steps.push(proc_bind(slot, &path::normalize(dst))),
+                None => steps.push(proc_mount(&path::normalize(dst))),
+            },
+            MountOp::Sys(dst) => steps.push(Step::Mount(Mount {
+                fstype: c"sysfs",
+                target: path::normalize(dst),
+                flags: MountFlags::RDONLY
+                    | MountFlags::NOSUID
+                    | MountFlags::NODEV
+                    | MountFlags::NOEXEC,
+                data: None,
+                ours: false,
+            })),
             MountOp::Dev(dst) => {
-                let dst = path::normalize(dst);
-                ensure(steps, &cover, at(&dst), &dst, Node::Dir(0o755));
-                crate::dev::steps(steps, &root, &dst);
-                cover.mounted(&dst, true);
+                let opened = devs.next().unwrap_or_default();
+                crate::dev::steps(steps, &path::normalize(dst), &opened);
+                ours += 1;
             }
-            MountOp::Mkdir { dst, mode } => {
-                let dst = path::normalize(dst);
-                let mode = mode.unwrap_or(0o755);
-                match cover.may_create(&dst) {
-                    true => steps.push(Step::Create {
-                        path: at(&dst),
-                        node: Node::Dir(mode),
-                    }),
-                    false => steps.push(Step::Exists(at(&dst))),
-                }
-            }
-            MountOp::Symlink { target, dst } => {
-                let dst = path::normalize(dst);
-                let create = cover.may_create(&dst);
-                if create {
-                    let parent = &dst[..dst.iter().rposition(|&b| b == b'/').unwrap_or(0).max(1)];
-                    if parent != b"/" {
-                        ensure(steps, &cover, at(parent), parent, Node::Dir(0o755));
-                    }
-                }
-                let target = c_string(target.clone());
-                steps.push(Step::Symlink {
-                    target,
-                    path: at(&dst),
-                    create,
-                });
-            }
-            MountOp::RemountRo(dst) => {
-                let dst = path::normalize(dst);
-                steps.push(Step::SetAttrs {
-                    target: at(&dst),
-                    attrs: RDONLY,
-                    recursive: true,
-                });
-            }
+            MountOp::Mkdir { dst, mode } => steps.push(Step::Mkdir {
+                path: path::normalize(dst),
+                mode: mode.unwrap_or(0o755),
+            }),
+            MountOp::Symlink { target, dst } => steps.push(Step::Symlink {
+                target: c_string(target.clone()),
+                path: path::normalize(dst),
+            }),
+            MountOp::RemountRo(dst) => steps.push(Step::SetAttrs {
+                target: path::normalize(dst),
+                attrs: RDONLY,
+                recursive: true,
+            }),
         }
         let end = steps.len() as u32;
         spans.push(Span {
@@ -331,64 +397,98 @@ fn mount_steps(spec: &Spec, steps: &mut Vec<Step>, spans: &mut Vec<Span>) -> Res
     }
     if spec.read_only {
         steps.push(Step::SetAttrs {
-            target: at(b"/"),
+            target: b"/".to_vec(),
             attrs: RDONLY,
             recursive: false,
         });
     }
-    if let Some(dir) = &new_root {
-        steps.push(Step::PivotRoot(At::host(dir)));
+    match &new_root {
+        Some(_) => steps.push(Step::PivotRoot),
+        None => steps.push(Step::RestoreCwd),
     }
-    Ok(())
+    Ok((sources as usize, ours))
 }
 
-/// Before mounting on `dst`: create it where nsrun made the filesystem; elsewhere it must exist,
-/// and the mount itself reports it missing.
-fn ensure(steps: &mut Vec<Step>, cover: &Coverage, path: At, dst: &[u8], node: Node) {
-    if cover.may_create(dst) {
-        steps.push(Step::Create { path, node });
-    }
-}
-
-fn proc_mount(target: At) -> Step {
+fn proc_mount(target: &[u8]) -> Step {
     Step::Mount(Mount {
         fstype: c"proc",
-        target,
+        target: target.to_vec(),
         flags: MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
         data: None,
+        ours: false,
     })
 }
 
-/// The new root as an absolute path (a relative one is taken from the working directory), or
-/// None when it is the current root already, with nothing to enter.
-fn root_dir(dir: &[u8]) -> Result<Option<Bytes>, Refusal> {
+/// In a user namespace without a new PID namespace the kernel refuses a new proc: the host's is
+/// bound instead, as bubblewrap does.
+fn proc_bind(slot: u32, target: &[u8]) -> Step {
+    Step::Bind {
+        slot,
+        src: b"/proc".to_vec(),
+        target: target.to_vec(),
+        attrs: NOSUID | NODEV,
+        private: false,
+        option: "bind the host's /proc (no new PID namespace)",
+    }
+}
+
+/// The new root: its parent directory and last component (the path made absolute, from the
+/// working directory, and with links resolved), the path as given, and the `st_dev`/`st_ino` the
+/// child must find there; None when it is the current root already, with nothing to enter.
+#[allow(clippy::type_complexity)]
+fn root_dir(dir: &[u8]) -> Result<Option<(Bytes, Bytes, Bytes, u64, u64)>, Refusal> {
+    let what = || format!("--root {}", Show(dir));
+    let fail = |e| refuse(report::line(&what(), e, None));
+    let fd = rustix::fs::open(
+        c_string(dir.to_vec()),
+        rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(fail)?;
+    let st = rustix::fs::fstat(&fd).map_err(fail)?;
+    let abs = canonical(dir, &fd).map_err(fail)?;
+    if abs == b"/" {
+        // Only `/` as written means the current root: a path that merely leads there (a link
+        // someone swapped in) must not turn the container into the host.
+        if path::normalize(dir) != b"/" {
+            return Err(Refusal {
+                line: format!(
+                    "--root {}: it leads to the current root / (hint: write --root / to mean it)",
+                    Show(dir)
+                ),
+                code: status::SETUP_FAILED,
+            });
+        }
+        return Ok(None);
+    }
+    let cut = abs.iter().rposition(|&b| b == b'/').unwrap_or(0);
+    let parent = match cut {
+        0 => b"/".to_vec(),
+        _ => abs[..cut].to_vec(),
+    };
+    let name = abs[cut + 1..].to_vec();
+    Ok(Some((parent, name, dir.to_vec(), st.st_dev, st.st_ino)))
+}
+
+/// The absolute path of the directory `fd` (opened from `dir`): from the kernel's own record of
+/// it where /proc shows one, else `dir` made absolute from the working directory.
+fn canonical(dir: &[u8], fd: &rustix::fd::OwnedFd) -> Result<Bytes, rustix::io::Errno> {
+    use rustix::fd::AsRawFd;
+    let link = format!("/proc/self/fd/{}", fd.as_raw_fd());
+    if let Ok(target) = rustix::fs::readlink(c_string(link.into_bytes()), Vec::new()) {
+        let t = target.into_bytes();
+        if t.first() == Some(&b'/') && !t.ends_with(b" (deleted)") {
+            return Ok(t);
+        }
+    }
     let mut abs = Vec::new();
     if dir.first() != Some(&b'/') {
-        let cwd = rustix::process::getcwd(Vec::new())
-            .map_err(|e| refuse(report::line("--root: find the working directory", e, None)))?;
+        let cwd = rustix::process::getcwd(Vec::new())?;
         abs.extend_from_slice(cwd.to_bytes());
         abs.push(b'/');
     }
     abs.extend_from_slice(dir);
-    let abs = path::normalize(&abs);
-    check_root(&abs)?;
-    Ok((abs != b"/").then_some(abs))
-}
-
-fn check_root(dir: &[u8]) -> Result<(), Refusal> {
-    match rustix::fs::stat(c_string(dir.to_vec())) {
-        Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Directory => Ok(()),
-        Ok(_) => Err(refuse(report::line(
-            &format!("--root {}", Show(dir)),
-            rustix::io::Errno::NOTDIR,
-            None,
-        ))),
-        Err(e) => Err(refuse(report::line(
-            &format!("--root {}", Show(dir)),
-            e,
-            None,
-        ))),
-    }
+    Ok(path::normalize(&abs))
 }
 
 fn refuse(line: String) -> Refusal {
@@ -429,6 +529,7 @@ mod tests {
                 "set hostname 'c1'",
                 "bring up loopback lo",
                 "mount proc on /proc",
+                "return to the working directory",
                 "close inherited descriptors",
             ]
         );
@@ -449,7 +550,7 @@ mod tests {
     }
 
     #[test]
-    fn creates_only_under_its_own_tmpfs() {
+    fn sources_are_opened_before_anything_is_mounted() {
         let p = plan(&[
             "--tmpfs",
             "/mnt",
@@ -461,21 +562,49 @@ mod tests {
             "true",
         ]);
         let s = steps(&p);
-        let create = s
-            .iter()
-            .position(|d| d == "create directory /mnt/etc")
-            .unwrap();
-        let bind = s
-            .iter()
-            .position(|d| d == "--ro-bind /etc on /mnt/etc")
-            .unwrap();
-        assert!(create < bind, "{s:?}");
-        assert!(
-            s.contains(&"find /srv".to_string()),
-            "a host path is only looked for: {s:?}"
+        let at = |d: &str| {
+            s.iter()
+                .position(|x| x == d)
+                .unwrap_or_else(|| panic!("{d}: {s:?}"))
+        };
+        let (source, tmpfs, bind) = (
+            at("open source /etc"),
+            at("mount tmpfs on /mnt"),
+            at("--ro-bind /etc on /mnt/etc"),
         );
+        assert!(source < at("mount proc on /proc") && tmpfs < bind, "{s:?}");
+        assert!(s.contains(&"create directory /srv".to_string()), "{s:?}");
         // The spans name the operation each step came from, for messages.
         assert_eq!(p.op_of(bind as u32), Some(1));
+        assert_eq!(p.op_of(source as u32), Some(1));
+        assert_eq!(p.op_of(tmpfs as u32), Some(0));
+        assert_eq!((p.slots.sources.len(), p.slots.ours.len()), (1, 1));
+    }
+
+    #[test]
+    fn nothing_is_mounted_on_slash() {
+        for args in [
+            &["--tmpfs", "/"][..],
+            &["--dev", "//"],
+            &["--bind", "/tmp", "/"],
+        ] {
+            let mut a = args.to_vec();
+            a.push("true");
+            let r = plan_as(0, &a).err().expect("refused");
+            assert_eq!(r.code, status::USAGE, "{}", r.line);
+            assert!(r.line.contains("nsrun mounts nothing on /"), "{}", r.line);
+        }
+    }
+
+    #[test]
+    fn proc_is_bound_in_a_user_namespace_without_a_pid_namespace() {
+        let p = plan(&["-U", "-m", "true"]);
+        let s = steps(&p);
+        assert!(s.contains(&"open source /proc".to_string()), "{s:?}");
+        assert!(
+            s.iter().any(|d| d.starts_with("bind the host's /proc")),
+            "{s:?}"
+        );
     }
 
     #[test]
@@ -499,8 +628,19 @@ mod tests {
         let cwd = std::env::current_dir().unwrap();
         let p = plan(&["--root", "src", "true"]);
         let s = steps(&p);
-        let want = format!("pivot_root into {}/src", cwd.display());
-        assert!(s.contains(&want), "{s:?}");
+        let _ = cwd;
+        assert!(
+            s.contains(&"bind the new root src onto itself".to_string()),
+            "{s:?}"
+        );
+        assert_eq!(
+            s.last().map(String::as_str),
+            Some("close inherited descriptors")
+        );
+        assert!(
+            s.contains(&"pivot_root into the new root".to_string()),
+            "{s:?}"
+        );
         assert!(
             s.contains(&"mount proc on /proc".to_string()),
             "proc inside the root: {s:?}"

@@ -212,20 +212,22 @@ fn step_hint(
         (Step::SetAttrs { .. }, Errno::INVAL) => {
             Some("it is not a mount point: bind it onto itself first (--bind DIR DIR)")
         }
-        (Step::PivotRoot(_), Errno::INVAL) => {
-            Some(
-                "pivot_root needs private or slave propagation (--propagation private); so does \
-                 moving the new root over / from an initramfs, where pivot_root cannot be used",
-            )
-        }
-        (Step::Mount(_) | Step::Bind { .. } | Step::Exists(_) | Step::Symlink { .. }, Errno::NOENT) => {
+        (Step::PivotRoot, Errno::INVAL) => Some(
+            "pivot_root needs private or slave propagation (--propagation private); so does \
+             moving the new root over / from an initramfs, where pivot_root cannot be used",
+        ),
+        (Step::Source { .. } | Step::Root { .. } | Step::Bind { .. } | Step::Mount(_), Errno::STALE) => Some(
+            "the path was replaced or moved while nsrun set it up (another process renamed it or \
+             put a link in its place); nothing was mounted on the host",
+        ),
+        (Step::Bind { .. }, Errno::NOSYS) => Some(
+            "nsrun binds by descriptor through /proc/self/fd, and no /proc is mounted: mount one \
+             on the host, or keep nsrun's own /proc (drop --no-proc)",
+        ),
+        (Step::Mount(_) | Step::Bind { .. } | Step::Mkdir { .. } | Step::Symlink { .. }, Errno::NOENT) => {
             Some(MISSING)
         }
-        (Step::Create { .. } | Step::Symlink { .. }, Errno::LOOP) => Some(
-            "a symlink lies on the way: nsrun creates paths only on filesystems it mounted and \
-             follows no link out of them",
-        ),
-        (Step::Create { .. } | Step::Symlink { .. }, Errno::ROFS) => {
+        (Step::Mount(_) | Step::Bind { .. } | Step::Mkdir { .. } | Step::Symlink { .. }, Errno::ROFS) => {
             Some("the filesystem is read-only: create it before any --read-only or --remount-ro")
         }
         (_, Errno::PERM | Errno::ACCESS) if unprivileged => Some(USERNS_SWITCHES),

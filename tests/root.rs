@@ -21,9 +21,9 @@ use rootfs::{
 };
 
 /// What `ls -A /dev` shows in a minimal /dev (no console: the tests' stdin is not a terminal).
-const DEV: [&str; 13] = [
-    "fd", "full", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin", "stdout", "tty",
-    "urandom", "zero",
+const DEV: [&str; 14] = [
+    "core", "fd", "full", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin", "stdout",
+    "tty", "urandom", "zero",
 ];
 
 /// The character devices of a minimal /dev, bound from the host's.
@@ -1401,21 +1401,39 @@ fn nothing_is_created_through_a_symlink() {
                 vec!["--mkdir", "/tmp/l/sub"],
                 "create directory /tmp/l/sub: ",
             ),
+            (vec!["--bind", src.as_str(), "/tmp/l/f"], " on /tmp/l/f: "),
+            (vec!["--tmpfs", "/tmp/l/t"], "mount tmpfs on /tmp/l/t: "),
             (
-                vec!["--bind", src.as_str(), "/tmp/l/f"],
-                "create directory /tmp/l/f: ",
+                vec!["--symlink", "x", "/tmp/l/s"],
+                "create symlink /tmp/l/s -> x: ",
             ),
-            (vec!["--tmpfs", "/tmp/l/t"], "create directory /tmp/l/t: "),
-            // The parent of a new link is created first: that step names /tmp/l.
-            (vec!["--symlink", "x", "/tmp/l/s"], " /tmp/l"),
         ] {
             let mut opts = vec!["--tmpfs", "/tmp", "--symlink", link, "/tmp/l"];
             opts.extend(op);
             let out = r.run(&opts, &["/bin/echo", "RAN"]);
             let listing: Vec<_> = std::fs::read_dir(&outside).unwrap().collect();
             assert!(listing.is_empty(), "created {listing:?} on the host\n{out}");
-            let line = assert_refused(&out, 125, &[what, "(hint: "]);
-            assert!(line.contains("symlink"), "the hint names the link\n{out}");
+            for name in ["sub", "f", "t", "s"] {
+                let inside = r.root().join("etc").join(name);
+                assert!(
+                    !inside.exists(),
+                    "created {} in the tree\n{out}",
+                    inside.display()
+                );
+            }
+            // The link is followed inside the tree, as the kernel will: a link to the host's
+            // scratch path leads to the same path on the container's /tmp, nsrun's own tmpfs, where
+            // creating is fine; a link to /etc leads to the tree's /etc, a host directory.
+            if link != "/etc" {
+                out.assert_code(0);
+                assert_eq!(out.stdout, "RAN\n", "{out}");
+                continue;
+            }
+            assert_refused(
+                &out,
+                125,
+                &[what, "No such file or directory", "nsrun creates nothing"],
+            );
         }
     }
     r.finish();

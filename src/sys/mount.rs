@@ -1,6 +1,7 @@
 //! mount_setattr(2), which rustix does not wrap, through the `sc` raw syscall crate.
 
 use core::ffi::CStr;
+use rustix::fd::{AsRawFd, BorrowedFd};
 use rustix::io::Errno;
 
 /// MOUNT_ATTR_RDONLY.
@@ -82,4 +83,74 @@ fn remount_fallback(path: &CStr, attrs: u64) -> Result<(), Errno> {
         }
     }
     rustix::mount::mount_remount(path, flags, c"")
+}
+
+/// MS_PRIVATE, for `struct mount_attr`'s propagation field.
+const MS_PRIVATE: u64 = 1 << 18;
+
+fn setattr_fd(target: BorrowedFd<'_>, attr: &MountAttr, recursive: bool) -> Result<(), Errno> {
+    const AT_EMPTY_PATH: usize = 0x1000;
+    const AT_RECURSIVE: usize = 0x8000;
+    let flags = AT_EMPTY_PATH | if recursive { AT_RECURSIVE } else { 0 };
+    // SAFETY: the path is an empty C string and `attr` a properly laid out mount_attr, both alive
+    // for the call; the kernel only reads them and acts on the descriptor `target`.
+    let rc = unsafe {
+        sc::syscall!(
+            MOUNT_SETATTR,
+            target.as_raw_fd() as isize as usize,
+            c"".as_ptr() as usize,
+            flags,
+            attr as *const MountAttr as usize,
+            core::mem::size_of::<MountAttr>()
+        )
+    };
+    super::errno::from_rc(rc)
+}
+
+/// Sets `attrs` (RDONLY, NOSUID, NODEV bits) on the mount whose root `target` is, and with
+/// `recursive` on every mount below it. `proc` is a procfs root, needed only on kernels without
+/// mount_setattr.
+pub fn set_attrs_fd(
+    target: BorrowedFd<'_>,
+    attrs: u64,
+    recursive: bool,
+    proc: Option<BorrowedFd<'_>>,
+) -> Result<(), Errno> {
+    if attrs == 0 {
+        return Ok(());
+    }
+    let attr = MountAttr {
+        attr_set: attrs,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    match setattr_fd(target, &attr, recursive) {
+        Err(Errno::NOSYS) => {
+            let _ = proc;
+            Err(Errno::NOSYS)
+        }
+        other => other,
+    }
+}
+
+/// Makes the mount whose root `target` is private (and every mount below it with `recursive`).
+pub fn make_private_fd(
+    target: BorrowedFd<'_>,
+    recursive: bool,
+    proc: Option<BorrowedFd<'_>>,
+) -> Result<(), Errno> {
+    let attr = MountAttr {
+        attr_set: 0,
+        attr_clr: 0,
+        propagation: MS_PRIVATE,
+        userns_fd: 0,
+    };
+    match setattr_fd(target, &attr, recursive) {
+        Err(Errno::NOSYS) => {
+            let _ = proc;
+            Err(Errno::NOSYS)
+        }
+        other => other,
+    }
 }

@@ -1,0 +1,706 @@
+//! The container's file tree as the child sees it: every path is resolved from a descriptor, one
+//! component at a time, and every change is made on the descriptor that was found.
+//!
+//! Nothing here trusts a path as written. The walk starts at the container's root (the top of the
+//! bind of `--root DIR`, or `/` of the new mount namespace), opens each component with
+//! `O_PATH|O_NOFOLLOW`, follows symlinks itself the way the kernel will once the root is `/`
+//! (absolute targets restart at the root, `..` stops there), and never uses a directory's `..`.
+//! Whether a missing path may be created is decided from the directory it would be created in, at
+//! that moment: only on a filesystem nsrun mounted itself in this namespace (its `st_dev`, recorded
+//! when nsrun mounted it), never on a host filesystem. A mount is made on the parent's descriptor
+//! and the last component, then the component is opened again and checked to be the new mount, so
+//! a path swapped underneath (a rename, a symlink put in its place) fails the run instead of
+//! mounting somewhere else.
+//!
+//! Runs in the child between clone and exec: it allocates nothing. Descriptors are opened
+//! close-on-exec and closed when dropped; the slots the parent prepared hold what outlives a step.
+
+use core::cell::Cell;
+use core::ffi::CStr;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fs::{FileType, Mode, OFlags, Stat};
+use rustix::io::Errno;
+use rustix::mount::{MountFlags, UnmountFlags};
+
+/// The longest path handled (Linux's PATH_MAX).
+pub const PATH_MAX: usize = 4096;
+/// The longest path component (Linux's NAME_MAX).
+const NAME_MAX: usize = 255;
+/// The most links followed in one resolution, as the kernel allows.
+const MAX_LINKS: u32 = 40;
+/// procfs's `f_type`.
+const PROC_SUPER_MAGIC: u64 = 0x9fa0;
+
+/// What a missing path is turned into.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Node {
+    /// A directory with this mode.
+    Dir(u32),
+    /// An empty regular file (a mount point for a bound file).
+    File,
+}
+
+/// What the parent prepares for the child's tree: one slot per bind source (opened at the start,
+/// while the namespace still shows the host's tree) and one per filesystem nsrun mounts that it may
+/// create files in.
+pub struct Slots {
+    /// The bind sources, opened by [`Step::Source`](crate::step::Step::Source) steps.
+    pub sources: alloc::vec::Vec<Cell<Option<OwnedFd>>>,
+    /// `st_dev` of each filesystem nsrun made (0: free).
+    pub ours: alloc::vec::Vec<Cell<u64>>,
+}
+
+impl Slots {
+    /// Room for `sources` bind sources and `ours` filesystems.
+    pub fn new(sources: usize, ours: usize) -> Slots {
+        Slots {
+            sources: (0..sources).map(|_| Cell::new(None)).collect(),
+            ours: (0..ours).map(|_| Cell::new(0)).collect(),
+        }
+    }
+}
+
+/// A path component, copied into a NUL-terminated stack buffer.
+#[derive(Clone, Copy)]
+pub struct Name {
+    buf: [u8; NAME_MAX + 1],
+}
+
+impl Name {
+    fn new(comp: &[u8]) -> Result<Name, Errno> {
+        if comp.len() > NAME_MAX {
+            return Err(Errno::NAMETOOLONG);
+        }
+        let mut buf = [0u8; NAME_MAX + 1];
+        buf[..comp.len()].copy_from_slice(comp);
+        Ok(Name { buf })
+    }
+
+    /// The component as a C string.
+    pub fn c(&self) -> &CStr {
+        match CStr::from_bytes_until_nul(&self.buf) {
+            Ok(c) => c,
+            // Unreachable: the buffer is one byte longer than any component and starts zeroed.
+            Err(_) => c".",
+        }
+    }
+}
+
+/// A path found in the tree: the directory it lies in, its last component, and the object itself
+/// if it exists.
+pub struct Found {
+    /// The directory holding the last component.
+    pub parent: OwnedFd,
+    /// The last component.
+    pub name: Name,
+    /// The object (opened `O_PATH|O_NOFOLLOW`), or None when it does not exist.
+    pub node: Option<OwnedFd>,
+}
+
+/// The child's view of the container's tree.
+pub struct Tree<'a> {
+    /// The container's root: the top of the bind of `--root DIR`, or `/` of the new namespace
+    /// (None only if even `/` could not be opened: every walk then fails).
+    root: Option<OwnedFd>,
+    /// Whether `root` is a new root to enter with pivot_root.
+    new_root: bool,
+    /// A procfs root, for the descriptors' magic links in `self/fd` (binds need them).
+    proc: Option<OwnedFd>,
+    /// The working directory nsrun started in, saved before the first `fchdir`.
+    cwd: Option<OwnedFd>,
+    slots: &'a Slots,
+}
+
+fn open_flags() -> OFlags {
+    OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC
+}
+
+fn is(st: &Stat, kind: FileType) -> bool {
+    FileType::from_raw_mode(st.st_mode) == kind
+}
+
+/// Opens `name` in `dir` without following a symlink there.
+fn open_in(dir: BorrowedFd<'_>, name: &CStr, extra: OFlags) -> Result<OwnedFd, Errno> {
+    rustix::fs::openat(dir, name, open_flags() | extra, Mode::empty())
+}
+
+/// `self/fd/N` relative to a procfs root, in a stack buffer.
+struct FdLink {
+    buf: [u8; 24],
+}
+
+impl FdLink {
+    fn new(fd: BorrowedFd<'_>) -> FdLink {
+        use rustix::fd::AsRawFd;
+        let mut buf = [0u8; 24];
+        buf[..8].copy_from_slice(b"self/fd/");
+        let mut n = fd.as_raw_fd() as u32;
+        let mut digits = [0u8; 10];
+        let mut len = 0;
+        loop {
+            digits[len] = b'0' + (n % 10) as u8;
+            len += 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for i in 0..len {
+            buf[8 + i] = digits[len - 1 - i];
+        }
+        FdLink { buf }
+    }
+
+    fn c(&self) -> &CStr {
+        match CStr::from_bytes_until_nul(&self.buf) {
+            Ok(c) => c,
+            Err(_) => c".",
+        }
+    }
+}
+
+impl<'a> Tree<'a> {
+    /// The tree rooted at `/` of the child's (new) mount namespace.
+    pub fn new(slots: &'a Slots) -> Tree<'a> {
+        let root = rustix::fs::open(
+            c"/",
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        );
+        Tree {
+            root: root.ok(),
+            new_root: false,
+            proc: None,
+            cwd: None,
+            slots,
+        }
+    }
+
+    /// Opens bind source `slot` at `path` (a host path, resolved by the kernel as the host sees
+    /// it: no mount of nsrun's exists yet) and checks it is the object the launcher checked.
+    pub fn open_source(&self, slot: u32, path: &CStr, dev: u64, ino: u64) -> Result<(), Errno> {
+        let fd = rustix::fs::open(path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())?;
+        let st = rustix::fs::fstat(&fd)?;
+        if st.st_dev != dev || st.st_ino != ino {
+            return Err(Errno::STALE);
+        }
+        let cell = self.slots.sources.get(slot as usize).ok_or(Errno::INVAL)?;
+        cell.set(Some(fd));
+        Ok(())
+    }
+
+    /// Makes `parent`/`name` (checked against the launcher's `dev`/`ino`) the new root: binds it onto
+    /// itself, so it is a mount pivot_root can enter, and takes the top of that bind as the tree's
+    /// root. The directory is opened once; the bind is made on that descriptor, and the top is
+    /// found again through the parent and checked to be the same directory.
+    pub fn bind_root(
+        &mut self,
+        parent: &CStr,
+        name: &CStr,
+        dev: u64,
+        ino: u64,
+    ) -> Result<(), Errno> {
+        let dir_flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let p = rustix::fs::open(parent, dir_flags, Mode::empty())?;
+        let r = open_in(p.as_fd(), name, OFlags::DIRECTORY)?;
+        let st = rustix::fs::fstat(&r)?;
+        if st.st_dev != dev || st.st_ino != ino {
+            return Err(Errno::STALE);
+        }
+        self.save_cwd()?;
+        rustix::process::fchdir(&r)?;
+        rustix::mount::mount_bind_recursive(c".", c".")?;
+        // The lookup of the name crosses the mounts stacked on it: the bind just made is the top.
+        let top = open_in(p.as_fd(), name, OFlags::DIRECTORY)?;
+        let again = rustix::fs::fstat(&top)?;
+        if again.st_dev != dev || again.st_ino != ino {
+            return Err(Errno::STALE);
+        }
+        self.root = Some(top);
+        self.new_root = true;
+        Ok(())
+    }
+
+    /// Enters the new root: pivot_root(2) on the root's descriptor, then the old root is detached so
+    /// nothing of the host's tree stays reachable. From an initramfs, where pivot_root cannot leave
+    /// the initial ramfs (EINVAL), the new root is moved over `/` and entered with chroot, as
+    /// switch_root does.
+    pub fn enter_root(&self) -> Result<(), Errno> {
+        rustix::process::fchdir(self.root.as_ref().ok_or(Errno::NOENT)?)?;
+        // With the same directory twice, the old root ends up stacked on the new one at `/`
+        // (pivot_root(2), NOTES) and needs no directory of its own inside the tree.
+        match rustix::process::pivot_root(c".", c".") {
+            Ok(()) => rustix::mount::unmount(c".", UnmountFlags::DETACH)?,
+            Err(Errno::INVAL) if on_initial_ramfs() => {
+                rustix::mount::mount_move(c".", c"/")?;
+                rustix::process::chroot(c".")?;
+            }
+            Err(e) => return Err(e),
+        }
+        rustix::process::chdir(c"/")
+    }
+
+    /// Goes back to the working directory nsrun started in (mounts are made from the directory
+    /// they go into).
+    pub fn restore_cwd(&self) -> Result<(), Errno> {
+        match &self.cwd {
+            Some(cwd) => rustix::process::fchdir(cwd),
+            None => Ok(()),
+        }
+    }
+
+    /// Saves the working directory before the first `fchdir`, for [`Tree::restore_cwd`].
+    pub fn save_cwd(&mut self) -> Result<(), Errno> {
+        if self.cwd.is_none() {
+            self.cwd = Some(rustix::fs::open(
+                c".",
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?);
+        }
+        Ok(())
+    }
+
+    /// Whether `dir` lies on a filesystem nsrun mounted.
+    fn ours(&self, dir: BorrowedFd<'_>) -> Result<bool, Errno> {
+        let dev = rustix::fs::fstat(dir)?.st_dev;
+        Ok(dev != 0 && self.slots.ours.iter().any(|c| c.get() == dev))
+    }
+
+    fn record_ours(&self, dev: u64) -> Result<(), Errno> {
+        let free = self
+            .slots
+            .ours
+            .iter()
+            .find(|c| c.get() == 0 || c.get() == dev);
+        free.ok_or(Errno::NOSPC)?.set(dev);
+        Ok(())
+    }
+
+    fn dup_root(&self) -> Result<OwnedFd, Errno> {
+        let root = self.root.as_ref().ok_or(Errno::NOENT)?;
+        open_in(root.as_fd(), c".", OFlags::DIRECTORY)
+    }
+
+    /// Opens the directories `done` names (components already resolved, without links) from the
+    /// root; one that has become a link meanwhile is refused (ELOOP).
+    fn rewalk(&self, done: &[u8]) -> Result<OwnedFd, Errno> {
+        let mut cur = self.dup_root()?;
+        for comp in done.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+            let name = Name::new(comp)?;
+            cur = open_in(cur.as_fd(), name.c(), OFlags::DIRECTORY)?;
+        }
+        Ok(cur)
+    }
+
+    /// Resolves `path` (absolute inside the container) the way the kernel will once the root is
+    /// `/`. Symlinks on the way are followed, and the last one too with `follow_last`. Missing
+    /// directories on the way are created (mode 0755) with `create_dirs`, only where nsrun made the
+    /// filesystem; elsewhere a missing component is ENOENT. The path `/` itself (no last
+    /// component) is EBUSY: nothing is mounted on or created as the root.
+    pub fn find(&self, path: &[u8], follow_last: bool, create_dirs: bool) -> Result<Found, Errno> {
+        if path.len() >= PATH_MAX {
+            return Err(Errno::NAMETOOLONG);
+        }
+        // What is left to walk sits at the end of `todo`, so a link's target can go in front.
+        let mut todo = [0u8; PATH_MAX];
+        let mut start = PATH_MAX - path.len();
+        todo[start..].copy_from_slice(path);
+        // The components resolved so far (no links among them), for `..`.
+        let mut done = [0u8; PATH_MAX];
+        let mut done_len = 0;
+        let mut cur = self.dup_root()?;
+        let mut links = 0;
+        let mut target = [0u8; PATH_MAX];
+        loop {
+            while start < PATH_MAX && todo[start] == b'/' {
+                start += 1;
+            }
+            if start == PATH_MAX {
+                // The path ended on a directory reached through `.` or `..`: name it from its
+                // parent, as for any other last component.
+                return self.found_at(&done[..done_len]);
+            }
+            let end = todo[start..]
+                .iter()
+                .position(|&b| b == b'/')
+                .map_or(PATH_MAX, |i| start + i);
+            let last = todo[end..].iter().all(|&b| b == b'/');
+            let name = Name::new(&todo[start..end])?;
+            let comp_len = end - start;
+            start = end;
+            match name.c().to_bytes() {
+                b"." => continue,
+                b".." => {
+                    while done_len > 0 && done[done_len - 1] != b'/' {
+                        done_len -= 1;
+                    }
+                    done_len = done_len.saturating_sub(1);
+                    cur = self.rewalk(&done[..done_len])?;
+                    continue;
+                }
+                _ => {}
+            }
+            let fd = match open_in(cur.as_fd(), name.c(), OFlags::empty()) {
+                Ok(fd) => fd,
+                Err(Errno::NOENT) if last => {
+                    return Ok(Found {
+                        parent: cur,
+                        name,
+                        node: None,
+                    })
+                }
+                Err(Errno::NOENT) if create_dirs && self.ours(cur.as_fd())? => {
+                    match rustix::fs::mkdirat(&cur, name.c(), Mode::from_raw_mode(0o755)) {
+                        Ok(()) | Err(Errno::EXIST) => {}
+                        Err(e) => return Err(e),
+                    }
+                    open_in(cur.as_fd(), name.c(), OFlags::DIRECTORY)?
+                }
+                Err(e) => return Err(e),
+            };
+            let st = rustix::fs::fstat(&fd)?;
+            if is(&st, FileType::Symlink) && (!last || follow_last) {
+                links += 1;
+                if links > MAX_LINKS {
+                    return Err(Errno::LOOP);
+                }
+                let n = rustix::fs::readlinkat_raw(&fd, c"", &mut target[..])?;
+                if n == 0 || n >= PATH_MAX || n + 1 > start {
+                    return Err(if n == 0 {
+                        Errno::NOENT
+                    } else {
+                        Errno::NAMETOOLONG
+                    });
+                }
+                if target[0] == b'/' {
+                    done_len = 0;
+                    cur = self.dup_root()?;
+                }
+                // Put `target/` in front of what is left.
+                start -= n + 1;
+                todo[start..start + n].copy_from_slice(&target[..n]);
+                todo[start + n] = b'/';
+                continue;
+            }
+            if last {
+                return Ok(Found {
+                    parent: cur,
+                    name,
+                    node: Some(fd),
+                });
+            }
+            if !is(&st, FileType::Directory) {
+                return Err(Errno::NOTDIR);
+            }
+            if done_len + 1 + comp_len > PATH_MAX {
+                return Err(Errno::NAMETOOLONG);
+            }
+            done[done_len] = b'/';
+            done[done_len + 1..done_len + 1 + comp_len].copy_from_slice(name.c().to_bytes());
+            done_len += 1 + comp_len;
+            cur = fd;
+        }
+    }
+
+    /// `done` (resolved components) as a [`Found`]: its parent opened again, and its last
+    /// component. The root itself has no parent: EBUSY.
+    fn found_at(&self, done: &[u8]) -> Result<Found, Errno> {
+        let cut = done.iter().rposition(|&b| b == b'/').ok_or(Errno::BUSY)?;
+        let parent = self.rewalk(&done[..cut])?;
+        let name = Name::new(&done[cut + 1..])?;
+        let node = Some(open_in(parent.as_fd(), name.c(), OFlags::empty())?);
+        Ok(Found { parent, name, node })
+    }
+
+    /// The object at `path`, which must exist (a mount to change).
+    pub fn existing(&self, path: &[u8]) -> Result<OwnedFd, Errno> {
+        if path.iter().all(|&b| b == b'/') {
+            return self.dup_root();
+        }
+        self.find(path, true, false)?.node.ok_or(Errno::NOENT)
+    }
+
+    /// Finds `path` and creates it as `node` (with missing parents) if it is missing and lies on a
+    /// filesystem nsrun made. An existing path is left as it is.
+    pub fn ensure(&self, path: &[u8], node: Node) -> Result<Found, Errno> {
+        let mut found = self.find(path, true, true)?;
+        if found.node.is_none() {
+            if !self.ours(found.parent.as_fd())? {
+                return Err(Errno::NOENT);
+            }
+            create(found.parent.as_fd(), found.name.c(), node)?;
+            found.node = Some(open_in(
+                found.parent.as_fd(),
+                found.name.c(),
+                OFlags::empty(),
+            )?);
+        }
+        Ok(found)
+    }
+
+    /// `--mkdir`: a directory at `path`, created only on nsrun's filesystems; an existing directory
+    /// is fine.
+    pub fn mkdir(&self, path: &[u8], mode: u32) -> Result<(), Errno> {
+        let found = self.ensure(path, Node::Dir(mode))?;
+        match &found.node {
+            Some(fd) if is(&rustix::fs::fstat(fd)?, FileType::Directory) => Ok(()),
+            _ => Err(Errno::NOTDIR),
+        }
+    }
+
+    /// `--symlink`: a link at `path` to `target`, made only on nsrun's filesystems; an existing
+    /// identical link is fine anywhere.
+    pub fn symlink(&self, target: &CStr, path: &[u8]) -> Result<(), Errno> {
+        let found = self.find(path, false, true)?;
+        if found.node.is_none() {
+            if !self.ours(found.parent.as_fd())? {
+                return Err(Errno::NOENT);
+            }
+            match rustix::fs::symlinkat(target, &found.parent, found.name.c()) {
+                Err(Errno::EXIST) => {}
+                other => return other,
+            }
+        }
+        let mut buf = [0u8; PATH_MAX];
+        let n = rustix::fs::readlinkat_raw(&found.parent, found.name.c(), &mut buf[..])
+            .map_err(|_| Errno::EXIST)?;
+        match &buf[..n] == target.to_bytes() {
+            true => Ok(()),
+            false => Err(Errno::EXIST),
+        }
+    }
+
+    /// Mounts a new filesystem of `fstype` on the directory at `path` (created where nsrun may);
+    /// with `ours`, files may be created in it later. Returns the new mount's root.
+    pub fn mount_fs(
+        &mut self,
+        fstype: &CStr,
+        path: &[u8],
+        flags: MountFlags,
+        data: Option<&CStr>,
+        ours: bool,
+    ) -> Result<OwnedFd, Errno> {
+        let found = self.ensure(path, Node::Dir(0o755))?;
+        let before = rustix::fs::fstat(found.node.as_ref().ok_or(Errno::NOENT)?)?;
+        self.save_cwd()?;
+        rustix::process::fchdir(&found.parent)?;
+        rustix::mount::mount(fstype, found.name.c(), fstype, flags, data)?;
+        let top = self.top_of(&found, before.st_dev)?;
+        if ours {
+            self.record_ours(rustix::fs::fstat(&top)?.st_dev)?;
+        }
+        if self.proc.is_none() && is_proc(top.as_fd()) {
+            self.proc = Some(open_in(top.as_fd(), c".", OFlags::DIRECTORY)?);
+        }
+        Ok(top)
+    }
+
+    /// The mount just made on `found`: its last component opened again from its parent (the lookup
+    /// crosses to the top of the mounts there), which must now be another filesystem than `was`.
+    /// Anything else means the component was swapped underneath, and the mount went elsewhere.
+    fn top_of(&self, found: &Found, was: u64) -> Result<OwnedFd, Errno> {
+        let top = open_in(found.parent.as_fd(), found.name.c(), OFlags::empty())?;
+        match rustix::fs::fstat(&top)?.st_dev == was {
+            true => Err(Errno::STALE),
+            false => Ok(top),
+        }
+    }
+
+    /// Binds the source in `slot` (recursively) onto `path`, created as a file or directory like
+    /// the source where nsrun may. Both ends are named by their descriptors (their magic links in
+    /// procfs), so the bind joins exactly the objects that were checked. Returns the new mount's
+    /// root, checked to be the source.
+    pub fn bind(&mut self, slot: u32, path: &[u8]) -> Result<OwnedFd, Errno> {
+        let cell = self.slots.sources.get(slot as usize).ok_or(Errno::INVAL)?;
+        let src = cell.take().ok_or(Errno::BADF)?;
+        let st = rustix::fs::fstat(&src)?;
+        let node = match is(&st, FileType::Directory) {
+            true => Node::Dir(0o755),
+            false => Node::File,
+        };
+        let found = self.ensure(path, node)?;
+        let target = found.node.as_ref().ok_or(Errno::NOENT)?;
+        let proc = self.proc()?;
+        self.save_cwd()?;
+        rustix::process::fchdir(&proc)?;
+        let (from, to) = (FdLink::new(src.as_fd()), FdLink::new(target.as_fd()));
+        rustix::mount::mount_bind_recursive(from.c(), to.c())?;
+        let top = open_in(found.parent.as_fd(), found.name.c(), OFlags::empty())?;
+        let now = rustix::fs::fstat(&top)?;
+        if now.st_dev != st.st_dev || now.st_ino != st.st_ino {
+            return Err(Errno::STALE);
+        }
+        Ok(top)
+    }
+
+    /// A procfs root: one nsrun mounted, else the host's `/proc` as this namespace shows it.
+    pub fn proc(&mut self) -> Result<OwnedFd, Errno> {
+        if self.proc.is_none() {
+            let fd = rustix::fs::open(
+                c"/proc",
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|_| Errno::NOSYS)?;
+            if !is_proc(fd.as_fd()) {
+                return Err(Errno::NOSYS);
+            }
+            self.proc = Some(fd);
+        }
+        let proc = self.proc.as_ref().ok_or(Errno::NOSYS)?;
+        open_in(proc.as_fd(), c".", OFlags::DIRECTORY)
+    }
+
+    /// The procfs root, if one is known already, for changes that only need it on old kernels.
+    pub fn known_proc(&self) -> Option<BorrowedFd<'_>> {
+        self.proc.as_ref().map(|fd| fd.as_fd())
+    }
+
+    /// Whether the tree's root is a new root (`--root`).
+    pub fn has_new_root(&self) -> bool {
+        self.new_root
+    }
+}
+
+fn is_proc(fd: BorrowedFd<'_>) -> bool {
+    rustix::fs::fstatfs(fd).is_ok_and(|fs| fs.f_type as u64 == PROC_SUPER_MAGIC)
+}
+
+/// Creates `name` in `dir` as `node`, never following a link: mkdirat, or an exclusive create.
+fn create(dir: BorrowedFd<'_>, name: &CStr, node: Node) -> Result<(), Errno> {
+    match node {
+        Node::Dir(mode) => {
+            match rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(mode)) {
+                Ok(()) => {}
+                Err(Errno::EXIST) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+            // The umask must not trim the requested mode (1777 for /dev/shm).
+            let made = rustix::fs::openat(
+                dir,
+                name,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?;
+            rustix::fs::fchmod(&made, Mode::from_raw_mode(mode))
+        }
+        Node::File => {
+            let flags =
+                OFlags::CREATE | OFlags::EXCL | OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            match rustix::fs::openat(dir, name, flags, Mode::from_raw_mode(0o644)) {
+                Ok(_) | Err(Errno::EXIST) => Ok(()),
+                Err(e) => Err(e),
+            }
+        }
+    }
+}
+
+/// Whether `/` is the initial ramfs (rootfs, a ramfs or tmpfs), which pivot_root cannot leave.
+fn on_initial_ramfs() -> bool {
+    const RAMFS_MAGIC: u64 = 0x8584_58f6;
+    const TMPFS_MAGIC: u64 = 0x0102_1994;
+    rustix::fs::statfs(c"/").is_ok_and(|fs| matches!(fs.f_type as u64, RAMFS_MAGIC | TMPFS_MAGIC))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn tree_at(dir: &std::path::Path, slots: &'static Slots) -> Tree<'static> {
+        let path = std::ffi::CString::new(dir.to_str().unwrap()).unwrap();
+        let root = rustix::fs::open(
+            path.as_c_str(),
+            OFlags::PATH | OFlags::DIRECTORY,
+            Mode::empty(),
+        )
+        .unwrap();
+        Tree {
+            root: Some(root),
+            new_root: true,
+            proc: None,
+            cwd: None,
+            slots,
+        }
+    }
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("nsrun-tree-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn ino(fd: &OwnedFd) -> u64 {
+        rustix::fs::fstat(fd).unwrap().st_ino
+    }
+
+    fn ino_of(p: &std::path::Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::symlink_metadata(p).unwrap().ino()
+    }
+
+    #[test]
+    fn links_stay_inside_the_root() {
+        let dir = scratch("links");
+        std::fs::create_dir_all(dir.join("var")).unwrap();
+        std::fs::create_dir_all(dir.join("real/run/x")).unwrap();
+        std::fs::create_dir_all(dir.join("etc")).unwrap();
+        symlink("/real/run", dir.join("var/run")).unwrap();
+        symlink("../../..", dir.join("real/run/up")).unwrap();
+        symlink("loop", dir.join("loop")).unwrap();
+        symlink("real", dir.join("rel")).unwrap();
+        let slots = Box::leak(Box::new(Slots::new(0, 1)));
+        let t = tree_at(&dir, slots);
+        let node = |p: &str| {
+            t.find(p.as_bytes(), true, false)
+                .unwrap()
+                .node
+                .map(|f| ino(&f))
+        };
+        assert_eq!(node("/var/run/x"), Some(ino_of(&dir.join("real/run/x"))));
+        assert_eq!(node("/var/run/up/etc"), Some(ino_of(&dir.join("etc"))));
+        assert_eq!(node("/rel/./run/x/"), Some(ino_of(&dir.join("real/run/x"))));
+        assert_eq!(
+            node("/real/run/x/../../../etc"),
+            Some(ino_of(&dir.join("etc")))
+        );
+        assert_eq!(node("/missing"), None);
+        let not_last = t.find(b"/var/run", false, false).unwrap();
+        assert_eq!(
+            not_last.node.map(|f| ino(&f)),
+            Some(ino_of(&dir.join("var/run")))
+        );
+        assert_eq!(t.find(b"/loop", true, false).err(), Some(Errno::LOOP));
+        assert_eq!(t.find(b"/missing/a", true, false).err(), Some(Errno::NOENT));
+        assert_eq!(t.find(b"/", true, false).err(), Some(Errno::BUSY));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn nothing_is_created_outside_nsrun_filesystems() {
+        let dir = scratch("create");
+        let slots = Box::leak(Box::new(Slots::new(0, 1)));
+        let t = tree_at(&dir, slots);
+        assert_eq!(t.mkdir(b"/a/b", 0o700).err(), Some(Errno::NOENT));
+        assert_eq!(t.ensure(b"/f", Node::File).err(), Some(Errno::NOENT));
+        assert_eq!(t.symlink(c"x", b"/l").err(), Some(Errno::NOENT));
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "nothing made");
+        // Treat the scratch filesystem as nsrun's own: now it may create, with parents and modes.
+        use std::os::unix::fs::MetadataExt;
+        slots.ours[0].set(std::fs::metadata(&dir).unwrap().dev());
+        t.mkdir(b"/a/b", 0o700).unwrap();
+        let mode = std::fs::metadata(dir.join("a/b")).unwrap().mode() & 0o7777;
+        assert_eq!(mode, 0o700);
+        t.ensure(b"/a/f", Node::File).unwrap();
+        assert!(dir.join("a/f").is_file());
+        t.symlink(c"b", b"/a/l").unwrap();
+        t.symlink(c"b", b"/a/l").unwrap();
+        assert_eq!(t.symlink(c"other", b"/a/l").err(), Some(Errno::EXIST));
+        // A destination under a link on the tree is followed, as the kernel would.
+        t.mkdir(b"/a/l/c", 0o755).unwrap();
+        assert!(dir.join("a/b/c").is_dir());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
