@@ -630,7 +630,7 @@ mod tests {
         let s = steps(&p);
         let _ = cwd;
         assert!(
-            s.contains(&"bind the new root src onto itself".to_string()),
+            s.contains(&"--root src: bind it onto itself".to_string()),
             "{s:?}"
         );
         assert_eq!(

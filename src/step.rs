@@ -240,7 +240,7 @@ impl Step {
             Step::Domainname(n) => format!("set domain name '{}'", Show(n)),
             Step::Loopback => LOOPBACK.into(),
             Step::Source { path, .. } => format!("open source {}", Show(path.to_bytes())),
-            Step::Root { shown, .. } => format!("bind the new root {} onto itself", Show(shown)),
+            Step::Root { shown, .. } => format!("--root {}: bind it onto itself", Show(shown)),
             Step::Mount(m) => format!("mount {} on {}", Show(m.fstype.to_bytes()), Show(&m.target)),
             Step::Bind {
                 src,
