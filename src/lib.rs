@@ -5,6 +5,12 @@
 //! the child onto a stack it owns, and [`child`] applies the steps and becomes [`init`] or the command.
 #![cfg_attr(not(test), no_std)]
 #![deny(missing_docs)]
+// Unsafe code only in `sys`, each block with its SAFETY comment (sys/mod.rs allows it there).
+#![deny(
+    unsafe_code,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
 
 extern crate alloc;
 

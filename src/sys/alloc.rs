@@ -65,14 +65,22 @@ unsafe impl GlobalAlloc for Arena {
             });
         match got {
             Ok(_) => (base + start) as *mut u8,
-            Err(_) if layout.align() <= MALLOC_ALIGN => libc::malloc(layout.size()) as *mut u8,
-            Err(_) => libc::aligned_alloc(layout.align(), layout.size()) as *mut u8,
+            // SAFETY: malloc takes any size and returns memory aligned for every fundamental type
+            // (16 bytes on nsrun's targets), or null.
+            Err(_) if layout.align() <= MALLOC_ALIGN => unsafe {
+                libc::malloc(layout.size()) as *mut u8
+            },
+            // SAFETY: aligned_alloc takes a power-of-two alignment (Layout guarantees it) and returns
+            // memory aligned to it, or null.
+            Err(_) => unsafe { libc::aligned_alloc(layout.align(), layout.size()) as *mut u8 },
         }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if !self.owns(ptr) {
-            libc::free(ptr as *mut libc::c_void);
+            // SAFETY: a pointer outside the arena came from malloc or aligned_alloc (see alloc), and
+            // GlobalAlloc's contract says it is freed once.
+            unsafe { libc::free(ptr as *mut libc::c_void) };
             return;
         }
         // The most recent allocation gives its space back; others stay until exit.
@@ -97,15 +105,21 @@ unsafe impl GlobalAlloc for Arena {
                 return ptr;
             }
         } else if layout.align() <= MALLOC_ALIGN {
-            return libc::realloc(ptr as *mut libc::c_void, new_size) as *mut u8;
+            // SAFETY: the pointer came from malloc (alignment at most malloc's), so realloc may move
+            // or resize it; the caller never uses the old pointer again.
+            return unsafe { libc::realloc(ptr as *mut libc::c_void, new_size) as *mut u8 };
         }
-        // SAFETY: as GlobalAlloc::realloc's default: a new block, the old contents, the old freed.
-        let new = self.alloc(Layout::from_size_align_unchecked(new_size, layout.align()));
-        if !new.is_null() {
-            core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-            self.dealloc(ptr, layout);
+        // SAFETY: as GlobalAlloc::realloc's default: the caller guarantees new_size, rounded up to
+        // the alignment, does not overflow; a new block, the old contents copied (both blocks
+        // valid for the shorter length and distinct), the old block freed once.
+        unsafe {
+            let new = self.alloc(Layout::from_size_align_unchecked(new_size, layout.align()));
+            if !new.is_null() {
+                core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                self.dealloc(ptr, layout);
+            }
+            new
         }
-        new
     }
 }
 

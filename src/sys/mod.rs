@@ -1,8 +1,10 @@
 //! The only unsafe code of nsrun: each function is small and says why it is sound.
+#![allow(unsafe_code)]
 
 pub mod alloc;
 pub mod args;
 pub mod clone;
+pub mod entry;
 pub mod errno;
 pub mod exec;
 pub mod exit;
