@@ -703,4 +703,115 @@ mod tests {
         assert!(dir.join("a/b/c").is_dir());
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    /// The kernel's own resolution inside a root (openat2 RESOLVE_IN_ROOT, Linux 5.6), as the
+    /// reference the walk must agree with: the inode found, or None when missing.
+    fn kernel_in_root(root: &OwnedFd, path: &str) -> Result<Option<u64>, Errno> {
+        let c = std::ffi::CString::new(path).unwrap();
+        match crate::sys::testing::open_in_root(root.as_fd(), &c) {
+            Ok(fd) => Ok(Some(ino(&fd))),
+            Err(Errno::NOENT) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A small deterministic generator (xorshift64*), so a failure is reproducible.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn pick<'x>(&mut self, items: &[&'x str]) -> &'x str {
+            items[(self.next() % items.len() as u64) as usize]
+        }
+    }
+
+    /// Random trees of directories, files and links (absolute, relative, `..`, loops, dangling),
+    /// random paths through them: the walk finds what the kernel finds inside the root, or fails
+    /// where it fails, and never panics or leaves the root.
+    #[test]
+    fn walk_agrees_with_the_kernels_resolution_in_root() {
+        const NAMES: [&str; 5] = ["a", "b", "c", "d", "e"];
+        const TARGETS: [&str; 14] = [
+            "/",
+            "/a",
+            "/a/b",
+            "..",
+            "../..",
+            "../../../..",
+            "a",
+            "b/c",
+            ".",
+            "/missing",
+            "/a/../b",
+            "../a/./b",
+            "/e",
+            "c/../../a",
+        ];
+        let slots = Box::leak(Box::new(Slots::new(0, 0)));
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut compared = 0;
+        for tree_no in 0..12 {
+            let dir = scratch(&format!("prop{tree_no}"));
+            // Build: a few levels, each entry a directory, a file or a link.
+            let mut dirs = vec![dir.clone()];
+            for level in 0..3 {
+                let mut next = Vec::new();
+                for d in &dirs {
+                    for name in NAMES {
+                        let p = d.join(name);
+                        match rng.next() % 4 {
+                            0 | 1 if level < 2 => {
+                                std::fs::create_dir(&p).unwrap();
+                                next.push(p);
+                            }
+                            2 => std::fs::write(&p, "f").unwrap(),
+                            _ => symlink(rng.pick(&TARGETS), &p).unwrap(),
+                        }
+                    }
+                }
+                dirs = next;
+            }
+            let t = tree_at(&dir, slots);
+            let root = rustix::fs::open(
+                std::ffi::CString::new(dir.to_str().unwrap())
+                    .unwrap()
+                    .as_c_str(),
+                OFlags::PATH | OFlags::DIRECTORY,
+                Mode::empty(),
+            )
+            .unwrap();
+            for _ in 0..300 {
+                let depth = 1 + rng.next() % 5;
+                let mut path = String::new();
+                for _ in 0..depth {
+                    path.push('/');
+                    path.push_str(rng.pick(&["a", "b", "c", "d", "e", "..", ".", "x"]));
+                }
+                let ours = t.find(path.as_bytes(), true, false);
+                let kernel = kernel_in_root(&root, &path);
+                match (ours, kernel) {
+                    (Ok(f), Ok(k)) => {
+                        assert_eq!(f.node.map(|n| ino(&n)), k, "{path} in {}", dir.display());
+                        compared += 1;
+                    }
+                    // The root itself has no parent and name: the walk says EBUSY.
+                    (Err(Errno::BUSY), Ok(Some(k))) => assert_eq!(k, ino(&root), "{path}"),
+                    // A missing directory on the way: ENOENT for the walk, missing for the kernel.
+                    (Err(Errno::NOENT), Ok(None)) => {}
+                    (Err(a), Err(b)) => assert_eq!(a, b, "{path} in {}", dir.display()),
+                    (a, b) => panic!(
+                        "{path} in {}: walk {:?}, kernel {b:?}",
+                        dir.display(),
+                        a.map(|f| f.node.map(|n| ino(&n)))
+                    ),
+                }
+            }
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+        assert!(compared > 1000, "only {compared} paths resolved");
+    }
 }

@@ -15,4 +15,6 @@ pub mod ns;
 pub mod runtime;
 pub mod signal;
 pub mod stack;
+#[cfg(test)]
+pub mod testing;
 pub mod tty;
