@@ -52,3 +52,10 @@ fn write(pid: i32, file: &str, text: &[u8]) -> Result<(), String> {
         Err(e) => Err(fail(e)),
     }
 }
+
+/// The map text of `--map-current-user`: the caller's id `outer` as itself inside (`OUTER OUTER 1`).
+/// For plan.rs's `map_text`: with `spec.map_current_user`, the uid map is
+/// `current_user_map(caller.uid)` and the gid map `current_user_map(caller.gid)`.
+pub fn current_user_map(outer: u32) -> alloc::vec::Vec<u8> {
+    format!("{outer} {outer} 1\n").into_bytes()
+}
