@@ -25,6 +25,58 @@ pub enum Parsed {
     Version,
 }
 
+/// Every long option the parser takes, besides the namespace kinds (`--KIND`, `--unshare-KIND`,
+/// `--share-KIND`). The parser refuses any other name, and a unit test checks that each one here
+/// is parsed and named in [`HELP`], and that HELP names no other: the three cannot drift apart.
+pub const LONG: &[&str] = &[
+    "help",
+    "version",
+    "unshare-all",
+    "propagation",
+    "hostname",
+    "domainname",
+    "no-proc",
+    "mount-proc",
+    "as-pid-1",
+    "fork",
+    "forward-signals",
+    "kill-child",
+    "root",
+    "bind",
+    "ro-bind",
+    "dev-bind",
+    "bind-try",
+    "ro-bind-try",
+    "dev-bind-try",
+    "tmpfs",
+    "size",
+    "perms",
+    "proc",
+    "sys",
+    "dev",
+    "mkdir",
+    "symlink",
+    "remount-ro",
+    "read-only",
+    "chdir",
+    "wd",
+    "setenv",
+    "unsetenv",
+    "clearenv",
+    "clear-env",
+    "keep-fd",
+    "no-new-privs",
+    "map-root-user",
+    "map-current-user",
+    "setuid",
+    "setgid",
+    "uid-map",
+    "gid-map",
+];
+
+/// Every short option, as [`LONG`] (each is named in HELP as `-X`).
+pub const SHORT: &[u8] = b"muinpUCTrcfRwSGhV";
+
 /// The text of `nsrun --help`.
 pub const HELP: &str = "\
 Usage: nsrun [OPTIONS] [--] [COMMAND [ARG...]]
@@ -54,8 +106,8 @@ Root and mounts (applied in order; without --root, to / of the new mount namespa
       --read-only          remount the root read-only after the other operations
 
 Environment:
-  -w, --chdir DIR, --wd DIR   working directory   --setenv VAR VALUE   --unsetenv VAR
-      --clearenv, --clear-env
+  -w, --chdir DIR          the command's working directory (also --wd DIR)
+      --setenv VAR VALUE   --unsetenv VAR    --clearenv (also --clear-env)
       --keep-fd FD         pass descriptor FD (all others above 2 are closed)
       --no-new-privs       set no_new_privs before exec
 
@@ -167,6 +219,9 @@ impl<'a> Parser<'a> {
 
     fn short(&mut self, c: u8) -> Result<Option<Parsed>, String> {
         self.no_pending_modifier()?;
+        if !SHORT.contains(&c) {
+            return Err(format!("unknown option '-{}'", Show(&[c])));
+        }
         let kind = match c {
             b'm' => Kind::Mount,
             b'u' => Kind::Uts,
@@ -221,6 +276,9 @@ impl<'a> Parser<'a> {
             let kind = Kind::from_name(kind).ok_or_else(|| unknown(name))?;
             self.shared.add(kind);
             return Ok(None);
+        }
+        if !LONG.iter().any(|n| n.as_bytes() == key) {
+            return Err(unknown(name));
         }
         match key {
             b"help" => return Ok(Some(Parsed::Help)),
@@ -1302,6 +1360,94 @@ mod tests {
             if let Some(m) = parse_id_map(&bytes) {
                 assert!(m.count > 0 && m.inside.checked_add(m.count).is_some());
             }
+        }
+    }
+
+    /// The `--name` and `-X` words of HELP.
+    fn help_words() -> (Vec<String>, Vec<u8>) {
+        let mut long = Vec::new();
+        let mut short = Vec::new();
+        let text = HELP.as_bytes();
+        for (i, w) in text.windows(2).enumerate() {
+            let before = i.checked_sub(1).map(|j| text[j]);
+            let starts =
+                !matches!(before, Some(b) if b.is_ascii_alphanumeric() || b == b'-' || b == b'[');
+            if !starts {
+                continue;
+            }
+            if w == b"--" {
+                let name: String = text[i + 2..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+                    .map(|&b| b as char)
+                    .collect();
+                if !name.is_empty() {
+                    long.push(name);
+                }
+            } else if w[0] == b'-' && w[1].is_ascii_alphabetic() {
+                let next = text.get(i + 2).copied().unwrap_or(b' ');
+                if !next.is_ascii_alphanumeric() && next != b'-' {
+                    short.push(w[1]);
+                }
+            }
+        }
+        (long, short)
+    }
+
+    #[test]
+    fn help_and_parser_name_the_same_options() {
+        let (long, short) = help_words();
+        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+        for name in &long {
+            let bare = name
+                .strip_prefix("unshare-")
+                .or(name.strip_prefix("share-"));
+            let is_kind = kinds.contains(&name.as_str())
+                || bare.is_some_and(|k| k == "KIND" || kinds.contains(&k));
+            assert!(
+                is_kind || LONG.contains(&name.as_str()),
+                "--{name} is in the help text but not in LONG"
+            );
+        }
+        for name in LONG {
+            assert!(
+                long.iter().any(|n| n == name),
+                "--{name} is missing from the help text"
+            );
+            let arg = format!("--{name}");
+            if let Err(e) = parse(&[arg.as_bytes()]) {
+                assert!(
+                    !e.starts_with("unknown option"),
+                    "--{name} is not parsed: {e}"
+                );
+            }
+        }
+        for c in SHORT {
+            assert!(
+                short.contains(c),
+                "-{} is missing from the help text",
+                *c as char
+            );
+            if let Err(e) = parse(&[&[b'-', *c]]) {
+                assert!(
+                    !e.starts_with("unknown option"),
+                    "-{} is not parsed: {e}",
+                    *c as char
+                );
+            }
+        }
+        for c in &short {
+            assert!(
+                SHORT.contains(c),
+                "-{} is in the help text but not in SHORT",
+                *c as char
+            );
+        }
+        for c in (b'a'..=b'z')
+            .chain(b'A'..=b'Z')
+            .filter(|c| !SHORT.contains(c))
+        {
+            assert!(parse(&[&[b'-', c]]).is_err_and(|e| e.starts_with("unknown option")));
         }
     }
 
