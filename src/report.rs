@@ -127,7 +127,11 @@ impl Report {
     pub fn decode(b: &[u8; SIZE]) -> Report {
         Report {
             step: u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
-            errno: i32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
+            // Only the child writes the pipe, but an errno outside Linux's range (1..4096) would
+            // make rustix's Errno panic: such a report says EIO.
+            errno: Some(i32::from_ne_bytes([b[4], b[5], b[6], b[7]]))
+                .filter(|e| (1..4096).contains(e))
+                .unwrap_or(Errno::IO.raw_os_error()),
             code: b[8],
             found: Found::from_byte(b[9]),
             candidate: u16::from_ne_bytes([b[10], b[11]]),
@@ -395,6 +399,43 @@ mod tests {
         assert!(msg.contains("its #! interpreter was not found"), "{msg}");
         assert!(msg.contains("(found as "), "{msg}");
         assert!(!msg.contains("check the name"), "{msg}");
+    }
+
+    /// Whatever bytes arrive on the pipe, the launcher's message is one line and nothing panics.
+    #[test]
+    fn random_reports_are_described_without_panic() {
+        let spec = crate::spec::Spec {
+            command: vec![b"x\ny".to_vec()],
+            mounts: vec![crate::spec::MountOp::Tmpfs {
+                dst: b"/t".to_vec(),
+                size: None,
+                mode: None,
+            }],
+            ..Default::default()
+        };
+        let plan = crate::plan::prepare(&spec, &[], crate::plan::Caller { uid: 0, gid: 0 })
+            .ok()
+            .unwrap();
+        let mut seed = 0x5eed_u64;
+        for round in 0..5000u32 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let mut b = [0u8; SIZE];
+            for (i, byte) in b.iter_mut().enumerate() {
+                *byte = (seed >> ((i % 8) * 8)) as u8 ^ (i as u8);
+            }
+            // Step indexes near the plan's and the special ones, and any errno.
+            let step = match round % 4 {
+                0 => special::EXEC,
+                1 => special::SPAWN,
+                2 => round % 8,
+                _ => u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
+            };
+            b[..4].copy_from_slice(&step.to_ne_bytes());
+            let msg = describe(&Report::decode(&b), &plan, &spec);
+            assert!(!msg.chars().any(char::is_control), "{msg:?}");
+        }
     }
 
     #[test]
