@@ -25,6 +25,58 @@ pub enum Parsed {
     Version,
 }
 
+/// Every long option the parser takes, besides the namespace kinds (`--KIND`, `--unshare-KIND`,
+/// `--share-KIND`). The parser refuses any other name, and a unit test checks that each one here
+/// is parsed and named in [`HELP`], and that HELP names no other: the three cannot drift apart.
+pub const LONG: &[&str] = &[
+    "help",
+    "version",
+    "unshare-all",
+    "propagation",
+    "hostname",
+    "domainname",
+    "no-proc",
+    "mount-proc",
+    "as-pid-1",
+    "fork",
+    "forward-signals",
+    "kill-child",
+    "root",
+    "bind",
+    "ro-bind",
+    "dev-bind",
+    "bind-try",
+    "ro-bind-try",
+    "dev-bind-try",
+    "tmpfs",
+    "size",
+    "perms",
+    "proc",
+    "sys",
+    "dev",
+    "mkdir",
+    "symlink",
+    "remount-ro",
+    "read-only",
+    "chdir",
+    "wd",
+    "setenv",
+    "unsetenv",
+    "clearenv",
+    "clear-env",
+    "keep-fd",
+    "no-new-privs",
+    "map-root-user",
+    "map-current-user",
+    "setuid",
+    "setgid",
+    "uid-map",
+    "gid-map",
+];
+
+/// Every short option, as [`LONG`] (each is named in HELP as `-X`).
+pub const SHORT: &[u8] = b"muinpUCTrcfRwSGhV";
+
 /// The text of `nsrun --help`.
 pub const HELP: &str = "\
 Usage: nsrun [OPTIONS] [--] [COMMAND [ARG...]]
@@ -41,10 +93,11 @@ Inside:
       --hostname NAME      set the hostname (new UTS namespace)
       --domainname NAME    set the NIS domain name
       --no-proc            do not mount a fresh /proc
+      --mount-proc[=DIR]   mount the fresh proc at DIR instead of /proc (implies --mount)
       --as-pid-1           exec the command as PID 1 instead of under nsrun's init
 
 Root and mounts (applied in order; without --root, to / of the new mount namespace):
-      --root DIR           pivot_root into DIR
+  -R, --root DIR           pivot_root into DIR
       --bind SRC DST       --ro-bind SRC DST     --dev-bind SRC DST
                            (also --bind-try, --ro-bind-try, --dev-bind-try: skip a missing SRC)
       --tmpfs DST          --size BYTES and --perms OCTAL before it set its size and mode
@@ -53,16 +106,23 @@ Root and mounts (applied in order; without --root, to / of the new mount namespa
       --read-only          remount the root read-only after the other operations
 
 Environment:
-      --chdir DIR          --setenv VAR VALUE    --unsetenv VAR    --clearenv
+  -w, --chdir DIR          the command's working directory (also --wd DIR)
+      --setenv VAR VALUE   --unsetenv VAR    --clearenv (also --clear-env)
       --keep-fd FD         pass descriptor FD (all others above 2 are closed)
       --no-new-privs       set no_new_privs before exec
 
 User namespace:
   -r, --map-root-user      map your uid and gid to root inside (implies --user)
+  -c, --map-current-user   map your uid and gid to themselves inside (implies --user)
+  -S, --setuid UID         -G, --setgid GID    the ids the command runs as inside
       --uid-map IN:OUT:COUNT, --gid-map IN:OUT:COUNT   explicit map lines (repeatable)
   As an ordinary user with no user namespace option, nsrun adds one that maps you to root.
 
   -h, --help               -V, --version
+
+unshare(1) compatibility: -f, --fork, --forward-signals and --kill-child[=SIGNAL] are accepted and
+change nothing: nsrun always runs the command as its child, passes signals on, and kills it with
+SIGKILL if nsrun dies.
 
 Exit status: the command's; 128+N if killed by signal N; 127 command not found; 126 not executable;
 125 nsrun's setup failed; 2 bad usage.
@@ -84,6 +144,7 @@ pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
         propagation_given: false,
         size: None,
         perms: None,
+        mount_proc_given: false,
     };
     while p.pos < args.len() {
         let arg = args[p.pos];
@@ -104,7 +165,15 @@ pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
                 return Ok(done);
             }
         } else {
-            for &c in &arg[1..] {
+            for (i, &c) in arg.iter().enumerate().skip(1) {
+                if let Some(long) = short_with_value(c) {
+                    // `-w DIR` or `-wDIR`, as getopt takes them: the rest of the word is the value.
+                    let rest = &arg[i + 1..];
+                    let name = [b'-', b'-'].iter().chain(long.as_bytes()).copied();
+                    let name: Vec<u8> = name.collect();
+                    p.long(&name, (!rest.is_empty()).then_some(rest))?;
+                    break;
+                }
                 if let Some(done) = p.short(c)? {
                     return Ok(done);
                 }
@@ -123,6 +192,19 @@ struct Parser<'a> {
     propagation_given: bool,
     size: Option<u64>,
     perms: Option<u32>,
+    /// `--mount-proc` was given: it needs a mount namespace, as with unshare.
+    mount_proc_given: bool,
+}
+
+/// The short options that take a value (as unshare has them), and their long names.
+fn short_with_value(c: u8) -> Option<&'static str> {
+    match c {
+        b'R' => Some("root"),
+        b'w' => Some("wd"),
+        b'S' => Some("setuid"),
+        b'G' => Some("setgid"),
+        _ => None,
+    }
 }
 
 impl<'a> Parser<'a> {
@@ -137,6 +219,9 @@ impl<'a> Parser<'a> {
 
     fn short(&mut self, c: u8) -> Result<Option<Parsed>, String> {
         self.no_pending_modifier()?;
+        if !SHORT.contains(&c) {
+            return Err(format!("unknown option '-{}'", Show(&[c])));
+        }
         let kind = match c {
             b'm' => Kind::Mount,
             b'u' => Kind::Uts,
@@ -150,15 +235,25 @@ impl<'a> Parser<'a> {
                 self.spec.map_root_user = true;
                 return Ok(None);
             }
+            b'c' => {
+                self.spec.map_current_user = true;
+                return Ok(None);
+            }
+            // unshare's --fork: nsrun always runs the command as a new child.
+            b'f' => return Ok(None),
             b'h' => return Ok(Some(Parsed::Help)),
             b'V' => return Ok(Some(Parsed::Version)),
-            _ => return Err(format!("unknown option '-{}'", c as char)),
+            _ => return Err(format!("unknown option '-{}'", Show(&[c]))),
         };
         self.chosen.add(kind);
         Ok(None)
     }
 
     fn long(&mut self, name: &[u8], inline: Option<&'a [u8]>) -> Result<Option<Parsed>, String> {
+        let once = |given: bool| match given {
+            true => Err(format!("{} given twice", Show(name))),
+            false => Ok(()),
+        };
         let key = &name[2..];
         if !matches!(key, b"tmpfs" | b"mkdir" | b"size" | b"perms") {
             self.no_pending_modifier()?;
@@ -181,6 +276,9 @@ impl<'a> Parser<'a> {
             let kind = Kind::from_name(kind).ok_or_else(|| unknown(name))?;
             self.shared.add(kind);
             return Ok(None);
+        }
+        if !LONG.iter().any(|n| n.as_bytes() == key) {
+            return Err(unknown(name));
         }
         match key {
             b"help" => return Ok(Some(Parsed::Help)),
@@ -205,8 +303,18 @@ impl<'a> Parser<'a> {
                 };
                 self.propagation_given = true;
             }
-            b"hostname" => self.spec.hostname = Some(self.name_value(name, inline)?),
-            b"domainname" => self.spec.domainname = Some(self.name_value(name, inline)?),
+            b"hostname" => {
+                once(self.spec.hostname.is_some())?;
+                let v = self.name_value(name, inline)?;
+                if v.is_empty() {
+                    return Err(format!("{}: the name must not be empty", Show(name)));
+                }
+                self.spec.hostname = Some(v);
+            }
+            b"domainname" => {
+                once(self.spec.domainname.is_some())?;
+                self.spec.domainname = Some(self.name_value(name, inline)?);
+            }
             b"no-proc" => {
                 flag()?;
                 self.spec.mount_proc = false;
@@ -215,7 +323,41 @@ impl<'a> Parser<'a> {
                 flag()?;
                 self.spec.pid1 = Pid1::Command;
             }
-            b"root" => self.spec.root = Some(self.value(name, inline)?.to_vec()),
+            b"root" => {
+                once(self.spec.root.is_some())?;
+                let v = self.value(name, inline)?;
+                if v.is_empty() {
+                    return Err(format!("{}: the directory must not be empty", Show(name)));
+                }
+                self.spec.root = Some(v.to_vec());
+            }
+            b"mount-proc" => {
+                // unshare's spelling: a fresh proc at DIR (default /proc), and no other.
+                self.mount_proc_given = true;
+                match inline {
+                    None => self.spec.mount_proc = true,
+                    Some(dir) => {
+                        let dir = absolute(name, dir)?;
+                        self.spec.mount_proc = is_proc(&dir);
+                        if !self.spec.mount_proc {
+                            self.spec.mounts.push(MountOp::Proc(dir));
+                        }
+                    }
+                }
+            }
+            // unshare's --fork, --forward-signals and --kill-child: nsrun always runs the command
+            // as a child, passes signals on, and kills it with SIGKILL when it dies.
+            b"fork" | b"forward-signals" => flag()?,
+            b"kill-child" => {
+                if let Some(sig) = inline {
+                    if signal_number(sig).is_none() {
+                        return Err(format!(
+                            "--kill-child: '{}' is not a signal name or number",
+                            Show(sig)
+                        ));
+                    }
+                }
+            }
             b"bind" | b"ro-bind" | b"dev-bind" | b"bind-try" | b"ro-bind-try" | b"dev-bind-try" => {
                 let (src, dst) = self.two(name, inline)?;
                 let optional = key.ends_with(b"-try");
@@ -233,15 +375,21 @@ impl<'a> Parser<'a> {
                 });
             }
             b"size" => {
+                if self.size.is_some() {
+                    return Err("--size given twice before one --tmpfs".into());
+                }
                 let v = self.value(name, inline)?;
                 self.size = Some(parse_size(v).ok_or_else(|| {
                     format!(
-                        "--size: '{}' is not a size in bytes (k, m, g suffixes allowed)",
+                        "--size: '{}' is not a size in bytes from 1 to 2^63-1 (k, m, g suffixes allowed)",
                         Show(v)
                     )
                 })?);
             }
             b"perms" => {
+                if self.perms.is_some() {
+                    return Err("--perms given twice before one --tmpfs or --mkdir".into());
+                }
                 let v = self.value(name, inline)?;
                 self.perms = Some(parse_mode(v).ok_or_else(|| {
                     format!("--perms: '{}' is not an octal mode such as 0755", Show(v))
@@ -278,10 +426,34 @@ impl<'a> Parser<'a> {
                 flag()?;
                 self.spec.read_only = true;
             }
-            b"chdir" => self.spec.chdir = Some(self.value(name, inline)?.to_vec()),
+            b"chdir" | b"wd" => {
+                if self.spec.chdir.is_some() {
+                    return Err(format!(
+                        "{} given twice (--chdir and --wd are one option)",
+                        Show(name)
+                    ));
+                }
+                let v = self.value(name, inline)?;
+                if v.is_empty() {
+                    return Err(format!("{}: the directory must not be empty", Show(name)));
+                }
+                self.spec.chdir = Some(v.to_vec());
+            }
+            b"setuid" | b"setgid" => {
+                let v = self.value(name, inline)?;
+                let id = parse_u32(v, 10)
+                    .filter(|id| *id != u32::MAX)
+                    .ok_or_else(|| format!("{}: '{}' is not a numeric id", Show(name), Show(v)))?;
+                let slot = match key {
+                    b"setuid" => &mut self.spec.setuid,
+                    _ => &mut self.spec.setgid,
+                };
+                once(slot.is_some())?;
+                *slot = Some(id);
+            }
             b"setenv" => {
                 let (var, val) = self.two(name, inline)?;
-                check_var(name, var)?;
+                check_portable_var(name, var)?;
                 self.spec.env.push(EnvOp::Set(var.to_vec(), val.to_vec()));
             }
             b"unsetenv" => {
@@ -289,7 +461,7 @@ impl<'a> Parser<'a> {
                 check_var(name, var)?;
                 self.spec.env.push(EnvOp::Unset(var.to_vec()));
             }
-            b"clearenv" => {
+            b"clearenv" | b"clear-env" => {
                 flag()?;
                 self.spec.env.push(EnvOp::Clear);
             }
@@ -312,10 +484,18 @@ impl<'a> Parser<'a> {
                 flag()?;
                 self.spec.map_root_user = true;
             }
+            b"map-current-user" => {
+                flag()?;
+                self.spec.map_current_user = true;
+            }
             b"uid-map" | b"gid-map" => {
                 let v = self.value(name, inline)?;
                 let map = parse_id_map(v).ok_or_else(|| {
-                    format!("{}: '{}' is not INSIDE:OUTSIDE:COUNT", Show(name), Show(v))
+                    format!(
+                        "{}: '{}' is not INSIDE:OUTSIDE:COUNT (decimal, COUNT above 0, each range below 2^32)",
+                        Show(name),
+                        Show(v)
+                    )
                 })?;
                 if key == b"uid-map" {
                     self.spec.uid_map.push(map);
@@ -365,6 +545,18 @@ impl<'a> Parser<'a> {
                 v.len()
             ));
         }
+        if let Some(&bad) = v.iter().find(|&&b| b == b'/' || b.is_ascii_control()) {
+            let what = match bad {
+                b'/' => "a '/'",
+                b'\n' => "a newline",
+                _ => "a control character",
+            };
+            return Err(format!(
+                "{}: '{}' contains {what}, which a name must not",
+                Show(name),
+                Show(v)
+            ));
+        }
         Ok(v.to_vec())
     }
 
@@ -376,20 +568,50 @@ impl<'a> Parser<'a> {
         } else {
             self.chosen
         };
-        let maps = spec.map_root_user || !spec.uid_map.is_empty() || !spec.gid_map.is_empty();
+        if spec.map_root_user && spec.map_current_user {
+            return Err("--map-root-user and --map-current-user exclude each other".into());
+        }
+        let maps = spec.map_root_user
+            || spec.map_current_user
+            || !spec.uid_map.is_empty()
+            || !spec.gid_map.is_empty();
         if maps && !self.shared.has(Kind::User) {
             set.add(Kind::User);
+        }
+        if self.mount_proc_given && !self.shared.has(Kind::Mount) {
+            set.add(Kind::Mount);
         }
         spec.user_ns_auto = !maps && !self.chosen.has(Kind::User) && !self.shared.has(Kind::User);
         for kind in self.shared.iter() {
             set.remove(kind);
         }
         spec.namespaces = set;
-        if !set.has(Kind::User)
-            && (spec.map_root_user || !spec.uid_map.is_empty() || !spec.gid_map.is_empty())
-        {
+        if !set.has(Kind::User) && maps {
             return Err(
-                "--map-root-user, --uid-map and --gid-map need a new user namespace".into(),
+                "--map-root-user, --map-current-user, --uid-map and --gid-map need a new user namespace"
+                    .into(),
+            );
+        }
+        if maps && (!spec.uid_map.is_empty() || !spec.gid_map.is_empty()) {
+            if spec.map_root_user || spec.map_current_user {
+                return Err(
+                    "--map-root-user and --map-current-user replace --uid-map and --gid-map: give one or the other"
+                        .into(),
+                );
+            }
+            for (opt, lines) in [("--uid-map", &spec.uid_map), ("--gid-map", &spec.gid_map)] {
+                if let Some(line) = overlapping(lines) {
+                    return Err(format!(
+                        "{opt}: line {line} overlaps an earlier one (inside or outside); the kernel refuses that"
+                    ));
+                }
+            }
+        }
+        if spec.propagation == Propagation::Shared && spec.root.is_some() {
+            return Err(
+                "--propagation shared cannot be used with --root: pivot_root refuses a \
+                 new root whose parent mount is shared, so the run would fail after mounting"
+                    .into(),
             );
         }
         if !set.has(Kind::Uts) {
@@ -410,6 +632,7 @@ impl<'a> Parser<'a> {
                 ("a mount option", !spec.mounts.is_empty()),
                 ("--read-only", spec.read_only),
                 ("--propagation", self.propagation_given),
+                ("--mount-proc", self.mount_proc_given),
             ];
             for (what, given) in needs_mount_ns {
                 if given {
@@ -451,6 +674,93 @@ fn absolute(name: &[u8], path: &[u8]) -> Result<Vec<u8>, String> {
     Ok(path.to_vec())
 }
 
+/// A name `--setenv` may set: letters, digits and underscores, not starting with a digit (POSIX's
+/// portable names, the only ones every shell can read back).
+fn check_portable_var(name: &[u8], var: &[u8]) -> Result<(), String> {
+    let portable = var.first().is_some_and(|b| !b.is_ascii_digit())
+        && var.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    if !portable {
+        return Err(format!(
+            "{}: '{}' is not a variable name (letters, digits and '_', not starting with a digit)",
+            Show(name),
+            Show(var)
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `dir` is /proc written another way (`/proc/`, `//proc`).
+fn is_proc(dir: &[u8]) -> bool {
+    let mut parts = dir
+        .split(|&b| b == b'/')
+        .filter(|p| !p.is_empty() && *p != b".");
+    parts.next() == Some(b"proc") && parts.next().is_none()
+}
+
+/// The number of a signal named as util-linux accepts it: `KILL`, `SIGTERM`, `term`, or `9`.
+fn signal_number(s: &[u8]) -> Option<i32> {
+    const NAMES: [(&str, i32); 31] = [
+        ("HUP", libc::SIGHUP),
+        ("INT", libc::SIGINT),
+        ("QUIT", libc::SIGQUIT),
+        ("ILL", libc::SIGILL),
+        ("TRAP", libc::SIGTRAP),
+        ("ABRT", libc::SIGABRT),
+        ("IOT", libc::SIGIOT),
+        ("BUS", libc::SIGBUS),
+        ("FPE", libc::SIGFPE),
+        ("KILL", libc::SIGKILL),
+        ("USR1", libc::SIGUSR1),
+        ("SEGV", libc::SIGSEGV),
+        ("USR2", libc::SIGUSR2),
+        ("PIPE", libc::SIGPIPE),
+        ("ALRM", libc::SIGALRM),
+        ("TERM", libc::SIGTERM),
+        ("STKFLT", libc::SIGSTKFLT),
+        ("CHLD", libc::SIGCHLD),
+        ("CONT", libc::SIGCONT),
+        ("STOP", libc::SIGSTOP),
+        ("TSTP", libc::SIGTSTP),
+        ("TTIN", libc::SIGTTIN),
+        ("TTOU", libc::SIGTTOU),
+        ("URG", libc::SIGURG),
+        ("XCPU", libc::SIGXCPU),
+        ("XFSZ", libc::SIGXFSZ),
+        ("VTALRM", libc::SIGVTALRM),
+        ("PROF", libc::SIGPROF),
+        ("WINCH", libc::SIGWINCH),
+        ("IO", libc::SIGIO),
+        ("SYS", libc::SIGSYS),
+    ];
+    if let Some(n) = parse_u32(s, 10) {
+        return (1..=64).contains(&n).then_some(n as i32);
+    }
+    let upper: Vec<u8> = s.to_ascii_uppercase();
+    let bare = upper.strip_prefix(b"SIG").unwrap_or(&upper);
+    NAMES
+        .iter()
+        .find(|(n, _)| n.as_bytes() == bare)
+        .map(|&(_, sig)| sig)
+}
+
+/// The 1-based number of the first line of `lines` whose inside or outside range overlaps that of
+/// an earlier line (the kernel rejects such a map with EINVAL).
+fn overlapping(lines: &[IdMap]) -> Option<usize> {
+    let meets = |a: u32, b: u32, count_a: u32, count_b: u32| {
+        let (a, b) = (u64::from(a), u64::from(b));
+        a < b + u64::from(count_b) && b < a + u64::from(count_a)
+    };
+    lines.iter().enumerate().find_map(|(i, m)| {
+        lines[..i]
+            .iter()
+            .any(|e| {
+                meets(m.inside, e.inside, m.count, e.count)
+                    || meets(m.outside, e.outside, m.count, e.count)
+            })
+            .then_some(i + 1)
+    })
+}
+
 fn check_var(name: &[u8], var: &[u8]) -> Result<(), String> {
     if var.is_empty() || var.contains(&b'=') {
         return Err(format!(
@@ -462,7 +772,11 @@ fn check_var(name: &[u8], var: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// A number in `radix` (8 or 10): digits only, no sign or space.
 fn parse_u32(s: &[u8], radix: u32) -> Option<u32> {
+    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
     core::str::from_utf8(s)
         .ok()
         .and_then(|s| u32::from_str_radix(s, radix).ok())
@@ -476,8 +790,13 @@ fn parse_size(s: &[u8]) -> Option<u64> {
         b'g' => (&s[..s.len() - 1], 30),
         _ => (s, 0),
     };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
     let n: u64 = core::str::from_utf8(digits).ok()?.parse().ok()?;
+    // 0 means "no limit" to the kernel, and it parses sizes as signed 64-bit numbers.
     n.checked_mul(1 << shift)
+        .filter(|&bytes| bytes > 0 && bytes <= i64::MAX as u64)
 }
 
 fn parse_mode(s: &[u8]) -> Option<u32> {
@@ -491,7 +810,10 @@ fn parse_id_map(s: &[u8]) -> Option<IdMap> {
         outside: parts.next()??,
         count: parts.next()??,
     };
-    (parts.next().is_none() && map.count > 0).then_some(map)
+    // Both ranges must end below 2^32, as the kernel checks (id 2^32-1 is never valid).
+    let fits = |first: u32| first.checked_add(map.count).is_some();
+    (parts.next().is_none() && map.count > 0 && fits(map.inside) && fits(map.outside))
+        .then_some(map)
 }
 
 #[cfg(test)]
@@ -702,6 +1024,431 @@ mod tests {
         assert!(err(&["--uid-map", "0:1000"]).contains("INSIDE:OUTSIDE:COUNT"));
         assert!(err(&["--setenv", "A=B", "x"]).contains("not a variable name"));
         assert!(err(&["--keep-fd", "2"]).contains("above 2"));
+    }
+
+    #[test]
+    fn sizes_zero_and_past_2_63_are_refused() {
+        for bad in [
+            "0",
+            "0k",
+            "9223372036854775808",
+            "8589934592g",
+            "18446744073709551615",
+            "+1",
+            " 1",
+            "k",
+            "",
+        ] {
+            assert!(
+                err(&["--size", bad, "--tmpfs", "/t"]).contains("not a size"),
+                "{bad}"
+            );
+        }
+        let s = run(&["--size", "9223372036854775807", "--tmpfs", "/t"]).unwrap();
+        assert!(
+            matches!(s.mounts[0], MountOp::Tmpfs { size: Some(n), .. } if n == i64::MAX as u64)
+        );
+        assert_eq!(parse_size(b"8589934591g"), Some(8589934591 << 30));
+    }
+
+    #[test]
+    fn options_given_twice_are_refused() {
+        assert!(
+            err(&["--size", "1m", "--size", "2m", "--tmpfs", "/t"]).contains("--size given twice")
+        );
+        assert!(err(&["--perms", "700", "--perms", "755", "--mkdir", "/t"])
+            .contains("--perms given twice"));
+        assert!(err(&["--chdir", "/a", "--chdir", "/b"]).contains("--chdir given twice"));
+        assert!(err(&["--chdir", "/a", "--wd", "/b"]).contains("--wd given twice"));
+        assert!(err(&["--root", "/a", "-R", "/b"]).contains("--root given twice"));
+        assert!(err(&["--hostname", "a", "--hostname", "b"]).contains("--hostname given twice"));
+        assert!(err(&["--setuid", "1", "-S", "2"]).contains("--setuid given twice"));
+        // One each before two operations is fine.
+        let s = run(&[
+            "--size", "1m", "--tmpfs", "/a", "--size", "2m", "--tmpfs", "/b",
+        ])
+        .unwrap();
+        assert_eq!(s.mounts.len(), 2);
+    }
+
+    #[test]
+    fn empty_and_odd_names_are_refused() {
+        assert!(err(&["--hostname", ""]).contains("--hostname: the name must not be empty"));
+        assert!(err(&["--root", ""]).contains("--root: the directory must not be empty"));
+        assert!(err(&["--chdir", ""]).contains("must not be empty"));
+        assert!(err(&["--hostname", "a/b"]).contains("contains a '/'"));
+        assert!(err(&["--hostname", "a\nb"]).contains("contains a newline"));
+        assert!(err(&["--domainname", "a\x1b[2Jb"]).contains("contains a control character"));
+        assert!(err(&["--domainname", "x/y"]).starts_with("--domainname: 'x/y'"));
+        // An empty domain name is the kernel's default ("(none)" to some tools): allowed.
+        assert_eq!(
+            run(&["--domainname", ""]).unwrap().domainname.as_deref(),
+            Some(&b""[..])
+        );
+        let e = err(&["--hostname", "a\nb"]);
+        assert!(!e.contains('\n') && e.contains("a\\nb"), "{e}");
+    }
+
+    #[test]
+    fn setenv_names_are_portable() {
+        for bad in ["A B", "1A", "", "A-B", "A=B", "Ä", "A\n"] {
+            let e = err(&["--setenv", bad, "x"]);
+            assert!(
+                e.contains("not a variable name (letters, digits and '_'"),
+                "{e}"
+            );
+        }
+        for good in ["A", "_", "a_1", "PATH", "_9"] {
+            assert!(run(&["--setenv", good, "x"]).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn id_maps_must_fit_and_not_overlap() {
+        assert!(parse_id_map(b"0:1000:1").is_some());
+        assert!(parse_id_map(b"4294967294:0:1").is_some());
+        assert!(parse_id_map(b"4294967295:0:1").is_none());
+        assert!(parse_id_map(b"0:4294967295:1").is_none());
+        assert!(parse_id_map(b"0:0:4294967295").is_some());
+        assert!(parse_id_map(b"1:0:4294967295").is_none());
+        assert!(parse_id_map(b"0:0:0").is_none());
+        assert!(parse_id_map(b"+0:0:1").is_none());
+        assert!(parse_id_map(b"0:0:1:").is_none());
+        let e = err(&["--uid-map", "0:1000:10", "--uid-map", "5:2000:1"]);
+        assert!(e.contains("--uid-map: line 2 overlaps"), "{e}");
+        let e = err(&["--gid-map", "0:1000:10", "--gid-map", "10:1005:1"]);
+        assert!(e.contains("--gid-map: line 2 overlaps"), "{e}");
+        assert!(run(&["--uid-map", "0:1000:10", "--uid-map", "10:2000:5"]).is_ok());
+    }
+
+    #[test]
+    fn shared_propagation_with_root_is_refused() {
+        let e = err(&["--propagation", "shared", "--root", "/x"]);
+        assert!(
+            e.contains("--propagation shared cannot be used with --root"),
+            "{e}"
+        );
+        assert!(run(&["--propagation", "slave", "--root", "/x"]).is_ok());
+    }
+
+    #[test]
+    fn unshare_spellings() {
+        let s = run(&[
+            "-f",
+            "--fork",
+            "--forward-signals",
+            "--kill-child",
+            "--kill-child=SIGTERM",
+            "--kill-child=term",
+            "--kill-child=9",
+        ])
+        .unwrap();
+        assert_eq!(s, run(&[]).unwrap());
+        assert!(err(&["--kill-child=BOGUS"]).contains("not a signal"));
+        assert!(err(&["--kill-child=0"]).contains("not a signal"));
+        assert!(err(&["--fork=1"]).contains("takes no value"));
+        assert_eq!(run(&["--clear-env"]).unwrap().env, [EnvOp::Clear]);
+        let s = run(&["-w", "/a"]).unwrap();
+        assert_eq!(s.chdir.as_deref(), Some(&b"/a"[..]));
+        assert_eq!(run(&["-w/b"]).unwrap().chdir.as_deref(), Some(&b"/b"[..]));
+        assert_eq!(
+            run(&["--wd=/c"]).unwrap().chdir.as_deref(),
+            Some(&b"/c"[..])
+        );
+        assert_eq!(
+            run(&["-fR", "/r"]).unwrap().root.as_deref(),
+            Some(&b"/r"[..])
+        );
+        let s = run(&["-S", "1000", "--setgid=100", "true"]).unwrap();
+        assert_eq!((s.setuid, s.setgid), (Some(1000), Some(100)));
+        assert_eq!(s.command, [b"true"]);
+        assert!(err(&["--setuid", "-1"]).contains("not a numeric id"));
+        assert!(err(&["-S"]).contains("'--setuid' needs a value"));
+        let s = run(&["-c"]).unwrap();
+        assert!(s.map_current_user && s.namespaces.has(Kind::User));
+        assert!(run(&["--map-current-user", "-U"]).unwrap().map_current_user);
+        assert!(err(&["-r", "-c"]).contains("exclude each other"));
+        assert!(err(&["-c", "--uid-map", "0:0:1"]).contains("give one or the other"));
+        assert!(err(&["-c", "--share-user"]).contains("need a new user namespace"));
+    }
+
+    #[test]
+    fn mount_proc_forms() {
+        // Plain: the default /proc, and a mount namespace even when the set is chosen.
+        let s = run(&["-p", "--mount-proc"]).unwrap();
+        assert!(s.mount_proc && s.namespaces.has(Kind::Mount) && s.namespaces.has(Kind::Pid));
+        assert!(s.mounts.is_empty());
+        assert!(run(&["--no-proc", "--mount-proc"]).unwrap().mount_proc);
+        let s = run(&["--mount-proc=/proc/"]).unwrap();
+        assert!(s.mount_proc && s.mounts.is_empty());
+        // Elsewhere: only there.
+        let s = run(&["-p", "--mount-proc=/mnt/p"]).unwrap();
+        assert!(!s.mount_proc);
+        assert_eq!(s.mounts, [MountOp::Proc(b"/mnt/p".to_vec())]);
+        assert!(err(&["--mount-proc=rel"]).contains("absolute path"));
+        assert!(err(&["--share-mount", "--mount-proc"]).contains("mount namespace"));
+    }
+
+    /// A small deterministic generator (xorshift64*): the same cases on every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        /// A word: an option, a value, or a mutation of one.
+        fn word(&mut self) -> Vec<u8> {
+            const WORDS: &[&str] = &[
+                "--",
+                "-",
+                "--bind",
+                "--ro-bind-try",
+                "--tmpfs",
+                "--size",
+                "--perms",
+                "--mkdir",
+                "--symlink",
+                "--proc",
+                "--dev",
+                "--sys",
+                "--remount-ro",
+                "--root",
+                "-R",
+                "--chdir",
+                "--wd",
+                "-w",
+                "--setenv",
+                "--unsetenv",
+                "--clearenv",
+                "--keep-fd",
+                "--uid-map",
+                "--gid-map",
+                "-r",
+                "-c",
+                "-f",
+                "-mupn",
+                "-S",
+                "-G",
+                "--setuid",
+                "--setgid",
+                "--hostname",
+                "--domainname",
+                "--propagation",
+                "shared",
+                "unchanged",
+                "--mount-proc",
+                "--mount-proc=/x",
+                "--kill-child=",
+                "--share-user",
+                "--unshare-all",
+                "--no-proc",
+                "--as-pid-1",
+                "--read-only",
+                "--help",
+                "-V",
+                "/",
+                "/a",
+                "a",
+                "..",
+                "/a/../b",
+                "0",
+                "1k",
+                "18446744073709551615g",
+                "0:0:1",
+                "4294967295:0:1",
+                "::",
+                "=",
+                "--=",
+                "-=",
+                "755",
+                "A",
+                "A B",
+                "",
+                "\n",
+                "\x1b[0m",
+                "\u{9b}",
+                "--size=1",
+                "-wR",
+                "-Sx",
+            ];
+            let mut w = WORDS[self.below(WORDS.len())].as_bytes().to_vec();
+            match self.below(6) {
+                0 if !w.is_empty() => {
+                    let at = self.below(w.len());
+                    w[at] = self.next() as u8;
+                }
+                1 => w.push(self.next() as u8),
+                2 if !w.is_empty() => {
+                    let at = self.below(w.len());
+                    w.truncate(at);
+                }
+                3 => {
+                    let other = self.word();
+                    w.push(b'=');
+                    w.extend(other);
+                }
+                _ => {}
+            }
+            w
+        }
+    }
+
+    /// Random and mutated command lines never panic, and what parses keeps the parser's promises.
+    #[test]
+    fn random_command_lines_never_panic() {
+        let mut rng = Rng(0x0123_4567_89ab_cdef);
+        for _ in 0..20_000 {
+            let words: Vec<Vec<u8>> = (0..rng.below(8)).map(|_| rng.word()).collect();
+            let args: Vec<&[u8]> = words.iter().map(|w| w.as_slice()).collect();
+            match parse(&args) {
+                Ok(Parsed::Run(spec)) => {
+                    for op in &spec.mounts {
+                        let dst = match op {
+                            MountOp::Bind { dst, .. }
+                            | MountOp::Tmpfs { dst, .. }
+                            | MountOp::Mkdir { dst, .. }
+                            | MountOp::Symlink { dst, .. } => dst,
+                            MountOp::Proc(d) | MountOp::Sys(d) | MountOp::Dev(d) => d,
+                            MountOp::RemountRo(d) => d,
+                        };
+                        assert_eq!(dst.first(), Some(&b'/'), "{args:?}");
+                        if let MountOp::Tmpfs { size: Some(n), .. } = op {
+                            assert!(*n > 0 && *n <= i64::MAX as u64);
+                        }
+                    }
+                    for name in spec.hostname.iter().chain(&spec.domainname) {
+                        assert!(!name.iter().any(|b| *b == b'/' || b.is_ascii_control()));
+                    }
+                    assert!(spec.hostname.as_ref().is_none_or(|h| !h.is_empty()));
+                    assert!(spec.root.as_ref().is_none_or(|r| !r.is_empty()));
+                    assert!(!(spec.propagation == Propagation::Shared && spec.root.is_some()));
+                }
+                Ok(_) => {}
+                Err(e) => assert!(!e.chars().any(char::is_control), "{e:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn random_id_maps_never_panic() {
+        let mut rng = Rng(42);
+        for _ in 0..20_000 {
+            let (a, b, c) = (
+                rng.next() as u32 >> rng.below(32),
+                rng.next() as u32,
+                rng.next() as u32 >> rng.below(32),
+            );
+            let text = format!("{a}:{b}:{c}");
+            let fits = c > 0 && a.checked_add(c).is_some() && b.checked_add(c).is_some();
+            let want = fits.then_some(IdMap {
+                inside: a,
+                outside: b,
+                count: c,
+            });
+            assert_eq!(parse_id_map(text.as_bytes()), want, "{text}");
+            let mut bytes = text.into_bytes();
+            let at = rng.below(bytes.len());
+            bytes[at] = rng.next() as u8;
+            if let Some(m) = parse_id_map(&bytes) {
+                assert!(m.count > 0 && m.inside.checked_add(m.count).is_some());
+            }
+        }
+    }
+
+    /// The `--name` and `-X` words of HELP.
+    fn help_words() -> (Vec<String>, Vec<u8>) {
+        let mut long = Vec::new();
+        let mut short = Vec::new();
+        let text = HELP.as_bytes();
+        for (i, w) in text.windows(2).enumerate() {
+            let before = i.checked_sub(1).map(|j| text[j]);
+            let starts =
+                !matches!(before, Some(b) if b.is_ascii_alphanumeric() || b == b'-' || b == b'[');
+            if !starts {
+                continue;
+            }
+            if w == b"--" {
+                let name: String = text[i + 2..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+                    .map(|&b| b as char)
+                    .collect();
+                if !name.is_empty() {
+                    long.push(name);
+                }
+            } else if w[0] == b'-' && w[1].is_ascii_alphabetic() {
+                let next = text.get(i + 2).copied().unwrap_or(b' ');
+                if !next.is_ascii_alphanumeric() && next != b'-' {
+                    short.push(w[1]);
+                }
+            }
+        }
+        (long, short)
+    }
+
+    #[test]
+    fn help_and_parser_name_the_same_options() {
+        let (long, short) = help_words();
+        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+        for name in &long {
+            let bare = name
+                .strip_prefix("unshare-")
+                .or(name.strip_prefix("share-"));
+            let is_kind = kinds.contains(&name.as_str())
+                || bare.is_some_and(|k| k == "KIND" || kinds.contains(&k));
+            assert!(
+                is_kind || LONG.contains(&name.as_str()),
+                "--{name} is in the help text but not in LONG"
+            );
+        }
+        for name in LONG {
+            assert!(
+                long.iter().any(|n| n == name),
+                "--{name} is missing from the help text"
+            );
+            let arg = format!("--{name}");
+            if let Err(e) = parse(&[arg.as_bytes()]) {
+                assert!(
+                    !e.starts_with("unknown option"),
+                    "--{name} is not parsed: {e}"
+                );
+            }
+        }
+        for c in SHORT {
+            assert!(
+                short.contains(c),
+                "-{} is missing from the help text",
+                *c as char
+            );
+            if let Err(e) = parse(&[&[b'-', *c]]) {
+                assert!(
+                    !e.starts_with("unknown option"),
+                    "-{} is not parsed: {e}",
+                    *c as char
+                );
+            }
+        }
+        for c in &short {
+            assert!(
+                SHORT.contains(c),
+                "-{} is in the help text but not in SHORT",
+                *c as char
+            );
+        }
+        for c in (b'a'..=b'z')
+            .chain(b'A'..=b'Z')
+            .filter(|c| !SHORT.contains(c))
+        {
+            assert!(parse(&[&[b'-', c]]).is_err_and(|e| e.starts_with("unknown option")));
+        }
     }
 
     #[test]

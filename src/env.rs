@@ -1,10 +1,14 @@
 //! The command's environment: nsrun's own, changed by `--setenv`, `--unsetenv` and `--clearenv`.
+//!
+//! The inherited entries come from envp as they are: an entry need not contain `=` (execve accepts
+//! any string). Such an entry is kept and passed on unchanged; it has a name (the whole entry) but
+//! no value, so [`get`] never finds it.
 
 use alloc::vec::Vec;
 
 use crate::spec::{Bytes, EnvOp};
 
-/// Applies `ops` in order to `inherited` (entries of the form `NAME=VALUE`).
+/// Applies `ops` in order to `inherited` (entries normally of the form `NAME=VALUE`).
 pub fn build(inherited: &[&[u8]], ops: &[EnvOp]) -> Vec<Bytes> {
     let mut env: Vec<Bytes> = inherited.iter().map(|e| e.to_vec()).collect();
     for op in ops {
@@ -23,17 +27,22 @@ pub fn build(inherited: &[&[u8]], ops: &[EnvOp]) -> Vec<Bytes> {
     env
 }
 
-/// The value of `name` in `env`, if set.
+/// The value of `name` in `env`, if set: the first entry `NAME=VALUE`, as musl's getenv finds it (an
+/// entry without `=` has no value and is skipped; an empty name, or one with `=`, is never set).
 pub fn get<'a, E: AsRef<[u8]>>(env: &'a [E], name: &[u8]) -> Option<&'a [u8]> {
+    if name.is_empty() || name.contains(&b'=') {
+        return None;
+    }
     env.iter()
         .map(AsRef::as_ref)
-        .find(|e| name_of(e) == name)
-        .map(|e| &e[name.len() + 1..])
+        .find_map(|e| e.strip_prefix(name)?.strip_prefix(b"="))
 }
 
 fn name_of(entry: &[u8]) -> &[u8] {
-    let end = entry.iter().position(|&b| b == b'=').unwrap_or(entry.len());
-    &entry[..end]
+    match entry.iter().position(|&b| b == b'=') {
+        Some(end) => &entry[..end],
+        None => entry,
+    }
 }
 
 #[cfg(test)]
@@ -57,5 +66,63 @@ mod tests {
             &[EnvOp::Clear, EnvOp::Set(b"Z".to_vec(), b"1".to_vec())],
         );
         assert_eq!(env, [b"Z=1"]);
+    }
+
+    #[test]
+    fn entries_without_equals_sign() {
+        let inherited: [&[u8]; 5] = [b"PATH", b"", b"=", b"=x", b"PATH=/bin"];
+        let env = build(&inherited, &[]);
+        assert_eq!(get(&env, b"PATH"), Some(&b"/bin"[..]));
+        assert_eq!(get(&env, b""), None);
+        assert_eq!(get(&[&b"A=B=c"[..]], b"A=B"), None);
+        assert_eq!(get(&[&b"SHELL"[..]], b"SHELL"), None);
+        assert_eq!(get(&[&b"SHEL"[..]], b"SHELL"), None);
+        let env = build(&inherited, &[EnvOp::Unset(b"PATH".to_vec())]);
+        assert_eq!(env, [&b""[..], b"=", b"=x"]);
+    }
+
+    /// A small deterministic generator (xorshift64*): the same cases on every run.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn entry(&mut self) -> Vec<u8> {
+            const ALPHABET: &[u8] = b"=AP_\0\xff\n";
+            (0..self.below(6))
+                .map(|_| ALPHABET[self.below(ALPHABET.len())])
+                .collect()
+        }
+    }
+
+    /// Odd entries and operations never panic, and `get` agrees with a plain model.
+    #[test]
+    fn random_entries_never_panic() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..3000 {
+            let owned: Vec<Vec<u8>> = (0..rng.below(5)).map(|_| rng.entry()).collect();
+            let inherited: Vec<&[u8]> = owned.iter().map(|e| e.as_slice()).collect();
+            let ops: Vec<EnvOp> = (0..rng.below(4))
+                .map(|_| match rng.below(3) {
+                    0 => EnvOp::Clear,
+                    1 => EnvOp::Unset(rng.entry()),
+                    _ => EnvOp::Set(rng.entry(), rng.entry()),
+                })
+                .collect();
+            let env = build(&inherited, &ops);
+            let name = rng.entry();
+            let model = env.iter().find_map(|e| {
+                let eq = e.iter().position(|&b| b == b'=')?;
+                (e[..eq] == name[..]).then(|| &e[eq + 1..])
+            });
+            let model = model.filter(|_| !name.is_empty() && !name.contains(&b'='));
+            assert_eq!(get(&env, &name), model, "{env:?} {name:?}");
+        }
     }
 }

@@ -6,6 +6,7 @@ use core::ptr::null;
 use rustix::io::Errno;
 
 use crate::env;
+use crate::report::{Failure, Found};
 use crate::spec::Bytes;
 use crate::step::c_string;
 use crate::sys;
@@ -39,7 +40,11 @@ impl Exec {
             command
         };
         let name = command[0].clone();
-        let candidates = if name.contains(&b'/') {
+        // An empty name names no file (execvp fails it with ENOENT): no candidate at all, where a
+        // PATH search would try each directory itself and fail with EACCES.
+        let candidates = if name.is_empty() {
+            Vec::new()
+        } else if name.contains(&b'/') {
             [c_string(name.clone())].into()
         } else {
             let path = env::get(&envs, b"PATH").unwrap_or(DEFAULT_PATH);
@@ -74,25 +79,60 @@ impl Exec {
         }
     }
 
+    /// The `i`th path tried, for messages.
+    pub fn candidate(&self, i: usize) -> Option<&[u8]> {
+        self.candidates.get(i).map(|c| c.to_bytes())
+    }
+
     /// Tries each candidate path; returns only if none could be executed, with the errno to report:
     /// EACCES if any candidate was found but not executable, else the last error (execvp's rule).
-    pub fn run(&self) -> Errno {
+    /// An ENOENT from a candidate that exists as a regular file means its interpreter (the `#!`
+    /// line's, or an ELF program's loader) is missing: the failure says which candidate it was.
+    /// Runs in the child: it allocates nothing.
+    pub fn run(&self) -> Failure {
         let mut denied = false;
         let mut last = Errno::NOENT;
-        for path in &self.candidates {
+        let mut found = None;
+        for (i, path) in self.candidates.iter().enumerate() {
             last = sys::exec::execve(path, &self.argv, &self.envp);
             match last {
                 Errno::ACCESS => denied = true,
+                Errno::NOENT if found.is_none() => {
+                    found = interpreter_missing(path).map(|what| (i, what));
+                }
                 Errno::NOENT | Errno::NOTDIR => {}
-                _ => return last,
+                _ => return Failure::from(last),
             }
         }
-        if denied {
-            Errno::ACCESS
-        } else {
-            last
+        match (denied, found) {
+            (true, _) => Failure::from(Errno::ACCESS),
+            (false, Some((i, what))) if last == Errno::NOENT || last == Errno::NOTDIR => Failure {
+                errno: Errno::NOENT,
+                found: what,
+                candidate: u16::try_from(i).unwrap_or(u16::MAX),
+            },
+            _ => Failure::from(last),
         }
     }
+}
+
+/// After execve of `path` failed with ENOENT: whether `path` is there all the same (a regular
+/// file), and if so what kind of program it is, from its first two bytes (no allocation).
+fn interpreter_missing(path: &core::ffi::CStr) -> Option<Found> {
+    use rustix::fs::{FileType, Mode, OFlags};
+    let st = rustix::fs::stat(path).ok()?;
+    if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+        return None;
+    }
+    let mut head = [0u8; 2];
+    let read = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+        .ok()
+        .and_then(|fd| rustix::io::read(&fd, &mut head).ok());
+    Some(match (read, &head) {
+        (Some(2), b"#!") => Found::Script,
+        (Some(2), b"\x7fE") => Found::Elf,
+        _ => Found::Exists,
+    })
 }
 
 #[cfg(test)]
@@ -116,5 +156,38 @@ mod tests {
         assert_eq!(e.name, b"/bin/zsh");
         let e = Exec::new(&[], Vec::new());
         assert_eq!(e.name, b"/bin/sh");
+    }
+
+    #[test]
+    fn an_empty_name_is_not_found() {
+        let e = Exec::new(&[b"".to_vec()], [b"PATH=/bin:/usr/bin".to_vec()].into());
+        assert!(e.candidates.is_empty());
+        let f = e.run();
+        assert_eq!((f.errno, f.found), (Errno::NOENT, Found::Nothing));
+        assert_eq!(crate::report::exec_status(f.errno), 127);
+    }
+
+    #[test]
+    fn a_script_whose_interpreter_is_missing() {
+        let dir = std::env::temp_dir().join(format!("nsrun-exec-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = dir.join("s");
+        std::fs::write(&script, "#!/nonexistent/interpreter\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!("/nonexistent-dir:{}", dir.display());
+        let e = Exec::new(
+            &[b"s".to_vec()],
+            [format!("PATH={path}").into_bytes()].into(),
+        );
+        let f = e.run();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            (f.errno, f.found, f.candidate),
+            (Errno::NOENT, Found::Script, 1)
+        );
+        assert_eq!(e.candidate(1), Some(script.to_str().unwrap().as_bytes()));
+        let f = Exec::new(&[b"/nonexistent/x".to_vec()], Vec::new()).run();
+        assert_eq!((f.errno, f.found), (Errno::NOENT, Found::Nothing));
     }
 }

@@ -18,9 +18,11 @@ use crate::sys::{self, clone, signal, stack::Stack};
 /// The child's stack. The child calls no recursive code and formats nothing (messages are made by
 /// the parent); its deepest path resolves a path under the new root with three PATH_MAX buffers
 /// (12 KiB) below a mount call. 128 KiB leaves a wide margin, unoptimised builds included, and
-/// costs only the pages actually touched.
+/// costs only the pages actually touched. [`Stack::new`] rounds it up to whole pages of the
+/// kernel's real page size, above a guard page of that size (64 KiB on some arm64 kernels).
 const CHILD_STACK: usize = 128 * 1024;
-/// The stack on which init starts the command: it only restores the mask and calls execve.
+/// The stack on which init starts the command: it only restores the mask and calls execve
+/// (rounded up to whole pages as well: one 64 KiB page where pages are that large).
 const SPAWN_STACK: usize = 32 * 1024;
 
 /// Runs the container described by `spec` and exits with nsrun's status.
@@ -40,6 +42,10 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
             sys::exit::exit_now(refusal.code);
         }
     };
+    if let Err(line) = check_propagation(spec, &plan) {
+        out::error_line(format_args!("{line}"));
+        sys::exit::exit_now(status::USAGE);
+    }
     let started = match start(&plan) {
         Ok(started) => started,
         Err(line) => {
@@ -48,6 +54,36 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
         }
     };
     sys::exit::exit_now(finish(&plan, spec, &started))
+}
+
+/// `--propagation unchanged` on a shared `/`, in a new mount namespace without a new user
+/// namespace (which would turn the shared mounts into slaves): the new namespace's mounts are
+/// peers of the host's, so what the container mounts (its /proc too) appears on the host. Warns;
+/// with `--root`, refuses, since pivot_root then fails after the tree was already bound. Runs
+/// after [`plan::prepare`], which only looks (and tells whether there is a user namespace), and
+/// before anything is mounted.
+fn check_propagation(spec: &Spec, plan: &Plan) -> Result<(), &'static str> {
+    let new_mounts = plan.clone_flags & libc::CLONE_NEWNS != 0;
+    let new_user = plan.clone_flags & libc::CLONE_NEWUSER != 0;
+    if spec.propagation != crate::spec::Propagation::Unchanged
+        || !new_mounts
+        || new_user
+        || !crate::host::root_is_shared()
+    {
+        return Ok(());
+    }
+    if spec.root.is_some() {
+        return Err(
+            "--propagation unchanged cannot be used with --root here: / is a shared \
+            mount, pivot_root refuses a new root under a shared parent, and the tree's mounts \
+            would appear on the host (hint: use --propagation private or slave)",
+        );
+    }
+    out::error_line(format_args!(
+        "warning: --propagation unchanged on a shared /: the container's mounts, its /proc too, \
+         appear on the host (hint: --propagation slave receives the host's mounts and sends none back)"
+    ));
+    Ok(())
 }
 
 /// A running child and the parent's ends of its pipes.

@@ -20,6 +20,7 @@ pub mod dev;
 pub mod env;
 pub mod exec;
 pub mod forward;
+pub mod host;
 pub mod init;
 pub mod job;
 pub mod launch;

@@ -18,17 +18,81 @@ pub fn stdout_str(text: &str) {
     fd::write_all(1, text.as_bytes());
 }
 
-/// Displays bytes that are usually UTF-8 (paths, names) without failing on the rest.
+/// Displays bytes that are usually UTF-8 (paths, names, arguments) as one line of printable text:
+/// valid UTF-8 as it is, except that control characters (C0, DEL and C1) are quoted as `\n`, `\t`,
+/// `\r` or `\xNN` per byte, a backslash as `\\`, and bytes that are not UTF-8 as `\xNN`. So an
+/// argument cannot break an error line in two or send escape sequences to the terminal.
 pub struct Bytes<'a>(pub &'a [u8]);
 
 impl fmt::Display for Bytes<'_> {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         for chunk in self.0.utf8_chunks() {
-            f.write_str(chunk.valid())?;
+            let valid = chunk.valid();
+            let mut plain = 0;
+            for (i, c) in valid.char_indices() {
+                if !c.is_control() && c != '\\' {
+                    continue;
+                }
+                f.write_str(&valid[plain..i])?;
+                plain = i + c.len_utf8();
+                match c {
+                    '\n' => f.write_str("\\n")?,
+                    '\t' => f.write_str("\\t")?,
+                    '\r' => f.write_str("\\r")?,
+                    '\\' => f.write_str("\\\\")?,
+                    _ => {
+                        for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                            write!(f, "\\x{b:02x}")?;
+                        }
+                    }
+                }
+            }
+            f.write_str(&valid[plain..])?;
             for b in chunk.invalid() {
                 write!(f, "\\x{b:02x}")?;
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+
+    fn show(b: &[u8]) -> String {
+        format!("{}", Bytes(b))
+    }
+
+    #[test]
+    fn plain_text_and_utf8_are_kept() {
+        assert_eq!(show(b"/usr/bin/ls"), "/usr/bin/ls");
+        assert_eq!(show("/tmp/ünï ☃".as_bytes()), "/tmp/ünï ☃");
+        assert_eq!(show(b""), "");
+    }
+
+    #[test]
+    fn controls_backslashes_and_bad_bytes_are_quoted() {
+        assert_eq!(show(b"a\nb"), "a\\nb");
+        assert_eq!(show(b"\x1b[31mred"), "\\x1b[31mred");
+        assert_eq!(show(b"t\tr\r\x7f\0"), "t\\tr\\r\\x7f\\x00");
+        assert_eq!(show("c1\u{9b}".as_bytes()), "c1\\xc2\\x9b");
+        assert_eq!(show(b"a\\x1b"), "a\\\\x1b");
+        assert_eq!(show(b"\xff\xfe/x"), "\\xff\\xfe/x");
+    }
+
+    #[test]
+    fn every_byte_string_shows_as_printable_text() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 12) as usize;
+            let bytes: alloc::vec::Vec<u8> = (0..len).map(|i| (seed >> (i * 5)) as u8).collect();
+            let s = show(&bytes);
+            assert!(!s.chars().any(char::is_control), "{bytes:?} -> {s:?}");
+        }
     }
 }

@@ -23,6 +23,60 @@ pub mod special {
     pub const SPAWN: u32 = u32::MAX - 1;
 }
 
+/// What the child found out about a failed exec beyond its errno.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Found {
+    /// Nothing more to say.
+    Nothing,
+    /// execve said ENOENT, but the candidate exists as a regular file: its interpreter is missing.
+    Exists,
+    /// The same, and the file starts with `#!`.
+    Script,
+    /// The same, and the file is an ELF program (its dynamic loader is missing).
+    Elf,
+}
+
+impl Found {
+    fn from_byte(b: u8) -> Found {
+        match b {
+            1 => Found::Exists,
+            2 => Found::Script,
+            3 => Found::Elf,
+            _ => Found::Nothing,
+        }
+    }
+
+    fn byte(self) -> u8 {
+        match self {
+            Found::Nothing => 0,
+            Found::Exists => 1,
+            Found::Script => 2,
+            Found::Elf => 3,
+        }
+    }
+}
+
+/// A failure as the child knows it: the errno, and for an exec what it found about the candidate.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Failure {
+    /// The errno.
+    pub errno: Errno,
+    /// What else is known (exec only).
+    pub found: Found,
+    /// The index of the exec candidate `found` is about.
+    pub candidate: u16,
+}
+
+impl From<Errno> for Failure {
+    fn from(errno: Errno) -> Failure {
+        Failure {
+            errno,
+            found: Found::Nothing,
+            candidate: 0,
+        }
+    }
+}
+
 /// One failure in the child.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Report {
@@ -32,22 +86,29 @@ pub struct Report {
     pub errno: i32,
     /// The exit status nsrun will end with.
     pub code: u8,
+    /// What the child found about a failed exec.
+    pub found: Found,
+    /// The exec candidate `found` is about.
+    pub candidate: u16,
 }
 
 /// The size of a report on the pipe.
 pub const SIZE: usize = 12;
 
 impl Report {
-    /// A failure of step `step`.
-    pub fn new(step: u32, errno: Errno) -> Report {
+    /// A failure of step `step`: an [`Errno`], or a [`Failure`] from [`crate::exec::Exec::run`].
+    pub fn new(step: u32, failure: impl Into<Failure>) -> Report {
+        let failure = failure.into();
         let code = match step {
-            special::EXEC => exec_status(errno),
+            special::EXEC => exec_status(failure.errno),
             _ => status::SETUP_FAILED,
         };
         Report {
             step,
-            errno: errno.raw_os_error(),
+            errno: failure.errno.raw_os_error(),
             code: code as u8,
+            found: failure.found,
+            candidate: failure.candidate,
         }
     }
 
@@ -57,6 +118,8 @@ impl Report {
         b[..4].copy_from_slice(&self.step.to_ne_bytes());
         b[4..8].copy_from_slice(&self.errno.to_ne_bytes());
         b[8] = self.code;
+        b[9] = self.found.byte();
+        b[10..12].copy_from_slice(&self.candidate.to_ne_bytes());
         b
     }
 
@@ -64,8 +127,14 @@ impl Report {
     pub fn decode(b: &[u8; SIZE]) -> Report {
         Report {
             step: u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
-            errno: i32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
+            // Only the child writes the pipe, but an errno outside Linux's range (1..4096) would
+            // make rustix's Errno panic: such a report says EIO.
+            errno: Some(i32::from_ne_bytes([b[4], b[5], b[6], b[7]]))
+                .filter(|e| (1..4096).contains(e))
+                .unwrap_or(Errno::IO.raw_os_error()),
             code: b[8],
+            found: Found::from_byte(b[9]),
+            candidate: u16::from_ne_bytes([b[10], b[11]]),
         }
     }
 
@@ -123,10 +192,7 @@ pub fn clone_hint(e: Errno, unprivileged: bool, new_user: bool) -> Option<&'stat
 pub fn describe(r: &Report, plan: &Plan, spec: &Spec) -> String {
     let errno = Errno::from_raw_os_error(r.errno);
     let (what, hint) = match r.step {
-        special::EXEC => (
-            format!("execute {}", Show(&plan.exec.name)),
-            exec_hint(errno),
-        ),
+        special::EXEC => exec_what(r, plan, errno),
         special::SPAWN => ("start the command from init".into(), None),
         i => match plan.steps.get(i as usize) {
             Some(step) => {
@@ -174,6 +240,34 @@ fn warning_line<'b>(buf: &'b mut [u8; 512], what: &str, errno: Errno, hint: &str
         len += n;
     }
     &buf[..len]
+}
+
+/// What failed to execute, and the hint, for an EXEC report.
+fn exec_what(r: &Report, plan: &Plan, errno: Errno) -> (String, Option<&'static str>) {
+    let name = &plan.exec.name;
+    if name.is_empty() {
+        return ("execute ''".into(), Some("the command name is empty"));
+    }
+    let mut what = format!("execute {}", Show(name));
+    if errno != Errno::NOENT || r.found == Found::Nothing {
+        return (what, exec_hint(errno));
+    }
+    let hint = match r.found {
+        Found::Script => "the file exists, but its #! interpreter was not found: check its first line",
+        Found::Elf => {
+            "the file exists, but its ELF interpreter (the dynamic loader) was not found: \
+             it was built for another system, or the loader is missing in the container"
+        }
+        _ => "the file exists, but its interpreter (of the #! line, or the dynamic loader) was not found",
+    };
+    if let Some(path) = plan
+        .exec
+        .candidate(r.candidate as usize)
+        .filter(|p| p != name)
+    {
+        what = format!("{what} (found as {})", Show(path));
+    }
+    (what, Some(hint))
 }
 
 fn exec_hint(errno: Errno) -> Option<&'static str> {
@@ -246,8 +340,20 @@ mod tests {
             step: 7,
             errno: 13,
             code: 125,
+            found: Found::Nothing,
+            candidate: 0,
         };
         assert_eq!(Report::decode(&r.encode()), r);
+        let r = Report::new(
+            special::EXEC,
+            Failure {
+                errno: Errno::NOENT,
+                found: Found::Script,
+                candidate: 513,
+            },
+        );
+        assert_eq!(Report::decode(&r.encode()), r);
+        assert_eq!(r.code, 127);
         assert_eq!(Report::new(special::EXEC, Errno::NOENT).code, 127);
         assert_eq!(Report::new(special::EXEC, Errno::ACCESS).code, 126);
         assert_eq!(Report::new(3, Errno::INVAL).code, 125);
@@ -282,6 +388,76 @@ mod tests {
         assert!(
             msg.starts_with("execute nosuchcmd: No such file or directory"),
             "{msg}"
+        );
+        let r = Report::new(
+            special::EXEC,
+            Failure {
+                errno: Errno::NOENT,
+                found: Found::Script,
+                candidate: 1,
+            },
+        );
+        let msg = describe(&r, &plan, &Default::default());
+        assert!(msg.contains("its #! interpreter was not found"), "{msg}");
+        assert!(msg.contains("(found as "), "{msg}");
+        assert!(!msg.contains("check the name"), "{msg}");
+    }
+
+    /// Whatever bytes arrive on the pipe, the launcher's message is one line and nothing panics.
+    #[test]
+    fn random_reports_are_described_without_panic() {
+        let spec = crate::spec::Spec {
+            command: vec![b"x\ny".to_vec()],
+            mounts: vec![crate::spec::MountOp::Tmpfs {
+                dst: b"/t".to_vec(),
+                size: None,
+                mode: None,
+            }],
+            ..Default::default()
+        };
+        let plan = crate::plan::prepare(&spec, &[], crate::plan::Caller { uid: 0, gid: 0 })
+            .ok()
+            .unwrap();
+        let mut seed = 0x5eed_u64;
+        for round in 0..5000u32 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let mut b = [0u8; SIZE];
+            for (i, byte) in b.iter_mut().enumerate() {
+                *byte = (seed >> ((i % 8) * 8)) as u8 ^ (i as u8);
+            }
+            // Step indexes near the plan's and the special ones, and any errno.
+            let step = match round % 4 {
+                0 => special::EXEC,
+                1 => special::SPAWN,
+                2 => round % 8,
+                _ => u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
+            };
+            b[..4].copy_from_slice(&step.to_ne_bytes());
+            let msg = describe(&Report::decode(&b), &plan, &spec);
+            assert!(!msg.chars().any(char::is_control), "{msg:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_command_name() {
+        let plan = crate::plan::prepare(
+            &crate::spec::Spec {
+                command: vec![b"".to_vec()],
+                ..Default::default()
+            },
+            &[],
+            crate::plan::Caller { uid: 0, gid: 0 },
+        )
+        .ok()
+        .unwrap();
+        let r = Report::new(special::EXEC, plan.exec.run());
+        assert_eq!(r.code, 127);
+        let msg = describe(&r, &plan, &Default::default());
+        assert_eq!(
+            msg,
+            "execute '': No such file or directory (hint: the command name is empty)"
         );
     }
 }

@@ -193,6 +193,13 @@ pub struct Spec {
     pub no_new_privs: bool,
     /// Map the caller's uid and gid to root inside a new user namespace.
     pub map_root_user: bool,
+    /// Map the caller's uid and gid to the same ids inside a new user namespace
+    /// (`--map-current-user`, `-c`); see [`crate::userns::current_user_map`].
+    pub map_current_user: bool,
+    /// The uid the command runs as inside, after setup (`--setuid`, `-S`).
+    pub setuid: Option<u32>,
+    /// The gid the command runs as inside, after setup (`--setgid`, `-G`).
+    pub setgid: Option<u32>,
     /// No user namespace option was given: an ordinary user then gets a user namespace that maps
     /// them to root, so the defaults work unprivileged.
     pub user_ns_auto: bool,
@@ -221,6 +228,9 @@ impl Default for Spec {
             keep_fds: Vec::new(),
             no_new_privs: false,
             map_root_user: false,
+            map_current_user: false,
+            setuid: None,
+            setgid: None,
             user_ns_auto: true,
             uid_map: Vec::new(),
             gid_map: Vec::new(),
