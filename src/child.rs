@@ -57,7 +57,9 @@ pub fn main(cx: &Context) -> ! {
             }
         }
         // The kernel clears the death signal when the credentials change: arm it again.
-        if matches!(step, Step::BecomeRoot { .. }) && !arm_death_signal(cx, false) {
+        if matches!(step, Step::BecomeRoot { .. } | Step::SetIds { .. })
+            && !arm_death_signal(cx, false)
+        {
             sys::exit::exit_now(status::SETUP_FAILED);
         }
     }

@@ -154,15 +154,28 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     if let Some(dir) = &spec.chdir {
         steps.push(Step::Chdir(c_string(dir.clone())));
     }
+    if spec.setuid.is_some() || spec.setgid.is_some() {
+        steps.push(Step::SetIds {
+            uid: spec.setuid,
+            gid: spec.setgid,
+        });
+    }
     if spec.no_new_privs {
         steps.push(Step::NoNewPrivs);
     }
     steps.push(Step::CloseFds(spec.keep_fds.clone()));
 
-    let maps = ns.has(Kind::User).then(|| Maps {
-        uid: map_text(&spec.uid_map, map_root, caller.uid),
-        gid: map_text(&spec.gid_map, map_root, caller.gid),
-        deny_setgroups: unprivileged,
+    let maps = ns.has(Kind::User).then(|| match spec.map_current_user {
+        true => Maps {
+            uid: crate::userns::current_user_map(caller.uid),
+            gid: crate::userns::current_user_map(caller.gid),
+            deny_setgroups: unprivileged,
+        },
+        false => Maps {
+            uid: map_text(&spec.uid_map, map_root, caller.uid),
+            gid: map_text(&spec.gid_map, map_root, caller.gid),
+            deny_setgroups: unprivileged,
+        },
     });
     Ok(Plan {
         clone_flags: ns.clone_flags(),

@@ -324,6 +324,9 @@ fn step_hint(
         (Step::Mount(_) | Step::Bind { .. } | Step::Mkdir { .. } | Step::Symlink { .. }, Errno::ROFS) => {
             Some("the filesystem is read-only: create it before any --read-only or --remount-ro")
         }
+        (Step::SetIds { .. }, Errno::INVAL) => {
+            Some("the id is not mapped in the user namespace: map it with --uid-map/--gid-map")
+        }
         (_, Errno::PERM | Errno::ACCESS) if unprivileged => Some(USERNS_SWITCHES),
         (_, Errno::PERM) => Some(NEEDS_ROOT),
         _ => None,

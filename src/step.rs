@@ -136,6 +136,14 @@ pub enum Step {
     RestoreCwd,
     /// Change the working directory.
     Chdir(CString),
+    /// `--setuid`/`--setgid`: the ids the command runs as, after setup: the supplementary groups
+    /// dropped (where setgroups is allowed), then the gid, then the uid, as unshare does.
+    SetIds {
+        /// setresuid to this.
+        uid: Option<u32>,
+        /// setresgid to this.
+        gid: Option<u32>,
+    },
     /// Set no_new_privs.
     NoNewPrivs,
     /// Mark every descriptor above 2 close-on-exec except these.
@@ -216,6 +224,20 @@ impl Step {
             Step::PivotRoot => tree.enter_root(),
             Step::RestoreCwd => tree.restore_cwd(),
             Step::Chdir(dir) => rustix::process::chdir(dir.as_c_str()),
+            Step::SetIds { uid, gid } => {
+                use rustix::process::{Gid, Uid};
+                if let Some(g) = gid {
+                    // Denied (EPERM) where setgroups is disabled; the groups then stay as they are.
+                    let _ = rustix::thread::set_thread_groups(&[]);
+                    let g = Gid::from_raw(*g);
+                    rustix::thread::set_thread_res_gid(g, g, g)?;
+                }
+                if let Some(u) = uid {
+                    let u = Uid::from_raw(*u);
+                    rustix::thread::set_thread_res_uid(u, u, u)?;
+                }
+                Ok(())
+            }
             Step::NoNewPrivs => rustix::thread::set_no_new_privs(true),
             Step::CloseFds(keep) => sys::fd::cloexec_all_but(keep),
         }
@@ -258,6 +280,11 @@ impl Step {
             Step::PivotRoot => "pivot_root into the new root".into(),
             Step::RestoreCwd => "return to the working directory".into(),
             Step::Chdir(d) => format!("change directory to {}", Show(d.to_bytes())),
+            Step::SetIds { uid, gid } => match (uid, gid) {
+                (Some(u), Some(g)) => format!("switch to uid {u} and gid {g}"),
+                (Some(u), None) => format!("switch to uid {u}"),
+                (_, g) => format!("switch to gid {}", g.unwrap_or(0)),
+            },
             Step::NoNewPrivs => "set no_new_privs".into(),
             Step::CloseFds(_) => "close inherited descriptors".into(),
         }
