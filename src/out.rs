@@ -33,7 +33,7 @@ impl fmt::Display for Bytes<'_> {
                 if !c.is_control() && c != '\\' {
                     continue;
                 }
-                f.write_str(&valid[plain..i])?;
+                f.write_str(valid.get(plain..i).unwrap_or_default())?;
                 plain = i + c.len_utf8();
                 match c {
                     '\n' => f.write_str("\\n")?,
@@ -47,7 +47,7 @@ impl fmt::Display for Bytes<'_> {
                     }
                 }
             }
-            f.write_str(&valid[plain..])?;
+            f.write_str(valid.get(plain..).unwrap_or_default())?;
             for b in chunk.invalid() {
                 write!(f, "\\x{b:02x}")?;
             }

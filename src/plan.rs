@@ -488,10 +488,13 @@ fn root_dir(dir: &[u8]) -> Result<Option<(Bytes, Bytes, Bytes, u64, u64)>, Refus
 fn canonical(dir: &[u8], fd: &rustix::fd::OwnedFd) -> Result<Bytes, rustix::io::Errno> {
     use rustix::fd::AsRawFd;
     let link = format!("/proc/self/fd/{}", fd.as_raw_fd());
-    if let Ok(target) = rustix::fs::readlink(c_string(link.into_bytes()), Vec::new()) {
-        let t = target.into_bytes();
-        if t.first() == Some(&b'/') && !t.ends_with(b" (deleted)") {
-            return Ok(t);
+    let mut buf = [0u8; crate::tree::PATH_MAX];
+    if let Ok(n) =
+        rustix::fs::readlinkat_raw(rustix::fs::CWD, c_string(link.into_bytes()), &mut buf[..])
+    {
+        let t = &buf[..n];
+        if n < buf.len() && t.first() == Some(&b'/') && !t.ends_with(b" (deleted)") {
+            return Ok(t.to_vec());
         }
     }
     let mut abs = Vec::new();
