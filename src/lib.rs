@@ -17,6 +17,7 @@ pub mod forward;
 pub mod init;
 pub mod job;
 pub mod launch;
+pub mod mountinfo;
 pub mod ns;
 pub mod out;
 pub mod path;
