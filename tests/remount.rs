@@ -1,0 +1,366 @@
+//! Read-only means every submount too, with mount_setattr (Linux 5.12) and without it.
+//!
+//! Each check runs twice: as the kernel is, and under a seccomp filter that makes mount_setattr
+//! fail with ENOSYS, as on kernels before 5.12, so that nsrun takes its fallback (a remount of
+//! the mount and of each mount below it, found in /proc/self/mountinfo). The filter comes from a
+//! small C program compiled here with `cc` (`nosys CMD ARGS...`: installs the filter, checks that
+//! it answers ENOSYS, then executes CMD). Trees with mounts inside are set up in a scratch mount
+//! namespace (`unshare --mount`), never in the machine's own.
+
+mod common;
+mod rootfs;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use common::{in_scratch_mount_ns, require_root, require_tool, Output, TempDir};
+use rootfs::{mount_options, Rootfs, NOBODY};
+
+/// strerror(EROFS), as busybox and coreutils print it.
+const READ_ONLY: &str = "Read-only file system";
+
+/// The seccomp helper: mount_setattr → ENOSYS, everything else allowed. Without no_new_privs
+/// when run as root (so nsrun behaves as it would without the filter), with it otherwise.
+const NOSYS_C: &str = r#"
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifndef __NR_mount_setattr
+#define __NR_mount_setattr 442
+#endif
+int main(int argc, char **argv) {
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mount_setattr, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+    if (argc < 2) { fputs("usage: nosys CMD [ARG...]\n", stderr); return 2; }
+    if (geteuid() != 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) { perror("nosys: no_new_privs"); return 125; }
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) { perror("nosys: seccomp"); return 125; }
+    /* Without the filter the kernel would say EBADF. */
+    if (syscall(__NR_mount_setattr, -1, "", 0, NULL, 0) != -1 || errno != ENOSYS) {
+        fputs("nosys: the filter is not in force\n", stderr);
+        return 125;
+    }
+    execvp(argv[1], argv + 1);
+    perror("nosys: exec");
+    return 127;
+}
+"#;
+
+/// The compiled helper (built once per test run, in cargo's temp dir for integration tests).
+fn nosys() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cc = require_tool("cc");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let src = dir.join("remount-nosys.c");
+        let bin = dir.join(format!("remount-nosys-{}", std::process::id()));
+        std::fs::write(&src, NOSYS_C).expect("write the helper's source");
+        let out = common::run(
+            Command::new(cc)
+                .args(["-O2", "-Wall", "-Werror", "-o"])
+                .arg(&bin)
+                .arg(&src),
+        );
+        out.assert_ok();
+        bin
+    })
+}
+
+/// How the kernel appears to nsrun.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kernel {
+    /// As it is (this machine's has mount_setattr).
+    AsIs,
+    /// Without mount_setattr: nsrun runs under the `nosys` filter.
+    NoMountSetattr,
+}
+
+impl Kernel {
+    /// The wrapper to put before a command ("" for none), for scripts.
+    fn wrapper(self) -> String {
+        match self {
+            Kernel::AsIs => String::new(),
+            Kernel::NoMountSetattr => nosys().to_str().expect("UTF-8 path").to_string(),
+        }
+    }
+
+    /// A command that runs `program` with `args` on this kernel.
+    fn command(self, program: &Path, args: &[String]) -> Command {
+        match self {
+            Kernel::AsIs => {
+                let mut cmd = Command::new(program);
+                cmd.args(args);
+                cmd
+            }
+            Kernel::NoMountSetattr => {
+                let mut cmd = Command::new(nosys());
+                cmd.arg(program).args(args);
+                cmd
+            }
+        }
+    }
+}
+
+/// Runs `script` in a scratch mount namespace with `$W` the wrapper of `kernel` (run commands as
+/// `w CMD...`), `$T` the directory `dir` and `$NSRUN` the binary under test.
+fn scratch(kernel: Kernel, dir: &str, script: &str) -> Output {
+    let full = format!(
+        "W=$1; T=$2; shift 2
+         w() {{ if [ -n \"$W\" ]; then \"$W\" \"$@\"; else \"$@\"; fi; }}
+         {script}"
+    );
+    in_scratch_mount_ns(&full, &[&kernel.wrapper(), dir])
+}
+
+/// Sets up `$T/tree` with mounts inside (in the scratch namespace): a tmpfs at `sub` with
+/// `nosuid,nodev,noexec` (flags a user namespace locks: the fallback must keep them), another at
+/// `sub/deeper`, and one at `with space` (escaped as `\040` in mountinfo); and `$T/dst`.
+const TREE: &str = r#"
+set -e
+mkdir -p "$T/tree/sub" "$T/tree/with space" "$T/dst"
+mount -t tmpfs -o nosuid,nodev,noexec,mode=0777 tmpfs "$T/tree/sub"
+mkdir "$T/tree/sub/deeper"
+mount -t tmpfs -o mode=0777 tmpfs "$T/tree/sub/deeper"
+mount -t tmpfs -o mode=0777 tmpfs "$T/tree/with space"
+chmod 0777 "$T/tree" "$T/dst"
+set +e
+"#;
+
+/// The probe script run inside: tries to create a file in each of `$1`, `$1/sub`,
+/// `$1/sub/deeper` and `$1/with space` (sections `top`, `sub`, `deeper`, `space`), then shows the
+/// mountinfo lines at and below `$1` (section `mounts`).
+const PROBE: &str = r#"
+for d in "top:$1" "sub:$1/sub" "deeper:$1/sub/deeper" "space:$1/with space"; do
+    echo "@@ ${d%%:*}"; touch "${d#*:}/probe" 2>&1 && echo WRITABLE
+done
+echo @@ mounts; grep " $1[/ ]" /proc/self/mountinfo
+echo @@ end"#;
+
+/// Checks what [`PROBE`] printed for the tree at `dst`: every write refused as read-only, four
+/// mounts listed, each `ro`, the locked flags of `sub` kept.
+#[track_caller]
+fn assert_probe_read_only(out: &Output, dst: &str) {
+    out.assert_code(0);
+    let s = out.sections();
+    for name in ["top", "sub", "deeper", "space"] {
+        let got = s.get(name).map_or("", String::as_str);
+        assert!(
+            got.contains(READ_ONLY) && !got.contains("WRITABLE"),
+            "{name}: not read-only\n{out}"
+        );
+    }
+    let mounts: Vec<&str> = s["mounts"].lines().collect();
+    assert_eq!(mounts.len(), 4, "the tree has four mounts\n{out}");
+    for line in &mounts {
+        assert!(mount_options(line).contains(&"ro"), "not ro: {line}\n{out}");
+    }
+    let sub = format!(" {dst}/sub ");
+    let sub = mounts
+        .iter()
+        .find(|l| l.contains(&sub))
+        .expect("sub listed");
+    for flag in ["nosuid", "nodev", "noexec"] {
+        assert!(
+            mount_options(sub).contains(&flag),
+            "{flag} lost: {sub}\n{out}"
+        );
+    }
+    assert!(s.contains_key("end"), "{out}");
+}
+
+/// `--ro-bind TREE DST` (no --root): DST and every mount below it are read-only, and the source
+/// tree stays writable.
+fn ro_bind_tree(kernel: Kernel, as_nobody: bool) {
+    require_root();
+    let dir = TempDir::new("remount-ro-bind");
+    let user = match as_nobody {
+        true => format!("setpriv --reuid {NOBODY} --regid {NOBODY} --clear-groups"),
+        false => String::new(),
+    };
+    if as_nobody {
+        require_tool("setpriv");
+    }
+    let script = format!(
+        "{TREE}
+         w {user} \"$NSRUN\" --ro-bind \"$T/tree\" \"$T/dst\" -- sh -c '{PROBE}' sh \"$T/dst\"
+         rc=$?
+         echo @@ source; touch \"$T/tree/sub/ok\" \"$T/tree/sub/deeper/ok\" && echo writable
+         exit $rc"
+    );
+    let out = scratch(kernel, dir.str(), &script);
+    assert_probe_read_only(&out, &format!("{}/dst", dir.str()));
+    assert_eq!(
+        out.sections()["source"],
+        "writable\n",
+        "the source changed\n{out}"
+    );
+    assert!(!dir.path().join("tree/probe").exists(), "{out}");
+}
+
+#[test]
+#[ignore = "needs root"]
+fn ro_bind_makes_every_submount_read_only() {
+    ro_bind_tree(Kernel::AsIs, false);
+}
+
+#[test]
+#[ignore = "needs root"]
+fn ro_bind_makes_every_submount_read_only_without_mount_setattr() {
+    ro_bind_tree(Kernel::NoMountSetattr, false);
+}
+
+#[test]
+#[ignore = "needs root"]
+fn ro_bind_makes_every_submount_read_only_rootless() {
+    ro_bind_tree(Kernel::AsIs, true);
+}
+
+#[test]
+#[ignore = "needs root"]
+fn ro_bind_makes_every_submount_read_only_rootless_without_mount_setattr() {
+    ro_bind_tree(Kernel::NoMountSetattr, true);
+}
+
+/// `--root R --bind TREE /mnt --remount-ro /mnt`, and a tmpfs with a tmpfs inside made
+/// read-only the same way: everything below both is read-only.
+fn remount_ro(kernel: Kernel) {
+    require_root();
+    let r = Rootfs::new("remount-ro-sub");
+    let script = format!(
+        "{TREE}
+         w \"$NSRUN\" --root \"$1\" --bind \"$T/tree\" /mnt --remount-ro /mnt \
+             --tmpfs /tmp --mkdir /tmp/in --tmpfs /tmp/in --remount-ro /tmp \
+             -- /bin/sh -c '{PROBE}
+                 for d in /tmp /tmp/in; do echo \"@@ $d\"; touch $d/probe 2>&1 && echo WRITABLE; done; true' \
+             sh /mnt",
+    );
+    let full = format!("set -- \"{}\"; {script}", r.root_str());
+    let out = scratch(kernel, &r.scratch_str(""), &full);
+    assert_probe_read_only(&out, "/mnt");
+    let s = out.sections();
+    for d in ["/tmp", "/tmp/in"] {
+        assert!(
+            s[d].contains(READ_ONLY) && !s[d].contains("WRITABLE"),
+            "{d}\n{out}"
+        );
+    }
+    r.finish();
+}
+
+#[test]
+#[ignore = "needs root"]
+fn remount_ro_makes_every_submount_read_only() {
+    remount_ro(Kernel::AsIs);
+}
+
+#[test]
+#[ignore = "needs root"]
+fn remount_ro_makes_every_submount_read_only_without_mount_setattr() {
+    remount_ro(Kernel::NoMountSetattr);
+}
+
+/// `--root R --read-only`: the root is read-only; a tmpfs on it stays writable (--read-only is
+/// the root mount alone, with or without mount_setattr). Also rootless, where the root's bind
+/// carries flags locked from the host.
+fn read_only(kernel: Kernel, as_nobody: bool) {
+    require_root();
+    let r = Rootfs::new("remount-read-only");
+    let script = "touch /new 2>&1; mkdir /etc/new 2>&1; echo ok > /tmp/f && cat /tmp/f
+                  awk '$5 == \"/\"' /proc/self/mountinfo";
+    let args = r.args(
+        &["--tmpfs", "/tmp", "--read-only"],
+        &["/bin/sh", "-c", script],
+    );
+    let mut cmd = match as_nobody {
+        false => kernel.command(&common::nsrun_bin(), &args),
+        true => {
+            let mut all = vec![
+                "--reuid".to_string(),
+                NOBODY.into(),
+                "--regid".into(),
+                NOBODY.into(),
+                "--clear-groups".into(),
+                common::nsrun_bin().to_str().expect("UTF-8 path").into(),
+            ];
+            all.extend(args);
+            kernel.command(&require_tool("setpriv"), &all)
+        }
+    };
+    let out = common::run(&mut cmd);
+    out.assert_ok();
+    let l: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(l.len(), 4, "{out}");
+    assert!(l[0].contains(READ_ONLY), "{out}");
+    assert!(l[1].contains(READ_ONLY), "{out}");
+    assert_eq!(l[2], "ok", "{out}");
+    assert!(mount_options(l[3]).contains(&"ro"), "{out}");
+    r.finish();
+}
+
+#[test]
+#[ignore = "needs root"]
+fn read_only_makes_the_root_read_only() {
+    read_only(Kernel::AsIs, false);
+}
+
+#[test]
+#[ignore = "needs root"]
+fn read_only_makes_the_root_read_only_without_mount_setattr() {
+    read_only(Kernel::NoMountSetattr, false);
+}
+
+#[test]
+#[ignore = "needs root"]
+fn read_only_makes_the_root_read_only_rootless_without_mount_setattr() {
+    read_only(Kernel::NoMountSetattr, true);
+}
+
+/// A tree whose submount is covered by another mount on the same place: mount_setattr makes both
+/// read-only; without it the covered one cannot be reached to remount it, so the run fails before
+/// the command starts instead of leaving it writable.
+fn covered_submount(kernel: Kernel) -> Output {
+    require_root();
+    let dir = TempDir::new("remount-covered");
+    let script = r#"
+        set -e
+        mkdir -p "$T/tree/sub" "$T/dst"
+        mount -t tmpfs tmpfs "$T/tree/sub"
+        mount -t tmpfs tmpfs "$T/tree/sub"
+        set +e
+        w "$NSRUN" --ro-bind "$T/tree" "$T/dst" -- sh -c '
+            echo RAN; touch "$1/sub/probe" 2>&1 && echo WRITABLE
+            grep -c " $1/sub " /proc/self/mountinfo' sh "$T/dst"
+    "#;
+    scratch(kernel, dir.str(), script)
+}
+
+#[test]
+#[ignore = "needs root"]
+fn covered_submount_is_read_only_with_mount_setattr() {
+    let out = covered_submount(Kernel::AsIs);
+    out.assert_ok();
+    let l: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(l.len(), 3, "{out}");
+    assert_eq!(l[0], "RAN");
+    assert!(l[1].contains(READ_ONLY), "{out}");
+    assert_eq!(l[2], "2", "both mounts came along\n{out}");
+}
+
+#[test]
+#[ignore = "needs root"]
+fn covered_submount_fails_without_mount_setattr() {
+    let out = covered_submount(Kernel::NoMountSetattr);
+    out.assert_code(125);
+    assert_eq!(out.stdout, "", "the command must not run\n{out}");
+    out.assert_one_error_line(&["--ro-bind ", "Cross-device link"]);
+}
