@@ -28,6 +28,7 @@ const NOSYS_C: &str = r#"
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -35,14 +36,19 @@ const NOSYS_C: &str = r#"
 #define __NR_mount_setattr 442
 #endif
 int main(int argc, char **argv) {
+    /* With --statx, statx answers ENOSYS too (as before Linux 4.11): no STATX_MNT_ID. */
+    int statx = argc > 1 && strcmp(argv[1], "--statx") == 0;
     struct sock_filter f[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mount_setattr, 0, 1),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, statx ? __NR_statx : 0xffffffffu, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
     struct sock_fprog prog = {sizeof f / sizeof f[0], f};
-    if (argc < 2) { fputs("usage: nosys CMD [ARG...]\n", stderr); return 2; }
+    argv += 1 + statx;
+    if (!argv[0]) { fputs("usage: nosys [--statx] CMD [ARG...]\n", stderr); return 2; }
     if (geteuid() != 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) { perror("nosys: no_new_privs"); return 125; }
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) { perror("nosys: seccomp"); return 125; }
     /* Without the filter the kernel would say EBADF. */
@@ -50,7 +56,7 @@ int main(int argc, char **argv) {
         fputs("nosys: the filter is not in force\n", stderr);
         return 125;
     }
-    execvp(argv[1], argv + 1);
+    execvp(argv[0], argv);
     perror("nosys: exec");
     return 127;
 }
@@ -83,6 +89,8 @@ enum Kernel {
     AsIs,
     /// Without mount_setattr: nsrun runs under the `nosys` filter.
     NoMountSetattr,
+    /// Without mount_setattr and statx (so without STATX_MNT_ID: mount ids come from fdinfo).
+    NoStatx,
 }
 
 impl Kernel {
@@ -91,6 +99,7 @@ impl Kernel {
         match self {
             Kernel::AsIs => String::new(),
             Kernel::NoMountSetattr => nosys().to_str().expect("UTF-8 path").to_string(),
+            Kernel::NoStatx => format!("{} --statx", nosys().to_str().expect("UTF-8 path")),
         }
     }
 
@@ -102,8 +111,11 @@ impl Kernel {
                 cmd.args(args);
                 cmd
             }
-            Kernel::NoMountSetattr => {
+            Kernel::NoMountSetattr | Kernel::NoStatx => {
                 let mut cmd = Command::new(nosys());
+                if self == Kernel::NoStatx {
+                    cmd.arg("--statx");
+                }
                 cmd.arg(program).args(args);
                 cmd
             }
@@ -116,7 +128,7 @@ impl Kernel {
 fn scratch(kernel: Kernel, dir: &str, script: &str) -> Output {
     let full = format!(
         "W=$1; T=$2; shift 2
-         w() {{ if [ -n \"$W\" ]; then \"$W\" \"$@\"; else \"$@\"; fi; }}
+         w() {{ $W \"$@\"; }}
          {script}"
     );
     in_scratch_mount_ns(&full, &[&kernel.wrapper(), dir])
@@ -221,6 +233,12 @@ fn ro_bind_makes_every_submount_read_only_without_mount_setattr() {
 
 #[test]
 #[ignore = "needs root"]
+fn ro_bind_makes_every_submount_read_only_without_statx_mount_ids() {
+    ro_bind_tree(Kernel::NoStatx, false);
+}
+
+#[test]
+#[ignore = "needs root"]
 fn ro_bind_makes_every_submount_read_only_rootless() {
     ro_bind_tree(Kernel::AsIs, true);
 }
@@ -267,6 +285,12 @@ fn remount_ro_makes_every_submount_read_only() {
 #[ignore = "needs root"]
 fn remount_ro_makes_every_submount_read_only_without_mount_setattr() {
     remount_ro(Kernel::NoMountSetattr);
+}
+
+#[test]
+#[ignore = "needs root"]
+fn remount_ro_makes_every_submount_read_only_without_statx_mount_ids() {
+    remount_ro(Kernel::NoStatx);
 }
 
 /// `--root R --read-only`: the root is read-only; a tmpfs on it stays writable (--read-only is
@@ -363,4 +387,154 @@ fn covered_submount_fails_without_mount_setattr() {
     out.assert_code(125);
     assert_eq!(out.stdout, "", "the command must not run\n{out}");
     out.assert_one_error_line(&["--ro-bind ", "Cross-device link"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The functions themselves (`sys::mount::set_attrs_fd`, `make_private_fd`), called from this test
+// binary re-executed in a scratch mount namespace under the filter: what the command line cannot
+// reach yet (no procfs, a file, a mount covered after it was opened).
+
+use nsrun::sys::mount::{make_private_fd, set_attrs_fd, NEEDS_PROC, RDONLY};
+use rustix::fd::{AsFd, OwnedFd};
+use rustix::fs::{Mode, OFlags, StatVfsMountFlags};
+
+/// The environment variable that makes [`api_in_scratch_namespace`] do its work: the directory
+/// to work in.
+const API_DIR: &str = "NSRUN_TEST_REMOUNT_API_DIR";
+
+fn bytes(path: &Path) -> &[u8] {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str().as_bytes()
+}
+
+fn sh(script: &str) {
+    let out = common::run(Command::new("sh").args(["-ec", script]));
+    out.assert_ok();
+}
+
+fn open_path(path: &Path) -> OwnedFd {
+    rustix::fs::open(bytes(path), OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()))
+}
+
+fn read_only_at(path: &Path) -> bool {
+    let st = rustix::fs::statvfs(bytes(path))
+        .unwrap_or_else(|e| panic!("statvfs {}: {e}", path.display()));
+    st.f_flag.contains(StatVfsMountFlags::RDONLY)
+}
+
+fn read_only_fd(fd: &OwnedFd) -> bool {
+    rustix::fs::fstatvfs(fd)
+        .expect("fstatvfs")
+        .f_flag
+        .contains(StatVfsMountFlags::RDONLY)
+}
+
+/// The optional fields of the (last) mountinfo line whose mount point is `path`.
+fn propagation(path: &Path) -> String {
+    let info = common::host_mountinfo();
+    let line = rootfs::mount_line(&info, path.to_str().expect("UTF-8 path"))
+        .unwrap_or_else(|| panic!("{} is not a mount point\n{info}", path.display()));
+    let fields: Vec<&str> = line.split(' ').collect();
+    let end = fields.iter().position(|f| *f == "-").expect("separator");
+    fields[6..end].join(" ")
+}
+
+/// The child half of [`set_attrs_fd_and_make_private_fd_without_mount_setattr`]: does nothing
+/// unless [`API_DIR`] is set (then it runs as root of a scratch mount namespace, under the filter).
+#[test]
+#[ignore = "needs root; the child half of another test"]
+fn api_in_scratch_namespace() {
+    let Some(dir) = std::env::var_os(API_DIR) else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let proc_fd = rustix::fs::open("/proc", OFlags::PATH | OFlags::DIRECTORY, Mode::empty())
+        .expect("open /proc");
+    let proc = Some(proc_fd.as_fd());
+    let cwd = std::env::current_dir().expect("cwd");
+    let d = dir.to_str().expect("UTF-8 path");
+    sh(&format!(
+        "cd {d}; for t in a b c d e; do mkdir $t; mount -t tmpfs tmpfs $t; mkdir $t/sub
+                 mount -t tmpfs tmpfs $t/sub; done
+         mkdir c/sub/deeper; mount -t tmpfs tmpfs c/sub/deeper
+         echo x > file.src; touch file; mount --bind file.src file
+         mount --make-shared e; mount --make-shared e/sub"
+    ));
+    let p = |name: &str| dir.join(name);
+
+    // Without procfs, a directory: its own mount through `.`, not the one below; the working
+    // directory comes back.
+    let a = open_path(&p("a"));
+    set_attrs_fd(a.as_fd(), RDONLY, false, None).expect("a, no proc");
+    assert!(read_only_at(&p("a")) && !read_only_at(&p("a/sub")));
+    assert_eq!(std::env::current_dir().unwrap(), cwd, "cwd restored");
+
+    // Without procfs, recursive: refused, since the mount table cannot be read.
+    let b = open_path(&p("b"));
+    assert_eq!(set_attrs_fd(b.as_fd(), RDONLY, true, None), Err(NEEDS_PROC));
+
+    // With procfs, recursive: every mount below.
+    let c = open_path(&p("c"));
+    set_attrs_fd(c.as_fd(), RDONLY, true, proc).expect("c, recursive");
+    for sub in ["c", "c/sub", "c/sub/deeper"] {
+        assert!(read_only_at(&p(sub)), "{sub}");
+    }
+    assert_eq!(std::env::current_dir().unwrap(), cwd, "cwd restored");
+
+    // A file: only through procfs's magic link.
+    let file = open_path(&p("file"));
+    assert_eq!(
+        set_attrs_fd(file.as_fd(), RDONLY, false, None),
+        Err(NEEDS_PROC)
+    );
+    assert!(!read_only_at(&p("file")));
+    set_attrs_fd(file.as_fd(), RDONLY, true, proc).expect("file");
+    assert!(read_only_at(&p("file")) && !read_only_at(&p("file.src")));
+
+    // A mount covered after it was opened: the descriptor's mount changes, not the one on top,
+    // with procfs and without.
+    let d_fd = open_path(&p("d"));
+    sh(&format!("mount -t tmpfs tmpfs {d}/d"));
+    set_attrs_fd(d_fd.as_fd(), RDONLY, false, None).expect("d, covered, no proc");
+    assert!(read_only_fd(&d_fd) && !read_only_at(&p("d")));
+    let lower = open_path(&p("b/sub"));
+    sh(&format!("mount -t tmpfs tmpfs {d}/b/sub"));
+    let top = open_path(&p("b/sub"));
+    set_attrs_fd(lower.as_fd(), RDONLY, false, proc).expect("b/sub, covered");
+    assert!(read_only_fd(&lower) && !read_only_fd(&top));
+
+    // Propagation: only the top without recursive, the whole tree with it.
+    assert!(propagation(&p("e")).contains("shared:"));
+    assert!(propagation(&p("e/sub")).contains("shared:"));
+    let e = open_path(&p("e"));
+    make_private_fd(e.as_fd(), false, None).expect("e private");
+    assert_eq!(propagation(&p("e")), "");
+    assert!(propagation(&p("e/sub")).contains("shared:"));
+    make_private_fd(e.as_fd(), true, proc).expect("e private, recursive");
+    assert_eq!(propagation(&p("e/sub")), "");
+    assert_eq!(std::env::current_dir().unwrap(), cwd, "cwd restored");
+    println!("API CHECKS DONE");
+}
+
+#[test]
+#[ignore = "needs root"]
+fn set_attrs_fd_and_make_private_fd_without_mount_setattr() {
+    require_root();
+    let exe = std::env::current_exe().expect("current exe");
+    for kernel in [Kernel::NoMountSetattr, Kernel::NoStatx] {
+        let dir = TempDir::new("remount-api");
+        let script = r#"w "$0" --exact api_in_scratch_namespace --include-ignored --nocapture"#;
+        let mut cmd = Command::new("unshare");
+        cmd.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
+            .arg(format!(
+                "W='{}'; w() {{ $W \"$@\"; }}; {script}",
+                kernel.wrapper()
+            ))
+            .arg(&exe)
+            .env(API_DIR, dir.path());
+        let out = common::run(&mut cmd);
+        out.assert_code(0);
+        assert!(out.stdout.contains("API CHECKS DONE"), "{kernel:?}\n{out}");
+    }
 }
