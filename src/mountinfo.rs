@@ -79,7 +79,8 @@ pub fn parse(line: &[u8], complete: bool) -> Result<Entry, Errno> {
     let (_, id) = next(short)?;
     let (_, parent) = next(short)?;
     let (_, dev) = next(short)?;
-    let (_, root) = next(short)?;
+    // The root within the filesystem: a path, or `net:[4026531840]` for an nsfs bind.
+    let (_, _root) = next(short)?;
     let (at, point) = next(short)?;
     let (_, options) = next(short)?;
     let id = number(id)?;
@@ -88,7 +89,7 @@ pub fn parse(line: &[u8], complete: bool) -> Result<Entry, Errno> {
         Some(i) => number(&dev[..i]).is_ok() && number(&dev[i + 1..]).is_ok(),
         None => false,
     };
-    if !dev_ok || !root.starts_with(b"/") || !point.starts_with(b"/") {
+    if !dev_ok || !point.starts_with(b"/") {
         return Err(MALFORMED);
     }
     if complete {
@@ -316,6 +317,10 @@ mod tests {
         // A filesystem type, source or superblock options of `-` do not confuse the separator.
         assert!(parse_str("5 1 8:1 / /a rw - - - -").is_ok());
         assert!(parse_str("5 1 8:1 / /a rw - fuse src rw,opt=a b").is_ok());
+        // An nsfs bind (ip netns) has no path for a root; an empty source is an empty field.
+        let nsfs = "600 25 0:4 net:[4026532281] /run/netns/x rw shared:280 - nsfs nsfs rw";
+        assert_eq!(parse_str(nsfs).unwrap().id, 600);
+        assert!(parse_str("5 1 0:9 / /a rw - tmpfs  rw").is_ok());
     }
 
     #[test]
@@ -540,5 +545,25 @@ mod tests {
         let max = with_number(&mut buf, b"self/fdinfo/", u32::MAX).unwrap();
         assert_eq!(max, b"self/fdinfo/4294967295\0");
         assert_eq!(with_number(&mut [0u8; 9], b"self/fd/", 10), None);
+    }
+
+    #[test]
+    fn this_machines_tables_parse() {
+        let text = std::fs::read("/proc/self/mountinfo").expect("read mountinfo");
+        let mut n = 0;
+        let mut buf = [0u8; 8192];
+        for_each_line(&mut buf, reader(&text, 100), |l, c| {
+            parse(l, c).map(|_| n += 1)
+        })
+        .unwrap();
+        assert_eq!(n, text.iter().filter(|&&b| b == b'\n').count());
+        let f = std::fs::File::open("/proc/self/mountinfo").unwrap();
+        use std::os::fd::AsRawFd;
+        let info = std::fs::read(format!("/proc/self/fdinfo/{}", f.as_raw_fd())).unwrap();
+        assert!(
+            fdinfo_mnt_id(&info).is_some(),
+            "{}",
+            String::from_utf8_lossy(&info)
+        );
     }
 }
