@@ -136,7 +136,8 @@ fn scratch(kernel: Kernel, dir: &str, script: &str) -> Output {
 
 /// Sets up `$T/tree` with mounts inside (in the scratch namespace): a tmpfs at `sub` with
 /// `nosuid,nodev,noexec` (flags a user namespace locks: the fallback must keep them), another at
-/// `sub/deeper`, and one at `with space` (escaped as `\040` in mountinfo); and `$T/dst`.
+/// `sub/deeper`, one at `with space` (escaped as `\040` in mountinfo), a file bound on `file`
+/// (remounted through procfs's magic link); and `$T/dst`.
 const TREE: &str = r#"
 set -e
 mkdir -p "$T/tree/sub" "$T/tree/with space" "$T/dst"
@@ -144,27 +145,30 @@ mount -t tmpfs -o nosuid,nodev,noexec,mode=0777 tmpfs "$T/tree/sub"
 mkdir "$T/tree/sub/deeper"
 mount -t tmpfs -o mode=0777 tmpfs "$T/tree/sub/deeper"
 mount -t tmpfs -o mode=0777 tmpfs "$T/tree/with space"
+echo x > "$T/file.src"; touch "$T/tree/file"; chmod 0666 "$T/file.src"
+mount --bind "$T/file.src" "$T/tree/file"
 chmod 0777 "$T/tree" "$T/dst"
 set +e
 "#;
 
 /// The probe script run inside: tries to create a file in each of `$1`, `$1/sub`,
-/// `$1/sub/deeper` and `$1/with space` (sections `top`, `sub`, `deeper`, `space`), then shows the
-/// mountinfo lines at and below `$1` (section `mounts`).
+/// `$1/sub/deeper` and `$1/with space` and to append to `$1/file` (sections `top`, `sub`, `deeper`,
+/// `space`, `file`), then shows the mountinfo lines at and below `$1` (section `mounts`).
 const PROBE: &str = r#"
 for d in "top:$1" "sub:$1/sub" "deeper:$1/sub/deeper" "space:$1/with space"; do
     echo "@@ ${d%%:*}"; touch "${d#*:}/probe" 2>&1 && echo WRITABLE
 done
+echo @@ file; (echo y >> "$1/file") 2>&1 && echo WRITABLE
 echo @@ mounts; grep " $1[/ ]" /proc/self/mountinfo
 echo @@ end"#;
 
-/// Checks what [`PROBE`] printed for the tree at `dst`: every write refused as read-only, four
+/// Checks what [`PROBE`] printed for the tree at `dst`: every write refused as read-only, five
 /// mounts listed, each `ro`, the locked flags of `sub` kept.
 #[track_caller]
 fn assert_probe_read_only(out: &Output, dst: &str) {
     out.assert_code(0);
     let s = out.sections();
-    for name in ["top", "sub", "deeper", "space"] {
+    for name in ["top", "sub", "deeper", "space", "file"] {
         let got = s.get(name).map_or("", String::as_str);
         assert!(
             got.contains(READ_ONLY) && !got.contains("WRITABLE"),
@@ -172,7 +176,7 @@ fn assert_probe_read_only(out: &Output, dst: &str) {
         );
     }
     let mounts: Vec<&str> = s["mounts"].lines().collect();
-    assert_eq!(mounts.len(), 4, "the tree has four mounts\n{out}");
+    assert_eq!(mounts.len(), 5, "the tree has five mounts\n{out}");
     for line in &mounts {
         assert!(mount_options(line).contains(&"ro"), "not ro: {line}\n{out}");
     }
