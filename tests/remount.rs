@@ -398,13 +398,15 @@ fn covered_submount_fails_without_mount_setattr() {
 // binary re-executed in a scratch mount namespace under the filter: what the command line cannot
 // reach yet (no procfs, a file, a mount covered after it was opened).
 
-use nsrun::sys::mount::{make_private_fd, set_attrs_fd, NEEDS_PROC, RDONLY};
+use nsrun::sys::mount::{make_private_fd, mount_id, set_attrs_fd, NEEDS_PROC, RDONLY};
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{Mode, OFlags, StatVfsMountFlags};
 
 /// The environment variable that makes [`api_in_scratch_namespace`] do its work: the directory
 /// to work in.
 const API_DIR: &str = "NSRUN_TEST_REMOUNT_API_DIR";
+/// Set when the child runs without statx (mount ids only from fdinfo).
+const API_NO_STATX: &str = "NSRUN_TEST_REMOUNT_API_NO_STATX";
 /// Set when the child runs under the filter (the fallback must be taken).
 const API_FALLBACK: &str = "NSRUN_TEST_REMOUNT_API_FALLBACK";
 
@@ -473,9 +475,18 @@ fn api_in_scratch_namespace() {
     ));
     let p = |name: &str| dir.join(name);
 
+    // Mount ids: mountinfo's first field; without statx only through procfs.
+    let info = common::host_mountinfo();
+    let line = rootfs::mount_line(&info, &format!("{d}/a")).expect("a listed");
+    let want: u32 = line.split(' ').next().unwrap().parse().unwrap();
+    let a = open_path(&p("a"));
+    assert_eq!(mount_id(a.as_fd(), proc), Ok(want));
+    let without = mount_id(a.as_fd(), None);
+    let no_statx = std::env::var_os(API_NO_STATX).is_some();
+    assert_eq!(without, if no_statx { Err(NEEDS_PROC) } else { Ok(want) });
+
     // Without procfs, a directory: its own mount through `.`, not the one below; the working
     // directory comes back.
-    let a = open_path(&p("a"));
     set_attrs_fd(a.as_fd(), RDONLY, false, None).expect("a, no proc");
     assert!(read_only_at(&p("a")) && !read_only_at(&p("a/sub")));
     assert_eq!(std::env::current_dir().unwrap(), cwd, "cwd restored");
@@ -564,6 +575,9 @@ fn set_attrs_fd_and_make_private_fd_with_and_without_mount_setattr() {
             .env(API_DIR, dir.path());
         if kernel != Kernel::AsIs {
             cmd.env(API_FALLBACK, "1");
+        }
+        if kernel == Kernel::NoStatx {
+            cmd.env(API_NO_STATX, "1");
         }
         let out = common::run(&mut cmd);
         out.assert_code(0);

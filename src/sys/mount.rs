@@ -174,7 +174,7 @@ fn remount_tree(
         return remount(target, attrs, proc);
     }
     let proc = proc.ok_or(NEEDS_PROC)?;
-    let top = mount_id(target, proc)?;
+    let top = mount_id(target, Some(proc))?;
     let tree = subtree(proc, top)?;
     remount(target, attrs, Some(proc))?;
     if tree.ids().len() == 1 {
@@ -199,7 +199,7 @@ fn remount_tree(
         let flags = OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = rustix::fs::open(path, flags, Mode::empty()).map_err(|_| UNREACHABLE)?;
         // Covered by a later mount, or the path now leads elsewhere: that is another mount.
-        if mount_id(fd.as_fd(), proc)? != e.id {
+        if mount_id(fd.as_fd(), Some(proc))? != e.id {
             return Err(UNREACHABLE);
         }
         remount(fd.as_fd(), attrs, Some(proc))?;
@@ -261,15 +261,17 @@ fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
     }
 }
 
-/// The mount id of the mount `fd` lies on: statx STATX_MNT_ID (Linux 5.8), else `mnt_id:` of
-/// the descriptor's fdinfo (Linux 3.15).
-fn mount_id(fd: BorrowedFd<'_>, proc: BorrowedFd<'_>) -> Result<u32, Errno> {
+/// The mount id (as mountinfo's first field shows it) of the mount `fd` lies on: statx
+/// STATX_MNT_ID (Linux 5.8), else `mnt_id:` of the descriptor's fdinfo under `proc` (Linux 3.15);
+/// [`NEEDS_PROC`] when neither can be had. Allocates nothing.
+pub fn mount_id(fd: BorrowedFd<'_>, proc: Option<BorrowedFd<'_>>) -> Result<u32, Errno> {
     const STATX_MNT_ID: u32 = 0x1000;
     if let Ok(st) = rustix::fs::statx(fd, c"", AtFlags::EMPTY_PATH, StatxFlags::MNT_ID) {
         if st.stx_mask & STATX_MNT_ID != 0 {
             return u32::try_from(st.stx_mnt_id).map_err(|_| Errno::OVERFLOW);
         }
     }
+    let proc = proc.ok_or(NEEDS_PROC)?;
     use rustix::fd::AsRawFd;
     let mut name = [0u8; 32];
     let name = mountinfo::with_number(&mut name, b"self/fdinfo/", fd.as_raw_fd() as u32)
