@@ -584,3 +584,51 @@ fn set_attrs_fd_and_make_private_fd_with_and_without_mount_setattr() {
         assert!(out.stdout.contains("API CHECKS DONE"), "{kernel:?}\n{out}");
     }
 }
+
+/// A tree of exactly `MAX_SUBMOUNTS` mounts is remounted whole without mount_setattr; one more,
+/// and the run fails (ENOBUFS) instead of leaving any of them writable.
+#[test]
+#[ignore = "needs root"]
+fn too_many_submounts_fail_without_mount_setattr() {
+    require_root();
+    let max = nsrun::sys::mount::MAX_SUBMOUNTS;
+    let dir = TempDir::new("remount-many");
+    let script = format!(
+        r#"
+        set -e
+        mkdir -p "$T/tree" "$T/dst"
+        i=1; while [ $i -lt {max} ]; do
+            mkdir "$T/tree/$i"; mount -t tmpfs tmpfs "$T/tree/$i"; i=$((i + 1)); done
+        set +e
+        probe='touch "$1/1/p" "$1/{last}/p" 2>&1; grep -c " $1/" /proc/self/mountinfo'
+        echo @@ fits; w "$NSRUN" --ro-bind "$T/tree" "$T/dst" -- sh -c "$probe" sh "$T/dst"
+        echo "rc $?"
+        mkdir "$T/tree/{max}"; mount -t tmpfs tmpfs "$T/tree/{max}"
+        echo @@ over; w "$NSRUN" --ro-bind "$T/tree" "$T/dst" -- sh -c "$probe" sh "$T/dst" 2>&1
+        echo "rc $?"
+        "#,
+        last = max - 1
+    );
+    let out = scratch(Kernel::NoMountSetattr, dir.str(), &script);
+    out.assert_code(0);
+    let s = out.sections();
+    let fits: Vec<&str> = s["fits"].lines().collect();
+    assert_eq!(fits.len(), 4, "{out}");
+    assert!(
+        fits[0].contains(READ_ONLY) && fits[1].contains(READ_ONLY),
+        "{out}"
+    );
+    assert_eq!(
+        fits[2],
+        (max - 1).to_string(),
+        "submounts below the top\n{out}"
+    );
+    assert_eq!(fits[3], "rc 0", "{out}");
+    let over: Vec<&str> = s["over"].lines().collect();
+    assert_eq!(over.len(), 2, "{out}");
+    assert!(
+        over[0].starts_with("nsrun: --ro-bind ") && over[0].contains("No buffer space available"),
+        "{out}"
+    );
+    assert_eq!(over[1], "rc 125", "{out}");
+}
