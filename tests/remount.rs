@@ -253,6 +253,43 @@ fn ro_bind_makes_every_submount_read_only_rootless_without_mount_setattr() {
     ro_bind_tree(Kernel::NoMountSetattr, true);
 }
 
+/// `--bind TREE DST`: every mount of the tree is `nosuid,nodev`, and stays writable.
+fn bind_tree(kernel: Kernel) {
+    require_root();
+    let dir = TempDir::new("remount-bind");
+    let script = format!(
+        r#"{TREE}
+        w "$NSRUN" --bind "$T/tree" "$T/dst" -- sh -c '
+            touch "$1/sub/deeper/probe" && echo writable; grep " $1[/ ]" /proc/self/mountinfo
+        ' sh "$T/dst""#
+    );
+    let out = scratch(kernel, dir.str(), &script);
+    out.assert_ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{out}");
+    assert_eq!(lines[0], "writable", "{out}");
+    for line in &lines[1..] {
+        let opts = mount_options(line);
+        assert!(opts.contains(&"rw"), "{line}\n{out}");
+        assert!(
+            opts.contains(&"nosuid") && opts.contains(&"nodev"),
+            "{line}\n{out}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs root"]
+fn bind_makes_every_submount_nosuid_nodev() {
+    bind_tree(Kernel::AsIs);
+}
+
+#[test]
+#[ignore = "needs root"]
+fn bind_makes_every_submount_nosuid_nodev_without_mount_setattr() {
+    bind_tree(Kernel::NoMountSetattr);
+}
+
 /// `--root R --bind TREE /mnt --remount-ro /mnt`, and a tmpfs with a tmpfs inside made
 /// read-only the same way: everything below both is read-only.
 fn remount_ro(kernel: Kernel) {
