@@ -68,16 +68,19 @@ fn nosys() -> &'static Path {
     BIN.get_or_init(|| {
         let cc = require_tool("cc");
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        let src = dir.join("remount-nosys.c");
-        let bin = dir.join(format!("remount-nosys-{}", std::process::id()));
+        let pid = std::process::id();
+        let src = dir.join(format!("remount-nosys-{pid}.c"));
+        let tmp = dir.join(format!("remount-nosys-{pid}"));
+        let bin = dir.join("remount-nosys");
         std::fs::write(&src, NOSYS_C).expect("write the helper's source");
-        let out = common::run(
-            Command::new(cc)
-                .args(["-O2", "-Wall", "-Werror", "-o"])
-                .arg(&bin)
-                .arg(&src),
-        );
-        out.assert_ok();
+        let mut cc = Command::new(cc);
+        cc.args(["-O2", "-Wall", "-Werror", "-o"])
+            .arg(&tmp)
+            .arg(&src);
+        common::run(&mut cc).assert_ok();
+        // Renamed into place: another test run may be using the previous one.
+        std::fs::rename(&tmp, &bin).expect("rename the helper");
+        let _ = std::fs::remove_file(&src);
         bin
     })
 }
