@@ -24,6 +24,7 @@ pub mod host;
 pub mod init;
 pub mod job;
 pub mod launch;
+pub mod mountinfo;
 pub mod ns;
 pub mod out;
 pub mod path;

@@ -324,6 +324,17 @@ fn step_hint(
         (Step::Mount(_) | Step::Bind { .. } | Step::Mkdir { .. } | Step::Symlink { .. }, Errno::ROFS) => {
             Some("the filesystem is read-only: create it before any --read-only or --remount-ro")
         }
+        (Step::Bind { .. } | Step::SetAttrs { .. }, Errno::XDEV) => Some(
+            "a mount below it is covered by another mount or has moved: without mount_setattr \
+             (Linux 5.12) nsrun cannot make it read-only, and will not run with it writable",
+        ),
+        (Step::Bind { .. } | Step::SetAttrs { .. }, Errno::NOBUFS) => Some(
+            "more than 512 mounts below it: without mount_setattr (Linux 5.12) nsrun remounts at \
+             most 512",
+        ),
+        (Step::SetAttrs { .. }, Errno::NOSYS) => Some(
+            "without mount_setattr (Linux 5.12) nsrun needs a /proc to find the mounts below it",
+        ),
         (Step::SetIds { .. }, Errno::INVAL) => {
             Some("the id is not mapped in the user namespace: map it with --uid-map/--gid-map")
         }

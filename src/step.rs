@@ -217,6 +217,8 @@ impl Step {
             } => {
                 let fd = tree.existing(target)?;
                 tree.save_cwd()?;
+                // Needed only where mount_setattr is missing, to walk the submounts.
+                let _ = tree.load_proc();
                 sys::mount::set_attrs_fd(fd.as_fd(), *attrs, *recursive, tree.known_proc())
             }
             Step::Mkdir { path, mode } => tree.mkdir(path, *mode),

@@ -521,9 +521,9 @@ impl<'a> Tree<'a> {
         };
         let found = self.ensure(path, node)?;
         let target = found.node.as_ref().ok_or(Errno::NOENT)?;
-        let proc = self.proc()?;
+        self.load_proc()?;
         self.save_cwd()?;
-        rustix::process::fchdir(&proc)?;
+        rustix::process::fchdir(self.proc.as_ref().ok_or(Errno::NOSYS)?)?;
         let (from, to) = (FdLink::new(src.as_fd()), FdLink::new(target.as_fd()));
         rustix::mount::mount_bind_recursive(from.c(), to.c())?;
         let top = open_in(found.parent.as_fd(), found.name.c(), OFlags::empty())?;
@@ -534,8 +534,9 @@ impl<'a> Tree<'a> {
         Ok(top)
     }
 
-    /// A procfs root: one nsrun mounted, else the host's `/proc` as this namespace shows it.
-    pub fn proc(&mut self) -> Result<OwnedFd, Errno> {
+    /// Finds a procfs root, if none is known yet: the host's `/proc` as this namespace shows it
+    /// (a proc nsrun mounts is taken as soon as it is mounted). ENOSYS when there is none.
+    pub fn load_proc(&mut self) -> Result<(), Errno> {
         if self.proc.is_none() {
             let fd = rustix::fs::open(
                 c"/proc",
@@ -548,8 +549,7 @@ impl<'a> Tree<'a> {
             }
             self.proc = Some(fd);
         }
-        let proc = self.proc.as_ref().ok_or(Errno::NOSYS)?;
-        open_in(proc.as_fd(), c".", OFlags::DIRECTORY)
+        Ok(())
     }
 
     /// The procfs root, if one is known already, for changes that only need it on old kernels.
