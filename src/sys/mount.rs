@@ -14,7 +14,7 @@
 //! stops instead of running the command with part of a read-only tree writable.
 
 use core::ffi::CStr;
-use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fd::{AsFd, BorrowedFd};
 use rustix::fs::{AtFlags, Mode, OFlags, StatVfsMountFlags as Vfs, StatxFlags};
 use rustix::io::Errno;
 use rustix::mount::{MountFlags as Ms, MountPropagationFlags};
@@ -131,35 +131,6 @@ pub fn make_private_fd(
         }
         other => other,
     }
-}
-
-/// Sets `attrs` on the mount at `path` (symlinks followed), and with `recursive` on every mount
-/// below it: [`set_attrs_fd`] on an O_PATH descriptor of it, with `/proc` when the fallback needs
-/// it and it is a procfs. For callers that still work from paths.
-pub fn set_attrs(path: &CStr, attrs: u64, recursive: bool) -> Result<(), Errno> {
-    if attrs == 0 {
-        return Ok(());
-    }
-    let target = rustix::fs::open(path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())?;
-    match set_attrs_new(target.as_fd(), attrs, recursive) {
-        Err(Errno::NOSYS) => {
-            let proc = open_proc();
-            let proc = proc.as_ref().map(AsFd::as_fd);
-            remount_tree(target.as_fd(), attrs, recursive, proc)
-        }
-        other => other,
-    }
-}
-
-/// `/proc` as an O_PATH descriptor, when it is the root of a procfs.
-fn open_proc() -> Option<OwnedFd> {
-    const PROC_SUPER_MAGIC: u64 = 0x9fa0;
-    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    let fd = rustix::fs::open(c"/proc", flags, Mode::empty()).ok()?;
-    let is_proc = rustix::fs::fstatfs(&fd).is_ok_and(|s| s.f_type as u64 == PROC_SUPER_MAGIC);
-    // The root directory of every procfs is inode 1 (PROC_ROOT_INO).
-    let is_root = rustix::fs::fstat(&fd).is_ok_and(|s| s.st_ino == 1);
-    (is_proc && is_root).then_some(fd)
 }
 
 /// The fallback of [`set_attrs_fd`]: remount the target, then with `recursive` each mount below
