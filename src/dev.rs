@@ -39,7 +39,7 @@ pub fn sources() -> Vec<Bytes> {
 
 /// Appends the steps that build a minimal /dev at `dst` (inside the container), binding the
 /// sources opened into the given slots (those of [`sources`] that exist).
-pub fn steps(steps: &mut Vec<Step>, dst: &[u8], opened: &[(Bytes, u32)]) {
+pub fn steps(steps: &mut Vec<Step>, dst: &[u8], opened: &[(Bytes, u32)], tag: u64) {
     let at = |name: &[u8]| {
         let mut p = dst.to_vec();
         if p != b"/" {
@@ -52,8 +52,10 @@ pub fn steps(steps: &mut Vec<Step>, dst: &[u8], opened: &[(Bytes, u32)]) {
         fstype: c"tmpfs",
         target: dst.to_vec(),
         flags: MountFlags::NOSUID | MountFlags::NODEV,
-        data: Some(c"mode=0755".into()),
-        ours: true,
+        data: Some(crate::step::c_string(
+            alloc::format!("mode=0755,nr_inodes={tag}").into_bytes(),
+        )),
+        tag: Some(tag),
     }));
     for (src, slot) in opened {
         let name = match src.strip_prefix(b"/dev/") {
@@ -83,7 +85,7 @@ pub fn steps(steps: &mut Vec<Step>, dst: &[u8], opened: &[(Bytes, u32)]) {
         target: at(b"pts"),
         flags: MountFlags::NOSUID | MountFlags::NOEXEC,
         data: Some(c"newinstance,ptmxmode=0666,mode=620".into()),
-        ours: false,
+        tag: None,
     }));
     for (name, target) in LINKS {
         steps.push(Step::Symlink {

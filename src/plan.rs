@@ -317,6 +317,15 @@ fn mount_steps(
             ino: *ino,
         });
     }
+    // `--read-only`: the root and every mount that came with it, before nsrun mounts anything of
+    // its own on it (its --tmpfs, --dev, /proc and, with --root, binds stay as asked).
+    if spec.read_only {
+        steps.push(Step::SetAttrs {
+            target: b"/".to_vec(),
+            attrs: RDONLY,
+            recursive: true,
+        });
+    }
     if own_proc {
         match own_proc_slot {
             Some(slot) => steps.push(proc_bind(slot, b"/proc")),
@@ -325,6 +334,7 @@ fn mount_steps(
         }
     }
     let mut ours = 0;
+    let mut tags = Tags::new();
     let mut devs = dev_sources.into_iter();
     for (index, op) in spec.mounts.iter().enumerate() {
         let first = steps.len() as u32;
@@ -355,7 +365,8 @@ fn mount_steps(
                 });
             }
             MountOp::Tmpfs { dst, size, mode } => {
-                let mut data = format!("mode={:o}", mode.unwrap_or(0o755));
+                let tag = tags.next();
+                let mut data = format!("mode={:o},nr_inodes={tag}", mode.unwrap_or(0o755));
                 if let Some(size) = size {
                     data.push_str(&format!(",size={size}"));
                 }
@@ -364,7 +375,7 @@ fn mount_steps(
                     target: path::normalize(dst),
                     flags: MountFlags::NOSUID | MountFlags::NODEV,
                     data: Some(c_string(data.into_bytes())),
-                    ours: true,
+                    tag: Some(tag),
                 }));
                 ours += 1;
             }
@@ -380,11 +391,11 @@ fn mount_steps(
                     | MountFlags::NODEV
                     | MountFlags::NOEXEC,
                 data: None,
-                ours: false,
+                tag: None,
             })),
             MountOp::Dev(dst) => {
                 let opened = devs.next().unwrap_or_default();
-                crate::dev::steps(steps, &path::normalize(dst), &opened);
+                crate::dev::steps(steps, &path::normalize(dst), &opened, tags.next());
                 ours += 1;
             }
             MountOp::Mkdir { dst, mode } => steps.push(Step::Mkdir {
@@ -408,18 +419,27 @@ fn mount_steps(
             op: index as u32,
         });
     }
-    if spec.read_only {
-        steps.push(Step::SetAttrs {
-            target: b"/".to_vec(),
-            attrs: RDONLY,
-            recursive: false,
-        });
-    }
     match &new_root {
         Some(_) => steps.push(Step::PivotRoot),
         None => steps.push(Step::RestoreCwd),
     }
     Ok((sources as usize, ours))
+}
+
+/// The inode limits (`nr_inodes`) that tell nsrun's own tmpfs mounts from every other filesystem:
+/// each distinct, from a random start, in [2^30, 2^31) so they fit a 32-bit `unsigned long`
+/// (an inode limit that high costs nothing until the inodes are made).
+struct Tags(u64);
+
+impl Tags {
+    fn new() -> Tags {
+        Tags(crate::sys::random::u64() % (1 << 29))
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = (self.0 + 1) % (1 << 30);
+        (1 << 30) + self.0
+    }
 }
 
 fn proc_mount(target: &[u8]) -> Step {
@@ -428,7 +448,7 @@ fn proc_mount(target: &[u8]) -> Step {
         target: target.to_vec(),
         flags: MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
         data: None,
-        ours: false,
+        tag: None,
     })
 }
 

@@ -39,8 +39,9 @@ pub struct Mount {
     pub flags: MountFlags,
     /// Filesystem options (`size=...,mode=...`).
     pub data: Option<CString>,
-    /// Whether nsrun may create files in it (a tmpfs it made).
-    pub ours: bool,
+    /// For a tmpfs nsrun may create files in: its `nr_inodes`, unique to this run and mount, by
+    /// which the child recognises it after mounting (see [`Tree::mount_fs`]).
+    pub tag: Option<u64>,
 }
 
 /// One setup operation of the child.
@@ -194,7 +195,7 @@ impl Step {
                 ..
             } => tree.bind_root(parent, name, *dev, *ino),
             Step::Mount(m) => tree
-                .mount_fs(m.fstype, &m.target, m.flags, m.data.as_deref(), m.ours)
+                .mount_fs(m.fstype, &m.target, m.flags, m.data.as_deref(), m.tag)
                 .map(drop),
             Step::Bind {
                 slot,

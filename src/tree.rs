@@ -30,6 +30,8 @@ const NAME_MAX: usize = 255;
 const MAX_LINKS: u32 = 40;
 /// procfs's `f_type`.
 const PROC_SUPER_MAGIC: u64 = 0x9fa0;
+/// tmpfs's `f_type`.
+const TMPFS_MAGIC: u64 = 0x0102_1994;
 
 /// What a missing path is turned into.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -473,13 +475,18 @@ impl<'a> Tree<'a> {
 
     /// Mounts a new filesystem of `fstype` on the directory at `path` (created where nsrun may);
     /// with `ours`, files may be created in it later. Returns the new mount's root.
+    ///
+    /// A tmpfs nsrun may create in (`tag`: Some) is told from every other filesystem by its inode
+    /// limit, which the plan set to a value unique to this run and mount (`nr_inodes=TAG`, reported
+    /// back by statfs as `f_files`): only a filesystem found with that tag, after the mount, is
+    /// recorded as nsrun's own.
     pub fn mount_fs(
         &mut self,
         fstype: &CStr,
         path: &[u8],
         flags: MountFlags,
         data: Option<&CStr>,
-        ours: bool,
+        tag: Option<u64>,
     ) -> Result<OwnedFd, Errno> {
         let found = self.ensure(path, Node::Dir(0o755))?;
         let before = rustix::fs::fstat(found.node.as_ref().ok_or(Errno::NOENT)?)?;
@@ -487,7 +494,11 @@ impl<'a> Tree<'a> {
         rustix::process::fchdir(&found.parent)?;
         rustix::mount::mount(fstype, found.name.c(), fstype, flags, data)?;
         let top = self.top_of(&found, before.st_dev)?;
-        if ours {
+        if let Some(tag) = tag {
+            let fs = rustix::fs::fstatfs(&top)?;
+            if fs.f_type as u64 != TMPFS_MAGIC || fs.f_files as u64 != tag {
+                return Err(Errno::STALE);
+            }
             self.record_ours(rustix::fs::fstat(&top)?.st_dev)?;
         }
         if self.proc.is_none() && is_proc(top.as_fd()) {
@@ -599,7 +610,6 @@ fn create(dir: BorrowedFd<'_>, name: &CStr, node: Node) -> Result<(), Errno> {
 /// Whether `/` is the initial ramfs (rootfs, a ramfs or tmpfs), which pivot_root cannot leave.
 fn on_initial_ramfs() -> bool {
     const RAMFS_MAGIC: u64 = 0x8584_58f6;
-    const TMPFS_MAGIC: u64 = 0x0102_1994;
     rustix::fs::statfs(c"/").is_ok_and(|fs| matches!(fs.f_type as u64, RAMFS_MAGIC | TMPFS_MAGIC))
 }
 

@@ -12,6 +12,7 @@ pub mod fd;
 pub mod mount;
 pub mod net;
 pub mod ns;
+pub mod random;
 pub mod runtime;
 pub mod signal;
 pub mod stack;
