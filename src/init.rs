@@ -1,7 +1,11 @@
 //! PID 1 of the new PID namespace: start the command as PID 2, pass signals on, reap every process
 //! that ends, and exit with the command's status (the model is tini).
+//!
+//! The init never executes anything, so close-on-exec never closes what it inherited: it closes
+//! every descriptor itself once the command has its copies, and it is not dumpable, so the
+//! command cannot open what it still holds through /proc/1/fd (nor read its memory).
 
-use rustix::process::WaitOptions;
+use rustix::process::{DumpableBehavior, WaitOptions};
 
 use crate::child::{self, Context};
 use crate::forward;
@@ -12,6 +16,11 @@ use crate::sys::{self, clone};
 
 /// Runs the init loop; never returns.
 pub fn run(cx: &Context) -> ! {
+    // As runc's init: /proc/1/fd, /proc/1/mem, /proc/1/environ... are then open only to a
+    // process with CAP_SYS_PTRACE in nsrun's own user namespace (where the launcher wrote the id
+    // maps, through /proc/CHILD, before the setup steps ran). The command's exec makes it
+    // dumpable again. PR_SET_DUMPABLE fails only for values other than 0, 1 and 2.
+    let _ = rustix::process::set_dumpable_behavior(DumpableBehavior::NotDumpable);
     let stack = cx
         .spawn_stack
         .expect("the launcher allocates a spawn stack in init mode");
@@ -25,9 +34,15 @@ pub fn run(cx: &Context) -> ! {
             sys::exit::exit_now(status::SETUP_FAILED);
         }
     };
-    // The command holds the only other copy of the error pipe, closed by its exec: from now on the
-    // launcher sees end of file once the command runs.
-    sys::fd::close(cx.report_fd);
+    // The command has its own copies of everything it was meant to get (its exec has closed the
+    // rest), so the init keeps only the job socket and, for the job socket's answers, the
+    // terminal on 0 (the command's own standard input). The command holds the only other copy
+    // of the error pipe, closed by its exec: from now on the launcher sees end of file once the
+    // command runs.
+    match cx.job_fd {
+        Some(socket) => sys::fd::close_all_but(&[0, socket]),
+        None => sys::fd::close_all_but(&[]),
+    }
 
     // On nsrun's terminal, the command's stops go to the launcher, which answers with SIGCONT.
     let waited = forward::waited(if cx.job_fd.is_some() {
