@@ -27,6 +27,15 @@ pub fn run(cx: &Context) -> ! {
     // CLONE_VM|CLONE_VFORK, as posix_spawn does: no copy of the address space, and this process
     // resumes only once the command has been executed (or failed to be).
     let flags = libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD;
+    // Once executed, the command runs at once, before the init closes its copies below: so first
+    // close what the command's exec will close anyway (every close-on-exec descriptor; the setup
+    // marked all but 0, 1, 2 and the --keep-fd ones), leaving only what the command holds too,
+    // the error pipe and the job socket.
+    let own: &[i32] = match cx.job_fd {
+        Some(socket) => &[cx.report_fd, socket],
+        None => &[cx.report_fd],
+    };
+    sys::fd::close_cloexec_but(own);
     let command = match clone::spawn(stack, flags, child::exec, cx) {
         Ok(pid) => pid,
         Err(errno) => {

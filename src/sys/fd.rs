@@ -121,6 +121,16 @@ pub fn close_all_but(keep: &[i32]) {
     }
 }
 
+/// Closes every descriptor from 3 up that is marked close-on-exec, except those in `keep`: what
+/// an exec would close, for the init, which never executes anything.
+///
+/// By the list in /proc/self/fd, else each number below the hard RLIMIT_NOFILE (close_range
+/// cannot tell the marked ones). Allocates nothing. As for [`close_all_but`], the caller uses
+/// none of the closed descriptors again.
+pub fn close_cloexec_but(keep: &[i32]) {
+    sweep(3, keep, Action::CloseIfCloexec);
+}
+
 /// What a sweep does to each descriptor it finds.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Action {
@@ -128,6 +138,8 @@ enum Action {
     Cloexec,
     /// Close it.
     Close,
+    /// Close it if it is marked close-on-exec.
+    CloseIfCloexec,
 }
 
 impl Action {
@@ -137,9 +149,14 @@ impl Action {
             Action::Cloexec => {
                 let _ = rustix::io::fcntl_setfd(borrow(fd), FdFlags::CLOEXEC);
             }
-            // SAFETY: see `close_all_but`, the only caller that closes: its caller uses none of
-            // these descriptors again. A number that is not open fails with EBADF, harmlessly.
+            // SAFETY: see `close_all_but` and `close_cloexec_but`, the callers that close: their
+            // caller uses none of these descriptors again. A number that is not open fails with EBADF, harmlessly.
             Action::Close => unsafe { rustix::io::close(fd) },
+            Action::CloseIfCloexec => {
+                if rustix::io::fcntl_getfd(borrow(fd)).is_ok_and(|f| f.contains(FdFlags::CLOEXEC)) {
+                    Action::Close.apply(fd);
+                }
+            }
         }
     }
 }
@@ -247,4 +264,125 @@ fn parse_fd(name: &[u8]) -> Option<i32> {
         n = n.checked_mul(10)?.checked_add(i32::from(c - b'0'))?;
     }
     Some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `check` in a forked child (whose descriptors it may close freely) with descriptors
+    /// 7 and 1500 open (copies of 0, no close-on-exec mark); true when it returned true.
+    fn in_child(check: fn() -> bool) -> bool {
+        // SAFETY: the child makes only system calls (no allocation, no lock another thread of
+        // the test harness could hold) and leaves with _exit; the parent reaps it.
+        unsafe {
+            match libc::fork() {
+                0 => {
+                    let lim = libc::rlimit {
+                        rlim_cur: 1501,
+                        rlim_max: 1501,
+                    };
+                    let mut now = core::mem::zeroed::<libc::rlimit>();
+                    libc::getrlimit(libc::RLIMIT_NOFILE, &mut now);
+                    if now.rlim_cur < 1501 && libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                        libc::_exit(2);
+                    }
+                    if libc::dup2(0, 7) != 7 || libc::dup2(0, 1500) != 1500 {
+                        libc::_exit(3);
+                    }
+                    libc::_exit(if check() { 0 } else { 1 })
+                }
+                pid if pid > 0 => {
+                    let mut st = 0;
+                    libc::waitpid(pid, &mut st, 0);
+                    libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0
+                }
+                _ => panic!("fork failed"),
+            }
+        }
+    }
+
+    fn cloexec(fd: i32) -> bool {
+        rustix::io::fcntl_getfd(borrow(fd)).is_ok_and(|f| f.contains(FdFlags::CLOEXEC))
+    }
+
+    #[test]
+    fn parses_descriptor_names() {
+        assert_eq!(parse_fd(b"0"), Some(0));
+        assert_eq!(parse_fd(b"1500"), Some(1500));
+        assert_eq!(parse_fd(b"2147483647"), Some(i32::MAX));
+        for bad in [
+            &b""[..],
+            b".",
+            b"..",
+            b"2147483648",
+            b"99999999999",
+            b"1a",
+            b"-1",
+        ] {
+            assert_eq!(parse_fd(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_fallback_marks_descriptors_above_1023() {
+        assert!(in_child(|| {
+            sweep_listed(3, &[], Action::Cloexec).is_ok()
+                && cloexec(7)
+                && cloexec(1500)
+                && !cloexec(0)
+        }));
+        assert!(in_child(|| {
+            sweep_to_limit(3, &[], Action::Cloexec);
+            cloexec(7) && cloexec(1500) && !cloexec(0)
+        }));
+        assert!(in_child(|| {
+            cloexec_all_but(&[7]).is_ok() && !cloexec(7) && cloexec(1500) && !cloexec(2)
+        }));
+    }
+
+    #[test]
+    fn every_way_of_closing_keeps_exactly_the_kept() {
+        // Open: exactly 0 (kept) and 1500; 1, 2, 7 and 1499 closed.
+        fn kept_0_and_1500() -> bool {
+            is_open(0) && is_open(1500) && !is_open(1) && !is_open(2) && !is_open(7)
+        }
+        assert!(in_child(|| {
+            close_ranges_around(&[1500, 0]).is_ok() && kept_0_and_1500()
+        }));
+        assert!(in_child(|| {
+            sweep_listed(0, &[0, 1500], Action::Close).is_ok() && kept_0_and_1500()
+        }));
+        assert!(in_child(|| {
+            sweep_to_limit(0, &[1500, 0], Action::Close);
+            kept_0_and_1500()
+        }));
+        assert!(in_child(|| {
+            close_all_but(&[0, 1500]);
+            kept_0_and_1500()
+        }));
+        assert!(in_child(|| {
+            close_all_but(&[]);
+            !is_open(0) && !is_open(1500)
+        }));
+    }
+
+    #[test]
+    fn closing_the_marked_ones_leaves_the_others() {
+        assert!(in_child(|| {
+            let marked = |fd| rustix::io::fcntl_setfd(borrow(fd), FdFlags::CLOEXEC).is_ok();
+            // 8: marked and kept; 7, 1500: marked; 0, 1, 2: not marked.
+            if libc_dup2(0, 8) && marked(7) && marked(8) && marked(1500) {
+                close_cloexec_but(&[8]);
+                is_open(0) && is_open(2) && is_open(8) && !is_open(7) && !is_open(1500)
+            } else {
+                false
+            }
+        }));
+    }
+
+    fn libc_dup2(from: i32, to: i32) -> bool {
+        // SAFETY: dup2 passes no memory; `to` is not used by the test process.
+        unsafe { libc::dup2(from, to) == to }
+    }
 }
