@@ -78,6 +78,16 @@ pub fn run(cx: &Context) -> ! {
         };
         match (caught.signo, cx.job_fd) {
             (libc::SIGCONT, Some(socket)) => job::continue_command(socket, command),
+            // On nsrun's terminal the command leads a process group of its own, so a terminal's
+            // signal that reaches the init (which stays in nsrun's group: the terminal's
+            // foreground after `bg` then `fg`) missed the command: pass it to the whole group.
+            // The launcher, in the same group, queues the init the same signal, marked: that
+            // copy is redundant (and, a standard signal being pending at most once, is merged
+            // with this one when it arrives first, so it cannot stand in for it).
+            (signo, Some(_)) if caught.from_kernel && signo != libc::SIGCHLD => {
+                sys::signal::send_group(command, signo)
+            }
+            (_, Some(_)) if caught.for_group => {}
             (signo, _) if caught.for_group => sys::signal::send_group(command, signo),
             (signo, _) if forward::passes(signo, caught.from_kernel) => {
                 sys::signal::send(command, signo)
