@@ -83,6 +83,11 @@ fn secret_dir() -> TempDir {
 /// Runs PROBE in the container of `setup`, nsrun started with the secret directory open on
 /// descriptors 7 and 1500 (the soft RLIMIT_NOFILE raised above 1500 first where it is lower).
 fn probe(setup: &Setup) -> Output {
+    probe_script(setup, PROBE)
+}
+
+/// Runs `script` as [`probe`] runs PROBE.
+fn probe_script(setup: &Setup, script: &str) -> Output {
     let secret = secret_dir();
     let dir = std::fs::File::open(secret.path()).expect("open the secret directory");
     let src = dir.as_raw_fd();
@@ -100,7 +105,7 @@ fn probe(setup: &Setup) -> Output {
         true => "pid1",
         false => "init",
     };
-    args.extend(["--", sh, "-c", PROBE, "sh", mode].map(String::from));
+    args.extend(["--", sh, "-c", script, "sh", mode].map(String::from));
     let mut cmd = if setup.rootless {
         let mut cmd = Command::new(common::require_tool("setpriv"));
         cmd.args(["--reuid", NOBODY, "--regid", NOBODY, "--clear-groups"])
@@ -337,4 +342,54 @@ fn the_init_is_not_dumpable() {
     common::send_signal(launcher, libc::SIGTERM);
     running.wait();
     r.finish();
+}
+
+/// Finds the launcher among the processes the container's /proc shows (its command line holds
+/// `$MARK`, which neither this script's nor any helper's does) and reports which of its
+/// descriptors 7 and 1500 the command can reach.
+const FIND_LAUNCHER: &str = r#"
+for d in /proc/[0-9]*; do
+    case "$( (tr '\0' ' ' <"$d/cmdline") 2>/dev/null)" in
+    *"$MARK"*)
+        echo "launcher ${d#/proc/}"
+        for f in 7 1500; do [ -e "$d/fd/$f" ] && echo "reaches $f"; done ;;
+    esac
+done
+exit 0
+"#;
+
+/// Where the command sees the launcher (no new PID namespace, or the host's /proc), the launcher
+/// holds none of the descriptors it inherited either.
+#[test]
+#[ignore = "needs root"]
+fn the_launcher_holds_nothing_the_command_could_open() {
+    require_root();
+    let userns = common::unprivileged_userns_unavailable().is_none();
+    for (opts, rootless) in [
+        (&["--share-pid"][..], false),
+        (&["--no-proc"], false),
+        (&["--no-proc"], true),
+        (&["--share-pid", "--no-proc"], true),
+    ] {
+        if rootless && !userns {
+            continue;
+        }
+        let mark = rootfs::unique("launcher");
+        let mut all = vec!["--setenv", "MARK", &mark];
+        all.extend(opts);
+        let out = probe_script(
+            &Setup {
+                opts: &all,
+                root: None,
+                rootless,
+            },
+            FIND_LAUNCHER,
+        );
+        out.assert_code(0);
+        assert!(
+            out.stdout.starts_with("launcher "),
+            "no launcher found\n{out}"
+        );
+        assert!(!out.stdout.contains("reaches"), "{out}");
+    }
 }
