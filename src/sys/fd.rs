@@ -235,8 +235,13 @@ fn sweep_listed(first: i32, keep: &[i32], action: Action) -> Result<(), Errno> {
 }
 
 /// [`sweep`] to every number from `first` below the hard RLIMIT_NOFILE (no descriptor can be
-/// opened at or above it; one opened before the limit was lowered is missed).
+/// opened at or above it; one opened before the limit was lowered is missed). poll(2) tells
+/// which numbers are open, up to 1024 per call (closed ones come back POLLNVAL; poll takes no
+/// more than the soft limit at once), so a hard limit of 2^20 costs a thousand calls, not a
+/// million.
 fn sweep_to_limit(first: i32, keep: &[i32], action: Action) {
+    use rustix::event::{PollFd, PollFlags};
+    const CHUNK: usize = 1024;
     let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
     let end = match (limit.maximum, limit.current) {
         (Some(hard), Some(soft)) => hard.max(soft),
@@ -244,10 +249,35 @@ fn sweep_to_limit(first: i32, keep: &[i32], action: Action) {
         _ => i32::MAX as u64,
     };
     let end = i32::try_from(end).unwrap_or(i32::MAX);
-    for fd in first.max(0)..end {
-        if !keep.contains(&fd) {
-            action.apply(fd);
+    let soft = limit
+        .current
+        .map_or(CHUNK as i32, |s| i32::try_from(s).unwrap_or(i32::MAX));
+    let chunk = soft.clamp(1, CHUNK as i32);
+    let mut start = first.max(0);
+    while start < end {
+        let count = (end - start).min(chunk);
+        let mut fds: [PollFd<'static>; CHUNK] = core::array::from_fn(|i| {
+            PollFd::from_borrowed_fd(borrow(start.saturating_add(i as i32)), PollFlags::empty())
+        });
+        let fds = &mut fds[..count as usize];
+        // Zero timeout: only the numbers' state is asked for. Should it fail, each number is
+        // tried by itself.
+        let polled = rustix::event::poll(
+            fds,
+            Some(&rustix::time::Timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            }),
+        )
+        .is_ok();
+        for (i, pfd) in fds.iter().enumerate() {
+            let fd = start + i as i32;
+            let open = !polled || !pfd.revents().contains(PollFlags::NVAL);
+            if open && !keep.contains(&fd) {
+                action.apply(fd);
+            }
         }
+        start += count;
     }
 }
 
@@ -338,6 +368,19 @@ mod tests {
         }));
         assert!(in_child(|| {
             cloexec_all_but(&[7]).is_ok() && !cloexec(7) && cloexec(1500) && !cloexec(2)
+        }));
+        // A soft limit below poll's chunk of 1024 (which poll would refuse).
+        assert!(in_child(|| {
+            let low = libc::rlimit {
+                rlim_cur: 100,
+                rlim_max: 1501,
+            };
+            // SAFETY: setrlimit reads the struct it is given.
+            if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &low) } != 0 {
+                return false;
+            }
+            sweep_to_limit(3, &[], Action::Cloexec);
+            cloexec(7) && cloexec(1500) && !cloexec(0)
         }));
     }
 
