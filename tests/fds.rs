@@ -71,6 +71,9 @@ struct Setup<'a> {
     root: Option<&'a Rootfs>,
     /// Whether nsrun runs as uid 65534 (rootless) instead of root.
     rootless: bool,
+    /// Run under `strace -f` that makes every close_range fail with this errno (ENOSYS: Linux
+    /// before 5.9; EINVAL: before 5.11, which lacks CLOSE_RANGE_CLOEXEC), as on older kernels.
+    inject: Option<&'a str>,
 }
 
 /// A host directory (mode 0755) with the marker file in it.
@@ -106,15 +109,19 @@ fn probe_script(setup: &Setup, script: &str) -> Output {
         false => "init",
     };
     args.extend(["--", sh, "-c", script, "sh", mode].map(String::from));
-    let mut cmd = if setup.rootless {
-        let mut cmd = Command::new(common::require_tool("setpriv"));
-        cmd.args(["--reuid", NOBODY, "--regid", NOBODY, "--clear-groups"])
-            .arg(common::nsrun_bin());
-        cmd
-    } else {
-        Command::new(common::nsrun_bin())
-    };
-    cmd.args(&args);
+    let mut line: Vec<std::ffi::OsString> = Vec::new();
+    if let Some(errno) = setup.inject {
+        line.push(common::require_tool("strace").into());
+        line.extend(["-f", "-qq", "-o", "/dev/null", "-e"].map(Into::into));
+        line.push(format!("inject=close_range:error={errno}").into());
+    }
+    if setup.rootless {
+        line.push(common::require_tool("setpriv").into());
+        line.extend(["--reuid", NOBODY, "--regid", NOBODY, "--clear-groups"].map(Into::into));
+    }
+    line.push(common::nsrun_bin().into());
+    let mut cmd = Command::new(&line[0]);
+    cmd.args(&line[1..]).args(&args);
     // SAFETY: between fork and exec the closure makes only async-signal-safe system calls
     // (getrlimit, setrlimit, dup2) on values computed before the fork; it allocates nothing.
     unsafe {
@@ -164,11 +171,16 @@ fn own_fds(out: &Output) -> BTreeSet<i32> {
 /// init (when there is one) shows of itself.
 #[track_caller]
 fn check(setup: &Setup, kept: &[i32]) {
-    let out = probe(setup);
+    check_probe(setup, &probe(setup), kept);
+}
+
+/// The checks of [`check`] on the output of a probe already run.
+#[track_caller]
+fn check_probe(setup: &Setup, out: &Output, kept: &[i32]) {
     out.assert_code(0);
     let s = out.sections();
     let want: BTreeSet<i32> = [0, 1, 2].iter().chain(kept).copied().collect();
-    assert_eq!(own_fds(&out), want, "the command's own descriptors\n{out}");
+    assert_eq!(own_fds(out), want, "the command's own descriptors\n{out}");
     let init_mode = !setup.opts.contains(&"--as-pid-1");
     // With --as-pid-1, /proc/1 is the command itself.
     let pids: &[&str] = if init_mode { &["self"] } else { &["self", "1"] };
@@ -218,6 +230,7 @@ fn init_mode_on_the_host_tree_passes_no_descriptor() {
                 opts,
                 root: None,
                 rootless: false,
+                inject: None,
             },
             &[],
         );
@@ -235,6 +248,7 @@ fn with_root_no_descriptor_reaches_the_container() {
                 opts,
                 root: Some(&r),
                 rootless: false,
+                inject: None,
             },
             &[],
         );
@@ -257,6 +271,7 @@ fn rootless_no_descriptor_reaches_the_container() {
                     opts,
                     root,
                     rootless: true,
+                    inject: None,
                 },
                 &[],
             );
@@ -286,6 +301,7 @@ fn keep_fd_passes_exactly_that_descriptor() {
                     opts,
                     root,
                     rootless,
+                    inject: None,
                 },
                 kept,
             );
@@ -382,6 +398,7 @@ fn the_launcher_holds_nothing_the_command_could_open() {
                 opts: &all,
                 root: None,
                 rootless,
+                inject: None,
             },
             FIND_LAUNCHER,
         );
@@ -392,4 +409,52 @@ fn the_launcher_holds_nothing_the_command_could_open() {
         );
         assert!(!out.stdout.contains("reaches"), "{out}");
     }
+}
+
+/// With `--no-proc` under a --root without a procfs, nsrun finds no /proc/self/fd to list; the
+/// command, root inside, mounts a proc of its own and looks.
+const MOUNT_PROC_THEN_PROBE: &str = "mount -t proc proc /proc || exit 99\n";
+
+/// As on kernels before 5.9 (no close_range) and before 5.11 (no CLOSE_RANGE_CLOEXEC): the
+/// fallbacks close and mark every descriptor, by /proc/self/fd, and without a procfs by poll up
+/// to the hard RLIMIT_NOFILE. (strace's fault injection stands in for the old kernel.)
+#[test]
+#[ignore = "needs root"]
+fn without_close_range_every_descriptor_is_still_closed() {
+    require_root();
+    let r = Rootfs::new("fds-old-kernel");
+    for errno in ["ENOSYS", "EINVAL"] {
+        for (root, opts) in [
+            (None, &[][..]),
+            (None, &["--as-pid-1"]),
+            (Some(&r), &[]),
+            (Some(&r), &["--keep-fd", "7"]),
+        ] {
+            let kept: &[i32] = if opts.contains(&"--keep-fd") {
+                &[LOW]
+            } else {
+                &[]
+            };
+            check(
+                &Setup {
+                    opts,
+                    root,
+                    rootless: false,
+                    inject: Some(errno),
+                },
+                kept,
+            );
+        }
+        for opts in [&["--no-proc"][..], &["--no-proc", "--as-pid-1"]] {
+            let setup = Setup {
+                opts,
+                root: Some(&r),
+                rootless: false,
+                inject: Some(errno),
+            };
+            let out = probe_script(&setup, &format!("{MOUNT_PROC_THEN_PROBE}{PROBE}"));
+            check_probe(&setup, &out, &[]);
+        }
+    }
+    r.finish();
 }
