@@ -1,7 +1,11 @@
 //! PID 1 of the new PID namespace: start the command as PID 2, pass signals on, reap every process
 //! that ends, and exit with the command's status (the model is tini).
+//!
+//! The init never executes anything, so close-on-exec never closes what it inherited: it closes
+//! every descriptor itself once the command has its copies, and it is not dumpable, so the
+//! command cannot open what it still holds through /proc/1/fd (nor read its memory).
 
-use rustix::process::WaitOptions;
+use rustix::process::{DumpableBehavior, WaitOptions};
 
 use crate::child::{self, Context};
 use crate::forward;
@@ -12,12 +16,26 @@ use crate::sys::{self, clone};
 
 /// Runs the init loop; never returns.
 pub fn run(cx: &Context) -> ! {
+    // As runc's init: /proc/1/fd, /proc/1/mem, /proc/1/environ... are then open only to a
+    // process with CAP_SYS_PTRACE in nsrun's own user namespace (where the launcher wrote the id
+    // maps, through /proc/CHILD, before the setup steps ran). The command's exec makes it
+    // dumpable again. PR_SET_DUMPABLE fails only for values other than 0, 1 and 2.
+    let _ = rustix::process::set_dumpable_behavior(DumpableBehavior::NotDumpable);
     let stack = cx
         .spawn_stack
         .expect("the launcher allocates a spawn stack in init mode");
     // CLONE_VM|CLONE_VFORK, as posix_spawn does: no copy of the address space, and this process
     // resumes only once the command has been executed (or failed to be).
     let flags = libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD;
+    // Once executed, the command runs at once, before the init closes its copies below: so first
+    // close what the command's exec will close anyway (every close-on-exec descriptor; the setup
+    // marked all but 0, 1, 2 and the --keep-fd ones), leaving only what the command holds too,
+    // the error pipe and the job socket.
+    let own: &[i32] = match cx.job_fd {
+        Some(socket) => &[cx.report_fd, socket],
+        None => &[cx.report_fd],
+    };
+    sys::fd::close_cloexec_but(own);
     let command = match clone::spawn(stack, flags, child::exec, cx) {
         Ok(pid) => pid,
         Err(errno) => {
@@ -25,9 +43,15 @@ pub fn run(cx: &Context) -> ! {
             sys::exit::exit_now(status::SETUP_FAILED);
         }
     };
-    // The command holds the only other copy of the error pipe, closed by its exec: from now on the
-    // launcher sees end of file once the command runs.
-    sys::fd::close(cx.report_fd);
+    // The command has its own copies of everything it was meant to get (its exec has closed the
+    // rest), so the init keeps only the job socket and, for the job socket's answers, the
+    // terminal on 0 (the command's own standard input). The command holds the only other copy
+    // of the error pipe, closed by its exec: from now on the launcher sees end of file once the
+    // command runs.
+    match cx.job_fd {
+        Some(socket) => sys::fd::close_all_but(&[0, socket]),
+        None => sys::fd::close_all_but(&[]),
+    }
 
     // On nsrun's terminal, the command's stops go to the launcher, which answers with SIGCONT.
     let waited = forward::waited(if cx.job_fd.is_some() {
@@ -54,6 +78,16 @@ pub fn run(cx: &Context) -> ! {
         };
         match (caught.signo, cx.job_fd) {
             (libc::SIGCONT, Some(socket)) => job::continue_command(socket, command),
+            // On nsrun's terminal the command leads a process group of its own, so a terminal's
+            // signal that reaches the init (which stays in nsrun's group: the terminal's
+            // foreground after `bg` then `fg`) missed the command: pass it to the whole group.
+            // The launcher, in the same group, queues the init the same signal, marked: that
+            // copy is redundant (and, a standard signal being pending at most once, is merged
+            // with this one when it arrives first, so it cannot stand in for it).
+            (signo, Some(_)) if caught.from_kernel && signo != libc::SIGCHLD => {
+                sys::signal::send_group(command, signo)
+            }
+            (_, Some(_)) if caught.for_group => {}
             (signo, _) if caught.for_group => sys::signal::send_group(command, signo),
             (signo, _) if forward::passes(signo, caught.from_kernel) => {
                 sys::signal::send(command, signo)

@@ -142,6 +142,15 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
     };
     drop(report_w);
     drop(go_r);
+    // The child has its own copies of every descriptor. The launcher keeps only 0, 1, 2 and the
+    // descriptors it owns here (its ends of the pipes, the job socket's two ends, the init's
+    // closed below), so a command that sees it in /proc (--share-pid, or a PID namespace with
+    // the host's /proc) cannot open what nsrun inherited through it.
+    let (job_ours, job_init) = job.as_ref().map_or((-1, -1), |(ours, init)| {
+        (ours.as_raw_fd(), init.as_raw_fd())
+    });
+    let (report, go) = (report_r.as_raw_fd(), go_w.as_raw_fd());
+    sys::fd::close_all_but(&[0, 1, 2, report, go, job_ours, job_init]);
     if let Some(maps) = &plan.maps {
         if let Err(line) = crate::userns::write_maps(pid, maps) {
             // The child is still waiting for its go byte: end it before it does anything.

@@ -856,6 +856,9 @@ fn runs_without_proc_on_the_host() {
 #[ignore = "needs root"]
 fn masked_proc_gets_a_clear_error_and_no_proc_works() {
     require_root();
+    if common::skip_without_unprivileged_userns() {
+        return;
+    }
     let setpriv = require_tool("setpriv");
     let dir = TempDir::new("masked");
     let bin = dir.copy_in(&nsrun_bin(), "nsrun");
@@ -1078,10 +1081,48 @@ impl Terminal {
         t
     }
 
+    /// Waits (up to 10 s) until the shell has handed the terminal to its job and no process of
+    /// the job is stopped any more: a ^C typed then reaches the job.
+    fn wait_until_job_in_foreground(&self) {
+        // (state, pgrp, tpgid) of /proc/PID/stat.
+        let stat = |pid: i32| -> Option<(char, i32, i32)> {
+            let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let f: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
+            Some((
+                f.first()?.chars().next()?,
+                f.get(2)?.parse().ok()?,
+                f.get(5)?.parse().ok()?,
+            ))
+        };
+        let script = self.child.id() as i32;
+        let in_foreground = || {
+            let Some(shell) = common::descendants(script)
+                .into_iter()
+                .find(|p| common::cmdline(p.pid).starts_with("bash"))
+            else {
+                return false;
+            };
+            let job = common::descendants(shell.pid);
+            match stat(shell.pid) {
+                Some((_, pgrp, tpgid)) => {
+                    tpgid != pgrp
+                        && !job.is_empty()
+                        && job.iter().all(|p| stat(p.pid).is_some_and(|s| s.0 != 'T'))
+                }
+                None => false,
+            }
+        };
+        assert!(
+            common::poll(Duration::from_secs(10), in_foreground),
+            "the job never ran in the foreground:\n{}",
+            self.output.lock().unwrap()
+        );
+    }
+
     /// Brings the job to the foreground, interrupts it with ^C and checks that it ended by it.
     fn fg_and_interrupt(&mut self) {
         self.type_in("fg\n");
-        std::thread::sleep(Duration::from_millis(500));
+        self.wait_until_job_in_foreground();
         self.type_in("\x03");
         self.type_in("echo fg-status=$?\n");
         self.wait_for("fg-status=130", 1);

@@ -1035,6 +1035,9 @@ fn no_new_privs_is_set_only_when_asked() {
 #[ignore = "needs root"]
 fn rootless_container_runs_as_mapped_root() {
     require_root();
+    if common::skip_without_unprivileged_userns() {
+        return;
+    }
     let r = Rootfs::new("rootless");
     let out = r.run_as_nobody(
         &[],
@@ -1059,6 +1062,9 @@ fn rootless_container_runs_as_mapped_root() {
 #[ignore = "needs root"]
 fn rootless_mounts_dev_and_binds_work() {
     require_root();
+    if common::skip_without_unprivileged_userns() {
+        return;
+    }
     let r = Rootfs::new("rootless-mounts");
     let data = r.scratch("data");
     rootfs::mkdir(&data, 0o755);
@@ -1121,6 +1127,9 @@ fn rootless_share_user_is_refused_with_a_hint() {
 #[ignore = "needs root"]
 fn rootless_explicit_maps() {
     require_root();
+    if common::skip_without_unprivileged_userns() {
+        return;
+    }
     let r = Rootfs::new("rootless-maps");
     let out = r.run_as_nobody(&["-r"], &["/bin/cat", "/proc/self/uid_map"]);
     out.assert_ok();

@@ -90,27 +90,342 @@ pub fn is_tty(fd: i32) -> bool {
     rustix::termios::isatty(borrow(fd))
 }
 
+/// `close_range`'s flag (Linux 5.11) that marks the range close-on-exec instead of closing it.
+const CLOSE_RANGE_CLOEXEC: usize = 1 << 2;
+
 /// Marks every descriptor from 3 up close-on-exec, then clears the mark on each of `keep`.
+///
+/// Every descriptor, however high: close_range where the kernel has it with CLOSE_RANGE_CLOEXEC
+/// (5.11), else each descriptor /proc/self/fd lists, else each number below the hard
+/// RLIMIT_NOFILE. Allocates nothing (the child calls it).
 pub fn cloexec_all_but(keep: &[i32]) -> Result<(), Errno> {
-    const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
-    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets a flag on descriptors; it closes nothing
-    // and touches no memory.
-    let rc = unsafe {
-        sc::syscall!(
-            CLOSE_RANGE,
-            3,
-            u32::MAX as usize,
-            CLOSE_RANGE_CLOEXEC as usize
-        )
-    };
-    if super::errno::from_rc(rc).is_err() {
-        // Kernels before 5.11: mark the usual range one by one.
-        for fd in 3..1024 {
-            let _ = rustix::io::fcntl_setfd(borrow(fd), FdFlags::CLOEXEC);
-        }
+    if close_range(3, u32::MAX, CLOSE_RANGE_CLOEXEC).is_err() {
+        // ENOSYS before 5.9, EINVAL (the flag) before 5.11.
+        sweep(3, &[], Action::Cloexec);
     }
     for &fd in keep {
         rustix::io::fcntl_setfd(borrow(fd), FdFlags::empty())?;
     }
     Ok(())
+}
+
+/// Closes every descriptor of this process, 0, 1 and 2 included, except those in `keep`.
+///
+/// The init calls it once it has started the command, which holds its own copies of whatever
+/// it was meant to get. By close_range where the kernel has it (5.9), else as
+/// [`cloexec_all_but`] finds descriptors. Allocates nothing. Callers must not use (or let any
+/// owner drop) a closed descriptor afterwards: the init only waits and exits.
+pub fn close_all_but(keep: &[i32]) {
+    if close_ranges_around(keep).is_err() {
+        sweep(0, keep, Action::Close);
+    }
+}
+
+/// Closes every descriptor from 3 up that is marked close-on-exec, except those in `keep`: what
+/// an exec would close, for the init, which never executes anything.
+///
+/// By the list in /proc/self/fd, else each number below the hard RLIMIT_NOFILE (close_range
+/// cannot tell the marked ones). Allocates nothing. As for [`close_all_but`], the caller uses
+/// none of the closed descriptors again.
+pub fn close_cloexec_but(keep: &[i32]) {
+    sweep(3, keep, Action::CloseIfCloexec);
+}
+
+/// What a sweep does to each descriptor it finds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Action {
+    /// Mark it close-on-exec.
+    Cloexec,
+    /// Close it.
+    Close,
+    /// Close it if it is marked close-on-exec.
+    CloseIfCloexec,
+}
+
+impl Action {
+    fn apply(self, fd: i32) {
+        match self {
+            // Fails only with EBADF, for a number that is not open.
+            Action::Cloexec => {
+                let _ = rustix::io::fcntl_setfd(borrow(fd), FdFlags::CLOEXEC);
+            }
+            // SAFETY: see `close_all_but` and `close_cloexec_but`, the callers that close: their
+            // caller uses none of these descriptors again. A number that is not open fails with EBADF, harmlessly.
+            Action::Close => unsafe { rustix::io::close(fd) },
+            Action::CloseIfCloexec => {
+                if rustix::io::fcntl_getfd(borrow(fd)).is_ok_and(|f| f.contains(FdFlags::CLOEXEC)) {
+                    Action::Close.apply(fd);
+                }
+            }
+        }
+    }
+}
+
+/// `close_range(first, last, flags)`.
+fn close_range(first: u32, last: u32, flags: usize) -> Result<(), Errno> {
+    // SAFETY: close_range passes no memory; it closes (or with CLOSE_RANGE_CLOEXEC only marks)
+    // the descriptors in [first, last]. The closing callers own those descriptors and use none
+    // of them again (see `close_all_but`).
+    let rc = unsafe { sc::syscall!(CLOSE_RANGE, first as usize, last as usize, flags) };
+    super::errno::from_rc(rc)
+}
+
+/// Closes with close_range every descriptor but `keep`, one range between each two kept ones.
+fn close_ranges_around(keep: &[i32]) -> Result<(), Errno> {
+    let mut first: u32 = 0;
+    loop {
+        // The lowest kept descriptor at or above `first`.
+        let next = keep
+            .iter()
+            .filter_map(|&fd| u32::try_from(fd).ok())
+            .filter(|&fd| fd >= first)
+            .min();
+        match next {
+            None => return close_range(first, u32::MAX, 0),
+            Some(kept) => {
+                if kept > first {
+                    close_range(first, kept - 1, 0)?;
+                }
+                match kept.checked_add(1) {
+                    Some(after) => first = after,
+                    None => return Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// Applies `action` to every open descriptor from `first` up that is not in `keep`, without
+/// close_range: by the list in /proc/self/fd where that is a procfs, else to every number below
+/// the hard RLIMIT_NOFILE.
+fn sweep(first: i32, keep: &[i32], action: Action) {
+    if sweep_listed(first, keep, action).is_err() {
+        sweep_to_limit(first, keep, action);
+    }
+}
+
+/// [`sweep`] by the list of /proc/self/fd, read with getdents into a stack buffer. Fails when
+/// there is no procfs at /proc (none mounted, or something else there, as in a fresh root before
+/// its /proc) or reading it failed; the caller then tries every number.
+fn sweep_listed(first: i32, keep: &[i32], action: Action) -> Result<(), Errno> {
+    use core::mem::MaybeUninit;
+    use rustix::fd::AsRawFd;
+    use rustix::fs::{Mode, OFlags, RawDir};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    let dir = rustix::fs::open(c"/proc/self/fd", flags, Mode::empty())?;
+    // Only the kernel's own list will do: a directory that lists less would leave some open.
+    if rustix::fs::fstatfs(&dir)?.f_type != rustix::fs::PROC_SUPER_MAGIC {
+        return Err(Errno::NOTSUP);
+    }
+    // The directory's own descriptor is closed (by its drop) once it has been read.
+    let own = dir.as_raw_fd();
+    let mut buf = [MaybeUninit::<u8>::uninit(); 1024];
+    let mut entries = RawDir::new(&dir, &mut buf);
+    // procfs lists descriptors in increasing order, each position after the last number read,
+    // so closing those already listed does not disturb the listing.
+    while let Some(entry) = entries.next() {
+        let Some(fd) = parse_fd(entry?.file_name().to_bytes()) else {
+            continue; // "." and ".."
+        };
+        if fd >= first && fd != own && !keep.contains(&fd) {
+            action.apply(fd);
+        }
+    }
+    Ok(())
+}
+
+/// [`sweep`] to every number from `first` below the hard RLIMIT_NOFILE (no descriptor can be
+/// opened at or above it; one opened before the limit was lowered is missed). poll(2) tells
+/// which numbers are open, up to 1024 per call (closed ones come back POLLNVAL; poll takes no
+/// more than the soft limit at once), so a hard limit of 2^20 costs a thousand calls, not a
+/// million.
+fn sweep_to_limit(first: i32, keep: &[i32], action: Action) {
+    use rustix::event::{PollFd, PollFlags};
+    const CHUNK: usize = 1024;
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+    let end = match (limit.maximum, limit.current) {
+        (Some(hard), Some(soft)) => hard.max(soft),
+        // RLIM_INFINITY: the kernel refuses it for this resource; bound it anyway.
+        _ => i32::MAX as u64,
+    };
+    let end = i32::try_from(end).unwrap_or(i32::MAX);
+    let soft = limit
+        .current
+        .map_or(CHUNK as i32, |s| i32::try_from(s).unwrap_or(i32::MAX));
+    let chunk = soft.clamp(1, CHUNK as i32);
+    let mut start = first.max(0);
+    while start < end {
+        let count = (end - start).min(chunk);
+        let mut fds: [PollFd<'static>; CHUNK] = core::array::from_fn(|i| {
+            PollFd::from_borrowed_fd(borrow(start.saturating_add(i as i32)), PollFlags::empty())
+        });
+        let fds = &mut fds[..count as usize];
+        // Zero timeout: only the numbers' state is asked for. Should it fail, each number is
+        // tried by itself.
+        let polled = rustix::event::poll(
+            fds,
+            Some(&rustix::time::Timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            }),
+        )
+        .is_ok();
+        for (i, pfd) in fds.iter().enumerate() {
+            let fd = start + i as i32;
+            let open = !polled || !pfd.revents().contains(PollFlags::NVAL);
+            if open && !keep.contains(&fd) {
+                action.apply(fd);
+            }
+        }
+        start += count;
+    }
+}
+
+/// A descriptor number written in decimal (a /proc/self/fd entry's name).
+fn parse_fd(name: &[u8]) -> Option<i32> {
+    if name.is_empty() || name.len() > 10 {
+        return None;
+    }
+    let mut n: i32 = 0;
+    for &c in name {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(i32::from(c - b'0'))?;
+    }
+    Some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `check` in a forked child (whose descriptors it may close freely) with descriptors
+    /// 7 and 1500 open (copies of 0, no close-on-exec mark); true when it returned true.
+    fn in_child(check: fn() -> bool) -> bool {
+        // SAFETY: the child makes only system calls (no allocation, no lock another thread of
+        // the test harness could hold) and leaves with _exit; the parent reaps it.
+        unsafe {
+            match libc::fork() {
+                0 => {
+                    let lim = libc::rlimit {
+                        rlim_cur: 1501,
+                        rlim_max: 1501,
+                    };
+                    let mut now = core::mem::zeroed::<libc::rlimit>();
+                    libc::getrlimit(libc::RLIMIT_NOFILE, &mut now);
+                    if now.rlim_cur < 1501 && libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                        libc::_exit(2);
+                    }
+                    if libc::dup2(0, 7) != 7 || libc::dup2(0, 1500) != 1500 {
+                        libc::_exit(3);
+                    }
+                    libc::_exit(if check() { 0 } else { 1 })
+                }
+                pid if pid > 0 => {
+                    let mut st = 0;
+                    libc::waitpid(pid, &mut st, 0);
+                    libc::WIFEXITED(st) && libc::WEXITSTATUS(st) == 0
+                }
+                _ => panic!("fork failed"),
+            }
+        }
+    }
+
+    fn cloexec(fd: i32) -> bool {
+        rustix::io::fcntl_getfd(borrow(fd)).is_ok_and(|f| f.contains(FdFlags::CLOEXEC))
+    }
+
+    #[test]
+    fn parses_descriptor_names() {
+        assert_eq!(parse_fd(b"0"), Some(0));
+        assert_eq!(parse_fd(b"1500"), Some(1500));
+        assert_eq!(parse_fd(b"2147483647"), Some(i32::MAX));
+        for bad in [
+            &b""[..],
+            b".",
+            b"..",
+            b"2147483648",
+            b"99999999999",
+            b"1a",
+            b"-1",
+        ] {
+            assert_eq!(parse_fd(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_fallback_marks_descriptors_above_1023() {
+        assert!(in_child(|| {
+            sweep_listed(3, &[], Action::Cloexec).is_ok()
+                && cloexec(7)
+                && cloexec(1500)
+                && !cloexec(0)
+        }));
+        assert!(in_child(|| {
+            sweep_to_limit(3, &[], Action::Cloexec);
+            cloexec(7) && cloexec(1500) && !cloexec(0)
+        }));
+        assert!(in_child(|| {
+            cloexec_all_but(&[7]).is_ok() && !cloexec(7) && cloexec(1500) && !cloexec(2)
+        }));
+        // A soft limit below poll's chunk of 1024 (which poll would refuse).
+        assert!(in_child(|| {
+            let low = libc::rlimit {
+                rlim_cur: 100,
+                rlim_max: 1501,
+            };
+            // SAFETY: setrlimit reads the struct it is given.
+            if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &low) } != 0 {
+                return false;
+            }
+            sweep_to_limit(3, &[], Action::Cloexec);
+            cloexec(7) && cloexec(1500) && !cloexec(0)
+        }));
+    }
+
+    #[test]
+    fn every_way_of_closing_keeps_exactly_the_kept() {
+        // Open: exactly 0 (kept) and 1500; 1, 2, 7 and 1499 closed.
+        fn kept_0_and_1500() -> bool {
+            is_open(0) && is_open(1500) && !is_open(1) && !is_open(2) && !is_open(7)
+        }
+        assert!(in_child(|| {
+            close_ranges_around(&[1500, 0]).is_ok() && kept_0_and_1500()
+        }));
+        assert!(in_child(|| {
+            sweep_listed(0, &[0, 1500], Action::Close).is_ok() && kept_0_and_1500()
+        }));
+        assert!(in_child(|| {
+            sweep_to_limit(0, &[1500, 0], Action::Close);
+            kept_0_and_1500()
+        }));
+        assert!(in_child(|| {
+            close_all_but(&[0, 1500]);
+            kept_0_and_1500()
+        }));
+        assert!(in_child(|| {
+            close_all_but(&[]);
+            !is_open(0) && !is_open(1500)
+        }));
+    }
+
+    #[test]
+    fn closing_the_marked_ones_leaves_the_others() {
+        assert!(in_child(|| {
+            let marked = |fd| rustix::io::fcntl_setfd(borrow(fd), FdFlags::CLOEXEC).is_ok();
+            // 8: marked and kept; 7, 1500: marked; 0, 1, 2: not marked.
+            if libc_dup2(0, 8) && marked(7) && marked(8) && marked(1500) {
+                close_cloexec_but(&[8]);
+                is_open(0) && is_open(2) && is_open(8) && !is_open(7) && !is_open(1500)
+            } else {
+                false
+            }
+        }));
+    }
+
+    fn libc_dup2(from: i32, to: i32) -> bool {
+        // SAFETY: dup2 passes no memory; `to` is not used by the test process.
+        unsafe { libc::dup2(from, to) == to }
+    }
 }

@@ -24,17 +24,78 @@ use std::time::{Duration, Instant};
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The nsrun binary under test: `$NSRUN_BIN`, else `target/static/nsrun` of this package.
+///
+/// The package's own `target/static/nsrun` (by default or named in `$NSRUN_BIN`) must be newer
+/// than every source it is built from (see [`assert_not_stale`]), unless `NSRUN_ALLOW_STALE=1`.
 pub fn nsrun_bin() -> PathBuf {
+    let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/static/nsrun");
     let path = match std::env::var_os("NSRUN_BIN") {
         Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/static/nsrun"),
+        _ => default.clone(),
     };
     assert!(
         path.is_file(),
         "nsrun binary {} not found: run scripts/build-static.sh first (or set NSRUN_BIN)",
         path.display()
     );
+    let is_default = match (path.canonicalize(), default.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if is_default && std::env::var_os("NSRUN_ALLOW_STALE").is_none_or(|v| v != "1") {
+        assert_not_stale(&path);
+    }
     path
+}
+
+/// Fails the test when `bin` is older than a source of the build: a file under src/, or
+/// Cargo.toml, Cargo.lock, build.rs. (Checked once per test binary.)
+pub fn assert_not_stale(bin: &Path) {
+    static CHECKED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let verdict = CHECKED.get_or_init(|| {
+        let built = mtime(bin).ok_or_else(|| format!("cannot stat {}", bin.display()))?;
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources: Vec<PathBuf> = ["Cargo.toml", "Cargo.lock", "build.rs"]
+            .iter()
+            .map(|f| root.join(f))
+            .collect();
+        files_under(&root.join("src"), &mut sources);
+        match sources
+            .iter()
+            .filter_map(|f| Some((mtime(f)?, f)))
+            .max_by_key(|(t, _)| *t)
+        {
+            Some((newest, file)) if newest > built => Err(format!(
+                "{} is older than {}: rebuild with scripts/build-static.sh \
+                 (or set NSRUN_ALLOW_STALE=1 to test it anyway)",
+                bin.display(),
+                file.display()
+            )),
+            _ => Ok(()),
+        }
+    });
+    if let Err(why) = verdict {
+        panic!("{why}");
+    }
+}
+
+fn mtime(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Appends every file under `dir` (recursively) to `out`.
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => files_under(&path, out),
+            Ok(_) => out.push(path),
+            Err(_) => {}
+        }
+    }
 }
 
 /// A `Command` for nsrun with `args`.
@@ -603,5 +664,57 @@ pub fn show_status(st: &ExitStatus) -> String {
         (Some(c), _) => format!("code {c}"),
         (_, Some(s)) => format!("signal {s}"),
         _ => format!("{st}"),
+    }
+}
+
+/// Why an unprivileged user cannot create a user namespace on this machine, or None when one
+/// can: the sysctls that forbid it (max_user_namespaces 0, Debian's and Ubuntu's
+/// unprivileged_userns_clone 0), else a probe with util-linux's `unshare --user` as uid 65534
+/// (AppArmor's restriction on Ubuntu, seccomp, a container runtime's policy...). Probes once.
+pub fn unprivileged_userns_unavailable() -> Option<String> {
+    static WHY: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    WHY.get_or_init(|| {
+        let sysctl = |name: &str| {
+            std::fs::read_to_string(format!("/proc/sys/{name}"))
+                .ok()
+                .map(|v| v.trim().to_string())
+        };
+        if sysctl("user/max_user_namespaces").as_deref() == Some("0") {
+            return Some("user.max_user_namespaces is 0".into());
+        }
+        if sysctl("kernel/unprivileged_userns_clone").as_deref() == Some("0") {
+            return Some("kernel.unprivileged_userns_clone is 0".into());
+        }
+        let mut probe = if is_root() {
+            let mut cmd = Command::new(require_tool("setpriv"));
+            cmd.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+                .arg(require_tool("unshare"));
+            cmd
+        } else {
+            Command::new(require_tool("unshare"))
+        };
+        probe.args(["--user", "--map-root-user", "true"]);
+        let out = run(&mut probe);
+        match out.status.success() {
+            true => None,
+            false => Some(format!(
+                "an unprivileged `unshare --user --map-root-user true` fails: {}",
+                out.stderr.trim()
+            )),
+        }
+    })
+    .clone()
+}
+
+/// Prints why and returns true when the test must be skipped because unprivileged user
+/// namespaces are unavailable here (see [`unprivileged_userns_unavailable`]). Use as
+/// `if skip_without_unprivileged_userns() { return; }`.
+pub fn skip_without_unprivileged_userns() -> bool {
+    match unprivileged_userns_unavailable() {
+        Some(why) => {
+            eprintln!("skipped: this test needs unprivileged user namespaces: {why}");
+            true
+        }
+        None => false,
     }
 }
