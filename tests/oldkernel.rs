@@ -22,7 +22,9 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{require_root, require_tool, Output, TempDir};
-use helpers::{nosys_bin, nosys_cmd, nsrun_without, NEWER_SYSCALLS};
+use helpers::{
+    nosys_bin, nosys_cmd, nsrun_without, nsrun_without_as_nobody, NEWER_SYSCALLS, NOBODY,
+};
 use rootfs::{assert_mounts_unchanged, host_mounts, Rootfs, Snapshot, MARKER, TOP};
 
 /// strerror(EROFS), as busybox and coreutils print it.
@@ -73,27 +75,40 @@ fn assert_all_read_only(out: &Output, paths: &[&str], what: &str) {
 /// Runs, as root of a scratch mount namespace, a tmpfs mounted on `sub` (a directory on the
 /// host) and then nsrun with `args` under nosys with `set` missing. Before nsrun starts, a write
 /// to the tmpfs must work (exit 98 otherwise), so the read-only checks cannot pass by accident.
-fn with_tmpfs_inside(set: &str, sub: &Path, args: &[&str]) -> Output {
+/// With `nobody`, nsrun runs as uid 65534 (through setpriv), in its automatic user namespace.
+fn with_tmpfs_inside(set: &str, sub: &Path, args: &[&str], nobody: bool) -> Output {
     require_tool("unshare");
     let script = r#"
-        mount -t tmpfs -o mode=0755 nsrun-oldkernel-sub "$SUB" || exit 99
+        mount -t tmpfs -o mode=0777 nsrun-oldkernel-sub "$SUB" || exit 99
         touch "$SUB/control" || exit 98
-        exec "$NOSYS" "$SET" -- "$NSRUN" "$@""#;
+        exec $AS "$NOSYS" "$SET" -- "$NSRUN" "$@""#;
+    let as_user = if nobody {
+        let setpriv = require_tool("setpriv");
+        format!("{} {}", setpriv.display(), NOBODY.join(" "))
+    } else {
+        String::new()
+    };
     let mut cmd = Command::new("unshare");
     cmd.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
         .arg(script)
         .arg("sh")
         .args(args)
         .env("SUB", sub)
+        .env("AS", as_user)
         .env("NOSYS", nosys_bin())
         .env("SET", set)
         .env("NSRUN", common::nsrun_bin());
     common::run(&mut cmd)
 }
 
-/// A scratch tree for the read-only checks: DIR with an empty DIR/sub to mount a tmpfs on.
+/// A scratch tree for the read-only checks: DIR with an empty DIR/sub to mount a tmpfs on. Both
+/// are writable by anyone (the tmpfs too, mode 0777), so a write inside can fail only with EROFS,
+/// as uid 65534 too.
 fn scratch_tree(tag: &str) -> TempDir {
+    use std::os::unix::fs::PermissionsExt;
     let dir = TempDir::new(tag);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777))
+        .expect("chmod scratch tree");
     rootfs::mkdir(&dir.path().join("sub"), 0o755);
     dir
 }
@@ -216,6 +231,29 @@ fn root_is_the_tree(set: &str) {
     r.finish();
 }
 
+/// The same as uid 65534: nsrun adds a user namespace that maps it to root.
+fn rootless_root_is_the_tree(set: &str) {
+    require_root();
+    let r = Rootfs::new("oldkernel-root-rootless");
+    let args = r.args(
+        &["--hostname", HOSTNAME],
+        &[
+            "/bin/sh",
+            "-c",
+            "echo @@ issue; cat /etc/issue; echo @@ id; id -u; echo @@ proc; cd /proc && echo [0-9]*
+             echo @@ hostname; hostname",
+        ],
+    );
+    let out = nsrun_without_as_nobody(set, &args);
+    out.assert_ok();
+    let s = out.sections();
+    assert_eq!(s["issue"], format!("{MARKER}\n"), "{out}");
+    assert_eq!(s["id"], "0\n", "mapped to root inside\n{out}");
+    assert_eq!(s["proc"], "1 2\n", "{out}");
+    assert_eq!(s["hostname"], format!("{HOSTNAME}\n"), "{out}");
+    r.finish();
+}
+
 /// `--ro-bind DIR DIR` of a tree with a tmpfs mounted inside it: both read-only.
 fn ro_bind_covers_submounts(set: &str) {
     require_root();
@@ -229,6 +267,7 @@ fn ro_bind_covers_submounts(set: &str) {
         set,
         &dir.path().join("sub"),
         &["--ro-bind", d, d, "--", "/bin/sh", "-c", &probe],
+        false,
     );
     assert_all_read_only(&out, &paths, "--ro-bind");
     assert_tree_untouched(&dir, &out);
@@ -238,6 +277,17 @@ fn ro_bind_covers_submounts(set: &str) {
 /// `--root R --ro-bind DIR /mnt` of a tree with a tmpfs inside it: /mnt and /mnt/sub read-only.
 fn ro_bind_in_root_covers_submounts(set: &str) {
     require_root();
+    check_ro_bind_in_root(set, false);
+}
+
+/// The same as uid 65534 in nsrun's automatic user namespace, where the tmpfs inside DIR is a
+/// mount the kernel locks (it came from a more privileged mount namespace).
+fn rootless_ro_bind_in_root_covers_submounts(set: &str) {
+    require_root();
+    check_ro_bind_in_root(set, true);
+}
+
+fn check_ro_bind_in_root(set: &str, nobody: bool) {
     let r = Rootfs::new("oldkernel-robind-root");
     let dir = scratch_tree("oldkernel-robind-root");
     let paths = ["/mnt/file", "/mnt/sub/file"];
@@ -247,7 +297,7 @@ fn ro_bind_in_root_covers_submounts(set: &str) {
         &["/bin/sh", "-c", &probe],
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = with_tmpfs_inside(set, &dir.path().join("sub"), &args);
+    let out = with_tmpfs_inside(set, &dir.path().join("sub"), &args, nobody);
     assert_all_read_only(&out, &paths, "--ro-bind in --root");
     assert_tree_untouched(&dir, &out);
     r.finish();
@@ -276,6 +326,7 @@ fn remount_ro_covers_submounts(set: &str) {
             "-c",
             &probe,
         ],
+        false,
     );
     assert_all_read_only(&out, &paths, "--remount-ro");
     assert_tree_untouched(&dir, &out);
@@ -290,7 +341,7 @@ fn read_only_covers_submounts_of_the_root(set: &str) {
     let probe = write_probe(&paths);
     let args = r.args(&["--read-only"], &["/bin/sh", "-c", &probe]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = with_tmpfs_inside(set, &r.root().join("mnt"), &args);
+    let out = with_tmpfs_inside(set, &r.root().join("mnt"), &args, false);
     assert_all_read_only(&out, &paths, "--read-only");
     r.finish();
 }
@@ -299,21 +350,28 @@ fn read_only_covers_submounts_of_the_root(set: &str) {
 /// [`SECRET`] (the soft RLIMIT_NOFILE raised first where it is lower), the command being a shell
 /// that lists /proc/self/fd and /proc/1/fd and tries to read the secret through both. Asserts
 /// that the descriptors reached nsrun and that nothing of them reached the command.
-fn check_descriptors(set: &str, opts: &[String], shell: &str) {
+fn check_descriptors(set: &str, opts: &[String], shell: &str, nobody: bool) {
     let dir = TempDir::new("oldkernel-fds");
     let secret = dir.path().join("secret");
     std::fs::write(&secret, format!("{SECRET}\n")).expect("write secret");
     let inner = "echo @@ self; ls /proc/self/fd
                  echo @@ init; ls /proc/1/fd 2>&1
                  echo @@ read; for f in /proc/self/fd/7 /proc/self/fd/1500 /proc/1/fd/7 /proc/1/fd/1500; do
-                     cat $f 2>/dev/null; done; true";
+                     cat $f 2>&1; done; true";
     // bash: dash cannot redirect descriptors above 9.
     let wrapper = r#"
         [ "$(ulimit -Sn)" -gt 1500 ] || ulimit -n 4096 || exit 97
         exec 7<"$SECRET_FILE" 1500<"$SECRET_FILE" || exit 98
         echo @@ outside; ls /proc/$$/fd
         exec "$NOSYS" "$SET" -- "$NSRUN" "$@""#;
-    let mut cmd = Command::new(require_tool("bash"));
+    let bash = require_tool("bash");
+    let mut cmd = if nobody {
+        let mut c = Command::new(require_tool("setpriv"));
+        c.args(NOBODY).arg(bash);
+        c
+    } else {
+        Command::new(bash)
+    };
     cmd.arg("-c")
         .arg(wrapper)
         .arg("bash")
@@ -355,13 +413,13 @@ fn check_descriptors(set: &str, opts: &[String], shell: &str) {
 /// Descriptors 7 and 1500 inherited by nsrun reach neither the command nor nsrun's init.
 fn descriptors_closed(set: &str) {
     require_root();
-    check_descriptors(set, &[], "/bin/sh");
+    check_descriptors(set, &[], "/bin/sh", false);
 }
 
 /// The same with `--as-pid-1`: the command is PID 1.
 fn descriptors_closed_as_pid_1(set: &str) {
     require_root();
-    check_descriptors(set, &["--as-pid-1".to_string()], "/bin/sh");
+    check_descriptors(set, &["--as-pid-1".to_string()], "/bin/sh", false);
 }
 
 /// The same with `--root`.
@@ -372,6 +430,20 @@ fn descriptors_closed_in_root(set: &str) {
         set,
         &["--root".to_string(), r.root_str().to_string()],
         "/bin/sh",
+        false,
+    );
+    r.finish();
+}
+
+/// The same as uid 65534, in nsrun's automatic user namespace.
+fn rootless_descriptors_closed_in_root(set: &str) {
+    require_root();
+    let r = Rootfs::new("oldkernel-fds-rootless");
+    check_descriptors(
+        set,
+        &["--root".to_string(), r.root_str().to_string()],
+        "/bin/sh",
+        true,
     );
     r.finish();
 }
@@ -511,6 +583,24 @@ macro_rules! without {
             #[ignore = "needs root"]
             fn root_is_the_tree() {
                 super::root_is_the_tree(SET)
+            }
+
+            #[test]
+            #[ignore = "needs root"]
+            fn rootless_root_is_the_tree() {
+                super::rootless_root_is_the_tree(SET)
+            }
+
+            #[test]
+            #[ignore = "needs root"]
+            fn rootless_ro_bind_in_root_covers_submounts() {
+                super::rootless_ro_bind_in_root_covers_submounts(SET)
+            }
+
+            #[test]
+            #[ignore = "needs root"]
+            fn rootless_descriptors_closed_in_root() {
+                super::rootless_descriptors_closed_in_root(SET)
             }
 
             #[test]

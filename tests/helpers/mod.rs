@@ -72,3 +72,15 @@ pub fn nosys_cmd<S: AsRef<OsStr>>(set: &str, cmd: &Path, args: &[S]) -> Command 
 pub fn nsrun_without<S: AsRef<OsStr>>(set: &str, args: &[S]) -> common::Output {
     common::run(&mut nosys_cmd(set, &common::nsrun_bin(), args))
 }
+
+/// Runs nsrun with `args` under nosys with the syscalls of `set` missing, as uid and gid 65534
+/// without supplementary groups (setpriv first, so nsrun makes its automatic user namespace).
+pub fn nsrun_without_as_nobody<S: AsRef<OsStr>>(set: &str, args: &[S]) -> common::Output {
+    let mut cmd = Command::new(common::require_tool("setpriv"));
+    cmd.args(NOBODY).arg(nosys_bin()).arg(set).arg("--");
+    cmd.arg(common::nsrun_bin()).args(args);
+    common::run(&mut cmd)
+}
+
+/// setpriv's options that make a command run as uid and gid 65534 without groups.
+pub const NOBODY: [&str; 5] = ["--reuid", "65534", "--regid", "65534", "--clear-groups"];
