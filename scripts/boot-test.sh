@@ -114,6 +114,8 @@ fetch_kernel() {
     dir=$PWD/target/boot/kernel-$suite
     kernel=$dir/vmlinuz
     if [ -r "$kernel" ] && [ -r "$dir/package" ]; then
+        read -r pkg _ <"$dir/package"
+        release=${pkg#linux-image-}
         echo "boot-test: $suite kernel from the cache: $(cat "$dir/package") ($kernel)"
         return
     fi
@@ -160,12 +162,15 @@ fetch_kernel() {
     cp "$image" "$kernel.tmp"
     mv -f "$kernel.tmp" "$kernel"
     echo "$pkg $(dpkg-deb -f "$deb" Version)" >"$dir/package"
+    release=${pkg#linux-image-}
     # The image is all the test boots; the package, its modules and the lists go.
     rm -rf "$apt"
     echo "boot-test: $suite kernel: $(cat "$dir/package") ($kernel)"
 }
 
+# release: the `uname -r` the booted kernel must show (empty: not known, for --kernel FILE).
 log=target/boot/console.log
+release=
 mkdir -p target/boot
 if [ -n "$choice" ] && [ -f "$choice" ]; then
     kernel=$choice
@@ -174,6 +179,9 @@ elif [ -n "$choice" ]; then
     log=target/boot/console-$choice.log
 else
     kernel=${BOOT_KERNEL:-$(find /boot -maxdepth 1 -name 'vmlinuz-*' | sort -V | tail -n 1)}
+    case "$kernel" in
+        /boot/vmlinuz-*) release=${kernel#/boot/vmlinuz-} ;;
+    esac
 fi
 if [ -z "$kernel" ] || [ ! -r "$kernel" ]; then
     die "no readable kernel image (set BOOT_KERNEL, or use --kernel)"
@@ -261,6 +269,10 @@ for kind in "${kinds[@]}"; do
     grep -E '^BOOT-(CHECK|INFO) ' <<<"$lines" || true
     passed=$((passed + $(grep -cE '^BOOT-CHECK [^ ]+ PASS$' <<<"$lines" || true)))
     failed=$((failed + $(grep -cE '^BOOT-CHECK [^ ]+ FAIL' <<<"$lines" || true)))
+    if [ -n "$release" ] && ! grep -qE "^BOOT-INFO .*; kernel $release," <<<"$lines"; then
+        failed=$((failed + 1))
+        echo "boot-test: FAIL: /init did not report kernel $release (rootfs as $kind)"
+    fi
     for check in "${expected[@]}"; do
         n=$(grep -cE "^BOOT-CHECK $check (PASS|FAIL)" <<<"$lines" || true)
         if [ "$n" = 0 ]; then

@@ -208,49 +208,58 @@ fn isolation_holds(set: &str) {
     assert_mounts_unchanged(&mounts);
 }
 
-/// With `--root`: the container's / is the rootfs, its /proc has only its processes.
+/// With `--root` and the usual mounts (`--dev`, `--tmpfs`, `--bind`): the container's / is the
+/// rootfs, its /proc has only its processes, the mounts work.
 fn root_is_the_tree(set: &str) {
     require_root();
+    check_root_tree(set, false);
+}
+
+/// The same as uid 65534: nsrun adds a user namespace that maps it to root.
+fn rootless_root_is_the_tree(set: &str) {
+    require_root();
+    check_root_tree(set, true);
+}
+
+fn check_root_tree(set: &str, nobody: bool) {
     let r = Rootfs::new("oldkernel-root");
+    let shared = r.scratch("shared");
+    rootfs::mkdir(&shared, 0o755);
+    std::fs::write(shared.join("marker"), "from-the-host\n").expect("write marker");
+    let shared = shared.to_str().expect("UTF-8 path");
     let args = r.args(
-        &["--hostname", HOSTNAME],
+        &[
+            "--hostname",
+            HOSTNAME,
+            "--dev",
+            "/dev",
+            "--tmpfs",
+            "/tmp",
+            "--bind",
+            shared,
+            "/mnt",
+        ],
         &[
             "/bin/sh",
             "-c",
             "echo @@ issue; cat /etc/issue; echo @@ ls; ls -A /; echo @@ proc; cd /proc && echo [0-9]*
-             echo @@ hostname; hostname",
+             echo @@ hostname; hostname; echo @@ id; id -u
+             echo @@ mounts; echo x >/dev/null && touch /tmp/f && cat /mnt/marker",
         ],
     );
-    let out = nsrun_without(set, &args);
+    let out = if nobody {
+        nsrun_without_as_nobody(set, &args)
+    } else {
+        nsrun_without(set, &args)
+    };
     out.assert_ok();
     let s = out.sections();
     assert_eq!(s["issue"], format!("{MARKER}\n"), "{out}");
     assert_eq!(s["ls"].lines().collect::<Vec<_>>(), TOP, "{out}");
     assert_eq!(s["proc"], "1 2\n", "{out}");
     assert_eq!(s["hostname"], format!("{HOSTNAME}\n"), "{out}");
-    r.finish();
-}
-
-/// The same as uid 65534: nsrun adds a user namespace that maps it to root.
-fn rootless_root_is_the_tree(set: &str) {
-    require_root();
-    let r = Rootfs::new("oldkernel-root-rootless");
-    let args = r.args(
-        &["--hostname", HOSTNAME],
-        &[
-            "/bin/sh",
-            "-c",
-            "echo @@ issue; cat /etc/issue; echo @@ id; id -u; echo @@ proc; cd /proc && echo [0-9]*
-             echo @@ hostname; hostname",
-        ],
-    );
-    let out = nsrun_without_as_nobody(set, &args);
-    out.assert_ok();
-    let s = out.sections();
-    assert_eq!(s["issue"], format!("{MARKER}\n"), "{out}");
-    assert_eq!(s["id"], "0\n", "mapped to root inside\n{out}");
-    assert_eq!(s["proc"], "1 2\n", "{out}");
-    assert_eq!(s["hostname"], format!("{HOSTNAME}\n"), "{out}");
+    assert_eq!(s["id"], "0\n", "root inside (mapped, as uid 65534)\n{out}");
+    assert_eq!(s["mounts"], "from-the-host\n", "{out}");
     r.finish();
 }
 
