@@ -798,3 +798,34 @@ fn nosys_knows_every_newer_syscall() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs root"]
+fn nosys_sets_no_new_privs_only_without_privilege() {
+    require_root();
+    let grep = "grep NoNewPrivs /proc/self/status";
+    let out = common::run(&mut nosys_cmd(
+        "close_range",
+        Path::new("/bin/sh"),
+        &["-c", grep],
+    ));
+    out.assert_ok();
+    assert_eq!(
+        out.stdout.split_whitespace().collect::<Vec<_>>(),
+        ["NoNewPrivs:", "0"],
+        "root: the filter needs no no_new_privs\n{out}"
+    );
+    let probe = nosys_bin().to_str().expect("UTF-8 path").to_string();
+    let mut cmd = Command::new(require_tool("setpriv"));
+    cmd.args(NOBODY)
+        .arg(nosys_bin())
+        .args(["close_range", "--", "/bin/sh", "-c"])
+        .arg(format!("{grep}; {probe} --probe close_range"));
+    let out = common::run(&mut cmd);
+    out.assert_ok();
+    assert_eq!(
+        out.stdout.split_whitespace().collect::<Vec<_>>(),
+        ["NoNewPrivs:", "1", "close_range:", "ENOSYS"],
+        "uid 65534: no_new_privs, then the filter\n{out}"
+    );
+}

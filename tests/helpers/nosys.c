@@ -12,6 +12,10 @@
  * Exit status: 2 bad usage, 125 the filter could not be installed, 126/127 CMD could not be
  * executed, else CMD's own status.
  *
+ * As root the filter is installed as it is; without CAP_SYS_ADMIN the kernel requires
+ * no_new_privs first, and nosys sets it then (only then, so root's runs keep setuid and
+ * nsrun's --no-new-privs meaningful).
+ *
  * The filter (classic BPF) checks the architecture first: a syscall made with another ABI
  * (i386 on x86-64, arm32 on arm64) has other numbers, and is allowed unfiltered. On x86-64 the
  * x32 bit is masked off, so an x32 call of a listed syscall is caught too. This is a test helper
@@ -225,13 +229,22 @@ int main(int argc, char **argv)
                                              SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA));
     struct sock_fprog fprog = {.len = (unsigned short)k, .filter = prog};
 
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-        fprintf(stderr, "nosys: prctl(PR_SET_NO_NEW_PRIVS): %s\n", strerror(errno));
-        return 125;
-    }
+    /* With CAP_SYS_ADMIN (root) the filter goes in without no_new_privs, so the command runs as
+     * it would on the old kernel, setuid programs and nsrun's own --no-new-privs included. Without
+     * it the kernel demands no_new_privs first (EACCES), and nosys sets it. */
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) != 0) {
-        fprintf(stderr, "nosys: prctl(PR_SET_SECCOMP): %s\n", strerror(errno));
-        return 125;
+        if (errno != EACCES) {
+            fprintf(stderr, "nosys: prctl(PR_SET_SECCOMP): %s\n", strerror(errno));
+            return 125;
+        }
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+            fprintf(stderr, "nosys: prctl(PR_SET_NO_NEW_PRIVS): %s\n", strerror(errno));
+            return 125;
+        }
+        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) != 0) {
+            fprintf(stderr, "nosys: prctl(PR_SET_SECCOMP): %s\n", strerror(errno));
+            return 125;
+        }
     }
     execvp(argv[3], &argv[3]);
     int err = errno;
