@@ -82,7 +82,7 @@ if command -v file >/dev/null; then
 fi
 
 # The Debian mirror this machine's apt sources use (one-line and deb822 formats): the first URI
-# that ends in /debian, else deb.debian.org.
+# that ends in /debian (or is a snapshot.debian.org archive of it), else deb.debian.org.
 host_mirror() {
     local files=() f uri
     for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
@@ -91,7 +91,7 @@ host_mirror() {
     if [ ${#files[@]} -gt 0 ]; then
         while read -r uri; do
             case "$uri" in
-                *://*/debian | *://*/debian/)
+                *://*/debian | *://*/debian/ | *://snapshot.debian.org/archive/debian/*)
                     echo "${uri%/}"
                     return
                     ;;
