@@ -8,8 +8,9 @@
 //! with the container's processes only), read-only binds that cover every submount (`--ro-bind`,
 //! `--remount-ro`, `--read-only` of a tree with a tmpfs mounted inside it), descriptors closed (a
 //! low and a high inherited descriptor reach neither the command nor, through /proc/1/fd, the
-//! init), and nothing created on the host. Test names are `SYSCALL::CHECK` (`all::CHECK` with
-//! every one missing).
+//! init), and nothing created on the host; the `rootless_*` checks run nsrun as uid 65534, in its
+//! automatic user namespace. Test names are `SYSCALL::CHECK` (`all::CHECK` with every one
+//! missing, including pidfd_getfd).
 //!
 //! The trees with a tmpfs inside are set up in a scratch mount namespace (`unshare --mount
 //! --propagation private`), never on the machine's real mount table.
