@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# Boot test: boots the Debian kernel under qemu (software emulation, no KVM) with an initramfs
+# Boot test: boots a Debian kernel under qemu (software emulation, no KVM) with an initramfs
 # whose /init (scripts/boot/init) runs nsrun from rootfs with no /proc, as an initramfs hook
 # would, and checks what it prints on the serial console.
 #
-#   scripts/boot-test.sh            uses $NSRUN_BIN, else target/static/nsrun
+#   scripts/boot-test.sh                    this machine's Debian kernel (linux-image-amd64)
+#   scripts/boot-test.sh --kernel bullseye  Debian 11's kernel (Linux 5.10), fetched and cached
+#   scripts/boot-test.sh --kernel PATH      any x86-64 kernel image file
 #
-# Installs what it needs (qemu-system-x86, linux-image-amd64, busybox-static, cpio) when missing;
-# run it as root. BOOT_KERNEL picks a kernel image (default: the newest /boot/vmlinuz-*),
-# BOOT_TIMEOUT the seconds each boot may take (120), BOOT_SMP the number of CPUs (1),
-# BOOT_ROOTFS the kinds of rootfs to boot with ("ramfs tmpfs", one boot each).
-# The serial console ends up in target/boot/console.log. Exits 0 only when every BOOT-CHECK
-# passed and /init got to the end (BOOT-DONE).
+# nsrun is $NSRUN_BIN, else target/static/nsrun.
+#
+# --kernel SUITE fetches SUITE's linux-image-amd64 with an apt configuration of its own
+# (APT_CONFIG in target/boot/kernel-SUITE/apt: the machine's apt configuration, sources, lists
+# and dpkg status are neither read nor changed) from the Debian mirror this machine's apt sources
+# use (BOOT_MIRROR picks another), signed by /usr/share/keyrings/debian-archive-keyring.gpg;
+# unpacks it with dpkg -x and keeps its vmlinuz in target/boot/kernel-SUITE, so the next run
+# boots at once.
+#
+# Installs what it needs (qemu-system-x86, busybox-static, cpio, and linux-image-amd64 without
+# --kernel) when missing; run it as root. BOOT_KERNEL picks a kernel image without --kernel
+# (default: the newest /boot/vmlinuz-*), BOOT_TIMEOUT the seconds each boot may take (180),
+# BOOT_SMP the number of CPUs (1), BOOT_ROOTFS the kinds of rootfs to boot with ("ramfs tmpfs",
+# one boot each). The serial console ends up in target/boot/console.log (console-SUITE.log with
+# --kernel SUITE). Exits 0 only when, on every boot, each check /init must run (the list in step
+# 5) printed its PASS line, none printed FAIL, and /init got to the end (BOOT-DONE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -20,9 +32,31 @@ die() {
     exit 1
 }
 
+choice=
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --kernel)
+            [ $# -ge 2 ] && [ -n "$2" ] || die "--kernel needs a Debian suite (bullseye) or a kernel image file"
+            choice=$2
+            shift 2
+            ;;
+        --kernel=?*)
+            choice=${1#--kernel=}
+            shift
+            ;;
+        -h | --help)
+            sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+            exit 0
+            ;;
+        *) die "unknown argument '$1' (usage: scripts/boot-test.sh [--kernel SUITE|FILE])" ;;
+    esac
+done
+
 # 1. What the test needs.
+needed=(qemu-system-x86 busybox-static cpio)
+[ -n "$choice" ] || needed+=(linux-image-amd64)
 missing=()
-for pkg in qemu-system-x86 linux-image-amd64 busybox-static cpio; do
+for pkg in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -34,7 +68,7 @@ if [ ${#missing[@]} -gt 0 ]; then
         die "could not install ${missing[*]}"
 fi
 
-# 2. The binary under test.
+# 2. The binary under test, and the kernel.
 nsrun=${NSRUN_BIN:-target/static/nsrun}
 if [ ! -f "$nsrun" ] || [ ! -x "$nsrun" ]; then
     die "no nsrun binary at $nsrun (build it with scripts/build-static.sh, or set NSRUN_BIN)"
@@ -47,9 +81,110 @@ if command -v file >/dev/null; then
     esac
 fi
 
-kernel=${BOOT_KERNEL:-$(find /boot -maxdepth 1 -name 'vmlinuz-*' | sort -V | tail -n 1)}
+# The Debian mirror this machine's apt sources use (one-line and deb822 formats): the first URI
+# that ends in /debian (or is a snapshot.debian.org archive of it), else deb.debian.org.
+host_mirror() {
+    local files=() f uri
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+        [ -r "$f" ] && files+=("$f")
+    done
+    if [ ${#files[@]} -gt 0 ]; then
+        while read -r uri; do
+            case "$uri" in
+                *://*/debian | *://*/debian/ | *://snapshot.debian.org/archive/debian/*)
+                    echo "${uri%/}"
+                    return
+                    ;;
+            esac
+        done < <(awk '
+            $1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }
+            $1 == "URIs:" { for (i = 2; i <= NF; i++) print $i }' "${files[@]}")
+    fi
+    echo http://deb.debian.org/debian
+}
+
+# fetch_kernel SUITE: sets kernel to the vmlinuz of SUITE's linux-image-amd64, fetched once into
+# target/boot/kernel-SUITE with an apt configuration of its own and unpacked with dpkg -x.
+fetch_kernel() {
+    local suite=$1 dir apt conf mirror pkg deb image
+    local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+    case "$suite" in
+        "" | *[!a-z0-9-]*) die "--kernel: '$suite' is neither a kernel image file nor a Debian suite name" ;;
+    esac
+    dir=$PWD/target/boot/kernel-$suite
+    kernel=$dir/vmlinuz
+    if [ -r "$kernel" ] && [ -r "$dir/package" ]; then
+        read -r pkg _ <"$dir/package"
+        release=${pkg#linux-image-}
+        echo "boot-test: $suite kernel from the cache: $(cat "$dir/package") ($kernel)"
+        return
+    fi
+    command -v apt-get >/dev/null && command -v dpkg >/dev/null ||
+        die "--kernel $suite needs apt-get and dpkg"
+    [ -r "$keyring" ] || die "no $keyring (package debian-archive-keyring)"
+    mirror=${BOOT_MIRROR:-$(host_mirror)}
+    apt=$dir/apt
+    conf=$apt/apt.conf
+    rm -rf "$apt"
+    mkdir -p "$apt"/lists/partial "$apt"/cache/archives/partial "$apt"/sources.list.d \
+        "$apt"/apt.conf.d "$apt"/preferences.d
+    : >"$apt/status"
+    : >"$apt/main.conf"
+    echo "deb [signed-by=$keyring] $mirror $suite main" >"$apt/sources.list"
+    # apt reads APT_CONFIG before anything else; from it on, it reads this directory only: not
+    # /etc/apt/apt.conf(.d), nor the machine's sources, preferences, lists, cache or dpkg status.
+    printf '%s\n' \
+        "Dir::Etc::Main \"$apt/main.conf\";" \
+        "Dir::Etc::Parts \"$apt/apt.conf.d\";" \
+        "Dir::Etc::SourceList \"$apt/sources.list\";" \
+        "Dir::Etc::SourceParts \"$apt/sources.list.d\";" \
+        "Dir::Etc::Preferences \"$apt/preferences\";" \
+        "Dir::Etc::PreferencesParts \"$apt/preferences.d\";" \
+        "Dir::State::Lists \"$apt/lists\";" \
+        "Dir::State::status \"$apt/status\";" \
+        "Dir::Cache \"$apt/cache\";" \
+        'APT::Architecture "amd64";' \
+        'APT::Architectures { "amd64"; };' \
+        'APT::Sandbox::User "root";' \
+        'Acquire::Languages "none";' >"$conf"
+    echo "boot-test: fetching $suite's linux-image-amd64 from $mirror"
+    APT_CONFIG=$conf apt-get -q=2 update || die "apt-get update ($suite from $mirror) failed"
+    # linux-image-amd64 is a metapackage: the kernel is in the package it depends on.
+    pkg=$(APT_CONFIG=$conf apt-cache depends linux-image-amd64 |
+        awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+    [ -n "$pkg" ] || die "$suite's linux-image-amd64 depends on no linux-image-VERSION package"
+    (cd "$apt" && APT_CONFIG=$conf apt-get -q=2 download "$pkg") || die "apt-get download $pkg failed"
+    deb=$(find "$apt" -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)
+    [ -n "$deb" ] || die "apt-get download $pkg left no .deb in $apt"
+    dpkg -x "$deb" "$apt/unpacked"
+    image=$(find "$apt/unpacked/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n 1)
+    [ -n "$image" ] || die "$deb holds no boot/vmlinuz-*"
+    cp "$image" "$kernel.tmp"
+    mv -f "$kernel.tmp" "$kernel"
+    echo "$pkg $(dpkg-deb -f "$deb" Version)" >"$dir/package"
+    release=${pkg#linux-image-}
+    # The image is all the test boots; the package, its modules and the lists go.
+    rm -rf "$apt"
+    echo "boot-test: $suite kernel: $(cat "$dir/package") ($kernel)"
+}
+
+# release: the `uname -r` the booted kernel must show (empty: not known, for --kernel FILE).
+log=target/boot/console.log
+release=
+mkdir -p target/boot
+if [ -n "$choice" ] && [ -f "$choice" ]; then
+    kernel=$choice
+elif [ -n "$choice" ]; then
+    fetch_kernel "$choice"
+    log=target/boot/console-$choice.log
+else
+    kernel=${BOOT_KERNEL:-$(find /boot -maxdepth 1 -name 'vmlinuz-*' | sort -V | tail -n 1)}
+    case "$kernel" in
+        /boot/vmlinuz-*) release=${kernel#/boot/vmlinuz-} ;;
+    esac
+fi
 if [ -z "$kernel" ] || [ ! -r "$kernel" ]; then
-    die "no readable kernel image in /boot (set BOOT_KERNEL)"
+    die "no readable kernel image (set BOOT_KERNEL, or use --kernel)"
 fi
 read -r -a kinds <<<"${BOOT_ROOTFS:-ramfs tmpfs}"
 for kind in "${kinds[@]}"; do
@@ -63,7 +198,6 @@ busybox=/bin/busybox
 [ -x "$busybox" ] || die "no $busybox (package busybox-static)"
 
 # 3. The initramfs: busybox, nsrun and /init at the top, a small container tree in /ctr.
-mkdir -p target/boot
 work=$(mktemp -d "$PWD/target/boot/initramfs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 tree=$work/tree
@@ -103,10 +237,18 @@ echo "boot-test: kernel $kernel, initramfs $(($(stat -c %s "$cpio") / 1024)) KB 
 # 4. Boot, once per kind of rootfs: the kernel makes rootfs a ramfs when root= is given (every
 # real initramfs boot), a tmpfs when it is not (some rescue and live systems). /init powers off
 # at the end; a panic (/init died) reboots, which -no-reboot turns into an exit too.
-# 5. The verdict, from each boot's console.
-log=target/boot/console.log
+# 5. The verdict, from each boot's console: every check of this list must print exactly one
+# line, and that line must be a PASS; any other FAIL line fails the test too.
+expected=(
+    version hostname-pid container-proc as-pid-1 net-lo exit-status exit-signal missing-command
+    root root-tree root-escape
+    ro-bind remount-ro read-only
+    descriptors-control descriptors-init descriptors-as-pid-1 descriptors-root
+    no-leak-mounts no-leak-files no-leak-shared propagation-slave propagation-private
+    no-leak-after-propagation
+)
 : >"$log"
-timeout=${BOOT_TIMEOUT:-120}
+timeout=${BOOT_TIMEOUT:-180}
 passed=0
 failed=0
 for kind in "${kinds[@]}"; do
@@ -127,6 +269,20 @@ for kind in "${kinds[@]}"; do
     grep -E '^BOOT-(CHECK|INFO) ' <<<"$lines" || true
     passed=$((passed + $(grep -cE '^BOOT-CHECK [^ ]+ PASS$' <<<"$lines" || true)))
     failed=$((failed + $(grep -cE '^BOOT-CHECK [^ ]+ FAIL' <<<"$lines" || true)))
+    if [ -n "$release" ] && ! grep -qE "^BOOT-INFO .*; kernel $release," <<<"$lines"; then
+        failed=$((failed + 1))
+        echo "boot-test: FAIL: /init did not report kernel $release (rootfs as $kind)"
+    fi
+    for check in "${expected[@]}"; do
+        n=$(grep -cE "^BOOT-CHECK $check (PASS|FAIL)" <<<"$lines" || true)
+        if [ "$n" = 0 ]; then
+            failed=$((failed + 1))
+            echo "boot-test: FAIL: no line for the check $check (rootfs as $kind)"
+        elif [ "$n" != 1 ]; then
+            failed=$((failed + 1))
+            echo "boot-test: FAIL: $n lines for the check $check (rootfs as $kind)"
+        fi
+    done
     case $qemu_rc in
         0) ;;
         124) echo "boot-test: qemu did not finish within ${timeout}s" ;;
