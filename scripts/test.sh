@@ -10,4 +10,4 @@ scripts/build-static.sh
 export NSRUN_BIN=${NSRUN_BIN:-$PWD/target/static/nsrun}
 extra=()
 [ "$(id -u)" -eq 0 ] && extra=(--include-ignored)
-cargo test --locked -- "${extra[@]}"
+cargo test --locked --no-fail-fast -- "${extra[@]}"
