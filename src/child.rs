@@ -3,6 +3,7 @@
 //! Runs on nsrun's own stack in a copy of the parent's memory. nsrun is single-threaded, so every
 //! call is safe here, but the child still allocates nothing: all it uses was prepared by the parent.
 
+use rustix::fd::BorrowedFd;
 use rustix::process::Signal;
 
 use crate::init;
@@ -18,16 +19,14 @@ pub struct Context<'a> {
     /// The prepared container.
     pub plan: &'a Plan,
     /// The write end of the close-on-exec error pipe.
-    pub report_fd: i32,
+    pub report: BorrowedFd<'a>,
     /// The read end of the go pipe: one byte means go, end of file means the parent died.
-    pub go_fd: i32,
+    pub go: BorrowedFd<'a>,
     /// Whether to wait for the go byte (the parent writes id maps first); otherwise the child
     /// only checks that the parent still holds the pipe's other end.
     pub wait_for_go: bool,
-    /// The parent's ends of the pipes and of the job socket (-1: none), which the child closes.
-    pub parent_fds: [i32; 3],
     /// The init's end of the job socket, when the command runs on nsrun's terminal under init.
-    pub job_fd: Option<i32>,
+    pub job: Option<BorrowedFd<'a>>,
     /// The signal mask nsrun started with, restored for the command.
     pub mask: SigSet,
     /// The stack on which init starts the command.
@@ -37,10 +36,8 @@ pub struct Context<'a> {
 /// The child's entry point.
 pub fn main(cx: &Context) -> ! {
     // Die with the launcher, even if it is SIGKILLed. The go pipe, looked at after this, proves
-    // the launcher was still alive once the death signal was armed, so no death goes unnoticed.
-    for fd in cx.parent_fds.into_iter().filter(|fd| *fd >= 0) {
-        sys::fd::close(fd);
-    }
+    // the launcher was still alive once the death signal was armed, so no death goes unnoticed
+    // (the launcher's ends of the pipes were closed in this process by clone::spawn).
     if !arm_death_signal(cx, cx.wait_for_go) {
         sys::exit::exit_now(status::SETUP_FAILED);
     }
@@ -51,7 +48,7 @@ pub fn main(cx: &Context) -> ! {
                 // Not worth stopping for: said here and now, while the launcher sleeps.
                 Some((what, hint)) => report::warn(what, errno, hint),
                 None => {
-                    Report::new(i as u32, errno).send(cx.report_fd);
+                    Report::new(i as u32, errno).send(cx.report);
                     sys::exit::exit_now(status::SETUP_FAILED);
                 }
             }
@@ -63,7 +60,6 @@ pub fn main(cx: &Context) -> ! {
             sys::exit::exit_now(status::SETUP_FAILED);
         }
     }
-    sys::fd::close(cx.go_fd);
     // The tree's descriptors are close-on-exec, but the init executes nothing: close them now.
     drop(tree);
     if cx.plan.init {
@@ -79,8 +75,8 @@ fn arm_death_signal(cx: &Context, wait: bool) -> bool {
         return false;
     }
     match wait {
-        true => sys::fd::read(cx.go_fd, &mut [0u8; 1]) == Ok(1),
-        false => !sys::fd::hung_up(cx.go_fd),
+        true => sys::fd::read(cx.go, &mut [0u8; 1]) == Ok(1),
+        false => !sys::fd::hung_up(cx.go),
     }
 }
 
@@ -92,6 +88,6 @@ pub fn exec(cx: &Context) -> ! {
     }
     sys::signal::set_mask(&cx.mask);
     let report = Report::new(special::EXEC, cx.plan.exec.run());
-    report.send(cx.report_fd);
+    report.send(cx.report);
     sys::exit::exit_now(report.code as i32)
 }

@@ -97,7 +97,7 @@ pub fn steps(steps: &mut Vec<Step>, dst: &[u8], opened: &[(Bytes, u32)], tag: u6
 
 /// The terminal on standard input, if any, found through the host's /proc before clone.
 fn terminal() -> Option<Vec<u8>> {
-    if !crate::sys::fd::is_tty(0) {
+    if !crate::sys::fd::is_tty(crate::sys::fd::stdin()) {
         return None;
     }
     let mut buf = [0u8; 256];

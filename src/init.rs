@@ -5,6 +5,7 @@
 //! every descriptor itself once the command has its copies, and it is not dumpable, so the
 //! command cannot open what it still holds through /proc/1/fd (nor read its memory).
 
+use rustix::fd::AsRawFd;
 use rustix::process::{DumpableBehavior, WaitOptions};
 
 use crate::child::{self, Context};
@@ -31,15 +32,15 @@ pub fn run(cx: &Context) -> ! {
     // close what the command's exec will close anyway (every close-on-exec descriptor; the setup
     // marked all but 0, 1, 2 and the --keep-fd ones), leaving only what the command holds too,
     // the error pipe and the job socket.
-    let own: &[i32] = match cx.job_fd {
-        Some(socket) => &[cx.report_fd, socket],
-        None => &[cx.report_fd],
-    };
-    sys::fd::close_cloexec_but(own);
-    let command = match clone::spawn(stack, flags, child::exec, cx) {
+    let report = cx.report.as_raw_fd();
+    match cx.job {
+        Some(socket) => sys::fd::close_cloexec_but(&[report, socket.as_raw_fd()]),
+        None => sys::fd::close_cloexec_but(&[report]),
+    }
+    let command = match clone::spawn(stack, flags, child::exec, cx, &[]) {
         Ok(pid) => pid,
         Err(errno) => {
-            Report::new(special::SPAWN, errno).send(cx.report_fd);
+            Report::new(special::SPAWN, errno).send(cx.report);
             sys::exit::exit_now(status::SETUP_FAILED);
         }
     };
@@ -48,25 +49,25 @@ pub fn run(cx: &Context) -> ! {
     // terminal on 0 (the command's own standard input). The command holds the only other copy
     // of the error pipe, closed by its exec: from now on the launcher sees end of file once the
     // command runs.
-    match cx.job_fd {
-        Some(socket) => sys::fd::close_all_but(&[0, socket]),
+    match cx.job {
+        Some(socket) => sys::fd::close_all_but(&[0, socket.as_raw_fd()]),
         None => sys::fd::close_all_but(&[]),
     }
 
     // On nsrun's terminal, the command's stops go to the launcher, which answers with SIGCONT.
-    let waited = forward::waited(if cx.job_fd.is_some() {
+    let waited = forward::waited(if cx.job.is_some() {
         &[libc::SIGCONT]
     } else {
         &[]
     });
     sys::signal::block(&waited);
-    let options = match cx.job_fd {
+    let options = match cx.job {
         Some(_) => WaitOptions::NOHANG | WaitOptions::UNTRACED,
         None => WaitOptions::NOHANG,
     };
     loop {
         while let Ok(Some((pid, st))) = rustix::process::wait(options) {
-            match (pid.as_raw_pid() == command, st.stopped(), cx.job_fd) {
+            match (pid.as_raw_pid() == command, st.stopped(), cx.job) {
                 (true, true, Some(socket)) => sys::fd::send_quietly(socket, &[job::STOPPED]),
                 // Leaving ends the namespace: the kernel kills whatever is left in it.
                 (true, false, _) => sys::exit::exit_now(status::from_wait(st.as_raw())),
@@ -76,7 +77,7 @@ pub fn run(cx: &Context) -> ! {
         let Ok(caught) = sys::signal::wait(&waited) else {
             continue;
         };
-        match (caught.signo, cx.job_fd) {
+        match (caught.signo, cx.job) {
             (libc::SIGCONT, Some(socket)) => job::continue_command(socket, command),
             // On nsrun's terminal the command leads a process group of its own, so a terminal's
             // signal that reaches the init (which stays in nsrun's group: the terminal's

@@ -7,6 +7,8 @@
 //! command itself: the init reports the stop over the job socket, whose launcher end raises SIGIO,
 //! and the launcher answers with one byte (foreground or background) and SIGCONT.
 
+use rustix::fd::BorrowedFd;
+
 use crate::sys::{self, fd, signal, tty};
 
 /// Sent by the init: the command stopped.
@@ -17,14 +19,14 @@ pub const FOREGROUND: u8 = b'F';
 pub const BACKGROUND: u8 = b'B';
 
 /// The launcher's view of the container for job control.
-pub struct Container {
+pub struct Container<'a> {
     /// The child nsrun cloned: the init, or the command itself.
     pub pid: i32,
     /// The launcher's end of the job socket when the child is the init.
-    pub socket: Option<i32>,
+    pub socket: Option<BorrowedFd<'a>>,
 }
 
-impl Container {
+impl Container<'_> {
     /// Whether the init reported a stop of the command on the job socket (after SIGIO).
     pub fn stop_reported(&self) -> bool {
         let mut buf = [0u8; 16];
@@ -54,7 +56,7 @@ impl Container {
     }
 }
 
-impl Container {
+impl Container<'_> {
     /// Delivers a signal the terminal sent to nsrun to the command's process group instead.
     pub fn signal_foreground(&self, signo: i32) {
         match self.socket {
@@ -74,7 +76,7 @@ fn continue_group(pgrp: i32, foreground: bool) {
 }
 
 /// Init: continues the command (process group `command`) as the launcher says on `socket`.
-pub fn continue_command(socket: i32, command: i32) {
+pub fn continue_command(socket: BorrowedFd<'_>, command: i32) {
     let mut buf = [0u8; 16];
     let answer = match fd::read(socket, &mut buf) {
         Ok(n) if n > 0 => buf[n - 1],

@@ -110,7 +110,7 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
         true => Some(Stack::new(SPAWN_STACK).map_err(|e| fail("map the init's stack", e))?),
         false => None,
     };
-    use rustix::fd::AsRawFd;
+    use rustix::fd::{AsFd, AsRawFd};
     // On nsrun's terminal under init, the init reports the command's stops over this socket.
     let job = match plan.terminal && plan.init {
         true => Some(job_socket().map_err(|e| fail("create the job socket", e))?),
@@ -119,19 +119,24 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
     let mask = signal::block(&forward::waited(job_signals(plan, job.is_some())));
     let cx = Context {
         plan,
-        report_fd: report_w.as_raw_fd(),
-        go_fd: go_r.as_raw_fd(),
+        report: report_w.as_fd(),
+        go: go_r.as_fd(),
         wait_for_go: plan.maps.is_some(),
-        parent_fds: [
-            report_r.as_raw_fd(),
-            go_w.as_raw_fd(),
-            job.as_ref().map_or(-1, |(ours, _)| ours.as_raw_fd()),
-        ],
-        job_fd: job.as_ref().map(|(_, init)| init.as_raw_fd()),
+        job: job.as_ref().map(|(_, init)| init.as_fd()),
         mask,
         spawn_stack: spawn_stack.as_ref(),
     };
-    let pid = match clone::spawn(&stack, plan.clone_flags | libc::SIGCHLD, child::main, &cx) {
+    // The launcher's own ends, which the child must not hold (it watches the go pipe hang up).
+    let mut parent_ends = [report_r.as_fd(), go_w.as_fd(), go_w.as_fd()];
+    let parent_ends = match &job {
+        Some((ours, _)) => {
+            parent_ends[2] = ours.as_fd();
+            &parent_ends[..]
+        }
+        None => &parent_ends[..2],
+    };
+    let flags = plan.clone_flags | libc::SIGCHLD;
+    let pid = match clone::spawn(&stack, flags, child::main, &cx, parent_ends) {
         Ok(pid) => pid,
         Err(e) => {
             signal::set_mask(&mask);
@@ -146,11 +151,16 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
     // descriptors it owns here (its ends of the pipes, the job socket's two ends, the init's
     // closed below), so a command that sees it in /proc (--share-pid, or a PID namespace with
     // the host's /proc) cannot open what nsrun inherited through it.
-    let (job_ours, job_init) = job.as_ref().map_or((-1, -1), |(ours, init)| {
-        (ours.as_raw_fd(), init.as_raw_fd())
-    });
-    let (report, go) = (report_r.as_raw_fd(), go_w.as_raw_fd());
-    sys::fd::close_all_but(&[0, 1, 2, report, go, job_ours, job_init]);
+    let mut keep = [0, 1, 2, report_r.as_raw_fd(), go_w.as_raw_fd(), 0, 0];
+    let keep = match &job {
+        Some((ours, init)) => {
+            keep[5] = ours.as_raw_fd();
+            keep[6] = init.as_raw_fd();
+            &keep[..]
+        }
+        None => &keep[..5],
+    };
+    sys::fd::close_all_but(keep);
     if let Some(maps) = &plan.maps {
         if let Err(line) = crate::userns::write_maps(pid, maps) {
             // The child is still waiting for its go byte: end it before it does anything.
@@ -162,7 +172,7 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
     }
     // With id maps to write, the child waits for this byte before it does anything.
     if plan.maps.is_some() {
-        sys::fd::write_all(go_w.as_raw_fd(), b"g");
+        sys::fd::write_all(go_w.as_fd(), b"g");
     }
     Ok(Started {
         pid,
@@ -177,14 +187,14 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
 /// and its status; a closed, empty pipe means the command ran, and the child's status is nsrun's.
 /// (Reading only at the end spares the launcher a wake-up at exec.)
 fn finish(plan: &Plan, spec: &Spec, started: &Started) -> i32 {
-    use rustix::fd::AsRawFd;
+    use rustix::fd::AsFd;
     let code = supervise(plan, started);
     if plan.terminal {
         // The command had the terminal; give it back to nsrun's group, where the caller expects it.
         sys::tty::give_foreground(rustix::process::getpgrp());
     }
     let mut buf = [0u8; report::SIZE];
-    if read_exact(started.reports.as_raw_fd(), &mut buf) {
+    if read_exact(started.reports.as_fd(), &mut buf) {
         let r = Report::decode(&buf);
         out::error_line(format_args!("{}", report::describe(&r, plan, spec)));
         return r.code as i32;
@@ -194,7 +204,7 @@ fn finish(plan: &Plan, spec: &Spec, started: &Started) -> i32 {
 
 /// Reads exactly `buf.len()` bytes; false at end of file, or when nothing is there (the pipe's
 /// read end does not block: a writer it did not expect cannot hang the launcher).
-fn read_exact(fd: i32, buf: &mut [u8]) -> bool {
+fn read_exact(fd: rustix::fd::BorrowedFd<'_>, buf: &mut [u8]) -> bool {
     let mut got = 0;
     while got < buf.len() {
         match sys::fd::read(fd, &mut buf[got..]) {
@@ -208,10 +218,10 @@ fn read_exact(fd: i32, buf: &mut [u8]) -> bool {
 /// Waits for the child to end, passing on the forwarded signals and relaying the command's
 /// terminal stops ([`job`]); returns its exit status.
 fn supervise(plan: &Plan, started: &Started) -> i32 {
-    use rustix::fd::AsRawFd;
+    use rustix::fd::AsFd;
     let container = job::Container {
         pid: started.pid,
-        socket: started.job.as_ref().map(|fd| fd.as_raw_fd()),
+        socket: started.job.as_ref().map(|fd| fd.as_fd()),
     };
     let waited = forward::waited(job_signals(plan, container.socket.is_some()));
     let child = Pid::from_raw(started.pid);
@@ -263,11 +273,11 @@ fn job_signals(plan: &Plan, socket: bool) -> &'static [i32] {
 
 /// The job socket: the launcher's end (SIGIO on input) and the init's, both non-blocking.
 fn job_socket() -> Result<(rustix::fd::OwnedFd, rustix::fd::OwnedFd), Errno> {
-    use rustix::fd::AsRawFd;
+    use rustix::fd::AsFd;
     use rustix::net::{AddressFamily, SocketFlags, SocketType};
     let flags = SocketFlags::CLOEXEC | SocketFlags::NONBLOCK;
     let (ours, init) =
         rustix::net::socketpair(AddressFamily::UNIX, SocketType::STREAM, flags, None)?;
-    sys::fd::signal_on_input(ours.as_raw_fd())?;
+    sys::fd::signal_on_input(ours.as_fd())?;
     Ok((ours, init))
 }

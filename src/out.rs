@@ -10,12 +10,12 @@ pub fn error_line(args: fmt::Arguments) {
     let mut line = String::with_capacity(128);
     let _ = write!(line, "nsrun: {args}");
     line.push('\n');
-    fd::write_all(2, line.as_bytes());
+    fd::write_all(fd::stderr(), line.as_bytes());
 }
 
 /// Writes `text` to stdout as it is.
 pub fn stdout_str(text: &str) {
-    fd::write_all(1, text.as_bytes());
+    fd::write_all(fd::stdout(), text.as_bytes());
 }
 
 /// Displays bytes that are usually UTF-8 (paths, names, arguments) as one line of printable text:

@@ -139,7 +139,7 @@ impl Report {
     }
 
     /// Writes the report to `fd` (child side; no allocation).
-    pub fn send(&self, fd: i32) {
+    pub fn send(&self, fd: rustix::fd::BorrowedFd<'_>) {
         sys::fd::write_all(fd, &self.encode());
     }
 }
@@ -218,7 +218,7 @@ pub fn describe(r: &Report, plan: &Plan, spec: &Spec) -> String {
 pub fn warn(what: &str, errno: Errno, hint: &str) {
     let mut buf = [0u8; 512];
     let line = warning_line(&mut buf, what, errno, hint);
-    sys::fd::write_all(2, line);
+    sys::fd::write_all(sys::fd::stderr(), line);
 }
 
 /// Puts the warning line together in `buf` (the child allocates nothing); cut at 512 bytes.

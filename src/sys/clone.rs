@@ -5,14 +5,17 @@
 //! so the child may call libc afterwards like a forked process.
 
 use core::ffi::{c_int, c_void};
+use rustix::fd::{AsRawFd, BorrowedFd};
 use rustix::io::Errno;
 
 use super::stack::Stack;
 
-/// What the trampoline hands to the child: its entry point and argument.
-struct Start<T> {
+/// What the trampoline hands to the child: its entry point and argument, and the parent's
+/// descriptors the child must not keep.
+struct Start<'f, T> {
     entry: fn(&T) -> !,
     arg: *const T,
+    close: &'f [BorrowedFd<'f>],
 }
 
 extern "C" fn trampoline<T>(start: *mut c_void) -> c_int {
@@ -21,6 +24,13 @@ extern "C" fn trampoline<T>(start: *mut c_void) -> c_int {
     // whole life; with CLONE_VM|CLONE_VFORK the parent is suspended in `spawn` (keeping the pointee
     // alive) until the child has exec'd or exited.
     let start = unsafe { &*(start as *const Start<T>) };
+    for fd in start.close {
+        // SAFETY: `spawn` passes a non-empty list only without CLONE_FILES and CLONE_VM: this child
+        // has its own copy of the parent's descriptor table and of its memory, so closing the copy
+        // of a parent's descriptor here leaves the parent's own untouched, and the child never
+        // drops the parent's OwnedFd values it holds in its copy (it leaves by exec or exit_group).
+        unsafe { rustix::io::close(fd.as_raw_fd()) };
+    }
     // SAFETY: as above, `arg` points to a T that outlives the child's use of it.
     (start.entry)(unsafe { &*start.arg })
 }
@@ -29,10 +39,21 @@ extern "C" fn trampoline<T>(start: *mut c_void) -> c_int {
 /// on `stack`, and returns its pid.
 ///
 /// Callers pass CLONE_VM only together with CLONE_VFORK, so the child never runs concurrently with
-/// the parent in one address space.
-pub fn spawn<T>(stack: &Stack, flags: c_int, entry: fn(&T) -> !, arg: &T) -> Result<i32, Errno> {
+/// the parent in one address space. The child closes its copies of `close` (the parent's own ends
+/// of pipes it shares with the child) before anything else; that needs a descriptor table and
+/// memory of its own, so with CLONE_FILES or CLONE_VM the list must be empty (EINVAL otherwise).
+pub fn spawn<T>(
+    stack: &Stack,
+    flags: c_int,
+    entry: fn(&T) -> !,
+    arg: &T,
+    close: &[BorrowedFd<'_>],
+) -> Result<i32, Errno> {
     debug_assert!(flags & libc::CLONE_VM == 0 || flags & libc::CLONE_VFORK != 0);
-    let start = Start { entry, arg };
+    if !close.is_empty() && flags & (libc::CLONE_FILES | libc::CLONE_VM) != 0 {
+        return Err(Errno::INVAL);
+    }
+    let start = Start { entry, arg, close };
     // SAFETY: `stack.top()` is the 16-byte-aligned top of a live mapping with a guard page below it,
     // not used by anything else; `trampoline::<T>` matches the C signature clone expects; `start`
     // outlives the child's use of it (see `trampoline`).

@@ -1,21 +1,41 @@
-//! Raw file descriptor numbers: writing, closing and marking close-on-exec.
+//! Descriptors: writing and reading them, and the raw numbers nsrun must sweep (closing or
+//! marking close-on-exec everything but a few).
+//!
+//! Descriptors nsrun owns travel as `OwnedFd` and `BorrowedFd`; raw numbers appear only where they
+//! are numbers: descriptors the user named (`--keep-fd`), and the keep lists of the sweeps.
 
-use rustix::fd::BorrowedFd;
+use rustix::fd::{BorrowedFd, RawFd};
 use rustix::io::{Errno, FdFlags};
 
-/// Borrows a descriptor number that the caller knows is open for the duration of the call.
-pub fn borrow(fd: i32) -> BorrowedFd<'static> {
+/// Borrows a descriptor number for one call (EBADF there if it is not open).
+fn borrow(fd: RawFd) -> BorrowedFd<'static> {
     // SAFETY: a BorrowedFd is only a number passed to syscalls; if `fd` is not open the syscall
-    // fails with EBADF, and nsrun never closes a descriptor while a borrow of it is in use
-    // (every borrow lives only inside the call that takes it).
+    // fails with EBADF. Every borrow made here lives only inside the call that takes it, and no
+    // descriptor is closed while such a call runs (nsrun is single-threaded).
     unsafe { BorrowedFd::borrow_raw(fd) }
+}
+
+/// Standard input (the terminal, for job control). Calls on it fail with EBADF once the init has
+/// closed it; nothing else closes it.
+pub fn stdin() -> BorrowedFd<'static> {
+    borrow(0)
+}
+
+/// Standard output, for the help text and the version.
+pub fn stdout() -> BorrowedFd<'static> {
+    borrow(1)
+}
+
+/// Standard error, for messages.
+pub fn stderr() -> BorrowedFd<'static> {
+    borrow(2)
 }
 
 /// Writes all of `buf` to `fd`, retrying after EINTR and short writes; errors are dropped (there is
 /// nowhere left to report them).
-pub fn write_all(fd: i32, mut buf: &[u8]) {
+pub fn write_all(fd: BorrowedFd<'_>, mut buf: &[u8]) {
     while !buf.is_empty() {
-        match rustix::io::write(borrow(fd), buf) {
+        match rustix::io::write(fd, buf) {
             Ok(0) => return,
             Ok(n) => buf = &buf[n..],
             Err(Errno::INTR) => {}
@@ -26,36 +46,28 @@ pub fn write_all(fd: i32, mut buf: &[u8]) {
 
 /// Sends `buf` on the socket `fd` without SIGPIPE if the peer is gone (the error is dropped: a
 /// peer that has ended needs no message).
-pub fn send_quietly(fd: i32, buf: &[u8]) {
-    let _ = rustix::net::send(borrow(fd), buf, rustix::net::SendFlags::NOSIGNAL);
+pub fn send_quietly(fd: BorrowedFd<'_>, buf: &[u8]) {
+    let _ = rustix::net::send(fd, buf, rustix::net::SendFlags::NOSIGNAL);
 }
 
 /// Reads into `buf` from `fd`, retrying after EINTR; returns the byte count (0 at end of file).
-pub fn read(fd: i32, buf: &mut [u8]) -> Result<usize, Errno> {
+pub fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize, Errno> {
     loop {
-        match rustix::io::read(borrow(fd), &mut *buf) {
+        match rustix::io::read(fd, &mut *buf) {
             Err(Errno::INTR) => {}
             other => return other,
         }
     }
 }
 
-/// Closes a descriptor number owned by this process (in the child: its copy of a parent's pipe end).
-pub fn close(fd: i32) {
-    // SAFETY: callers pass only descriptors this process owns and never uses again; the child closes
-    // its inherited copies of the parent's pipe ends, which nothing else in the child refers to.
-    unsafe { rustix::io::close(fd) }
-}
-
-/// Whether `fd` is open.
-pub fn is_open(fd: i32) -> bool {
+/// Whether descriptor number `fd` (one the user named) is open.
+pub fn is_open(fd: RawFd) -> bool {
     rustix::io::fcntl_getfd(borrow(fd)).is_ok()
 }
 
 /// Whether the other end of the pipe whose read end is `fd` has been closed by every holder.
-pub fn hung_up(fd: i32) -> bool {
+pub fn hung_up(fd: BorrowedFd<'_>) -> bool {
     use rustix::event::{PollFd, PollFlags};
-    let fd = borrow(fd);
     let mut fds = [PollFd::new(&fd, PollFlags::IN)];
     match rustix::event::poll(
         &mut fds,
@@ -70,7 +82,9 @@ pub fn hung_up(fd: i32) -> bool {
 }
 
 /// Makes `fd` non-blocking and has the kernel send this process SIGIO when input arrives on it.
-pub fn signal_on_input(fd: i32) -> Result<(), Errno> {
+pub fn signal_on_input(fd: BorrowedFd<'_>) -> Result<(), Errno> {
+    use rustix::fd::AsRawFd;
+    let fd = fd.as_raw_fd();
     // SAFETY: F_SETOWN and F_GETFL/F_SETFL take and return plain integers; no memory is passed.
     unsafe {
         if libc::fcntl(fd, libc::F_SETOWN, libc::getpid()) < 0 {
@@ -86,8 +100,8 @@ pub fn signal_on_input(fd: i32) -> Result<(), Errno> {
 }
 
 /// Whether `fd` is a terminal.
-pub fn is_tty(fd: i32) -> bool {
-    rustix::termios::isatty(borrow(fd))
+pub fn is_tty(fd: BorrowedFd<'_>) -> bool {
+    rustix::termios::isatty(fd)
 }
 
 /// `close_range`'s flag (Linux 5.11) that marks the range close-on-exec instead of closing it.

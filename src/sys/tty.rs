@@ -7,8 +7,8 @@ use super::signal::{self, SigSet};
 
 /// Whether standard input is a terminal whose foreground process group is this process's.
 pub fn own_foreground() -> bool {
-    fd::is_tty(0)
-        && rustix::termios::tcgetpgrp(fd::borrow(0)).ok() == Some(rustix::process::getpgrp())
+    fd::is_tty(fd::stdin())
+        && rustix::termios::tcgetpgrp(fd::stdin()).ok() == Some(rustix::process::getpgrp())
 }
 
 /// Puts this process into a process group of its own and makes that the terminal's foreground
@@ -37,5 +37,5 @@ pub fn stop_self() {
 /// restore their mask or exit next).
 pub fn give_foreground(pgrp: Pid) {
     signal::block(&SigSet::of(&[libc::SIGTTOU]));
-    let _ = rustix::termios::tcsetpgrp(fd::borrow(0), pgrp);
+    let _ = rustix::termios::tcsetpgrp(fd::stdin(), pgrp);
 }
