@@ -220,7 +220,15 @@ impl Step {
                 tree.save_cwd()?;
                 // Needed only where mount_setattr is missing, to walk the submounts.
                 let _ = tree.load_proc();
-                sys::mount::set_attrs_fd(fd.as_fd(), *attrs, *recursive, tree.known_proc())
+                match sys::mount::set_attrs_fd(fd.as_fd(), *attrs, *recursive, tree.known_proc()) {
+                    // No mount_setattr and no /proc to find the submounts by (an initramfs on an
+                    // old kernel): a proc of its own, for as long as the walk takes.
+                    Err(sys::mount::NEEDS_PROC) if tree.known_proc().is_none() => tree
+                        .with_temporary_proc(|proc| {
+                            sys::mount::set_attrs_fd(fd.as_fd(), *attrs, *recursive, Some(proc))
+                        }),
+                    other => other,
+                }
             }
             Step::Mkdir { path, mode } => tree.mkdir(path, *mode),
             Step::Symlink { target, path } => tree.symlink(target, path),

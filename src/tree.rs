@@ -563,6 +563,35 @@ impl<'a> Tree<'a> {
         Ok(())
     }
 
+    /// Runs `f` with a proc mounted for the moment on the tree's `/proc` (which must exist), then
+    /// detaches it again: for the submount walk on kernels without mount_setattr, where neither
+    /// the host nor nsrun has mounted a /proc yet.
+    pub fn with_temporary_proc<R>(
+        &mut self,
+        f: impl FnOnce(BorrowedFd<'_>) -> Result<R, Errno>,
+    ) -> Result<R, Errno> {
+        let found = self.find(b"/proc", true, false)?;
+        let before = rustix::fs::fstat(found.node.as_ref().ok_or(Errno::NOENT)?)?;
+        self.save_cwd()?;
+        rustix::process::fchdir(&found.parent)?;
+        let flags = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
+        rustix::mount::mount(c"proc", found.name.c(), c"proc", flags, None)?;
+        let top = self.top_of(&found, before.st_dev);
+        let result = match &top {
+            Ok(proc) if is_proc(proc.as_fd()) => f(proc.as_fd()),
+            Ok(_) => Err(Errno::STALE),
+            Err(e) => Err(*e),
+        };
+        // Detach it from its own root (the lookup of "." there is that mount, whatever names
+        // changed meanwhile).
+        if let Ok(proc) = &top {
+            rustix::process::fchdir(proc)?;
+            rustix::mount::unmount(c".", UnmountFlags::DETACH)?;
+        }
+        self.restore_cwd()?;
+        result
+    }
+
     /// The procfs root, if one is known already, for changes that only need it on old kernels.
     pub fn known_proc(&self) -> Option<BorrowedFd<'_>> {
         self.proc.as_ref().map(|fd| fd.as_fd())
