@@ -347,3 +347,35 @@ fn a_mount_target_swapped_underneath_never_mounts_elsewhere() {
     assert_eq!(listing(victim.path()), Vec::<String>::new());
     r.resnapshot().finish();
 }
+
+// ---------------------------------------------------------------------------------------------
+// 8. A /proc in a user namespace without a new PID namespace.
+
+/// The kernel refuses a new proc to a user namespace that does not own the PID namespace: nsrun
+/// binds the host's /proc there instead, as bubblewrap does (the run used to fail with EPERM).
+#[test]
+#[ignore = "needs root"]
+fn rootless_share_pid_gets_the_hosts_proc_bound() {
+    require_root();
+    if common::skip_without_unprivileged_userns() {
+        return;
+    }
+    let out = rootfs::as_nobody(&[
+        "--share-pid",
+        "--",
+        "sh",
+        "-c",
+        "test -r /proc/self/stat && test -d /proc/1 && grep -c ' /proc ' /proc/self/mountinfo",
+    ]);
+    out.assert_ok();
+    assert_ne!(out.stdout.trim(), "0", "{out}");
+    // As root the kernel allows a new proc even then: nsrun mounts one.
+    let out = nsrun(&[
+        "--share-pid",
+        "--",
+        "sh",
+        "-c",
+        "test -d /proc/1 && echo ok",
+    ]);
+    out.assert_ok();
+}
