@@ -55,8 +55,8 @@ fn c(p: &Path) -> CString {
     CString::new(p.to_str().unwrap()).unwrap()
 }
 
-/// Runs `body` while a thread swaps `a` and `b` as fast as it can, then puts them back so that `a`
-/// is the one `a_is_dir` says.
+/// Runs `body` while a thread swaps `a` and `b` as fast as it can, then puts them back if `a` ended
+/// up the symlink.
 fn while_swapping<T>(a: &Path, b: &Path, body: impl FnOnce() -> T) -> T {
     let stop = Arc::new(AtomicBool::new(false));
     let (ca, cb) = (c(a), c(b));
@@ -141,4 +141,61 @@ fn a_stacked_mount_target_swapped_after_the_mount_makes_the_host_creatable() {
     }
     assert_eq!(listing(victim.path()), Vec::<String>::new());
     r.resnapshot().finish();
+}
+
+/// The same break rootless and without --root: uid 65534 runs `nsrun --tmpfs D/mnt/t --tmpfs
+/// D/mnt/t --mkdir D/mnt/created` on a directory D it owns on the host's /tmp, while D/mnt/t is
+/// exchanged with a symlink: D/mnt/created must never appear on the host's filesystem.
+#[test]
+#[ignore = "needs root"]
+fn rootless_a_stacked_mount_target_swapped_after_the_mount_makes_the_host_creatable() {
+    require_root();
+    let d = TempDir::new("rt-stack-nobody");
+    let chown = |p: &Path| {
+        let cp = c(p);
+        // SAFETY: a valid C string; lchown only reads it.
+        assert_eq!(unsafe { libc::lchown(cp.as_ptr(), 65534, 65534) }, 0);
+    };
+    let mnt = d.path().join("mnt");
+    let target = mnt.join("t");
+    let link = mnt.join("l");
+    let victim = d.path().join("victim");
+    for p in [&mnt, &target, &victim] {
+        std::fs::create_dir(p).unwrap();
+    }
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    for p in [d.path(), &mnt, &target, &victim, &link] {
+        chown(p);
+    }
+    let created = mnt.join("created");
+    let (t, m) = (target.display().to_string(), created.display().to_string());
+    let mounts = common::host_mountinfo();
+    let mut bad = None;
+    let (mut ran, mut refused) = (0, 0);
+    while_swapping(&target, &link, || {
+        let start = Instant::now();
+        for _ in 0..RACE_RUNS {
+            if start.elapsed() > RACE_TIME {
+                break;
+            }
+            let out =
+                rootfs::as_nobody(&["--tmpfs", &t, "--tmpfs", &t, "--mkdir", &m, "--", "true"]);
+            match out.code() {
+                Some(0) => ran += 1,
+                _ => refused += 1,
+            }
+            if created.exists() {
+                bad = Some(out);
+                break;
+            }
+        }
+    });
+    if let Some(out) = bad {
+        panic!(
+            "nsrun (uid 65534) created {} on the host (runs: {ran} ran, {refused} refused)\n{out}",
+            created.display()
+        );
+    }
+    assert_eq!(listing(&victim), Vec::<String>::new());
+    rootfs::assert_mounts_unchanged(&mounts);
 }
