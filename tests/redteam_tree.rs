@@ -199,3 +199,104 @@ fn rootless_a_stacked_mount_target_swapped_after_the_mount_makes_the_host_creata
     assert_eq!(listing(&victim), Vec::<String>::new());
     rootfs::assert_mounts_unchanged(&mounts);
 }
+
+/// Gives everything below `dir` (and `dir`) to uid and gid 65534, as if an unprivileged user had
+/// made the tree.
+fn give_to_nobody(dir: &Path) {
+    let cp = c(dir);
+    // SAFETY: a valid C string; lchown only reads it.
+    assert_eq!(unsafe { libc::lchown(cp.as_ptr(), 65534, 65534) }, 0);
+    if std::fs::symlink_metadata(dir).unwrap().is_dir() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            give_to_nobody(&e.unwrap().path());
+        }
+    }
+}
+
+/// Not a test: when started by [`racer_as_nobody`] (the test binary run again as uid 65534), swaps
+/// the two paths it is given until it is killed or a minute has passed.
+#[test]
+fn racer_helper() {
+    let (Some(a), Some(b)) = (
+        std::env::var_os("NSRUN_RT_SWAP_A"),
+        std::env::var_os("NSRUN_RT_SWAP_B"),
+    ) else {
+        return;
+    };
+    let (a, b) = (c(Path::new(&a)), c(Path::new(&b)));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        exchange(&a, &b);
+    }
+}
+
+/// An unprivileged racer: this test binary again, as uid and gid 65534 without groups, running
+/// only [`racer_helper`] on `a` and `b`.
+fn racer_as_nobody(a: &Path, b: &Path) -> std::process::Child {
+    use std::os::unix::process::CommandExt;
+    std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "racer_helper", "--test-threads=1", "-q"])
+        .env("NSRUN_RT_SWAP_A", a)
+        .env("NSRUN_RT_SWAP_B", b)
+        .uid(65534)
+        .gid(65534)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Break 2: the same hole reached with an ordinary command line and an attacker who only owns DIR.
+// Root runs `nsrun --root DIR --tmpfs /tmp --mkdir /tmp/work`; uid 65534, who owns DIR, exchanges
+// DIR/proc and DIR/tmp in a loop. nsrun's own /proc mount (made first) travels with its directory,
+// so the tmpfs step finds /tmp on procfs (`before` = procfs's st_dev); by the time the mount is
+// re-opened the name is the other, plain directory on DIR's host filesystem, whose st_dev differs
+// from procfs's, so `top_of` accepts it and `record_ours` marks DIR's host filesystem as nsrun's
+// own: the --mkdir then creates DIR/tmp/work (owned by root) on the host.
+
+/// `nsrun --root DIR --tmpfs /tmp --mkdir /tmp/work -- /bin/true` (as root) while uid 65534, owner
+/// of DIR, exchanges DIR/proc and DIR/tmp: nothing may ever be created in DIR.
+#[test]
+#[ignore = "needs root"]
+fn an_unprivileged_owner_of_dir_makes_root_create_in_dir() {
+    require_root();
+    let r = Rootfs::new("rt-proc-tmp");
+    give_to_nobody(r.root());
+    let r = r.resnapshot();
+    let (proc, tmp) = (r.root().join("proc"), r.root().join("tmp"));
+    let before = listing(r.root());
+    let mut racer = racer_as_nobody(&proc, &tmp);
+    let start = Instant::now();
+    let mut bad = None;
+    let (mut ran, mut refused) = (0, 0);
+    for _ in 0..RACE_RUNS {
+        if start.elapsed() > RACE_TIME {
+            break;
+        }
+        let out = r.run(&["--tmpfs", "/tmp", "--mkdir", "/tmp/work"], &["/bin/true"]);
+        match out.code() {
+            Some(0) => ran += 1,
+            _ => refused += 1,
+        }
+        let made: Vec<_> = [&proc, &tmp]
+            .iter()
+            .map(|d| d.join("work"))
+            .filter(|p| p.exists())
+            .collect();
+        if !made.is_empty() {
+            bad = Some((made, out));
+            break;
+        }
+    }
+    racer.kill().unwrap();
+    racer.wait().unwrap();
+    if let Some((made, out)) = bad {
+        for p in &made {
+            let _ = std::fs::remove_dir(p);
+        }
+        panic!("nsrun created {made:?} on the host (runs: {ran} ran, {refused} refused)\n{out}");
+    }
+    // The racer changed ctimes and may have left the two (both empty) exchanged: compare names.
+    assert_eq!(listing(r.root()), before, "DIR changed");
+    r.resnapshot().finish();
+}
