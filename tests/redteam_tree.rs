@@ -36,6 +36,17 @@ fn listing(dir: &Path) -> Vec<String> {
     out
 }
 
+/// The entries of `dir` (not below), as full paths, read while a racer may be renaming it.
+fn entries(dir: &Path) -> Vec<String> {
+    match std::fs::read_dir(dir) {
+        Ok(list) => list
+            .filter_map(Result::ok)
+            .map(|e| e.path().display().to_string())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// renameat2(RENAME_EXCHANGE) of two paths.
 fn exchange(a: &CString, b: &CString) {
     // SAFETY: both are valid C strings; the syscall only reads them.
@@ -254,18 +265,16 @@ fn racer_as_nobody(a: &Path, b: &Path) -> std::process::Child {
 // from procfs's, so `top_of` accepts it and `record_ours` marks DIR's host filesystem as nsrun's
 // own: the --mkdir then creates DIR/tmp/work (owned by root) on the host.
 
-/// `nsrun --root DIR --tmpfs /tmp --mkdir /tmp/work -- /bin/true` (as root) while uid 65534, owner
-/// of DIR, exchanges DIR/proc and DIR/tmp: nothing may ever be created in DIR.
-#[test]
-#[ignore = "needs root"]
-fn an_unprivileged_owner_of_dir_makes_root_create_in_dir() {
-    require_root();
-    let r = Rootfs::new("rt-proc-tmp");
+/// Runs `nsrun --root DIR OPTS -- /bin/true` as root while uid 65534, owner of DIR, exchanges
+/// DIR/proc and DIR/`other` (both empty directories): nothing may ever appear in either on the
+/// host.
+fn owner_of_dir_races_proc_against(tag: &str, other: &str, opts: &[&str]) {
+    let r = Rootfs::new(tag);
     give_to_nobody(r.root());
     let r = r.resnapshot();
-    let (proc, tmp) = (r.root().join("proc"), r.root().join("tmp"));
+    let (proc, other) = (r.root().join("proc"), r.root().join(other));
     let before = listing(r.root());
-    let mut racer = racer_as_nobody(&proc, &tmp);
+    let mut racer = racer_as_nobody(&proc, &other);
     let start = Instant::now();
     let mut bad = None;
     let (mut ran, mut refused) = (0, 0);
@@ -273,16 +282,12 @@ fn an_unprivileged_owner_of_dir_makes_root_create_in_dir() {
         if start.elapsed() > RACE_TIME {
             break;
         }
-        let out = r.run(&["--tmpfs", "/tmp", "--mkdir", "/tmp/work"], &["/bin/true"]);
+        let out = r.run(opts, &["/bin/true"]);
         match out.code() {
             Some(0) => ran += 1,
             _ => refused += 1,
         }
-        let made: Vec<_> = [&proc, &tmp]
-            .iter()
-            .map(|d| d.join("work"))
-            .filter(|p| p.exists())
-            .collect();
+        let made: Vec<String> = [&proc, &other].iter().flat_map(|d| entries(d)).collect();
         if !made.is_empty() {
             bad = Some((made, out));
             break;
@@ -291,12 +296,36 @@ fn an_unprivileged_owner_of_dir_makes_root_create_in_dir() {
     racer.kill().unwrap();
     racer.wait().unwrap();
     if let Some((made, out)) = bad {
-        for p in &made {
-            let _ = std::fs::remove_dir(p);
+        for d in [&proc, &other] {
+            let _ = std::fs::remove_dir_all(d);
+            let _ = std::fs::create_dir(d);
         }
         panic!("nsrun created {made:?} on the host (runs: {ran} ran, {refused} refused)\n{out}");
     }
     // The racer changed ctimes and may have left the two (both empty) exchanged: compare names.
     assert_eq!(listing(r.root()), before, "DIR changed");
     r.resnapshot().finish();
+}
+
+/// `nsrun --root DIR --tmpfs /tmp --mkdir /tmp/work -- /bin/true` (as root) while uid 65534, owner
+/// of DIR, exchanges DIR/proc and DIR/tmp: DIR/tmp/work (owned by root) appeared on the host.
+#[test]
+#[ignore = "needs root"]
+fn an_unprivileged_owner_of_dir_makes_root_create_in_dir() {
+    require_root();
+    owner_of_dir_races_proc_against(
+        "rt-proc-tmp",
+        "tmp",
+        &["--tmpfs", "/tmp", "--mkdir", "/tmp/work"],
+    );
+}
+
+/// The plainest command line: `nsrun --root DIR --dev /dev -- /bin/true` (as root) while uid
+/// 65534, owner of DIR, exchanges DIR/proc and DIR/dev: the --dev steps after its tmpfs created
+/// their device files (DIR/proc/null, DIR/proc/zero, ... owned by root) on the host.
+#[test]
+#[ignore = "needs root"]
+fn an_unprivileged_owner_of_dir_makes_dev_create_in_dir() {
+    require_root();
+    owner_of_dir_races_proc_against("rt-proc-dev", "dev", &["--dev", "/dev"]);
 }
