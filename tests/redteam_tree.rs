@@ -329,3 +329,52 @@ fn an_unprivileged_owner_of_dir_makes_dev_create_in_dir() {
     require_root();
     owner_of_dir_races_proc_against("rt-proc-dev", "dev", &["--dev", "/dev"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Break 3: a denial of service by whoever can write in DIR. `Tree::find` handles every `..` by
+// opening all the components resolved so far again from the root (`rewalk`), so one symlink whose
+// target goes 800 directories down and 800 `..` back up costs ~320 000 opens, and a chain of 40
+// such links ~13 million: one destination takes ~15 s where the kernel takes microseconds, and
+// `nsrun --root DIR --dev /dev` (a dozen destinations below /dev) takes minutes (3 min 35 s
+// measured on this machine).
+
+/// `nsrun --root DIR --mkdir /dev/x` where DIR/dev leads through 40 links that each go 800
+/// directories down and back up: it must end (here, refuse: DIR is not nsrun's) within seconds.
+#[test]
+#[ignore = "needs root"]
+fn dotdot_in_links_costs_no_more_than_the_kernel() {
+    require_root();
+    const DEPTH: usize = 800;
+    const LINKS: usize = 39;
+    let r = Rootfs::new("rt-dotdot");
+    let mut deep = r.root().to_path_buf();
+    for _ in 0..DEPTH {
+        deep.push("d");
+    }
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::create_dir(r.root().join("devreal")).unwrap();
+    for i in 0..LINKS {
+        let next = match i + 1 {
+            LINKS => "devreal".to_string(),
+            n => format!("L{n}"),
+        };
+        let target = format!("{}{}{next}", "d/".repeat(DEPTH), "../".repeat(DEPTH));
+        assert!(target.len() < 4096);
+        std::os::unix::fs::symlink(&target, r.root().join(format!("L{i}"))).unwrap();
+    }
+    std::fs::remove_dir(r.root().join("dev")).unwrap();
+    std::os::unix::fs::symlink("L0", r.root().join("dev")).unwrap();
+    let r = r.resnapshot();
+    let start = Instant::now();
+    let out = common::run_timeout(
+        &mut common::nsrun_cmd(&r.args(&["--mkdir", "/dev/x"], &["/bin/true"])),
+        None,
+        Duration::from_secs(5),
+    );
+    // The links lead to DIR/devreal, on the host's filesystem: refused, as the kernel would let
+    // nsrun find it, in well under a second.
+    out.assert_code(125);
+    out.assert_one_error_line(&["/dev/x", "nsrun creates nothing"]);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    r.finish();
+}
