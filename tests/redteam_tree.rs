@@ -378,3 +378,41 @@ fn dotdot_in_links_costs_no_more_than_the_kernel() {
     assert!(start.elapsed() < Duration::from_secs(5));
     r.finish();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Break 4 (issue 6 item 2, still open on this code): a failed run leaves its mounts in the
+// host's namespace. With `--propagation shared --root DIR` on a shared `/`, pivot_root fails with
+// EINVAL after the bind of DIR, its /proc and every --tmpfs were made, and all of them stay in
+// the namespace nsrun was started from (and the scratch namespace's own /proc is covered by the
+// container's, whose processes are gone).
+
+/// In a scratch mount namespace whose `/` is shared (the host's mounts are not touched): `nsrun
+/// --propagation shared --root DIR --tmpfs /tmp -- /bin/true` must be refused before anything is
+/// mounted (exit 2), and the scratch namespace's mount table (read through a private procfs of
+/// its own) must be unchanged.
+#[test]
+#[ignore = "needs root"]
+fn a_failed_shared_run_leaves_no_mount_outside() {
+    require_root();
+    let r = Rootfs::new("rt-shared");
+    let procdir = TempDir::new("rt-shared-proc");
+    let script = r#"
+mount --make-rshared / || exit 91
+mount -t proc proc "$2" && mount --make-private "$2" || exit 90
+before=$(cat "$2/self/mountinfo")
+rc=0; "$NSRUN" --propagation shared --root "$1" --tmpfs /tmp -- /bin/true || rc=$?
+after=$(cat "$2/self/mountinfo")
+echo "@@ rc"; echo "$rc"
+echo "@@ changed"; if [ "$before" = "$after" ]; then echo no; else echo yes; fi
+echo "@@ after"; echo "$after"
+"#;
+    let out = common::in_scratch_mount_ns(script, &[r.root_str(), procdir.str()]);
+    let s = out.sections();
+    assert_eq!(
+        s.get("changed").map(|x| x.trim()),
+        Some("no"),
+        "the failed run left mounts outside\n{out}"
+    );
+    assert_eq!(s["rc"].trim(), "2", "not refused up front\n{out}");
+    r.finish();
+}
