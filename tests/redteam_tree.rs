@@ -416,3 +416,64 @@ echo "@@ after"; echo "$after"
     assert_eq!(s["rc"].trim(), "2", "not refused up front\n{out}");
     r.finish();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Break 1, escalated: without --root the poisoned "ours" is the host's filesystem itself, and the
+// walk (rooted at the host's /) follows the attacker's symlinks anywhere on it. Root runs `nsrun
+// --tmpfs A/a --tmpfs A/b --mkdir A/b/cache` where A is a directory of uid 65534; uid 65534 runs
+// two racers (A/a <-> A/b, A/b <-> A/l with A/l -> P, a root-owned directory it cannot write):
+// nsrun, as root, creates P/cache on the host.
+
+/// Nothing may ever be created in P, a directory only root may write.
+#[test]
+#[ignore = "needs root"]
+fn an_unprivileged_racer_makes_root_create_where_it_cannot_write() {
+    require_root();
+    let base = TempDir::new("rt-escalate");
+    let att = base.path().join("att");
+    let protected = base.path().join("protected");
+    std::fs::create_dir(&protected).unwrap();
+    for d in ["a", "b"] {
+        std::fs::create_dir_all(att.join(d)).unwrap();
+    }
+    std::os::unix::fs::symlink(&protected, att.join("l")).unwrap();
+    give_to_nobody(&att);
+    let (a, b) = (
+        att.join("a").display().to_string(),
+        att.join("b").display().to_string(),
+    );
+    let cache = format!("{b}/cache");
+    let mut racers = [
+        racer_as_nobody(&att.join("a"), &att.join("b")),
+        racer_as_nobody(&att.join("b"), &att.join("l")),
+    ];
+    let mounts = common::host_mountinfo();
+    let start = Instant::now();
+    let mut bad = None;
+    let (mut ran, mut refused) = (0, 0);
+    for _ in 0..RACE_RUNS {
+        if start.elapsed() > RACE_TIME {
+            break;
+        }
+        let out = common::nsrun(&[
+            "--tmpfs", &a, "--tmpfs", &b, "--mkdir", &cache, "--", "true",
+        ]);
+        match out.code() {
+            Some(0) => ran += 1,
+            _ => refused += 1,
+        }
+        let made = entries(&protected);
+        if !made.is_empty() {
+            bad = Some((made, out));
+            break;
+        }
+    }
+    for r in &mut racers {
+        r.kill().unwrap();
+        r.wait().unwrap();
+    }
+    if let Some((made, out)) = bad {
+        panic!("nsrun (root) created {made:?} (runs: {ran} ran, {refused} refused)\n{out}");
+    }
+    rootfs::assert_mounts_unchanged(&mounts);
+}
