@@ -27,6 +27,9 @@ pub struct Context<'a> {
     pub wait_for_go: bool,
     /// The init's end of the job socket, when the command runs on nsrun's terminal under init.
     pub job: Option<BorrowedFd<'a>>,
+    /// What the init keeps open while it starts the command: 0, 1, 2, the `--keep-fd`
+    /// descriptors, the error pipe and the job socket (every other one is close-on-exec by then).
+    pub init_keep: &'a [i32],
     /// The signal mask nsrun started with, restored for the command.
     pub mask: SigSet,
     /// The stack on which init starts the command.

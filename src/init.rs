@@ -32,11 +32,7 @@ pub fn run(cx: &Context) -> ! {
     // close what the command's exec will close anyway (every close-on-exec descriptor; the setup
     // marked all but 0, 1, 2 and the --keep-fd ones), leaving only what the command holds too,
     // the error pipe and the job socket.
-    let report = cx.report.as_raw_fd();
-    match cx.job {
-        Some(socket) => sys::fd::close_cloexec_but(&[report, socket.as_raw_fd()]),
-        None => sys::fd::close_cloexec_but(&[report]),
-    }
+    sys::fd::close_all_but(cx.init_keep);
     let command = match clone::spawn(stack, flags, child::exec, cx, &[]) {
         Ok(pid) => pid,
         Err(errno) => {

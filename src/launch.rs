@@ -117,8 +117,13 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
         false => None,
     };
     let mask = signal::block(&forward::waited(job_signals(plan, job.is_some())));
+    // The init's keep list, made here: the child allocates nothing.
+    let mut init_keep = alloc::vec![0, 1, 2, report_w.as_raw_fd()];
+    init_keep.extend(job.as_ref().map(|(_, init)| init.as_raw_fd()));
+    init_keep.extend_from_slice(&plan.keep_fds);
     let cx = Context {
         plan,
+        init_keep: &init_keep,
         report: report_w.as_fd(),
         go: go_r.as_fd(),
         wait_for_go: plan.maps.is_some(),

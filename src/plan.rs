@@ -54,6 +54,8 @@ pub struct Plan {
     pub exec: Exec,
     /// What the child's tree keeps between steps: bind sources, nsrun's own filesystems.
     pub slots: Slots,
+    /// The descriptors above 2 passed to the command (`--keep-fd`).
+    pub keep_fds: Vec<i32>,
 }
 
 /// The steps `first..end` that mount operation `op` (an index into `Spec::mounts`) became.
@@ -187,6 +189,7 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         terminal: crate::sys::tty::own_foreground(),
         exec: Exec::new(&spec.command, env::build(environ, &spec.env)),
         slots: Slots::new(sources, ours),
+        keep_fds: spec.keep_fds.clone(),
     })
 }
 

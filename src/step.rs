@@ -194,9 +194,7 @@ impl Step {
                 ino,
                 ..
             } => tree.bind_root(parent, name, *dev, *ino),
-            Step::Mount(m) => tree
-                .mount_fs(m.fstype, &m.target, m.flags, m.data.as_deref(), m.tag)
-                .map(drop),
+            Step::Mount(m) => tree.mount_fs(m.fstype, &m.target, m.flags, m.data.as_deref(), m.tag),
             Step::Bind {
                 slot,
                 target,

@@ -91,8 +91,8 @@ impl Name {
 /// A path found in the tree: the directory it lies in, its last component, and the object itself
 /// if it exists.
 pub struct Found {
-    /// The directory holding the last component.
-    pub parent: OwnedFd,
+    /// The directory holding the last component (None: the tree's root).
+    pub parent: Option<OwnedFd>,
     /// The last component.
     pub name: Name,
     /// The object (opened `O_PATH|O_NOFOLLOW`), or None when it does not exist.
@@ -300,7 +300,88 @@ impl<'a> Tree<'a> {
     /// directories on the way are created (mode 0755) with `create_dirs`, only where nsrun made the
     /// filesystem; elsewhere a missing component is ENOENT. The path `/` itself (no last
     /// component) is EBUSY: nothing is mounted on or created as the root.
+    #[inline(never)]
     pub fn find(&self, path: &[u8], follow_last: bool, create_dirs: bool) -> Result<Found, Errno> {
+        match self.find_plain(path, follow_last, create_dirs)? {
+            Some(found) => Ok(found),
+            None => self.find_walk(path, follow_last, create_dirs),
+        }
+    }
+
+    /// The directory a [`Found`] lies in.
+    fn at<'f>(&'f self, found: &'f Found) -> Result<BorrowedFd<'f>, Errno> {
+        match &found.parent {
+            Some(dir) => Ok(dir.as_fd()),
+            None => Ok(self.root.as_ref().ok_or(Errno::NOENT)?.as_fd()),
+        }
+    }
+
+    /// [`Tree::find`] for a path that meets no link and no `..` (the usual case: paths as written
+    /// hold no `..`): no buffers, no copy of the root. None when it meets one, and the full walk
+    /// must start over.
+    fn find_plain(
+        &self,
+        path: &[u8],
+        follow_last: bool,
+        create_dirs: bool,
+    ) -> Result<Option<Found>, Errno> {
+        let root = self.root.as_ref().ok_or(Errno::NOENT)?;
+        // A `.` or a trailing slash asks for a directory where the kernel would: the full walk.
+        if path.ends_with(b"/") || path.split(|&b| b == b'/').any(|c| c == b".") {
+            return Ok(None);
+        }
+        let mut comps = path
+            .split(|&b| b == b'/')
+            .filter(|c| !c.is_empty())
+            .peekable();
+        let mut cur: Option<OwnedFd> = None;
+        while let Some(comp) = comps.next() {
+            if comp == b".." {
+                return Ok(None);
+            }
+            let last = comps.peek().is_none();
+            let name = Name::new(comp)?;
+            let dir = cur.as_ref().map_or(root.as_fd(), |d| d.as_fd());
+            let fd = match open_in(dir, name.c(), OFlags::empty()) {
+                Ok(fd) => fd,
+                Err(Errno::NOENT) if last => {
+                    return Ok(Some(Found {
+                        parent: cur,
+                        name,
+                        node: None,
+                    }))
+                }
+                Err(Errno::NOENT) if create_dirs && self.ours(dir)? => {
+                    match rustix::fs::mkdirat(dir, name.c(), Mode::from_raw_mode(0o755)) {
+                        Ok(()) | Err(Errno::EXIST) => {}
+                        Err(e) => return Err(e),
+                    }
+                    open_in(dir, name.c(), OFlags::empty())?
+                }
+                Err(e) => return Err(e),
+            };
+            let st = rustix::fs::fstat(&fd)?;
+            if is(&st, FileType::Symlink) && (!last || follow_last) {
+                return Ok(None);
+            }
+            if last {
+                return Ok(Some(Found {
+                    parent: cur,
+                    name,
+                    node: Some(fd),
+                }));
+            }
+            if !is(&st, FileType::Directory) {
+                return Err(Errno::NOTDIR);
+            }
+            cur = Some(fd);
+        }
+        Err(Errno::BUSY)
+    }
+
+    /// The full walk of [`Tree::find`], following links and `..` inside the root.
+    #[inline(never)]
+    fn find_walk(&self, path: &[u8], follow_last: bool, create_dirs: bool) -> Result<Found, Errno> {
         if path.len() >= PATH_MAX {
             return Err(Errno::NAMETOOLONG);
         }
@@ -313,6 +394,7 @@ impl<'a> Tree<'a> {
         let mut done_len = 0;
         let mut cur = self.dup_root()?;
         let mut links = 0;
+        let mut climbed = false;
         let mut target = [0u8; PATH_MAX];
         loop {
             while start < PATH_MAX && todo[start] == b'/' {
@@ -333,12 +415,21 @@ impl<'a> Tree<'a> {
             start = end;
             match name.c().to_bytes() {
                 b"." => continue,
+                // `..` stops at the root. Elsewhere it is the directory's own `..` (a cost of one
+                // open however deep the path), checked at the end against the components left,
+                // walked again from the root: a directory moved out of the tree meanwhile cannot
+                // carry the walk out of it.
                 b".." => {
+                    if done_len == 0 {
+                        cur = self.dup_root()?;
+                        continue;
+                    }
                     while done_len > 0 && done[done_len - 1] != b'/' {
                         done_len -= 1;
                     }
                     done_len = done_len.saturating_sub(1);
-                    cur = self.rewalk(&done[..done_len])?;
+                    cur = open_in(cur.as_fd(), c"..", OFlags::DIRECTORY)?;
+                    climbed = true;
                     continue;
                 }
                 _ => {}
@@ -347,12 +438,15 @@ impl<'a> Tree<'a> {
                 Ok(fd) => fd,
                 Err(Errno::NOENT) if last => {
                     return Ok(Found {
-                        parent: cur,
+                        parent: Some(self.checked(cur, &done[..done_len], climbed)?),
                         name,
                         node: None,
                     })
                 }
                 Err(Errno::NOENT) if create_dirs && self.ours(cur.as_fd())? => {
+                    if climbed {
+                        cur = self.checked(cur, &done[..done_len], climbed)?;
+                    }
                     match rustix::fs::mkdirat(&cur, name.c(), Mode::from_raw_mode(0o755)) {
                         Ok(()) | Err(Errno::EXIST) => {}
                         Err(e) => return Err(e),
@@ -387,7 +481,7 @@ impl<'a> Tree<'a> {
             }
             if last {
                 return Ok(Found {
-                    parent: cur,
+                    parent: Some(self.checked(cur, &done[..done_len], climbed)?),
                     name,
                     node: Some(fd),
                 });
@@ -405,6 +499,20 @@ impl<'a> Tree<'a> {
         }
     }
 
+    /// `cur`, reached through `..` (`climbed`), checked to be the directory `done` names from the
+    /// root (STALE otherwise: something was moved while the walk ran).
+    fn checked(&self, cur: OwnedFd, done: &[u8], climbed: bool) -> Result<OwnedFd, Errno> {
+        if !climbed {
+            return Ok(cur);
+        }
+        let again = self.rewalk(done)?;
+        let (a, b) = (rustix::fs::fstat(&cur)?, rustix::fs::fstat(&again)?);
+        match (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino) {
+            true => Ok(again),
+            false => Err(Errno::STALE),
+        }
+    }
+
     /// `done` (resolved components) as a [`Found`]: its parent opened again, and its last
     /// component. The root itself has no parent: EBUSY.
     fn found_at(&self, done: &[u8]) -> Result<Found, Errno> {
@@ -412,7 +520,11 @@ impl<'a> Tree<'a> {
         let parent = self.rewalk(&done[..cut])?;
         let name = Name::new(&done[cut + 1..])?;
         let node = Some(open_in(parent.as_fd(), name.c(), OFlags::empty())?);
-        Ok(Found { parent, name, node })
+        Ok(Found {
+            parent: Some(parent),
+            name,
+            node,
+        })
     }
 
     /// The object at `path`, which must exist (a mount to change).
@@ -428,15 +540,11 @@ impl<'a> Tree<'a> {
     pub fn ensure(&self, path: &[u8], node: Node) -> Result<Found, Errno> {
         let mut found = self.find(path, true, true)?;
         if found.node.is_none() {
-            if !self.ours(found.parent.as_fd())? {
+            if !self.ours(self.at(&found)?)? {
                 return Err(Errno::NOENT);
             }
-            create(found.parent.as_fd(), found.name.c(), node)?;
-            found.node = Some(open_in(
-                found.parent.as_fd(),
-                found.name.c(),
-                OFlags::empty(),
-            )?);
+            create(self.at(&found)?, found.name.c(), node)?;
+            found.node = Some(open_in(self.at(&found)?, found.name.c(), OFlags::empty())?);
         }
         Ok(found)
     }
@@ -456,16 +564,16 @@ impl<'a> Tree<'a> {
     pub fn symlink(&self, target: &CStr, path: &[u8]) -> Result<(), Errno> {
         let found = self.find(path, false, true)?;
         if found.node.is_none() {
-            if !self.ours(found.parent.as_fd())? {
+            if !self.ours(self.at(&found)?)? {
                 return Err(Errno::NOENT);
             }
-            match rustix::fs::symlinkat(target, &found.parent, found.name.c()) {
+            match rustix::fs::symlinkat(target, self.at(&found)?, found.name.c()) {
                 Err(Errno::EXIST) => {}
                 other => return other,
             }
         }
         let mut buf = [0u8; PATH_MAX];
-        let n = rustix::fs::readlinkat_raw(&found.parent, found.name.c(), &mut buf[..])
+        let n = rustix::fs::readlinkat_raw(self.at(&found)?, found.name.c(), &mut buf[..])
             .map_err(|_| Errno::EXIST)?;
         match &buf[..n] == target.to_bytes() {
             true => Ok(()),
@@ -474,7 +582,7 @@ impl<'a> Tree<'a> {
     }
 
     /// Mounts a new filesystem of `fstype` on the directory at `path` (created where nsrun may);
-    /// with `ours`, files may be created in it later. Returns the new mount's root.
+    /// with a `tag`, files may be created in it later.
     ///
     /// A tmpfs nsrun may create in (`tag`: Some) is told from every other filesystem by its inode
     /// limit, which the plan set to a value unique to this run and mount (`nr_inodes=TAG`, reported
@@ -487,11 +595,11 @@ impl<'a> Tree<'a> {
         flags: MountFlags,
         data: Option<&CStr>,
         tag: Option<u64>,
-    ) -> Result<OwnedFd, Errno> {
+    ) -> Result<(), Errno> {
         let found = self.ensure(path, Node::Dir(0o755))?;
         let before = rustix::fs::fstat(found.node.as_ref().ok_or(Errno::NOENT)?)?;
         self.save_cwd()?;
-        rustix::process::fchdir(&found.parent)?;
+        rustix::process::fchdir(self.at(&found)?)?;
         rustix::mount::mount(fstype, found.name.c(), fstype, flags, data)?;
         let top = self.top_of(&found, before.st_dev)?;
         if let Some(tag) = tag {
@@ -502,16 +610,16 @@ impl<'a> Tree<'a> {
             self.record_ours(rustix::fs::fstat(&top)?.st_dev)?;
         }
         if self.proc.is_none() && is_proc(top.as_fd()) {
-            self.proc = Some(open_in(top.as_fd(), c".", OFlags::DIRECTORY)?);
+            self.proc = Some(top);
         }
-        Ok(top)
+        Ok(())
     }
 
     /// The mount just made on `found`: its last component opened again from its parent (the lookup
     /// crosses to the top of the mounts there), which must now be another filesystem than `was`.
     /// Anything else means the component was swapped underneath, and the mount went elsewhere.
     fn top_of(&self, found: &Found, was: u64) -> Result<OwnedFd, Errno> {
-        let top = open_in(found.parent.as_fd(), found.name.c(), OFlags::empty())?;
+        let top = open_in(self.at(found)?, found.name.c(), OFlags::empty())?;
         match rustix::fs::fstat(&top)?.st_dev == was {
             true => Err(Errno::STALE),
             false => Ok(top),
@@ -537,7 +645,7 @@ impl<'a> Tree<'a> {
         rustix::process::fchdir(self.proc.as_ref().ok_or(Errno::NOSYS)?)?;
         let (from, to) = (FdLink::new(src.as_fd()), FdLink::new(target.as_fd()));
         rustix::mount::mount_bind_recursive(from.c(), to.c())?;
-        let top = open_in(found.parent.as_fd(), found.name.c(), OFlags::empty())?;
+        let top = open_in(self.at(&found)?, found.name.c(), OFlags::empty())?;
         let now = rustix::fs::fstat(&top)?;
         if now.st_dev != st.st_dev || now.st_ino != st.st_ino {
             return Err(Errno::STALE);
@@ -573,7 +681,7 @@ impl<'a> Tree<'a> {
         let found = self.find(b"/proc", true, false)?;
         let before = rustix::fs::fstat(found.node.as_ref().ok_or(Errno::NOENT)?)?;
         self.save_cwd()?;
-        rustix::process::fchdir(&found.parent)?;
+        rustix::process::fchdir(self.at(&found)?)?;
         let flags = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
         rustix::mount::mount(c"proc", found.name.c(), c"proc", flags, None)?;
         let top = self.top_of(&found, before.st_dev);
