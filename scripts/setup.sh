@@ -6,7 +6,7 @@
 # compile their C helpers, tests/helpers/nosys.c, with cc). Idempotent and quick when done.
 set -euo pipefail
 
-packages=(busybox-static bubblewrap util-linux bsdutils iproute2 strace hyperfine musl-tools file binutils gcc libc6-dev)
+packages=(busybox-static bubblewrap util-linux bsdutils iproute2 strace hyperfine musl-tools file binutils gcc libc6-dev python3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -63,19 +63,39 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
 /// after [`plan::prepare`], which only looks (and tells whether there is a user namespace), and
 /// before anything is mounted.
 fn check_propagation(spec: &Spec, plan: &Plan) -> Result<(), &'static str> {
+    use crate::spec::Propagation;
     let new_mounts = plan.clone_flags & libc::CLONE_NEWNS != 0;
     let new_user = plan.clone_flags & libc::CLONE_NEWUSER != 0;
-    if spec.propagation != crate::spec::Propagation::Unchanged
-        || !new_mounts
+    if !matches!(
+        spec.propagation,
+        Propagation::Unchanged | Propagation::Shared
+    ) || !new_mounts
         || new_user
-        || !crate::host::root_is_shared()
     {
+        return Ok(());
+    }
+    // pivot_root needs both the current root's mount and the new root's not shared; and what
+    // goes on a shared mount goes to its peers on the host.
+    let root_shared = crate::host::root_is_shared();
+    let dir_shared = spec
+        .root
+        .as_deref()
+        .is_some_and(|dir| dir != b"/" && crate::host::mount_of_is_shared(dir));
+    if !root_shared && !dir_shared {
+        return Ok(());
+    }
+    if spec.propagation == Propagation::Shared {
+        out::error_line(format_args!(
+            "warning: --propagation shared on a shared /: the container's mounts, its /proc too, \
+             appear on the host and stay there (hint: --propagation slave receives the host's \
+             mounts and sends none back)"
+        ));
         return Ok(());
     }
     if spec.root.is_some() {
         return Err(
-            "--propagation unchanged cannot be used with --root here: / is a shared \
-            mount, pivot_root refuses a new root under a shared parent, and the tree's mounts \
+            "--propagation unchanged cannot be used with --root here: / or the mount DIR lies on \
+            is shared, pivot_root refuses a new root under a shared parent, and the tree's mounts \
             would appear on the host (hint: use --propagation private or slave)",
         );
     }

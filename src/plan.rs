@@ -327,6 +327,7 @@ fn mount_steps(
             target: b"/".to_vec(),
             attrs: RDONLY,
             recursive: true,
+            private: spec.propagation != Propagation::Private,
         });
     }
     if own_proc {
@@ -413,6 +414,8 @@ fn mount_steps(
                 target: path::normalize(dst),
                 attrs: RDONLY,
                 recursive: true,
+                // A host mount arriving later under it would be writable.
+                private: spec.propagation != Propagation::Private,
             }),
         }
         let end = steps.len() as u32;

@@ -116,6 +116,8 @@ pub enum Step {
         attrs: u64,
         /// Whether submounts get them too.
         recursive: bool,
+        /// Make the mounts private too, so no later host mount arrives under them writable.
+        private: bool,
     },
     /// A directory, created where nsrun may; one that exists is fine.
     Mkdir {
@@ -213,11 +215,15 @@ impl Step {
                 target,
                 attrs,
                 recursive,
+                private,
             } => {
                 let fd = tree.existing(target)?;
                 tree.save_cwd()?;
                 // Needed only where mount_setattr is missing, to walk the submounts.
                 let _ = tree.load_proc();
+                if *private {
+                    sys::mount::make_private_fd(fd.as_fd(), *recursive, tree.known_proc())?;
+                }
                 match sys::mount::set_attrs_fd(fd.as_fd(), *attrs, *recursive, tree.known_proc()) {
                     // No mount_setattr and no /proc to find the submounts by (an initramfs on an
                     // old kernel): a proc of its own, for as long as the walk takes.

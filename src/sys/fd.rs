@@ -257,8 +257,11 @@ fn sweep_to_limit(first: i32, keep: &[i32], action: Action) {
     use rustix::event::{PollFd, PollFlags};
     const CHUNK: usize = 1024;
     let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+    // A descriptor opened before the hard limit was lowered lies above it: sweep up to the
+    // kernel's default ceiling for descriptor numbers (fs.nr_open, 2^20) at least.
+    const NR_OPEN: u64 = 1 << 20;
     let end = match (limit.maximum, limit.current) {
-        (Some(hard), Some(soft)) => hard.max(soft),
+        (Some(hard), Some(soft)) => hard.max(soft).max(NR_OPEN),
         // RLIM_INFINITY: the kernel refuses it for this resource; bound it anyway.
         _ => i32::MAX as u64,
     };
