@@ -1189,116 +1189,102 @@ mod tests {
         assert!(err(&["--share-mount", "--mount-proc"]).contains("mount namespace"));
     }
 
-    /// A small deterministic generator (xorshift64*): the same cases on every run.
-    struct Rng(u64);
+    use crate::testing::Rng;
 
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-
-        /// A word: an option, a value, or a mutation of one.
-        fn word(&mut self) -> Vec<u8> {
-            const WORDS: &[&str] = &[
-                "--",
-                "-",
-                "--bind",
-                "--ro-bind-try",
-                "--tmpfs",
-                "--size",
-                "--perms",
-                "--mkdir",
-                "--symlink",
-                "--proc",
-                "--dev",
-                "--sys",
-                "--remount-ro",
-                "--root",
-                "-R",
-                "--chdir",
-                "--wd",
-                "-w",
-                "--setenv",
-                "--unsetenv",
-                "--clearenv",
-                "--keep-fd",
-                "--uid-map",
-                "--gid-map",
-                "-r",
-                "-c",
-                "-f",
-                "-mupn",
-                "-S",
-                "-G",
-                "--setuid",
-                "--setgid",
-                "--hostname",
-                "--domainname",
-                "--propagation",
-                "shared",
-                "unchanged",
-                "--mount-proc",
-                "--mount-proc=/x",
-                "--kill-child=",
-                "--share-user",
-                "--unshare-all",
-                "--no-proc",
-                "--as-pid-1",
-                "--read-only",
-                "--help",
-                "-V",
-                "/",
-                "/a",
-                "a",
-                "..",
-                "/a/../b",
-                "0",
-                "1k",
-                "18446744073709551615g",
-                "0:0:1",
-                "4294967295:0:1",
-                "::",
-                "=",
-                "--=",
-                "-=",
-                "755",
-                "A",
-                "A B",
-                "",
-                "\n",
-                "\x1b[0m",
-                "\u{9b}",
-                "--size=1",
-                "-wR",
-                "-Sx",
-            ];
-            let mut w = WORDS[self.below(WORDS.len())].as_bytes().to_vec();
-            match self.below(6) {
-                0 if !w.is_empty() => {
-                    let at = self.below(w.len());
-                    w[at] = self.next() as u8;
-                }
-                1 => w.push(self.next() as u8),
-                2 if !w.is_empty() => {
-                    let at = self.below(w.len());
-                    w.truncate(at);
-                }
-                3 => {
-                    let other = self.word();
-                    w.push(b'=');
-                    w.extend(other);
-                }
-                _ => {}
+    /// A word: an option, a value, or a mutation of one.
+    fn word(rng: &mut Rng) -> Vec<u8> {
+        const WORDS: &[&str] = &[
+            "--",
+            "-",
+            "--bind",
+            "--ro-bind-try",
+            "--tmpfs",
+            "--size",
+            "--perms",
+            "--mkdir",
+            "--symlink",
+            "--proc",
+            "--dev",
+            "--sys",
+            "--remount-ro",
+            "--root",
+            "-R",
+            "--chdir",
+            "--wd",
+            "-w",
+            "--setenv",
+            "--unsetenv",
+            "--clearenv",
+            "--keep-fd",
+            "--uid-map",
+            "--gid-map",
+            "-r",
+            "-c",
+            "-f",
+            "-mupn",
+            "-S",
+            "-G",
+            "--setuid",
+            "--setgid",
+            "--hostname",
+            "--domainname",
+            "--propagation",
+            "shared",
+            "unchanged",
+            "--mount-proc",
+            "--mount-proc=/x",
+            "--kill-child=",
+            "--share-user",
+            "--unshare-all",
+            "--no-proc",
+            "--as-pid-1",
+            "--read-only",
+            "--help",
+            "-V",
+            "/",
+            "/a",
+            "a",
+            "..",
+            "/a/../b",
+            "0",
+            "1k",
+            "18446744073709551615g",
+            "0:0:1",
+            "4294967295:0:1",
+            "::",
+            "=",
+            "--=",
+            "-=",
+            "755",
+            "A",
+            "A B",
+            "",
+            "\n",
+            "\x1b[0m",
+            "\u{9b}",
+            "--size=1",
+            "-wR",
+            "-Sx",
+        ];
+        let mut w = WORDS[rng.below(WORDS.len())].as_bytes().to_vec();
+        match rng.below(6) {
+            0 if !w.is_empty() => {
+                let at = rng.below(w.len());
+                w[at] = rng.bits() as u8;
             }
-            w
+            1 => w.push(rng.bits() as u8),
+            2 if !w.is_empty() => {
+                let at = rng.below(w.len());
+                w.truncate(at);
+            }
+            3 => {
+                let other = word(rng);
+                w.push(b'=');
+                w.extend(other);
+            }
+            _ => {}
         }
+        w
     }
 
     /// Random and mutated command lines never panic, and what parses keeps the parser's promises.
@@ -1306,7 +1292,7 @@ mod tests {
     fn random_command_lines_never_panic() {
         let mut rng = Rng(0x0123_4567_89ab_cdef);
         for _ in 0..20_000 {
-            let words: Vec<Vec<u8>> = (0..rng.below(8)).map(|_| rng.word()).collect();
+            let words: Vec<Vec<u8>> = (0..rng.below(8)).map(|_| word(&mut rng)).collect();
             let args: Vec<&[u8]> = words.iter().map(|w| w.as_slice()).collect();
             match parse(&args) {
                 Ok(Parsed::Run(spec)) => {
@@ -1342,9 +1328,9 @@ mod tests {
         let mut rng = Rng(42);
         for _ in 0..20_000 {
             let (a, b, c) = (
-                rng.next() as u32 >> rng.below(32),
-                rng.next() as u32,
-                rng.next() as u32 >> rng.below(32),
+                rng.bits() as u32 >> rng.below(32),
+                rng.bits() as u32,
+                rng.bits() as u32 >> rng.below(32),
             );
             let text = format!("{a}:{b}:{c}");
             let fits = c > 0 && a.checked_add(c).is_some() && b.checked_add(c).is_some();
@@ -1356,7 +1342,7 @@ mod tests {
             assert_eq!(parse_id_map(text.as_bytes()), want, "{text}");
             let mut bytes = text.into_bytes();
             let at = rng.below(bytes.len());
-            bytes[at] = rng.next() as u8;
+            bytes[at] = rng.bits() as u8;
             if let Some(m) = parse_id_map(&bytes) {
                 assert!(m.count > 0 && m.inside.checked_add(m.count).is_some());
             }

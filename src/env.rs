@@ -81,24 +81,13 @@ mod tests {
         assert_eq!(env, [&b""[..], b"=", b"=x"]);
     }
 
-    /// A small deterministic generator (xorshift64*): the same cases on every run.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-        fn entry(&mut self) -> Vec<u8> {
-            const ALPHABET: &[u8] = b"=AP_\0\xff\n";
-            (0..self.below(6))
-                .map(|_| ALPHABET[self.below(ALPHABET.len())])
-                .collect()
-        }
+    use crate::testing::Rng;
+
+    fn entry(rng: &mut Rng) -> Vec<u8> {
+        const ALPHABET: &[u8] = b"=AP_\0\xff\n";
+        (0..rng.below(6))
+            .map(|_| ALPHABET[rng.below(ALPHABET.len())])
+            .collect()
     }
 
     /// Odd entries and operations never panic, and `get` agrees with a plain model.
@@ -106,17 +95,17 @@ mod tests {
     fn random_entries_never_panic() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         for _ in 0..3000 {
-            let owned: Vec<Vec<u8>> = (0..rng.below(5)).map(|_| rng.entry()).collect();
+            let owned: Vec<Vec<u8>> = (0..rng.below(5)).map(|_| entry(&mut rng)).collect();
             let inherited: Vec<&[u8]> = owned.iter().map(|e| e.as_slice()).collect();
             let ops: Vec<EnvOp> = (0..rng.below(4))
                 .map(|_| match rng.below(3) {
                     0 => EnvOp::Clear,
-                    1 => EnvOp::Unset(rng.entry()),
-                    _ => EnvOp::Set(rng.entry(), rng.entry()),
+                    1 => EnvOp::Unset(entry(&mut rng)),
+                    _ => EnvOp::Set(entry(&mut rng), entry(&mut rng)),
                 })
                 .collect();
             let env = build(&inherited, &ops);
-            let name = rng.entry();
+            let name = entry(&mut rng);
             let model = env.iter().find_map(|e| {
                 let eq = e.iter().position(|&b| b == b'=')?;
                 (e[..eq] == name[..]).then(|| &e[eq + 1..])

@@ -34,5 +34,7 @@ pub mod spec;
 pub mod status;
 pub mod step;
 pub mod sys;
+#[cfg(test)]
+pub mod testing;
 pub mod tree;
 pub mod userns;

@@ -135,21 +135,8 @@ impl FdLink {
     fn new(fd: BorrowedFd<'_>) -> FdLink {
         use rustix::fd::AsRawFd;
         let mut buf = [0u8; 24];
-        buf[..8].copy_from_slice(b"self/fd/");
-        let mut n = fd.as_raw_fd() as u32;
-        let mut digits = [0u8; 10];
-        let mut len = 0;
-        loop {
-            digits[len] = b'0' + (n % 10) as u8;
-            len += 1;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        for i in 0..len {
-            buf[8 + i] = digits[len - 1 - i];
-        }
+        // 8 bytes of prefix, at most 10 digits and the NUL: it always fits.
+        let _ = crate::mountinfo::with_number(&mut buf, b"self/fd/", fd.as_raw_fd() as u32);
         FdLink { buf }
     }
 
@@ -862,19 +849,7 @@ mod tests {
         }
     }
 
-    /// A small deterministic generator (xorshift64*), so a failure is reproducible.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn pick<'x>(&mut self, items: &[&'x str]) -> &'x str {
-            items[(self.next() % items.len() as u64) as usize]
-        }
-    }
+    use crate::testing::Rng;
 
     /// Random trees of directories, files and links (absolute, relative, `..`, loops, dangling),
     /// random paths through them: the walk finds what the kernel finds inside the root, or fails
@@ -910,7 +885,7 @@ mod tests {
                 for d in &dirs {
                     for name in NAMES {
                         let p = d.join(name);
-                        match rng.next() % 4 {
+                        match rng.bits() % 4 {
                             0 | 1 if level < 2 => {
                                 std::fs::create_dir(&p).unwrap();
                                 next.push(p);
@@ -932,7 +907,7 @@ mod tests {
             )
             .unwrap();
             for _ in 0..300 {
-                let depth = 1 + rng.next() % 5;
+                let depth = 1 + rng.bits() % 5;
                 let mut path = String::new();
                 for _ in 0..depth {
                     path.push('/');

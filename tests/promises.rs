@@ -10,34 +10,14 @@ mod rootfs;
 
 use std::ffi::CString;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{nsrun, require_root, Output, TempDir};
+use common::{exchange, listing, nsrun, require_root, while_swapping, Output, TempDir};
 use rootfs::{assert_mounts_unchanged, Rootfs, MARKER};
 
 /// `mkdir -p` with mode 0755 (tests run as root; the umask leaves 0755).
 fn mkdir(path: &Path, _mode: u32) {
     std::fs::create_dir_all(path).unwrap_or_else(|e| panic!("mkdir {}: {e}", path.display()));
-}
-
-/// Every path below `dir`, sorted, for "nothing was created there".
-fn listing(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let e = e.unwrap();
-            let p = e.path();
-            out.push(p.strip_prefix(dir).unwrap().display().to_string());
-            if e.file_type().unwrap().is_dir() {
-                todo.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[track_caller]
@@ -192,40 +172,6 @@ fn a_link_on_nsruns_tmpfs_is_followed() {
 
 // ---------------------------------------------------------------------------------------------
 // 5. "The new root is DIR", and every target is what was checked, under races.
-
-/// renameat2(RENAME_EXCHANGE) of two paths.
-fn exchange(a: &CString, b: &CString) {
-    // SAFETY: both are valid C strings; the syscall only reads them.
-    unsafe {
-        libc::syscall(
-            libc::SYS_renameat2,
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        );
-    }
-}
-
-/// Runs `body` while a thread swaps `a` and `b` as fast as it can.
-fn while_swapping<T>(a: &Path, b: &Path, body: impl FnOnce() -> T) -> T {
-    let stop = Arc::new(AtomicBool::new(false));
-    let (ca, cb) = (
-        CString::new(a.to_str().unwrap()).unwrap(),
-        CString::new(b.to_str().unwrap()).unwrap(),
-    );
-    let flag = stop.clone();
-    let racer = std::thread::spawn(move || {
-        while !flag.load(Ordering::Relaxed) {
-            exchange(&ca, &cb);
-        }
-    });
-    let result = body();
-    stop.store(true, Ordering::Relaxed);
-    racer.join().unwrap();
-    result
-}
 
 /// How many runs a race test makes, and for how long at most.
 const RACE_RUNS: usize = 400;

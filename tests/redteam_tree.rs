@@ -11,30 +11,10 @@ mod rootfs;
 
 use std::ffi::CString;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{require_root, TempDir};
+use common::{exchange, listing, require_root, TempDir};
 use rootfs::Rootfs;
-
-/// Every path below `dir`, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let e = e.unwrap();
-            let p = e.path();
-            out.push(p.strip_prefix(dir).unwrap().display().to_string());
-            if e.file_type().unwrap().is_dir() {
-                todo.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 /// The entries of `dir` (not below), as full paths, read while a racer may be renaming it.
 fn entries(dir: &Path) -> Vec<String> {
@@ -47,21 +27,6 @@ fn entries(dir: &Path) -> Vec<String> {
     }
 }
 
-/// renameat2(RENAME_EXCHANGE) of two paths.
-fn exchange(a: &CString, b: &CString) {
-    // SAFETY: both are valid C strings; the syscall only reads them.
-    unsafe {
-        libc::syscall(
-            libc::SYS_renameat2,
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        );
-    }
-}
-
 fn c(p: &Path) -> CString {
     CString::new(p.to_str().unwrap()).unwrap()
 }
@@ -69,17 +34,7 @@ fn c(p: &Path) -> CString {
 /// Runs `body` while a thread swaps `a` and `b` as fast as it can, then puts them back if `a` ended
 /// up the symlink.
 fn while_swapping<T>(a: &Path, b: &Path, body: impl FnOnce() -> T) -> T {
-    let stop = Arc::new(AtomicBool::new(false));
-    let (ca, cb) = (c(a), c(b));
-    let flag = stop.clone();
-    let racer = std::thread::spawn(move || {
-        while !flag.load(Ordering::Relaxed) {
-            exchange(&ca, &cb);
-        }
-    });
-    let result = body();
-    stop.store(true, Ordering::Relaxed);
-    racer.join().unwrap();
+    let result = common::while_swapping(a, b, body);
     if std::fs::symlink_metadata(a)
         .unwrap()
         .file_type()

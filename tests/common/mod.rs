@@ -718,3 +718,55 @@ pub fn skip_without_unprivileged_userns() -> bool {
         None => false,
     }
 }
+
+/// Every path below `dir`, relative and sorted, for "nothing was created there".
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            if e.file_type().unwrap().is_dir() {
+                todo.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// renameat2(RENAME_EXCHANGE) of two paths (errors ignored: a racer just tries again).
+pub fn exchange(a: &std::ffi::CStr, b: &std::ffi::CStr) {
+    // SAFETY: both are valid C strings; the syscall only reads them.
+    unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        );
+    }
+}
+
+/// Runs `body` while a thread swaps `a` and `b` (RENAME_EXCHANGE) as fast as it can.
+pub fn while_swapping<T>(a: &Path, b: &Path, body: impl FnOnce() -> T) -> T {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    let stop = Arc::new(AtomicBool::new(false));
+    let path = |p: &Path| std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+    let (ca, cb) = (path(a), path(b));
+    let flag = stop.clone();
+    let racer = thread::spawn(move || {
+        while !flag.load(Ordering::Relaxed) {
+            exchange(&ca, &cb);
+        }
+    });
+    let result = body();
+    stop.store(true, Ordering::Relaxed);
+    racer.join().unwrap();
+    result
+}
