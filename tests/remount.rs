@@ -2,17 +2,16 @@
 //!
 //! Each check runs twice: as the kernel is, and under a seccomp filter that makes mount_setattr
 //! fail with ENOSYS, as on kernels before 5.12, so that nsrun takes its fallback (a remount of
-//! the mount and of each mount below it, found in /proc/self/mountinfo). The filter comes from a
-//! small C program compiled here with `cc` (`nosys CMD ARGS...`: installs the filter, checks that
-//! it answers ENOSYS, then executes CMD). Trees with mounts inside are set up in a scratch mount
+//! the mount and of each mount below it, found in /proc/self/mountinfo). The filter comes from
+//! tests/helpers/nosys.c, compiled by the tests with `cc`. Trees with mounts inside are set up in a scratch mount
 //! namespace (`unshare --mount`), never in the machine's own.
 
 mod common;
+mod helpers;
 mod rootfs;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use common::{in_scratch_mount_ns, require_root, require_tool, Output, TempDir};
 use rootfs::{mount_options, Rootfs, NOBODY};
@@ -20,69 +19,9 @@ use rootfs::{mount_options, Rootfs, NOBODY};
 /// strerror(EROFS), as busybox and coreutils print it.
 const READ_ONLY: &str = "Read-only file system";
 
-/// The seccomp helper: mount_setattr → ENOSYS, everything else allowed. Without no_new_privs
-/// when run as root (so nsrun behaves as it would without the filter), with it otherwise.
-const NOSYS_C: &str = r#"
-#include <errno.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#ifndef __NR_mount_setattr
-#define __NR_mount_setattr 442
-#endif
-int main(int argc, char **argv) {
-    /* With --statx, statx answers ENOSYS too (as before Linux 4.11): no STATX_MNT_ID. */
-    int statx = argc > 1 && strcmp(argv[1], "--statx") == 0;
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mount_setattr, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, statx ? __NR_statx : 0xffffffffu, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog = {sizeof f / sizeof f[0], f};
-    argv += 1 + statx;
-    if (!argv[0]) { fputs("usage: nosys [--statx] CMD [ARG...]\n", stderr); return 2; }
-    if (geteuid() != 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) { perror("nosys: no_new_privs"); return 125; }
-    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) { perror("nosys: seccomp"); return 125; }
-    /* Without the filter the kernel would say EBADF. */
-    if (syscall(__NR_mount_setattr, -1, "", 0, NULL, 0) != -1 || errno != ENOSYS) {
-        fputs("nosys: the filter is not in force\n", stderr);
-        return 125;
-    }
-    execvp(argv[0], argv);
-    perror("nosys: exec");
-    return 127;
-}
-"#;
-
-/// The compiled helper (built once per test run, in cargo's temp dir for integration tests).
+/// The seccomp helper (tests/helpers/nosys.c, shared with tests/oldkernel.rs).
 fn nosys() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let cc = require_tool("cc");
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        let pid = std::process::id();
-        let src = dir.join(format!("remount-nosys-{pid}.c"));
-        let tmp = dir.join(format!("remount-nosys-{pid}"));
-        let bin = dir.join("remount-nosys");
-        std::fs::write(&src, NOSYS_C).expect("write the helper's source");
-        let mut cc = Command::new(cc);
-        cc.args(["-O2", "-Wall", "-Werror", "-o"])
-            .arg(&tmp)
-            .arg(&src);
-        common::run(&mut cc).assert_ok();
-        // Renamed into place: another test run may be using the previous one.
-        std::fs::rename(&tmp, &bin).expect("rename the helper");
-        let _ = std::fs::remove_file(&src);
-        bin
-    })
+    helpers::nosys_bin()
 }
 
 /// How the kernel appears to nsrun.
@@ -101,8 +40,8 @@ impl Kernel {
     fn wrapper(self) -> String {
         match self {
             Kernel::AsIs => String::new(),
-            Kernel::NoMountSetattr => nosys().to_str().expect("UTF-8 path").to_string(),
-            Kernel::NoStatx => format!("{} --statx", nosys().to_str().expect("UTF-8 path")),
+            Kernel::NoMountSetattr => format!("{} mount_setattr --", nosys().display()),
+            Kernel::NoStatx => format!("{} mount_setattr,statx --", nosys().display()),
         }
     }
 
@@ -116,10 +55,11 @@ impl Kernel {
             }
             Kernel::NoMountSetattr | Kernel::NoStatx => {
                 let mut cmd = Command::new(nosys());
-                if self == Kernel::NoStatx {
-                    cmd.arg("--statx");
-                }
-                cmd.arg(program).args(args);
+                match self {
+                    Kernel::NoStatx => cmd.arg("mount_setattr,statx"),
+                    _ => cmd.arg("mount_setattr"),
+                };
+                cmd.arg("--").arg(program).args(args);
                 cmd
             }
         }
