@@ -103,7 +103,7 @@ Root and mounts (applied in order; without --root, to / of the new mount namespa
       --tmpfs DST          --size BYTES and --perms OCTAL before it set its size and mode
       --proc DST           --sys DST (read-only)    --dev DST (minimal /dev)
       --mkdir DST          --symlink TARGET DST     --remount-ro DST
-      --read-only          remount the root read-only after the other operations
+      --read-only          make the root and the host's mounts below it read-only
 
 Environment:
   -w, --chdir DIR          the command's working directory (also --wd DIR)
