@@ -166,3 +166,33 @@ fn a_link_climbing_dotdot_onto_nsruns_tmpfs_costs_quadratic_opens() {
          the '..': each directory created after a '..' re-walks the path from the root"
     );
 }
+
+/// "`unchanged` on a shared `/` warns (the container's mounts, its `/proc` too, land on the
+/// host's)": the warning looks at `/` only. On a host whose `/` is private but whose `/proc` is
+/// shared (any `mount --make-shared /proc`), `--propagation unchanged` mounts the container's
+/// proc on a peer of the host's `/proc`: it lands on the host's, which then shows the container's
+/// (dead) PID namespace, `/proc/self` gone, after a run that succeeded without a word. That is
+/// the seed's own trap, which the warning exists for.
+#[test]
+#[ignore = "needs root"]
+fn unchanged_propagation_with_a_shared_proc_covers_the_hosts_proc_without_a_warning() {
+    require_root();
+    let script = r#"
+mount --make-shared /proc || exit 99
+"$NSRUN" --propagation unchanged -- true 2>/tmp/nsrun-rtf-proc-err.$$
+rc=$?
+echo "@@ status"; echo $rc
+echo "@@ stderr"; cat /tmp/nsrun-rtf-proc-err.$$; rm -f /tmp/nsrun-rtf-proc-err.$$
+echo "@@ host proc"; [ -e /proc/self/mountinfo ] && echo intact || echo COVERED
+exit 0
+"#;
+    let out = in_scratch_mount_ns(script, &[]);
+    out.assert_code(0);
+    let s = out.sections();
+    let warned = s["stderr"].contains("warning") || s["status"].trim() != "0";
+    assert!(
+        warned || s["host proc"].trim() == "intact",
+        "--propagation unchanged with a shared /proc covered the host's /proc with the \
+         container's, and said nothing\n{out}"
+    );
+}
