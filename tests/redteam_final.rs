@@ -196,3 +196,39 @@ exit 0
          container's, and said nothing\n{out}"
     );
 }
+
+/// The tag that tells nsrun's tmpfs from others is its inode limit, `nr_inodes` in [2^30, 2^31),
+/// whatever `--size` says: a tmpfs's inodes cost kernel memory that `size=` does not count, and
+/// the kernel's default limit (half the RAM's pages) exists to bound it. With ~1.5 billion
+/// allowed, a container fills nsrun's `--tmpfs` (`--size 1m` too) with empty files until the
+/// host's memory is gone, at about a kilobyte of unswappable inode and dentry per file; a plain
+/// tmpfs stops at the default (3 million here, a few GB). Checked by `df -i` (statfs `f_files`)
+/// against a plain tmpfs's default, not by filling memory.
+#[test]
+#[ignore = "needs root"]
+fn nsruns_tmpfs_allows_more_inodes_than_the_kernels_default_limit() {
+    require_root();
+    let script = r#"
+D=$1
+mount -t tmpfs -o size=1m plain "$D" || exit 99
+echo "@@ default"; stat -f -c %c "$D"
+echo "@@ nsrun"; "$NSRUN" --size 1m --tmpfs /mnt -- stat -f -c %c /mnt
+exit 0
+"#;
+    let dir = TempDir::new("rtf-inodes");
+    let out = in_scratch_mount_ns(script, &[dir.str()]);
+    out.assert_code(0);
+    let s = out.sections();
+    let number = |name: &str| -> u64 {
+        s[name]
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}: not a number\n{out}"))
+    };
+    let (default, ours) = (number("default"), number("nsrun"));
+    assert!(
+        ours <= default,
+        "nsrun's --size 1m --tmpfs allows {ours} inodes, a plain tmpfs {default}: its tag lifts \
+         the kernel's bound on the memory a tmpfs's inodes take\n{out}"
+    );
+}
