@@ -10,34 +10,11 @@ pub fn root_is_shared() -> bool {
     read_mountinfo().is_some_and(|text| root_shared_in(&text))
 }
 
-/// Whether the mount that directory `path` lies on is shared (as [`root_is_shared`], for the
-/// mount of a `--root DIR`). False where /proc or the mount id cannot be read.
-pub fn mount_of_is_shared(path: &[u8]) -> bool {
-    use rustix::fd::AsFd;
-    use rustix::fs::{Mode, OFlags};
-    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    let Ok(dir) = rustix::fs::open(crate::step::c_string(path.to_vec()), flags, Mode::empty())
-    else {
-        return false;
-    };
-    let proc = rustix::fs::open(c"/proc", flags, Mode::empty()).ok();
-    let Ok(id) = crate::sys::mount::mount_id(dir.as_fd(), proc.as_ref().map(|p| p.as_fd())) else {
-        return false;
-    };
-    read_mountinfo().is_some_and(|text| shared_in(&text, id))
-}
-
-/// Whether, in mountinfo text, the mount with id `id` has a `shared:N` optional field.
-fn shared_in(mountinfo: &[u8], id: u32) -> bool {
-    let mut digits = [0u8; 16];
-    let id = crate::mountinfo::with_number(&mut digits, b"", id);
-    let Some(id) = id.and_then(|d| d.strip_suffix(b"\0")) else {
-        return false;
-    };
-    mountinfo
-        .split(|&b| b == b'\n')
-        .find(|line| line.split(|&b| b == b' ').next() == Some(id))
-        .is_some_and(has_shared)
+/// Whether any mount of nsrun's mount namespace is shared: with `--propagation unchanged` (or
+/// `shared`) a mount the container makes on or below it (its /proc over a shared /proc, a bind
+/// of a tree with a shared mount inside) reaches the host. False without a readable mountinfo.
+pub fn any_shared() -> bool {
+    read_mountinfo().is_some_and(|text| text.split(|&b| b == b'\n').any(has_shared))
 }
 
 /// Fields 7.. up to the lone "-" are the optional fields: shared:N, master:N, ...
@@ -86,14 +63,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_a_mount_by_its_id() {
+    fn any_shared_mount() {
         let text = b"27 1 254:0 / / rw - ext4 /dev/vda rw\n\
-            31 27 0:40 / /srv rw shared:7 - tmpfs tmpfs rw\n\
-            310 27 0:41 / /srv2 rw - tmpfs tmpfs rw\n";
-        assert!(shared_in(text, 31));
-        assert!(!shared_in(text, 27));
-        assert!(!shared_in(text, 310));
-        assert!(!shared_in(text, 3));
+            31 27 0:40 / /srv rw shared:7 - tmpfs tmpfs rw\n";
+        assert!(text.split(|&b| b == b'\n').any(has_shared));
+        let text = b"27 1 254:0 / / rw master:1 - ext4 /dev/vda rw\n";
+        assert!(!text.split(|&b| b == b'\n').any(has_shared));
     }
 
     #[test]

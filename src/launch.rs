@@ -74,34 +74,34 @@ fn check_propagation(spec: &Spec, plan: &Plan) -> Result<(), &'static str> {
     {
         return Ok(());
     }
-    // pivot_root needs both the current root's mount and the new root's not shared; and what
-    // goes on a shared mount goes to its peers on the host.
-    let root_shared = crate::host::root_is_shared();
-    let dir_shared = spec
-        .root
-        .as_deref()
-        .is_some_and(|dir| dir != b"/" && crate::host::mount_of_is_shared(dir));
-    if !root_shared && !dir_shared {
+    // What the container mounts on or below a shared mount (its /proc over a shared /proc, the
+    // tree of --root with a shared mount inside) goes to that mount's peers on the host, and
+    // pivot_root refuses a new root under a shared parent.
+    if !crate::host::any_shared() {
         return Ok(());
     }
+    let root_shared = crate::host::root_is_shared();
     if spec.propagation == Propagation::Shared {
+        let what = if root_shared { "/" } else { "mount" };
         out::error_line(format_args!(
-            "warning: --propagation shared on a shared /: the container's mounts, its /proc too, \
-             appear on the host and stay there (hint: --propagation slave receives the host's \
-             mounts and sends none back)"
+            "warning: --propagation shared on a shared {what}: the container's mounts, its /proc \
+             too, appear on the host and stay there (hint: --propagation slave receives the \
+             host's mounts and sends none back)"
         ));
         return Ok(());
     }
     if spec.root.is_some() {
         return Err(
-            "--propagation unchanged cannot be used with --root here: / or the mount DIR lies on \
-            is shared, pivot_root refuses a new root under a shared parent, and the tree's mounts \
+            "--propagation unchanged cannot be used with --root here: mounts of this namespace are \
+            shared, pivot_root refuses a new root under a shared parent, and the tree's mounts \
             would appear on the host (hint: use --propagation private or slave)",
         );
     }
+    let what = if root_shared { "/" } else { "mount" };
     out::error_line(format_args!(
-        "warning: --propagation unchanged on a shared /: the container's mounts, its /proc too, \
-         appear on the host (hint: --propagation slave receives the host's mounts and sends none back)"
+        "warning: --propagation unchanged on a shared {what}: the container's mounts, its /proc \
+         too, appear on the host (hint: --propagation slave receives the host's mounts and sends \
+         none back)"
     ));
     Ok(())
 }

@@ -433,18 +433,31 @@ fn mount_steps(
 }
 
 /// The inode limits (`nr_inodes`) that tell nsrun's own tmpfs mounts from every other filesystem:
-/// each distinct, from a random start, in [2^30, 2^31) so they fit a 32-bit `unsigned long`
-/// (an inode limit that high costs nothing until the inodes are made).
-struct Tags(u64);
+/// each distinct, from a random start, in the upper half below the kernel's own default limit
+/// (half the RAM's pages), so a tmpfs of nsrun's never allows more inodes than a plain one would
+/// and a plain one (which has the default exactly) never carries a tag.
+struct Tags {
+    base: u64,
+    span: u64,
+    next: u64,
+}
 
 impl Tags {
     fn new() -> Tags {
-        Tags(crate::sys::random::u64() % (1 << 29))
+        let info = rustix::system::sysinfo();
+        let ram = (info.totalram as u64).saturating_mul(u64::from(info.mem_unit.max(1)));
+        let default = (ram / crate::sys::stack::page_size() as u64 / 2).clamp(2048, 1 << 31);
+        let span = default / 2;
+        Tags {
+            base: default - span,
+            span,
+            next: crate::sys::random::u64() % span,
+        }
     }
 
     fn next(&mut self) -> u64 {
-        self.0 = (self.0 + 1) % (1 << 30);
-        (1 << 30) + self.0
+        self.next = (self.next + 1) % self.span;
+        self.base + self.next
     }
 }
 

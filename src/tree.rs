@@ -48,8 +48,10 @@ pub enum Node {
 pub struct Slots {
     /// The bind sources, opened by [`Step::Source`](crate::step::Step::Source) steps.
     pub sources: alloc::vec::Vec<Cell<Option<OwnedFd>>>,
-    /// `st_dev` of each filesystem nsrun made (0: free).
-    pub ours: alloc::vec::Vec<Cell<u64>>,
+    /// `st_dev` of each filesystem nsrun made (0: free), with a descriptor of its root held until
+    /// exec: while it is open the filesystem lives on even if its mount is detached meanwhile, so
+    /// its device number cannot be handed to another filesystem.
+    pub ours: alloc::vec::Vec<(Cell<u64>, Cell<Option<OwnedFd>>)>,
 }
 
 impl Slots {
@@ -57,7 +59,7 @@ impl Slots {
     pub fn new(sources: usize, ours: usize) -> Slots {
         Slots {
             sources: (0..sources).map(|_| Cell::new(None)).collect(),
-            ours: (0..ours).map(|_| Cell::new(0)).collect(),
+            ours: (0..ours).map(|_| (Cell::new(0), Cell::new(None))).collect(),
         }
     }
 }
@@ -253,16 +255,20 @@ impl<'a> Tree<'a> {
     /// Whether `dir` lies on a filesystem nsrun mounted.
     fn ours(&self, dir: BorrowedFd<'_>) -> Result<bool, Errno> {
         let dev = rustix::fs::fstat(dir)?.st_dev;
-        Ok(dev != 0 && self.slots.ours.iter().any(|c| c.get() == dev))
+        Ok(dev != 0 && self.slots.ours.iter().any(|(c, _)| c.get() == dev))
     }
 
-    fn record_ours(&self, dev: u64) -> Result<(), Errno> {
-        let free = self
+    /// Records the filesystem whose root `top` is as nsrun's own, and keeps `top` open.
+    fn record_ours(&self, top: OwnedFd) -> Result<(), Errno> {
+        let dev = rustix::fs::fstat(&top)?.st_dev;
+        let (slot, held) = self
             .slots
             .ours
             .iter()
-            .find(|c| c.get() == 0 || c.get() == dev);
-        free.ok_or(Errno::NOSPC)?.set(dev);
+            .find(|(c, _)| c.get() == 0)
+            .ok_or(Errno::NOSPC)?;
+        slot.set(dev);
+        held.set(Some(top));
         Ok(())
     }
 
@@ -431,9 +437,8 @@ impl<'a> Tree<'a> {
                     })
                 }
                 Err(Errno::NOENT) if create_dirs && self.ours(cur.as_fd())? => {
-                    if climbed {
-                        cur = self.checked(cur, &done[..done_len], climbed)?;
-                    }
+                    // No check of a climb here: creating is allowed only on nsrun's own
+                    // tmpfs, wherever the walk found it; the check at the end guards the rest.
                     match rustix::fs::mkdirat(&cur, name.c(), Mode::from_raw_mode(0o755)) {
                         Ok(()) | Err(Errno::EXIST) => {}
                         Err(e) => return Err(e),
@@ -594,7 +599,7 @@ impl<'a> Tree<'a> {
             if fs.f_type as u64 != TMPFS_MAGIC || fs.f_files as u64 != tag {
                 return Err(Errno::STALE);
             }
-            self.record_ours(rustix::fs::fstat(&top)?.st_dev)?;
+            return self.record_ours(top);
         }
         if self.proc.is_none() && is_proc(top.as_fd()) {
             self.proc = Some(top);
@@ -823,7 +828,7 @@ mod tests {
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "nothing made");
         // Treat the scratch filesystem as nsrun's own: now it may create, with parents and modes.
         use std::os::unix::fs::MetadataExt;
-        slots.ours[0].set(std::fs::metadata(&dir).unwrap().dev());
+        slots.ours[0].0.set(std::fs::metadata(&dir).unwrap().dev());
         t.mkdir(b"/a/b", 0o700).unwrap();
         let mode = std::fs::metadata(dir.join("a/b")).unwrap().mode() & 0o7777;
         assert_eq!(mode, 0o700);
