@@ -128,7 +128,7 @@ Exit status: the command's; 128+N if killed by signal N; 127 command not found; 
 125 nsrun's setup failed; 2 bad usage.
 ";
 
-/// Parses the arguments after argv[0].
+/// Parses the arguments after `argv[0]`.
 pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
     let mut spec = Spec::default();
     // At most one mount operation per long option: sized once, as the arena allocator keeps what

@@ -3,7 +3,8 @@
 #![cfg_attr(not(test), no_main)]
 #![deny(unsafe_code)]
 
-use nsrun::{cli, launch, out, status, sys};
+use nsrun::run::launch;
+use nsrun::{cli, out, status, sys};
 
 #[global_allocator]
 static ALLOC: sys::alloc::Arena = sys::alloc::Arena::new();

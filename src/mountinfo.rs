@@ -1,7 +1,7 @@
 //! `/proc/PID/mountinfo` and `/proc/PID/fdinfo/N`, read without allocating: the child walks the
 //! submounts of a mount with these on kernels without mount_setattr (see `sys::mount`).
 //!
-//! A mountinfo line (Documentation/filesystems/proc.rst, "3.5 /proc/<pid>/mountinfo"):
+//! A mountinfo line (Documentation/filesystems/proc.rst, "3.5 `/proc/<pid>/mountinfo`"):
 //!
 //! ```text
 //! 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue

@@ -10,9 +10,9 @@ use rustix::io::Errno;
 
 use crate::out::Bytes as Show;
 use crate::plan::Plan;
+use crate::setup::step::Step;
 use crate::spec::Spec;
 use crate::status;
-use crate::step::Step;
 use crate::sys;
 
 /// What failed, when it is not one of the plan's steps.
@@ -96,7 +96,7 @@ pub struct Report {
 pub const SIZE: usize = 12;
 
 impl Report {
-    /// A failure of step `step`: an [`Errno`], or a [`Failure`] from [`crate::exec::Exec::run`].
+    /// A failure of step `step`: an [`Errno`], or a [`Failure`] from [`crate::plan::exec::Exec::run`].
     pub fn new(step: u32, failure: impl Into<Failure>) -> Report {
         let failure = failure.into();
         let code = match step {

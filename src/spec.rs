@@ -194,7 +194,7 @@ pub struct Spec {
     /// Map the caller's uid and gid to root inside a new user namespace.
     pub map_root_user: bool,
     /// Map the caller's uid and gid to the same ids inside a new user namespace
-    /// (`--map-current-user`, `-c`); see [`crate::userns::current_user_map`].
+    /// (`--map-current-user`, `-c`); see [`crate::run::userns::current_user_map`].
     pub map_current_user: bool,
     /// The uid the command runs as inside, after setup (`--setuid`, `-S`).
     pub setuid: Option<u32>,

@@ -2,7 +2,7 @@
 //!
 //! Every step carries its C strings ready-made, so applying it allocates nothing; the parent keeps
 //! the same list to name a failed step in its message. Paths inside the container are resolved by
-//! [`crate::tree`], from descriptors, when the step is applied.
+//! [`crate::setup::tree`], from descriptors, when the step is applied.
 
 use alloc::ffi::CString;
 use alloc::format;
@@ -13,9 +13,9 @@ use rustix::io::Errno;
 use rustix::mount::{MountFlags, MountPropagationFlags};
 
 use crate::out::Bytes as Show;
+use crate::setup::tree::Tree;
 use crate::spec::{Bytes, Propagation};
 use crate::sys;
-use crate::tree::Tree;
 
 /// Makes a C string of bytes that came from C strings (so hold no NUL): arguments, environment,
 /// paths.
@@ -68,7 +68,7 @@ pub enum Step {
     /// Open a bind source (a host path) before anything is mounted, and check it is the object the
     /// launcher checked; the bind later mounts this descriptor.
     Source {
-        /// Its slot in [`crate::tree::Slots::sources`].
+        /// Its slot in [`crate::setup::tree::Slots::sources`].
         slot: u32,
         /// The host path.
         path: CString,

@@ -6,13 +6,13 @@
 use rustix::fd::BorrowedFd;
 use rustix::process::Signal;
 
-use crate::init;
 use crate::plan::Plan;
 use crate::report::{self, special, Report};
+use crate::run::init;
+use crate::setup::step::Step;
+use crate::setup::tree::Tree;
 use crate::status;
-use crate::step::Step;
 use crate::sys::{self, signal::SigSet, stack::Stack};
-use crate::tree::Tree;
 
 /// What the parent hands to the child.
 pub struct Context<'a> {

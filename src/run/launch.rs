@@ -5,12 +5,12 @@ use rustix::io::Errno;
 use rustix::pipe::PipeFlags;
 use rustix::process::{Pid, WaitOptions};
 
-use crate::child::{self, Context};
-use crate::forward;
-use crate::job;
 use crate::out;
 use crate::plan::{self, Caller, Plan};
 use crate::report::{self, Report};
+use crate::run::child::{self, Context};
+use crate::run::forward;
+use crate::run::job;
 use crate::spec::Spec;
 use crate::status;
 use crate::sys::{self, clone, signal, stack::Stack};
@@ -77,10 +77,10 @@ fn check_propagation(spec: &Spec, plan: &Plan) -> Result<(), &'static str> {
     // What the container mounts on or below a shared mount (its /proc over a shared /proc, the
     // tree of --root with a shared mount inside) goes to that mount's peers on the host, and
     // pivot_root refuses a new root under a shared parent.
-    if !crate::host::any_shared() {
+    if !crate::plan::host::any_shared() {
         return Ok(());
     }
-    let root_shared = crate::host::root_is_shared();
+    let root_shared = crate::plan::host::root_is_shared();
     if spec.propagation == Propagation::Shared {
         let what = if root_shared { "/" } else { "mount" };
         out::error_line(format_args!(
@@ -187,7 +187,7 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
     };
     sys::fd::close_all_but(keep);
     if let Some(maps) = &plan.maps {
-        if let Err(line) = crate::userns::write_maps(pid, maps) {
+        if let Err(line) = crate::run::userns::write_maps(pid, maps) {
             // The child is still waiting for its go byte: end it before it does anything.
             signal::send(pid, libc::SIGKILL);
             let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());

@@ -14,7 +14,7 @@ pub const FORWARDED: [i32; 7] = [
 ];
 
 /// The forwarded signals plus SIGCHLD and `extra`: what the launcher and the init block and
-/// wait for (the extra ones are job control's, SIGCONT and SIGIO: see [`crate::job`]).
+/// wait for (the extra ones are job control's, SIGCONT and SIGIO: see [`crate::run::job`]).
 pub fn waited(extra: &[i32]) -> SigSet {
     let mut all = [libc::SIGCHLD; 10];
     all[..7].copy_from_slice(&FORWARDED);

@@ -5,10 +5,10 @@ use alloc::vec::Vec;
 use core::ptr::null;
 use rustix::io::Errno;
 
-use crate::env;
+use crate::plan::env;
 use crate::report::{Failure, Found};
+use crate::setup::step::c_string;
 use crate::spec::Bytes;
-use crate::step::c_string;
 use crate::sys;
 
 /// The search path when the command's environment has no PATH (that of execvp and bash).

@@ -3,23 +3,26 @@
 //! The parent also checks here what it can see before anything changes (bind sources, the new
 //! root, descriptors to keep), so a bad path fails before any namespace exists.
 
+pub mod env;
+pub mod exec;
+pub mod host;
+pub mod path;
+
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use rustix::mount::MountFlags;
 
-use crate::env;
-use crate::exec::Exec;
 use crate::ns;
 use crate::ns::Kind;
 use crate::out::Bytes as Show;
-use crate::path;
+use crate::plan::exec::Exec;
 use crate::report;
+use crate::setup::step::{c_string, Mount, Step};
+use crate::setup::tree::Slots;
 use crate::spec::{BindKind, Bytes, IdMap, MountOp, Pid1, Propagation, Spec};
 use crate::status;
-use crate::step::{c_string, Mount, Step};
 use crate::sys::mount::{NODEV, NOSUID, RDONLY};
-use crate::tree::Slots;
 
 /// The id maps the parent writes for a new user namespace.
 pub struct Maps {
@@ -169,8 +172,8 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
 
     let maps = ns.has(Kind::User).then(|| match spec.map_current_user {
         true => Maps {
-            uid: crate::userns::current_user_map(caller.uid),
-            gid: crate::userns::current_user_map(caller.gid),
+            uid: crate::run::userns::current_user_map(caller.uid),
+            gid: crate::run::userns::current_user_map(caller.gid),
             deny_setgroups: unprivileged,
         },
         false => Maps {
@@ -209,7 +212,7 @@ fn map_text(lines: &[IdMap], map_root: bool, outer: u32) -> Bytes {
 ///
 /// Bind sources are opened by the child before anything is mounted (`Step::Source`), so they are
 /// the host paths the user named; destinations are resolved in the container's tree when each step
-/// runs, and created only where the tree shows a filesystem nsrun made ([`crate::tree`]).
+/// runs, and created only where the tree shows a filesystem nsrun made ([`crate::setup::tree`]).
 fn mount_steps(
     spec: &Spec,
     ns: ns::Set,
@@ -299,7 +302,7 @@ fn mount_steps(
     let mut dev_sources = Vec::with_capacity(devs);
     for (index, op) in spec.mounts.iter().enumerate() {
         if let MountOp::Dev(_) = op {
-            let list = crate::dev::sources();
+            let list = crate::setup::dev::sources();
             let mut opened = Vec::with_capacity(list.len());
             for path in list {
                 if let Ok(slot) = source(steps, spans, index, &path) {
@@ -399,7 +402,7 @@ fn mount_steps(
             })),
             MountOp::Dev(dst) => {
                 let opened = devs.next().unwrap_or_default();
-                crate::dev::steps(steps, &path::normalize(dst), &opened, tags.next());
+                crate::setup::dev::steps(steps, &path::normalize(dst), &opened, tags.next());
                 ours += 1;
             }
             MountOp::Mkdir { dst, mode } => steps.push(Step::Mkdir {
@@ -527,7 +530,7 @@ fn root_dir(dir: &[u8]) -> Result<Option<(Bytes, Bytes, Bytes, u64, u64)>, Refus
 fn canonical(dir: &[u8], fd: &rustix::fd::OwnedFd) -> Result<Bytes, rustix::io::Errno> {
     use rustix::fd::AsRawFd;
     let link = format!("/proc/self/fd/{}", fd.as_raw_fd());
-    let mut buf = [0u8; crate::tree::PATH_MAX];
+    let mut buf = [0u8; crate::setup::tree::PATH_MAX];
     if let Ok(n) =
         rustix::fs::readlinkat_raw(rustix::fs::CWD, c_string(link.into_bytes()), &mut buf[..])
     {

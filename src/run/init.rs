@@ -8,10 +8,10 @@
 use rustix::fd::AsRawFd;
 use rustix::process::{DumpableBehavior, WaitOptions};
 
-use crate::child::{self, Context};
-use crate::forward;
-use crate::job;
 use crate::report::{special, Report};
+use crate::run::child::{self, Context};
+use crate::run::forward;
+use crate::run::job;
 use crate::status;
 use crate::sys::{self, clone};
 

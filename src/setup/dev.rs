@@ -3,8 +3,8 @@
 use alloc::vec::Vec;
 use rustix::mount::MountFlags;
 
+use crate::setup::step::{c_string, Mount, Step};
 use crate::spec::Bytes;
-use crate::step::{c_string, Mount, Step};
 use crate::sys::mount::NOSUID;
 
 /// The host devices bound into it.
@@ -52,7 +52,7 @@ pub fn steps(steps: &mut Vec<Step>, dst: &[u8], opened: &[(Bytes, u32)], tag: u6
         fstype: c"tmpfs",
         target: dst.to_vec(),
         flags: MountFlags::NOSUID | MountFlags::NODEV,
-        data: Some(crate::step::c_string(
+        data: Some(crate::setup::step::c_string(
             alloc::format!("mode=0755,nr_inodes={tag}").into_bytes(),
         )),
         tag: Some(tag),

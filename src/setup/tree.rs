@@ -46,7 +46,7 @@ pub enum Node {
 /// while the namespace still shows the host's tree) and one per filesystem nsrun mounts that it may
 /// create files in.
 pub struct Slots {
-    /// The bind sources, opened by [`Step::Source`](crate::step::Step::Source) steps.
+    /// The bind sources, opened by [`Step::Source`](crate::setup::step::Step::Source) steps.
     pub sources: alloc::vec::Vec<Cell<Option<OwnedFd>>>,
     /// `st_dev` of each filesystem nsrun made (0: free), with a descriptor of its root held until
     /// exec: while it is open the filesystem lives on even if its mount is detached meanwhile, so
