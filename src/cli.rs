@@ -419,6 +419,9 @@ impl<'a> Parser<'a> {
             }
             b"symlink" => {
                 let (target, dst) = self.two(name, inline)?;
+                if target.is_empty() {
+                    return Err("--symlink: the link's target must not be empty".into());
+                }
                 let (target, dst) = (target.to_vec(), absolute(name, dst)?);
                 self.spec.mounts.push(MountOp::Symlink { target, dst });
             }
@@ -470,7 +473,7 @@ impl<'a> Parser<'a> {
                 let fd = parse_u32(v, 10).filter(|fd| *fd >= 3 && *fd < i32::MAX as u32);
                 let fd = fd.ok_or_else(|| {
                     format!(
-                        "--keep-fd: '{}' is not a descriptor number above 2",
+                        "--keep-fd: '{}' is not a descriptor number from 3 to 2147483646",
                         Show(v)
                     )
                 })?;
@@ -1023,7 +1026,8 @@ mod tests {
         assert!(s.namespaces.has(Kind::User));
         assert!(err(&["--uid-map", "0:1000"]).contains("INSIDE:OUTSIDE:COUNT"));
         assert!(err(&["--setenv", "A=B", "x"]).contains("not a variable name"));
-        assert!(err(&["--keep-fd", "2"]).contains("above 2"));
+        assert!(err(&["--keep-fd", "2"]).contains("from 3 to"));
+        assert!(err(&["--symlink", "", "/l"]).contains("must not be empty"));
     }
 
     #[test]

@@ -1283,7 +1283,7 @@ fn usage_errors_exit_2_with_one_line() {
         ),
         (
             &["--keep-fd", "2"],
-            "--keep-fd: '2' is not a descriptor number above 2",
+            "--keep-fd: '2' is not a descriptor number from 3 to 2147483646",
         ),
         (
             &["--setenv", "A=B", "x"],
