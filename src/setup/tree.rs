@@ -4,10 +4,12 @@
 //! Nothing here trusts a path as written. The walk starts at the container's root (the top of the
 //! bind of `--root DIR`, or `/` of the new mount namespace), opens each component with
 //! `O_PATH|O_NOFOLLOW`, follows symlinks itself the way the kernel will once the root is `/`
-//! (absolute targets restart at the root, `..` stops there), and never uses a directory's `..`.
-//! Whether a missing path may be created is decided from the directory it would be created in, at
-//! that moment: only on a filesystem nsrun mounted itself in this namespace (its `st_dev`, recorded
-//! when nsrun mounted it), never on a host filesystem. A mount is made on the parent's descriptor
+//! (absolute targets restart at the root, `..` stops there; a walk that climbed with `..` is
+//! checked at its end against the same components walked again from the root). Whether a missing
+//! path may be created is decided from the directory it would be created in, at that moment: only
+//! on a tmpfs nsrun mounted itself in this run (recognised after mounting by its tag, then by its
+//! `st_dev`, its root held open so that number stays its own), never on a host filesystem. A
+//! mount is made on the parent's descriptor
 //! and the last component, then the component is opened again and checked to be the new mount, so
 //! a path swapped underneath (a rename, a symlink put in its place) fails the run instead of
 //! mounting somewhere else.
