@@ -6,6 +6,7 @@
 //! checked unchanged at the end of every rootfs test).
 
 mod common;
+mod helpers;
 mod rootfs;
 
 use std::ffi::CString;
@@ -324,4 +325,36 @@ fn rootless_share_pid_gets_the_hosts_proc_bound() {
         "test -d /proc/1 && echo ok",
     ]);
     out.assert_ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binds with no /proc anywhere (an initramfs with --no-proc).
+
+/// With no procfs to name descriptors by, binds join the two descriptors with open_tree and
+/// move_mount (Linux 5.2); where those are missing too, the bind is refused with a hint, and the
+/// run changes nothing.
+#[test]
+#[ignore = "needs root"]
+fn binds_work_with_no_proc_anywhere() {
+    require_root();
+    let dir = TempDir::new("noproc-bind");
+    let script = r#"
+        umount -l /proc || exit 99
+        d=$1; shift
+        "$@" "$NSRUN" --no-proc --tmpfs "$d" --dev "$d/dev" --mkdir "$d/e" --ro-bind /etc "$d/e" \
+            -- /bin/sh -c "test -c $d/dev/null && test -f $d/e/hostname && echo ok" 2>&1
+        echo "rc=$?"
+    "#;
+    let out = common::in_scratch_mount_ns(script, &[dir.str()]);
+    assert!(out.stdout.contains("ok\nrc=0"), "{out}");
+    let nosys = helpers::nosys_bin().display().to_string();
+    let out =
+        common::in_scratch_mount_ns(script, &[dir.str(), &nosys, "open_tree,move_mount", "--"]);
+    assert!(out.stdout.contains("rc=125"), "{out}");
+    assert!(out.stdout.contains("no /proc is mounted"), "{out}");
+    assert_eq!(
+        listing(dir.path()),
+        Vec::<String>::new(),
+        "created on the host"
+    );
 }

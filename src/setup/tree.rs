@@ -634,11 +634,17 @@ impl<'a> Tree<'a> {
         };
         let found = self.ensure(path, node)?;
         let target = found.node.as_ref().ok_or(Errno::NOENT)?;
-        self.load_proc()?;
-        self.save_cwd()?;
-        rustix::process::fchdir(self.proc.as_ref().ok_or(Errno::NOSYS)?)?;
-        let (from, to) = (FdLink::new(src.as_fd()), FdLink::new(target.as_fd()));
-        rustix::mount::mount_bind_recursive(from.c(), to.c())?;
+        match self.load_proc() {
+            Ok(()) => {
+                self.save_cwd()?;
+                rustix::process::fchdir(self.proc.as_ref().ok_or(Errno::NOSYS)?)?;
+                let (from, to) = (FdLink::new(src.as_fd()), FdLink::new(target.as_fd()));
+                rustix::mount::mount_bind_recursive(from.c(), to.c())?;
+            }
+            // No procfs anywhere (an initramfs with --no-proc): the new mount API (Linux 5.2)
+            // joins the two descriptors directly; ENOSYS on older kernels.
+            Err(_) => bind_without_proc(src.as_fd(), target.as_fd())?,
+        }
         let top = open_in(self.at(&found)?, found.name.c(), OFlags::empty())?;
         let now = rustix::fs::fstat(&top)?;
         if now.st_dev != st.st_dev || now.st_ino != st.st_ino {
@@ -703,6 +709,27 @@ impl<'a> Tree<'a> {
     pub fn has_new_root(&self) -> bool {
         self.new_root
     }
+}
+
+/// A recursive bind of `src` onto `target` with open_tree and move_mount, from descriptor to
+/// descriptor (no path, no procfs).
+fn bind_without_proc(src: BorrowedFd<'_>, target: BorrowedFd<'_>) -> Result<(), Errno> {
+    use rustix::mount::{MoveMountFlags, OpenTreeFlags};
+    let clone = rustix::mount::open_tree(
+        src,
+        c"",
+        OpenTreeFlags::OPEN_TREE_CLONE
+            | OpenTreeFlags::OPEN_TREE_CLOEXEC
+            | OpenTreeFlags::AT_RECURSIVE
+            | OpenTreeFlags::AT_EMPTY_PATH,
+    )?;
+    rustix::mount::move_mount(
+        clone.as_fd(),
+        c"",
+        target,
+        c"",
+        MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH,
+    )
 }
 
 fn is_proc(fd: BorrowedFd<'_>) -> bool {
