@@ -241,7 +241,7 @@ echo "boot-test: kernel $kernel, initramfs $(($(stat -c %s "$cpio") / 1024)) KB 
 # line, and that line must be a PASS; any other FAIL line fails the test too.
 expected=(
     version hostname-pid container-proc as-pid-1 net-lo exit-status exit-signal missing-command
-    root root-tree root-escape
+    root root-tree root-escape no-proc-binds
     ro-bind remount-ro read-only
     descriptors-control descriptors-init descriptors-as-pid-1 descriptors-root
     no-leak-mounts no-leak-files no-leak-shared propagation-slave propagation-private
