@@ -205,11 +205,7 @@ impl Step {
                 ..
             } => {
                 let top = tree.bind(*slot, target)?;
-                tree.save_cwd()?;
-                if *private {
-                    sys::mount::make_private_fd(top.as_fd(), true, tree.known_proc())?;
-                }
-                sys::mount::set_attrs_fd(top.as_fd(), *attrs, true, tree.known_proc())
+                set_mount(tree, top.as_fd(), *attrs, true, *private)
             }
             Step::SetAttrs {
                 target,
@@ -218,21 +214,7 @@ impl Step {
                 private,
             } => {
                 let fd = tree.existing(target)?;
-                tree.save_cwd()?;
-                // Needed only where mount_setattr is missing, to walk the submounts.
-                let _ = tree.load_proc();
-                if *private {
-                    sys::mount::make_private_fd(fd.as_fd(), *recursive, tree.known_proc())?;
-                }
-                match sys::mount::set_attrs_fd(fd.as_fd(), *attrs, *recursive, tree.known_proc()) {
-                    // No mount_setattr and no /proc to find the submounts by (an initramfs on an
-                    // old kernel): a proc of its own, for as long as the walk takes.
-                    Err(sys::mount::NEEDS_PROC) if tree.known_proc().is_none() => tree
-                        .with_temporary_proc(|proc| {
-                            sys::mount::set_attrs_fd(fd.as_fd(), *attrs, *recursive, Some(proc))
-                        }),
-                    other => other,
-                }
+                set_mount(tree, fd.as_fd(), *attrs, *recursive, *private)
             }
             Step::Mkdir { path, mode } => tree.mkdir(path, *mode),
             Step::Symlink { target, path } => tree.symlink(target, path),
@@ -303,5 +285,32 @@ impl Step {
             Step::NoNewPrivs => "set no_new_privs".into(),
             Step::CloseFds(_) => "close inherited descriptors".into(),
         }
+    }
+}
+
+/// Makes the mount whose root `fd` is private (with `private`) and sets `attrs` on it, and on every
+/// mount below it with `recursive`. Where the kernel lacks mount_setattr (before 5.12), that needs
+/// a procfs (the magic links, mountinfo): the one the tree knows, else a proc of its own mounted
+/// for as long as it takes (an initramfs on an old kernel, with no /proc anywhere).
+fn set_mount(
+    tree: &mut Tree,
+    fd: rustix::fd::BorrowedFd<'_>,
+    attrs: u64,
+    recursive: bool,
+    private: bool,
+) -> Result<(), Errno> {
+    tree.save_cwd()?;
+    let _ = tree.load_proc();
+    let apply = |proc: Option<rustix::fd::BorrowedFd<'_>>| -> Result<(), Errno> {
+        if private {
+            sys::mount::make_private_fd(fd, recursive, proc)?;
+        }
+        sys::mount::set_attrs_fd(fd, attrs, recursive, proc)
+    };
+    match apply(tree.known_proc()) {
+        Err(sys::mount::NEEDS_PROC) if tree.known_proc().is_none() => {
+            tree.with_temporary_proc(|proc| apply(Some(proc)))
+        }
+        other => other,
     }
 }
