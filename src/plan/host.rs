@@ -13,8 +13,10 @@ pub fn root_is_shared() -> bool {
 /// Whether any mount of nsrun's mount namespace is shared: with `--propagation unchanged` (or
 /// `shared`) a mount the container makes on or below it (its /proc over a shared /proc, a bind
 /// of a tree with a shared mount inside) reaches the host. False without a readable mountinfo.
-pub fn any_shared() -> bool {
-    read_mountinfo().is_some_and(|text| text.split(|&b| b == b'\n').any(has_shared))
+/// None when mountinfo cannot be read (no /proc): then nobody can tell, and callers assume the
+/// worst.
+pub fn any_shared() -> Option<bool> {
+    read_mountinfo().map(|text| text.split(|&b| b == b'\n').any(has_shared))
 }
 
 /// Fields 7.. up to the lone "-" are the optional fields: shared:N, master:N, ...

@@ -597,8 +597,13 @@ impl<'a> Tree<'a> {
         rustix::mount::mount(fstype, found.name.c(), fstype, flags, data)?;
         let top = self.top_of(&found, before.st_dev)?;
         if let Some(tag) = tag {
-            let fs = rustix::fs::fstatfs(&top)?;
-            if fs.f_type as u64 != TMPFS_MAGIC || fs.f_files as u64 != tag {
+            // The tag, and empty as a tmpfs just mounted is: another filesystem that happens to
+            // carry the same inode limit (a host tmpfs bound into the tree, swapped in) is not.
+            let fs = statfs_of(top.as_fd())?;
+            if fs.f_type as u64 != TMPFS_MAGIC
+                || fs.f_files as u64 != tag
+                || !is_empty(top.as_fd())?
+            {
                 return Err(Errno::STALE);
             }
             return self.record_ours(top);
@@ -733,7 +738,40 @@ fn bind_without_proc(src: BorrowedFd<'_>, target: BorrowedFd<'_>) -> Result<(), 
 }
 
 fn is_proc(fd: BorrowedFd<'_>) -> bool {
-    rustix::fs::fstatfs(fd).is_ok_and(|fs| fs.f_type as u64 == PROC_SUPER_MAGIC)
+    statfs_of(fd).is_ok_and(|fs| fs.f_type as u64 == PROC_SUPER_MAGIC)
+}
+
+/// statfs of the directory `fd` (O_PATH): through a readable descriptor of it, as fstatfs takes
+/// O_PATH descriptors only from Linux 3.12.
+fn statfs_of(fd: BorrowedFd<'_>) -> Result<rustix::fs::StatFs, Errno> {
+    let dir = rustix::fs::openat(
+        fd,
+        c".",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    rustix::fs::fstatfs(&dir)
+}
+
+/// Whether the directory `fd` holds nothing (a filesystem just mounted), read with a stack buffer.
+fn is_empty(fd: BorrowedFd<'_>) -> Result<bool, Errno> {
+    use core::mem::MaybeUninit;
+    let dir = rustix::fs::openat(
+        fd,
+        c".",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let mut buf = [MaybeUninit::<u8>::uninit(); 256];
+    let mut entries = rustix::fs::RawDir::new(&dir, &mut buf);
+    while let Some(entry) = entries.next() {
+        let entry = entry?;
+        let name = entry.file_name().to_bytes();
+        if name != b"." && name != b".." {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Creates `name` in `dir` as `node`, never following a link: mkdirat, or an exclusive create.
