@@ -591,7 +591,19 @@ impl<'a> Tree<'a> {
         tag: Option<u64>,
     ) -> Result<(), Errno> {
         let found = self.ensure(path, Node::Dir(0o755))?;
-        let before = rustix::fs::fstat(found.node.as_ref().ok_or(Errno::NOENT)?)?;
+        let target = found.node.as_ref().ok_or(Errno::NOENT)?;
+        // Linux 5.2: the filesystem is made first and mounted from its own descriptor onto the
+        // target's, which then names exactly the new mount: no lookup again, no tag needed.
+        if let Some(top) = mount_new(fstype, target.as_fd(), flags, data)? {
+            if tag.is_some() {
+                return self.record_ours(top);
+            }
+            if self.proc.is_none() && is_proc(top.as_fd()) {
+                self.proc = Some(top);
+            }
+            return Ok(());
+        }
+        let before = rustix::fs::fstat(target)?;
         self.save_cwd()?;
         rustix::process::fchdir(self.at(&found)?)?;
         rustix::mount::mount(fstype, found.name.c(), fstype, flags, data)?;
@@ -714,6 +726,64 @@ impl<'a> Tree<'a> {
     pub fn has_new_root(&self) -> bool {
         self.new_root
     }
+}
+
+/// Mounts a new `fstype` with `flags` and the options `data` (`key=value,flag,...`) on the
+/// directory `target` with the new mount API (fsopen, fsconfig, fsmount, move_mount: Linux 5.2),
+/// and returns the new mount's root. None where the kernel lacks any of those calls (ENOSYS): the
+/// caller then uses mount(2).
+fn mount_new(
+    fstype: &CStr,
+    target: BorrowedFd<'_>,
+    flags: MountFlags,
+    data: Option<&CStr>,
+) -> Result<Option<OwnedFd>, Errno> {
+    match try_mount_new(fstype, target, flags, data) {
+        Ok(mount) => Ok(Some(mount)),
+        Err(Errno::NOSYS) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn try_mount_new(
+    fstype: &CStr,
+    target: BorrowedFd<'_>,
+    flags: MountFlags,
+    data: Option<&CStr>,
+) -> Result<OwnedFd, Errno> {
+    use rustix::mount::{FsMountFlags, FsOpenFlags, MountAttrFlags, MoveMountFlags};
+    let fs = rustix::mount::fsopen(fstype, FsOpenFlags::FSOPEN_CLOEXEC)?;
+    let options = data.map_or(&b""[..], CStr::to_bytes);
+    for option in options.split(|&b| b == b',').filter(|o| !o.is_empty()) {
+        match option.iter().position(|&b| b == b'=') {
+            Some(eq) => {
+                let (key, value) = (Name::new(&option[..eq])?, Name::new(&option[eq + 1..])?);
+                rustix::mount::fsconfig_set_string(&fs, key.c(), value.c())?;
+            }
+            None => rustix::mount::fsconfig_set_flag(&fs, Name::new(option)?.c())?,
+        }
+    }
+    rustix::mount::fsconfig_create(&fs)?;
+    let mut attrs = MountAttrFlags::empty();
+    for (flag, attr) in [
+        (MountFlags::RDONLY, MountAttrFlags::MOUNT_ATTR_RDONLY),
+        (MountFlags::NOSUID, MountAttrFlags::MOUNT_ATTR_NOSUID),
+        (MountFlags::NODEV, MountAttrFlags::MOUNT_ATTR_NODEV),
+        (MountFlags::NOEXEC, MountAttrFlags::MOUNT_ATTR_NOEXEC),
+    ] {
+        if flags.contains(flag) {
+            attrs |= attr;
+        }
+    }
+    let mount = rustix::mount::fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, attrs)?;
+    rustix::mount::move_mount(
+        mount.as_fd(),
+        c"",
+        target,
+        c"",
+        MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH,
+    )?;
+    Ok(mount)
 }
 
 /// A recursive bind of `src` onto `target` with open_tree and move_mount, from descriptor to
