@@ -108,8 +108,6 @@ pub struct Tree<'a> {
     /// The container's root: the top of the bind of `--root DIR`, or `/` of the new namespace
     /// (None only if even `/` could not be opened: every walk then fails).
     root: Option<OwnedFd>,
-    /// Whether `root` is a new root to enter with pivot_root.
-    new_root: bool,
     /// A procfs root, for the descriptors' magic links in `self/fd` (binds need them).
     proc: Option<OwnedFd>,
     /// The working directory nsrun started in, saved before the first `fchdir`.
@@ -162,7 +160,6 @@ impl<'a> Tree<'a> {
         );
         Tree {
             root: root.ok(),
-            new_root: false,
             proc: None,
             cwd: None,
             slots,
@@ -210,7 +207,6 @@ impl<'a> Tree<'a> {
             return Err(Errno::STALE);
         }
         self.root = Some(top);
-        self.new_root = true;
         Ok(())
     }
 
@@ -611,11 +607,7 @@ impl<'a> Tree<'a> {
         if let Some(tag) = tag {
             // The tag, and empty as a tmpfs just mounted is: another filesystem that happens to
             // carry the same inode limit (a host tmpfs bound into the tree, swapped in) is not.
-            let fs = statfs_of(top.as_fd())?;
-            if fs.f_type as u64 != TMPFS_MAGIC
-                || fs.f_files as u64 != tag
-                || !is_empty(top.as_fd())?
-            {
+            if !is_fresh_tmpfs(top.as_fd(), tag)? {
                 return Err(Errno::STALE);
             }
             return self.record_ours(top);
@@ -721,11 +713,6 @@ impl<'a> Tree<'a> {
     pub fn known_proc(&self) -> Option<BorrowedFd<'_>> {
         self.proc.as_ref().map(|fd| fd.as_fd())
     }
-
-    /// Whether the tree's root is a new root (`--root`).
-    pub fn has_new_root(&self) -> bool {
-        self.new_root
-    }
 }
 
 /// Mounts a new `fstype` with `flags` and the options `data` (`key=value,flag,...`) on the
@@ -823,8 +810,9 @@ fn statfs_of(fd: BorrowedFd<'_>) -> Result<rustix::fs::StatFs, Errno> {
     rustix::fs::fstatfs(&dir)
 }
 
-/// Whether the directory `fd` holds nothing (a filesystem just mounted), read with a stack buffer.
-fn is_empty(fd: BorrowedFd<'_>) -> Result<bool, Errno> {
+/// Whether the directory `fd` is the root of a tmpfs carrying inode limit `tag` and holding
+/// nothing, as one just mounted does (read through one readable descriptor, with a stack buffer).
+fn is_fresh_tmpfs(fd: BorrowedFd<'_>, tag: u64) -> Result<bool, Errno> {
     use core::mem::MaybeUninit;
     let dir = rustix::fs::openat(
         fd,
@@ -832,6 +820,10 @@ fn is_empty(fd: BorrowedFd<'_>) -> Result<bool, Errno> {
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )?;
+    let fs = rustix::fs::fstatfs(&dir)?;
+    if fs.f_type as u64 != TMPFS_MAGIC || fs.f_files as u64 != tag {
+        return Ok(false);
+    }
     let mut buf = [MaybeUninit::<u8>::uninit(); 256];
     let mut entries = rustix::fs::RawDir::new(&dir, &mut buf);
     while let Some(entry) = entries.next() {
@@ -894,7 +886,6 @@ mod tests {
         .unwrap();
         Tree {
             root: Some(root),
-            new_root: true,
             proc: None,
             cwd: None,
             slots,

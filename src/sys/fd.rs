@@ -135,16 +135,6 @@ pub fn close_all_but(keep: &[i32]) {
     }
 }
 
-/// Closes every descriptor from 3 up that is marked close-on-exec, except those in `keep`: what
-/// an exec would close, for the init, which never executes anything.
-///
-/// By the list in /proc/self/fd, else each number below the hard RLIMIT_NOFILE (close_range
-/// cannot tell the marked ones). Allocates nothing. As for [`close_all_but`], the caller uses
-/// none of the closed descriptors again.
-pub fn close_cloexec_but(keep: &[i32]) {
-    sweep(3, keep, Action::CloseIfCloexec);
-}
-
 /// What a sweep does to each descriptor it finds.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Action {
@@ -152,8 +142,6 @@ enum Action {
     Cloexec,
     /// Close it.
     Close,
-    /// Close it if it is marked close-on-exec.
-    CloseIfCloexec,
 }
 
 impl Action {
@@ -163,14 +151,9 @@ impl Action {
             Action::Cloexec => {
                 let _ = rustix::io::fcntl_setfd(borrow(fd), FdFlags::CLOEXEC);
             }
-            // SAFETY: see `close_all_but` and `close_cloexec_but`, the callers that close: their
-            // caller uses none of these descriptors again. A number that is not open fails with EBADF, harmlessly.
+            // SAFETY: see `close_all_but`, the caller that closes: its caller uses none of these
+            // descriptors again. A number that is not open fails with EBADF, harmlessly.
             Action::Close => unsafe { rustix::io::close(fd) },
-            Action::CloseIfCloexec => {
-                if rustix::io::fcntl_getfd(borrow(fd)).is_ok_and(|f| f.contains(FdFlags::CLOEXEC)) {
-                    Action::Close.apply(fd);
-                }
-            }
         }
     }
 }
@@ -425,24 +408,5 @@ mod tests {
             close_all_but(&[]);
             !is_open(0) && !is_open(1500)
         }));
-    }
-
-    #[test]
-    fn closing_the_marked_ones_leaves_the_others() {
-        assert!(in_child(|| {
-            let marked = |fd| rustix::io::fcntl_setfd(borrow(fd), FdFlags::CLOEXEC).is_ok();
-            // 8: marked and kept; 7, 1500: marked; 0, 1, 2: not marked.
-            if libc_dup2(0, 8) && marked(7) && marked(8) && marked(1500) {
-                close_cloexec_but(&[8]);
-                is_open(0) && is_open(2) && is_open(8) && !is_open(7) && !is_open(1500)
-            } else {
-                false
-            }
-        }));
-    }
-
-    fn libc_dup2(from: i32, to: i32) -> bool {
-        // SAFETY: dup2 passes no memory; `to` is not used by the test process.
-        unsafe { libc::dup2(from, to) == to }
     }
 }
