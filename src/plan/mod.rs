@@ -341,7 +341,8 @@ fn mount_steps(
         }
     }
     let mut ours = 0;
-    let mut tags = Tags::new();
+    // Made at the first tmpfs: a run without one asks nothing of the kernel for it.
+    let mut tags: Option<Tags> = None;
     let mut devs = dev_sources.into_iter();
     for (index, op) in spec.mounts.iter().enumerate() {
         let first = steps.len() as u32;
@@ -372,7 +373,7 @@ fn mount_steps(
                 });
             }
             MountOp::Tmpfs { dst, size, mode } => {
-                let tag = tags.next();
+                let tag = tags.get_or_insert_with(Tags::new).next();
                 let mut data = format!("mode={:o},nr_inodes={tag}", mode.unwrap_or(0o755));
                 if let Some(size) = size {
                     data.push_str(&format!(",size={size}"));
@@ -402,7 +403,12 @@ fn mount_steps(
             })),
             MountOp::Dev(dst) => {
                 let opened = devs.next().unwrap_or_default();
-                crate::setup::dev::steps(steps, &path::normalize(dst), &opened, tags.next());
+                crate::setup::dev::steps(
+                    steps,
+                    &path::normalize(dst),
+                    &opened,
+                    tags.get_or_insert_with(Tags::new).next(),
+                );
                 ours += 1;
             }
             MountOp::Mkdir { dst, mode } => steps.push(Step::Mkdir {

@@ -738,7 +738,7 @@ fn try_mount_new(
     flags: MountFlags,
     data: Option<&CStr>,
 ) -> Result<OwnedFd, Errno> {
-    use rustix::mount::{FsMountFlags, FsOpenFlags, MountAttrFlags, MoveMountFlags};
+    use rustix::mount::{FsMountFlags, FsOpenFlags, MountAttrFlags};
     let fs = rustix::mount::fsopen(fstype, FsOpenFlags::FSOPEN_CLOEXEC)?;
     let options = data.map_or(&b""[..], CStr::to_bytes);
     for option in options.split(|&b| b == b',').filter(|o| !o.is_empty()) {
@@ -763,20 +763,26 @@ fn try_mount_new(
         }
     }
     let mount = rustix::mount::fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, attrs)?;
+    attach(mount.as_fd(), target)?;
+    Ok(mount)
+}
+
+/// move_mount of the detached mount `mount` onto the object `target`, both by descriptor.
+fn attach(mount: BorrowedFd<'_>, target: BorrowedFd<'_>) -> Result<(), Errno> {
+    use rustix::mount::MoveMountFlags;
     rustix::mount::move_mount(
-        mount.as_fd(),
+        mount,
         c"",
         target,
         c"",
         MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH,
-    )?;
-    Ok(mount)
+    )
 }
 
 /// A recursive bind of `src` onto `target` with open_tree and move_mount, from descriptor to
 /// descriptor (no path, no procfs).
 fn bind_without_proc(src: BorrowedFd<'_>, target: BorrowedFd<'_>) -> Result<(), Errno> {
-    use rustix::mount::{MoveMountFlags, OpenTreeFlags};
+    use rustix::mount::OpenTreeFlags;
     let clone = rustix::mount::open_tree(
         src,
         c"",
@@ -785,13 +791,7 @@ fn bind_without_proc(src: BorrowedFd<'_>, target: BorrowedFd<'_>) -> Result<(), 
             | OpenTreeFlags::AT_RECURSIVE
             | OpenTreeFlags::AT_EMPTY_PATH,
     )?;
-    rustix::mount::move_mount(
-        clone.as_fd(),
-        c"",
-        target,
-        c"",
-        MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH,
-    )
+    attach(clone.as_fd(), target)
 }
 
 fn is_proc(fd: BorrowedFd<'_>) -> bool {
