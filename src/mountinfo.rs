@@ -39,6 +39,8 @@ pub struct Entry {
     pub parent: u32,
     /// Field 5, where the mount point lies in the line: escaped, relative to the process root.
     pub point: Range<usize>,
+    /// A `shared:N` optional field: the mount is in a peer group (read only from a complete line).
+    pub shared: bool,
 }
 
 /// The fields of `line` (without its newline), separated by single spaces as the kernel writes
@@ -85,6 +87,7 @@ pub fn parse(line: &[u8], complete: bool) -> Result<Entry, Errno> {
     let (_, options) = next(short)?;
     let id = number(id)?;
     let parent = number(parent)?;
+    let mut shared = false;
     let dev_ok = match dev.iter().position(|&b| b == b':') {
         Some(i) => number(&dev[..i]).is_ok() && number(&dev[i + 1..]).is_ok(),
         None => false,
@@ -106,6 +109,7 @@ pub fn parse(line: &[u8], complete: bool) -> Result<Entry, Errno> {
             if f.is_empty() {
                 return Err(MALFORMED);
             }
+            shared |= f.starts_with(b"shared:");
         }
         // Type, source and superblock options; some filesystems write spaces into the last
         // unescaped, so more fields are accepted.
@@ -117,6 +121,7 @@ pub fn parse(line: &[u8], complete: bool) -> Result<Entry, Errno> {
         id,
         parent,
         point: at..at + point.len(),
+        shared,
     })
 }
 
@@ -311,9 +316,19 @@ mod tests {
 
     #[test]
     fn no_optional_fields_and_many() {
-        assert!(parse_str("5 1 8:1 / /a rw - ext4 /dev/x rw").is_ok());
+        assert!(
+            !parse_str("5 1 8:1 / /a rw - ext4 /dev/x rw")
+                .unwrap()
+                .shared
+        );
         let many = "5 1 8:1 / /a rw shared:1 master:2 propagate_from:3 unbindable - ext4 /dev/x rw";
         assert_eq!(parse_str(many).unwrap().id, 5);
+        assert!(parse_str(many).unwrap().shared);
+        assert!(
+            !parse_str("5 1 8:1 / /a rw master:1 - ext4 shared:1 rw")
+                .unwrap()
+                .shared
+        );
         // A filesystem type, source or superblock options of `-` do not confuse the separator.
         assert!(parse_str("5 1 8:1 / /a rw - - - -").is_ok());
         assert!(parse_str("5 1 8:1 / /a rw - fuse src rw,opt=a b").is_ok());

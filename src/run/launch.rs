@@ -77,18 +77,14 @@ fn check_propagation(spec: &Spec, plan: &Plan) -> Result<(), &'static str> {
     // What the container mounts on or below a shared mount (its /proc over a shared /proc, the
     // tree of --root with a shared mount inside) goes to that mount's peers on the host, and
     // pivot_root refuses a new root under a shared parent.
-    let known = crate::plan::host::any_shared();
-    if known == Some(false) {
-        return Ok(());
-    }
     // Without a readable mountinfo (no /proc) nobody can tell: assume shared, as a systemd host.
-    let root_shared = known.is_none() || crate::plan::host::root_is_shared();
+    let what = match crate::plan::host::sharing() {
+        Some(s) if !s.any => return Ok(()),
+        Some(s) if s.root => "/",
+        Some(_) => "mount",
+        None => "/ (no /proc to tell)",
+    };
     if spec.propagation == Propagation::Shared {
-        let what = match known {
-            None => "/ (no /proc to tell)",
-            Some(_) if root_shared => "/",
-            Some(_) => "mount",
-        };
         out::error_line(format_args!(
             "warning: --propagation shared on a shared {what}: the container's mounts, its /proc \
              too, appear on the host and stay there (hint: --propagation slave receives the \
@@ -98,16 +94,12 @@ fn check_propagation(spec: &Spec, plan: &Plan) -> Result<(), &'static str> {
     }
     if spec.root.is_some() {
         return Err(
-            "--propagation unchanged cannot be used with --root here: mounts of this namespace are \
-            shared (or, with no /proc, cannot be seen), pivot_root refuses a new root under a shared parent, and the tree's mounts \
-            would appear on the host (hint: use --propagation private or slave)",
+            "--propagation unchanged cannot be used with --root here: mounts of this namespace \
+            are shared (or, with no /proc, cannot be seen), pivot_root refuses a new root under a \
+            shared parent, and the tree's mounts would appear on the host (hint: use \
+            --propagation private or slave)",
         );
     }
-    let what = match known {
-        None => "/ (no /proc to tell)",
-        Some(_) if root_shared => "/",
-        Some(_) => "mount",
-    };
     out::error_line(format_args!(
         "warning: --propagation unchanged on a shared {what}: the container's mounts, its /proc \
          too, appear on the host (hint: --propagation slave receives the host's mounts and sends \

@@ -801,25 +801,24 @@ fn is_proc(fd: BorrowedFd<'_>) -> bool {
 /// statfs of the directory `fd` (O_PATH): through a readable descriptor of it, as fstatfs takes
 /// O_PATH descriptors only from Linux 3.12.
 fn statfs_of(fd: BorrowedFd<'_>) -> Result<rustix::fs::StatFs, Errno> {
-    let dir = rustix::fs::openat(
+    rustix::fs::fstatfs(readable(fd)?)
+}
+
+/// The directory `fd` (O_PATH) opened again for reading.
+fn readable(fd: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
+    rustix::fs::openat(
         fd,
         c".",
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
-    )?;
-    rustix::fs::fstatfs(&dir)
+    )
 }
 
 /// Whether the directory `fd` is the root of a tmpfs carrying inode limit `tag` and holding
 /// nothing, as one just mounted does (read through one readable descriptor, with a stack buffer).
 fn is_fresh_tmpfs(fd: BorrowedFd<'_>, tag: u64) -> Result<bool, Errno> {
     use core::mem::MaybeUninit;
-    let dir = rustix::fs::openat(
-        fd,
-        c".",
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )?;
+    let dir = readable(fd)?;
     let fs = rustix::fs::fstatfs(&dir)?;
     if fs.f_type as u64 != TMPFS_MAGIC || fs.f_files as u64 != tag {
         return Ok(false);
