@@ -14,6 +14,7 @@ pub mod net;
 pub mod ns;
 pub mod random;
 pub mod runtime;
+pub mod seccomp;
 pub mod signal;
 pub mod stack;
 #[cfg(test)]

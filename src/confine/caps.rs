@@ -1,0 +1,1 @@
+//! Capabilities: names, presets and the five sets applied just before exec.

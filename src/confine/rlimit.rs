@@ -1,0 +1,1 @@
+//! Resource limits (`--rlimit NAME=SOFT[:HARD]`), applied just before exec.
