@@ -6,6 +6,7 @@
 pub mod env;
 pub mod exec;
 pub mod host;
+pub mod locks;
 pub mod path;
 
 use alloc::format;
@@ -59,6 +60,14 @@ pub struct Plan {
     pub slots: Slots,
     /// The descriptors above 2 passed to the command (`--keep-fd`).
     pub keep_fds: Vec<i32>,
+    /// The steps from this index on are applied by the command process just before exec (under
+    /// init, the init's child); the ones before by the child that runs the setup.
+    pub exec_from: usize,
+    /// The capabilities the command holds, when the options change them (the init then keeps
+    /// no more than CAP_KILL of them).
+    pub caps: Option<u64>,
+    /// `--oom-score-adj`, written by the launcher before the child goes on.
+    pub oom_score_adj: Option<i32>,
 }
 
 /// The steps `first..end` that mount operation `op` (an index into `Spec::mounts`) became.
@@ -126,7 +135,12 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         .filter(|m| matches!(m, MountOp::Dev(_)))
         .count()
         * 32;
-    let mut steps = Vec::with_capacity(16 + 2 * spec.mounts.len() + dev_steps);
+    let mut steps = Vec::with_capacity(
+        24 + 2 * spec.mounts.len()
+            + dev_steps
+            + spec.locks.rlimits.len()
+            + spec.locks.seccomp.len(),
+    );
     let mut spans = Vec::with_capacity(spec.mounts.len());
     // Explicit maps may leave nsrun's own ids unmapped; switch to root inside where it is mapped.
     let maps_root = |lines: &[IdMap]| lines.iter().any(|m| m.inside == 0);
@@ -159,16 +173,48 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     if let Some(dir) = &spec.chdir {
         steps.push(Step::Chdir(c_string(dir.clone())));
     }
-    if spec.setuid.is_some() || spec.setgid.is_some() {
+    let locks = &spec.locks;
+    if locks.disable_userns && !ns.has(Kind::User) {
+        return Err(Refusal {
+            line: "--disable-userns needs a new user namespace (add --user or --map-root-user):                    the limit it sets is the user namespace's own"
+                .into(),
+            code: status::USAGE,
+        });
+    }
+    if locks.groups.is_some() && ns.has(Kind::User) && unprivileged {
+        return Err(Refusal {
+            line: "--groups: the kernel denies setgroups in an ordinary user's user namespace                    (hint: run as root, which can map groups with --gid-map)"
+                .into(),
+            code: status::USAGE,
+        });
+    }
+    let caps = locks::caps(spec)?;
+    if locks.disable_userns {
+        steps.push(Step::LimitUserns);
+    }
+    if caps.is_some() && spec.setuid.is_some_and(|u| u != 0) {
+        steps.push(Step::KeepCaps);
+    }
+    if spec.setuid.is_some() || spec.setgid.is_some() || locks.groups.is_some() {
         steps.push(Step::SetIds {
             uid: spec.setuid,
             gid: spec.setgid,
+            groups: locks.groups.as_ref().map(|g| {
+                g.iter()
+                    .map(|&id| rustix::process::Gid::from_raw(id))
+                    .collect()
+            }),
         });
     }
-    if spec.no_new_privs {
+    if locks.disable_userns {
+        steps.push(Step::NestUserns);
+    }
+    if locks::no_new_privs(spec) {
         steps.push(Step::NoNewPrivs);
     }
     steps.push(Step::CloseFds(spec.keep_fds.clone()));
+    let exec_from = steps.len();
+    locks::exec_steps(spec, caps, &mut steps);
 
     let maps = ns.has(Kind::User).then(|| match spec.map_current_user {
         true => Maps {
@@ -189,10 +235,14 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         steps,
         spans,
         init: ns.has(Kind::Pid) && spec.pid1 == Pid1::Init,
-        terminal: crate::sys::tty::own_foreground(),
+        // In a new session the command has no controlling terminal: no job control to do.
+        terminal: !locks.new_session && crate::sys::tty::own_foreground(),
         exec: Exec::new(&spec.command, env::build(environ, &spec.env)),
         slots: Slots::new(sources, ours),
         keep_fds: spec.keep_fds.clone(),
+        exec_from,
+        caps: caps.map(|c| c.keep),
+        oom_score_adj: locks.oom_score_adj,
     })
 }
 
@@ -281,6 +331,10 @@ fn mount_steps(
                 }
             },
             MountOp::Proc(_) if proc_by_bind => source(steps, spans, index, b"/proc").ok(),
+            MountOp::Mask(_) => match source(steps, spans, index, b"/dev/null") {
+                Ok(slot) => Some(slot),
+                Err(e) => return Err(refuse(report::line("--masked-path: /dev/null", e, None))),
+            },
             _ => None,
         };
         slots.push(slot);
@@ -418,6 +472,18 @@ fn mount_steps(
             MountOp::Symlink { target, dst } => steps.push(Step::Symlink {
                 target: c_string(target.clone()),
                 path: path::normalize(dst),
+            }),
+            MountOp::Mask(dst) => {
+                if let Some(null) = slots[index] {
+                    steps.push(Step::Mask {
+                        target: path::normalize(dst),
+                        null,
+                    });
+                }
+            }
+            MountOp::ReadOnlyPath(dst) => steps.push(Step::ReadOnlyPath {
+                target: path::normalize(dst),
+                private: spec.propagation != Propagation::Private,
             }),
             MountOp::RemountRo(dst) => steps.push(Step::SetAttrs {
                 target: path::normalize(dst),
@@ -697,9 +763,18 @@ mod tests {
             s.contains(&"--root src: bind it onto itself".to_string()),
             "{s:?}"
         );
+        // --root implies the container preset: the command process sets the capabilities last.
         assert_eq!(
-            s.last().map(String::as_str),
-            Some("close inherited descriptors")
+            s[p.exec_from - 1..],
+            [
+                "close inherited descriptors".to_string(),
+                format!(
+                    "set the capabilities ({})",
+                    crate::confine::caps::describe(
+                        crate::confine::caps::CONTAINER & crate::confine::caps::bounding()
+                    )
+                ),
+            ]
         );
         assert!(
             s.contains(&"pivot_root into the new root".to_string()),

@@ -45,7 +45,8 @@ pub fn main(cx: &Context) -> ! {
         sys::exit::exit_now(status::SETUP_FAILED);
     }
     let mut tree = Tree::new(&cx.plan.slots);
-    for (i, step) in cx.plan.steps.iter().enumerate() {
+    let setup = cx.plan.steps.get(..cx.plan.exec_from).unwrap_or_default();
+    for (i, step) in setup.iter().enumerate() {
         if let Err(errno) = step.apply(&mut tree) {
             match step.warning() {
                 // Not worth stopping for: said here and now, while the launcher sleeps.
@@ -88,6 +89,14 @@ fn arm_death_signal(cx: &Context, wait: bool) -> bool {
 pub fn exec(cx: &Context) -> ! {
     if cx.plan.terminal {
         sys::tty::take_foreground();
+    }
+    // The locks that belong to the command alone, last: the init holds none of them.
+    let locks = cx.plan.steps.get(cx.plan.exec_from..).unwrap_or_default();
+    for (i, step) in locks.iter().enumerate() {
+        if let Err(errno) = step.apply_last() {
+            Report::new((cx.plan.exec_from + i) as u32, errno).send(cx.report);
+            sys::exit::exit_now(status::SETUP_FAILED);
+        }
     }
     sys::signal::set_mask(&cx.mask);
     let report = Report::new(special::EXEC, cx.plan.exec.run());

@@ -49,6 +49,9 @@ pub fn run(cx: &Context) -> ! {
         Some(socket) => sys::fd::close_all_but(&[0, socket.as_raw_fd()]),
         None => sys::fd::close_all_but(&[]),
     }
+    // The init needs no capability but CAP_KILL (for a command that changed its uid), and holds
+    // no more than the command.
+    crate::confine::caps::reduce_init(cx.plan.caps);
 
     // On nsrun's terminal, the command's stops go to the launcher, which answers with SIGCONT.
     let waited = forward::waited(if cx.job.is_some() {

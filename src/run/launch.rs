@@ -148,7 +148,7 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
         init_keep: &init_keep,
         report: report_w.as_fd(),
         go: go_r.as_fd(),
-        wait_for_go: plan.maps.is_some(),
+        wait_for_go: holds(plan),
         job: job.as_ref().map(|(_, init)| init.as_fd()),
         mask,
         spawn_stack: spawn_stack.as_ref(),
@@ -188,17 +188,15 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
         None => &keep[..5],
     };
     sys::fd::close_all_but(keep);
-    if let Some(maps) = &plan.maps {
-        if let Err(line) = crate::run::userns::write_maps(pid, maps) {
-            // The child is still waiting for its go byte: end it before it does anything.
-            signal::send(pid, libc::SIGKILL);
-            let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
-            signal::set_mask(&mask);
-            return Err(line);
-        }
+    if let Err(line) = before_go(plan, pid) {
+        // The child is still waiting for its go byte: end it before it does anything.
+        signal::send(pid, libc::SIGKILL);
+        let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
+        signal::set_mask(&mask);
+        return Err(line);
     }
-    // With id maps to write, the child waits for this byte before it does anything.
-    if plan.maps.is_some() {
+    // With something to do first, the child waits for this byte before it does anything.
+    if holds(plan) {
         sys::fd::write_all(go_w.as_fd(), b"g");
     }
     Ok(Started {
@@ -208,6 +206,32 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
         _stacks: (stack, spawn_stack),
         job: job.map(|(ours, _)| ours),
     })
+}
+
+/// Whether the launcher has something to do for the child before it may go on: id maps to
+/// write, an OOM score to set.
+fn holds(plan: &Plan) -> bool {
+    plan.maps.is_some() || plan.oom_score_adj.is_some()
+}
+
+/// What the launcher does for the waiting child `pid`: its id maps, its OOM score.
+fn before_go(plan: &Plan, pid: i32) -> Result<(), alloc::string::String> {
+    if let Some(maps) = &plan.maps {
+        crate::run::userns::write_maps(pid, maps)?;
+    }
+    if let Some(adj) = plan.oom_score_adj {
+        crate::run::userns::write_proc_file(
+            pid,
+            "oom_score_adj",
+            alloc::format!("{adj}").as_bytes(),
+        )
+        .map_err(|e| {
+            let hint = (e == Errno::ACCESS || e == Errno::PERM)
+                .then_some("lowering the score needs CAP_SYS_RESOURCE");
+            report::line(&alloc::format!("--oom-score-adj {adj}"), e, hint)
+        })?;
+    }
+    Ok(())
 }
 
 /// Waits for the child to end, then reads the error pipe: a report there is the failure to print

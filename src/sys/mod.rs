@@ -3,6 +3,7 @@
 
 pub mod alloc;
 pub mod args;
+pub mod caps;
 pub mod clone;
 pub mod entry;
 pub mod errno;
@@ -13,6 +14,7 @@ pub mod mount;
 pub mod net;
 pub mod ns;
 pub mod random;
+pub mod rlimit;
 pub mod runtime;
 pub mod seccomp;
 pub mod signal;
