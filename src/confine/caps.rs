@@ -140,6 +140,10 @@ impl Apply {
     /// Drops every capability outside S from the bounding set, then sets the other sets. Runs in
     /// the command process; allocates nothing.
     pub fn run(&self) -> Result<(), Errno> {
+        // After a uid change under PR_SET_KEEPCAPS only the permitted set is left: make it
+        // effective, since dropping from the bounding set needs CAP_SETPCAP there.
+        let permitted = crate::sys::caps::permitted()?;
+        crate::sys::caps::set(permitted, permitted, 0)?;
         // Every number the kernel knows, also those newer than this table: PR_CAPBSET_DROP says
         // EINVAL past the last one.
         for n in 0..64 {
