@@ -6,8 +6,10 @@ use alloc::vec::Vec;
 
 use super::Refusal;
 use crate::confine::caps;
+use crate::confine::seccomp::{self, preset::PresetContext, Filter};
+use crate::out::Bytes as Show;
 use crate::setup::step::Step;
-use crate::spec::{CapOp, CapsPreset, Spec};
+use crate::spec::{CapOp, CapsPreset, SeccompOp, Spec};
 use crate::status;
 
 /// The preset in effect: the one asked for, else `container` with `--root`, else `all`.
@@ -74,7 +76,7 @@ pub fn no_new_privs(spec: &Spec) -> bool {
 
 /// The steps the command process applies just before exec, in this order: a new session, the
 /// umask, the resource limits (raising one needs CAP_SYS_RESOURCE, so before the capabilities
-/// go), the capabilities.
+/// go), the capabilities, the seccomp filters (prepared by [`seccomp_steps`]) last.
 pub fn exec_steps(spec: &Spec, caps: Option<caps::Apply>, steps: &mut Vec<Step>) {
     let locks = &spec.locks;
     if locks.new_session {
@@ -89,4 +91,99 @@ pub fn exec_steps(spec: &Spec, caps: Option<caps::Apply>, steps: &mut Vec<Step>)
     if let Some(apply) = caps {
         steps.push(Step::Caps(apply));
     }
+}
+
+/// The seccomp filters, compiled (or read, for `--seccomp FD`) here in the launcher, as steps of
+/// the command process. `sys_admin`: whether the command holds CAP_SYS_ADMIN, which the preset
+/// asks.
+pub fn seccomp_steps(spec: &Spec, sys_admin: bool, steps: &mut Vec<Step>) -> Result<(), Refusal> {
+    let usage = |line: alloc::string::String| Refusal {
+        line,
+        code: status::USAGE,
+    };
+    let errno = spec.locks.seccomp_errno.unwrap_or(libc::EPERM as u16);
+    for op in &spec.locks.seccomp {
+        let (filter, option) = match op {
+            SeccompOp::Fd(fd) => {
+                let option = match spec.locks.seccomp.len() {
+                    1 => format!("--seccomp {fd}"),
+                    _ => format!("--add-seccomp-fd {fd}"),
+                };
+                let program = crate::sys::seccomp::read_program(crate::sys::fd::borrow_named(*fd))
+                    .map_err(|e| {
+                        use crate::sys::seccomp::ProgramError;
+                        usage(match e {
+                            ProgramError::Read(e) => crate::report::line(
+                                &format!("{option}: read the filter"),
+                                e,
+                                Some("give a descriptor open for reading, as bubblewrap takes it"),
+                            ),
+                            ProgramError::Length => format!(
+                                "{option}: the filter is empty or not whole instructions \
+                                 (a struct sock_filter array: a multiple of 8 bytes)"
+                            ),
+                            ProgramError::TooLong => format!(
+                                "{option}: the filter holds more than the kernel's 4096 instructions"
+                            ),
+                        })
+                    })?;
+                steps.push(Step::Seccomp {
+                    program: seccomp::Program(program),
+                    option,
+                });
+                continue;
+            }
+            SeccompOp::Deny(names) => (Filter::deny(names.clone(), errno), "--seccomp-deny"),
+            SeccompOp::Allow(names) => (Filter::allow(names.clone()), "--seccomp-allow"),
+            SeccompOp::Preset => (
+                seccomp::preset::default(&PresetContext {
+                    sys_admin,
+                    kernel: kernel_version(),
+                }),
+                "--seccomp-preset default",
+            ),
+        };
+        let program = seccomp::compile(&filter).map_err(|e| {
+            usage(match e {
+                seccomp::Error::Unknown { rule, name } => {
+                    let name = filter
+                        .rules
+                        .get(rule)
+                        .and_then(|r| r.names.get(name))
+                        .map_or(&b"?"[..], |n| n.as_slice());
+                    format!(
+                        "{option}: '{}' is not a system call nsrun knows (names as in the syscalls(2) manual)",
+                        Show(name)
+                    )
+                }
+                seccomp::Error::TooLong => {
+                    format!("{option}: the filter would exceed the kernel's 4096 instructions")
+                }
+                seccomp::Error::ArgIndex { .. } => format!("{option}: an argument index above 5"),
+                seccomp::Error::Arch => {
+                    format!("{option}: nsrun knows no system call numbers for this architecture")
+                }
+            })
+        })?;
+        steps.push(Step::Seccomp {
+            program,
+            option: option.into(),
+        });
+    }
+    Ok(())
+}
+
+/// The running kernel's (major, minor), from uname; (0, 0) when it cannot be read, which the
+/// preset treats as old (it then denies ptrace too).
+fn kernel_version() -> (u32, u32) {
+    let uname = rustix::system::uname();
+    let release = uname.release().to_bytes();
+    let mut parts = release.split(|&b| b == b'.').map(|p| {
+        let digits = p.iter().take_while(|b| b.is_ascii_digit()).count();
+        core::str::from_utf8(&p[..digits])
+            .ok()
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(0)
+    });
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }

@@ -215,6 +215,21 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     steps.push(Step::CloseFds(spec.keep_fds.clone()));
     let exec_from = steps.len();
     locks::exec_steps(spec, caps, &mut steps);
+    // Whether the command will hold CAP_SYS_ADMIN (the seccomp preset then lets it make
+    // namespaces): as uid 0 (or with the capability in its ambient set), in the set it keeps.
+    let root_command = spec.setuid.is_none_or(|u| u == 0);
+    let sys_admin = match caps {
+        Some(c) => {
+            c.keep & crate::confine::caps::SYS_ADMIN != 0
+                && (root_command || c.ambient & crate::confine::caps::SYS_ADMIN != 0)
+        }
+        None => {
+            root_command
+                && (caller.uid == 0 || ns.has(Kind::User))
+                && crate::sys::caps::in_bounding(21)
+        }
+    };
+    locks::seccomp_steps(spec, sys_admin, &mut steps)?;
 
     let maps = ns.has(Kind::User).then(|| match spec.map_current_user {
         true => Maps {

@@ -184,6 +184,13 @@ pub enum Step {
     NewSession,
     /// The capability sets (`--cap-drop`, `--cap-add`, `--caps-preset`); in the command process.
     Caps(crate::confine::caps::Apply),
+    /// A seccomp filter, installed in the command process after everything else.
+    Seccomp {
+        /// The compiled (or read) program.
+        program: crate::confine::seccomp::Program,
+        /// The option that asked for it, for messages.
+        option: String,
+    },
     /// Set no_new_privs.
     NoNewPrivs,
     /// Mark every descriptor above 2 close-on-exec except these.
@@ -313,9 +320,11 @@ impl Step {
             }
             Step::LimitUserns => tree.limit_user_namespaces(),
             Step::NestUserns => tree.nest_user_namespace(),
-            Step::Rlimit(_) | Step::Umask(_) | Step::NewSession | Step::Caps(_) => {
-                self.apply_last()
-            }
+            Step::Rlimit(_)
+            | Step::Umask(_)
+            | Step::NewSession
+            | Step::Caps(_)
+            | Step::Seccomp { .. } => self.apply_last(),
         }
     }
 
@@ -330,6 +339,7 @@ impl Step {
             }
             Step::NewSession => rustix::process::setsid().map(|_| ()),
             Step::Caps(apply) => apply.run(),
+            Step::Seccomp { program, .. } => sys::seccomp::install(&program.0),
             _ => Err(Errno::INVAL),
         }
     }
@@ -394,6 +404,7 @@ impl Step {
             ),
             Step::Umask(m) => format!("--umask {m:03o}"),
             Step::NewSession => "--new-session: setsid".into(),
+            Step::Seccomp { option, .. } => format!("{option}: install the seccomp filter"),
             Step::Caps(a) => format!(
                 "set the capabilities ({})",
                 match a.keep {
