@@ -361,3 +361,46 @@ struct Word {
     mask: u32,
     value: u32,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::confine::seccomp::tests::{run, Data};
+
+    #[test]
+    fn jumps_at_the_reach_of_8_bits() {
+        let filter = Filter {
+            default: Action::Allow,
+            rules: Vec::new(),
+        };
+        for far in [0, 1, 200, 253, 254, 255, 256, 257, 258, 600] {
+            for near in [0, 1, 254, 255, 256, 300] {
+                let mut w = Writer {
+                    filter: &filter,
+                    code: Vec::new(),
+                    rets: Vec::new(),
+                };
+                let yes = w.push(RET_K, 0, 0, 111).unwrap();
+                for _ in 0..far {
+                    w.push(RET_K, 0, 0, 333).unwrap();
+                }
+                let no = w.push(RET_K, 0, 0, 222).unwrap();
+                for _ in 0..near {
+                    w.push(RET_K, 0, 0, 444).unwrap();
+                }
+                let test = w.jump(JEQ, 5, yes, no).unwrap();
+                w.then(LD_W_ABS, NR, test).unwrap();
+                w.code.reverse();
+                let prog = Program(w.code);
+                let data = |nr| Data {
+                    nr,
+                    arch: 0,
+                    ip: 0,
+                    args: [0; 6],
+                };
+                assert_eq!(run(&prog, &data(5)), 111, "{far} {near}");
+                assert_eq!(run(&prog, &data(6)), 222, "{far} {near}");
+            }
+        }
+    }
+}
