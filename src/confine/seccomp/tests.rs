@@ -914,3 +914,62 @@ fn random_filters_match_the_reference() {
         }
     }
 }
+
+#[test]
+fn install_long_allow_list() {
+    // The kernel's checker takes the trampolines of a long program, and it runs as interpreted.
+    let all: Vec<Vec<u8>> = (0..table::COUNT)
+        .filter(|&i| native().number(i).is_some())
+        .map(name_at)
+        .filter(|n| n != b"getppid")
+        .collect();
+    let prog = compiled(&Filter::allow(all));
+    assert!(prog.0.len() > 300 && prog.0.iter().any(|i| i.code == JA));
+    let (getpid, getppid) = (sys("getpid"), sys("getppid"));
+    let end = testing::in_child(&prog.0, || {
+        if testing::syscall(getpid, 0, 0) <= 0 {
+            return 1;
+        }
+        testing::syscall(getppid, 0, 0);
+        2
+    });
+    assert_eq!(end, End::Signal(SIGSYS));
+}
+
+/// The bytes of `prog` as bubblewrap takes them.
+fn raw(prog: &[SockFilter]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for i in prog {
+        bytes.extend_from_slice(&i.code.to_ne_bytes());
+        bytes.extend_from_slice(&[i.jt, i.jf]);
+        bytes.extend_from_slice(&i.k.to_ne_bytes());
+    }
+    bytes
+}
+
+/// What read_program makes of `bytes` written to a pipe.
+fn read_back(bytes: &[u8]) -> Result<Vec<SockFilter>, crate::sys::seccomp::ProgramError> {
+    use rustix::fd::AsFd;
+    let (reader, writer) = rustix::pipe::pipe().unwrap();
+    crate::sys::fd::write_all(writer.as_fd(), bytes);
+    drop(writer);
+    crate::sys::seccomp::read_program(reader.as_fd())
+}
+
+#[test]
+fn read_programs() {
+    use crate::sys::seccomp::ProgramError;
+    let prog = compiled(&preset::default(&ctx(false, (6, 1))));
+    let back = read_back(&raw(&prog.0)).unwrap();
+    assert!(back == prog.0);
+    // Installed from what was read, it denies as the compiled one does.
+    let keyctl = sys("keyctl");
+    let end = testing::in_child(&back, || -testing::syscall(keyctl, 0, 0) as i32);
+    assert_eq!(end, End::Exit(1));
+    assert_eq!(read_back(&[]), Err(ProgramError::Length));
+    assert_eq!(read_back(&raw(&prog.0)[..15]), Err(ProgramError::Length));
+    let max = vec![prog.0[0]; MAX_INSNS];
+    assert_eq!(read_back(&raw(&max)).map(|p| p.len()), Ok(MAX_INSNS));
+    let over = vec![prog.0[0]; MAX_INSNS + 1];
+    assert_eq!(read_back(&raw(&over)), Err(ProgramError::TooLong));
+}
