@@ -3,6 +3,7 @@
 
 pub mod alloc;
 pub mod args;
+pub mod cgroup;
 pub mod clone;
 pub mod entry;
 pub mod errno;
