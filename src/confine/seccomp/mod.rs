@@ -36,6 +36,7 @@ pub use bpf::compile;
 /// What the kernel does with a syscall: one `SECCOMP_RET_*` value of
 /// [seccomp(2)](https://man7.org/linux/man-pages/man2/seccomp.2.html).
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum Action {
     /// `SECCOMP_RET_ALLOW`: the syscall runs.
     Allow,
@@ -73,6 +74,7 @@ impl Action {
 /// How an argument is compared with [`ArgCmp::value`]: the `SCMP_CMP_*` operators of libseccomp
 /// (`SCMP_CMP_NE` ...), always on the unsigned 64-bit value.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum Op {
     /// `arg != value`.
     Ne,
@@ -101,6 +103,7 @@ pub enum Op {
 /// is 32 bits: it is compared as that value zero-extended, so `Eq` with a value above
 /// `u32::MAX` never matches and `Lt` with one always does.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub struct ArgCmp {
     /// Which argument, 0 to 5.
     pub index: u8,
@@ -114,6 +117,7 @@ pub struct ArgCmp {
 
 /// The syscalls some arguments of which decide an action.
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub struct Rule {
     /// Syscall names, as in the kernel's `__NR_*` (`"openat"`, `"_llseek"`).
     pub names: Vec<Vec<u8>>,
@@ -125,6 +129,7 @@ pub struct Rule {
 
 /// A whole filter: the rules, in the order they are tried, and what the rest gets.
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub struct Filter {
     /// The action of a syscall no rule matches.
     pub default: Action,
@@ -163,6 +168,7 @@ impl Filter {
 
 /// Why a filter cannot be compiled.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum Error {
     /// `Filter::rules[rule].names[name]` is a syscall of no architecture nsrun knows.
     Unknown {
@@ -215,4 +221,5 @@ fn table_index(name: &[u8]) -> Option<usize> {
 
 /// A compiled classic BPF program, ready for [`crate::sys::seccomp::install`].
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub struct Program(pub Vec<SockFilter>);

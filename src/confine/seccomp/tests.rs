@@ -8,11 +8,11 @@ use alloc::vec;
 
 /// `struct seccomp_data`.
 #[derive(Clone, Copy)]
-struct Data {
-    nr: i32,
-    arch: u32,
-    ip: u64,
-    args: [u64; 6],
+pub(super) struct Data {
+    pub nr: i32,
+    pub arch: u32,
+    pub ip: u64,
+    pub args: [u64; 6],
 }
 
 impl Data {
@@ -34,7 +34,7 @@ impl Data {
 }
 
 /// Runs `prog` on `data` as the kernel would; returns the action value.
-fn run(prog: &Program, data: &Data) -> u32 {
+pub(super) fn run(prog: &Program, data: &Data) -> u32 {
     let code = &prog.0;
     let mut pc = 0usize;
     let mut a = 0u32;
@@ -193,13 +193,6 @@ fn every_op_at_64_bit_boundaries() {
                 assert_eq!(run(&prog, &call("getpid", [0, 0, value, 0, 0, 0])), ALLOW);
             }
         }
-    }
-}
-
-impl core::fmt::Debug for Op {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let name = ["Ne", "Lt", "Le", "Eq", "Ge", "Gt", "MaskedEq"];
-        f.write_str(name[OPS.iter().position(|o| o == self).unwrap()])
     }
 }
 
@@ -395,6 +388,7 @@ fn long_jumps() {
     };
     let prog = compiled(&filter);
     assert!(prog.0.len() > 900, "{}", prog.0.len());
+    assert!(prog.0.iter().any(|i| i.code == JA), "no trampoline");
     for i in [0u64, 1, 150, 299] {
         let data = call("getppid", [0, i << 32 | i, 0, 0, 0, 0]);
         assert_eq!(run(&prog, &data), errno(1000 + i as u16));
@@ -786,4 +780,196 @@ fn install_x32_and_i386() {
     }
     let end = testing::in_child(&prog.0, || -testing::int80_getpid());
     assert_eq!(end, End::Exit(1));
+}
+
+/// A small xorshift generator: the same random filters every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    /// A value near the interesting edges, or any.
+    fn value(&mut self) -> u64 {
+        let edge = EDGES[self.below(EDGES.len() as u64) as usize];
+        match self.below(4) {
+            0 => edge,
+            1 => edge.wrapping_add(self.below(3)).wrapping_sub(1),
+            2 => edge ^ (1 << self.below(64)),
+            _ => self.next(),
+        }
+    }
+}
+
+/// What `filter` decides for a call of `name` with `args` (zero-extended 32-bit ones if not
+/// `wide`), by the OCI semantics.
+fn reference(filter: &Filter, name: &str, args: [u64; 6], wide: bool) -> u32 {
+    for rule in &filter.rules {
+        if !rule.names.iter().any(|n| n == name.as_bytes()) {
+            continue;
+        }
+        let all = rule.args.iter().all(|a| {
+            let arg = args[a.index as usize];
+            let arg = if wide { arg } else { arg & 0xffff_ffff };
+            holds(a.op, arg, a.value, a.value_two)
+        });
+        if all {
+            return rule.action.ret();
+        }
+    }
+    filter.default.ret()
+}
+
+#[test]
+fn random_filters_match_the_reference() {
+    const CALLS: [&str; 6] = ["getpid", "getppid", "ioctl", "read", "write", "personality"];
+    let actions = [
+        Action::Allow,
+        Action::Errno(1),
+        Action::Errno(2),
+        Action::KillProcess,
+        Action::Trap,
+        Action::Log,
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for round in 0..300 {
+        let rule_count = if round % 50 == 0 {
+            150
+        } else {
+            1 + rng.below(12)
+        };
+        let mut rules = Vec::new();
+        for _ in 0..rule_count {
+            let names = (0..1 + rng.below(3))
+                .map(|_| {
+                    CALLS[rng.below(CALLS.len() as u64) as usize]
+                        .as_bytes()
+                        .to_vec()
+                })
+                .collect();
+            let args = (0..rng.below(4))
+                .map(|_| ArgCmp {
+                    index: rng.below(6) as u8,
+                    op: OPS[rng.below(7) as usize],
+                    value: rng.value(),
+                    value_two: rng.value(),
+                })
+                .collect();
+            let action = actions[rng.below(actions.len() as u64) as usize];
+            rules.push(Rule {
+                names,
+                action,
+                args,
+            });
+        }
+        let filter = Filter {
+            default: actions[rng.below(actions.len() as u64) as usize],
+            rules,
+        };
+        let prog = match compile(&filter) {
+            Ok(prog) => prog,
+            Err(Error::TooLong) => continue,
+            Err(_) => panic!("compile failed"),
+        };
+        check_shape(&prog);
+        let abis = [Some(native()), arch::COMPAT.as_ref()];
+        for abi in abis.into_iter().flatten() {
+            for _ in 0..200 {
+                let name = CALLS[rng.below(CALLS.len() as u64) as usize];
+                let mut args = [0u64; 6];
+                // Often the values of the rules themselves, to hit equalities.
+                for (i, arg) in args.iter_mut().enumerate() {
+                    *arg = match filter
+                        .rules
+                        .get(rng.below(filter.rules.len() as u64) as usize)
+                    {
+                        Some(r) if rng.below(2) == 0 => r
+                            .args
+                            .iter()
+                            .find(|a| a.index as usize == i)
+                            .map_or(rng.value(), |a| match rng.below(3) {
+                                0 => a.value,
+                                1 => a.value_two,
+                                _ => a.value_two ^ (1 << rng.below(64)),
+                            }),
+                        _ => rng.value(),
+                    };
+                }
+                let nr = abi.number(table_index(name.as_bytes()).unwrap()).unwrap() as i32;
+                let data = Data {
+                    nr,
+                    arch: abi.audit,
+                    ip: 0,
+                    args,
+                };
+                let want = reference(&filter, name, args, abi.wide);
+                assert_eq!(run(&prog, &data), want, "round {round} {name} {args:x?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn install_long_allow_list() {
+    // The kernel's checker takes the trampolines of a long program, and it runs as interpreted.
+    let all: Vec<Vec<u8>> = (0..table::COUNT)
+        .filter(|&i| native().number(i).is_some())
+        .map(name_at)
+        .filter(|n| n != b"getppid")
+        .collect();
+    let prog = compiled(&Filter::allow(all));
+    assert!(prog.0.len() > 300 && prog.0.iter().any(|i| i.code == JA));
+    let (getpid, getppid) = (sys("getpid"), sys("getppid"));
+    let end = testing::in_child(&prog.0, || {
+        if testing::syscall(getpid, 0, 0) <= 0 {
+            return 1;
+        }
+        testing::syscall(getppid, 0, 0);
+        2
+    });
+    assert_eq!(end, End::Signal(SIGSYS));
+}
+
+/// The bytes of `prog` as bubblewrap takes them.
+fn raw(prog: &[SockFilter]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for i in prog {
+        bytes.extend_from_slice(&i.code.to_ne_bytes());
+        bytes.extend_from_slice(&[i.jt, i.jf]);
+        bytes.extend_from_slice(&i.k.to_ne_bytes());
+    }
+    bytes
+}
+
+/// What read_program makes of `bytes` written to a pipe.
+fn read_back(bytes: &[u8]) -> Result<Vec<SockFilter>, crate::sys::seccomp::ProgramError> {
+    use rustix::fd::AsFd;
+    let (reader, writer) = rustix::pipe::pipe().unwrap();
+    crate::sys::fd::write_all(writer.as_fd(), bytes);
+    drop(writer);
+    crate::sys::seccomp::read_program(reader.as_fd())
+}
+
+#[test]
+fn read_programs() {
+    use crate::sys::seccomp::ProgramError;
+    let prog = compiled(&preset::default(&ctx(false, (6, 1))));
+    let back = read_back(&raw(&prog.0)).unwrap();
+    assert!(back == prog.0);
+    // Installed from what was read, it denies as the compiled one does.
+    let keyctl = sys("keyctl");
+    let end = testing::in_child(&back, || -testing::syscall(keyctl, 0, 0) as i32);
+    assert_eq!(end, End::Exit(1));
+    assert_eq!(read_back(&[]), Err(ProgramError::Length));
+    assert_eq!(read_back(&raw(&prog.0)[..15]), Err(ProgramError::Length));
+    let max = vec![prog.0[0]; MAX_INSNS];
+    assert_eq!(read_back(&raw(&max)).map(|p| p.len()), Ok(MAX_INSNS));
+    let over = vec![prog.0[0]; MAX_INSNS + 1];
+    assert_eq!(read_back(&raw(&over)), Err(ProgramError::TooLong));
 }

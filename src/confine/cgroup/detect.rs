@@ -1,0 +1,383 @@
+//! Which cgroup hierarchies there are and where nsrun's own cgroup lies in each: from
+//! /proc/self/mountinfo (proc(5)) and /proc/self/cgroup (cgroups(7)). See the module
+//! [`super`] for the rules.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use rustix::io::Errno;
+
+use super::fs::{Fs, Real};
+use super::{ctl, Error, Request};
+use crate::out::Bytes as Show;
+use crate::spec::Bytes;
+
+/// The mount table read.
+pub(crate) const MOUNTINFO: &[u8] = b"/proc/self/mountinfo";
+/// nsrun's own cgroups, one line per hierarchy.
+pub(crate) const CGROUP: &[u8] = b"/proc/self/cgroup";
+
+/// One hierarchy: where it is mounted and where nsrun's own cgroup lies in it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Hierarchy {
+    /// The mount point, as this process reaches it.
+    pub mount: Bytes,
+    /// nsrun's own cgroup relative to the mount's root, without a leading `/` (empty: the root
+    /// itself); None when the mount does not show it.
+    pub own: Option<Bytes>,
+    /// The controllers nsrun uses that it holds (bits of `ctl`): for v2, those of the root's
+    /// cgroup.controllers; for v1, those of the mount options.
+    pub controllers: u8,
+}
+
+/// The hierarchies a cgroup is made in.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Layout {
+    /// cgroup v2: one hierarchy.
+    V2(Hierarchy),
+    /// cgroup v1: one hierarchy per group of needed controllers, in the order memory, pids, cpu.
+    V1(Vec<Hierarchy>),
+}
+
+/// A cgroup mount of the mount table.
+struct Mount {
+    /// Field 4, unescaped: the mount's root within the hierarchy.
+    root: Bytes,
+    /// Field 5, unescaped: the mount point.
+    point: Bytes,
+    /// cgroup2 rather than cgroup.
+    v2: bool,
+    /// For v1, the controllers nsrun uses among the superblock options (bits of `ctl`).
+    controllers: u8,
+}
+
+/// A line `ID:CONTROLLERS:PATH` of /proc/self/cgroup.
+struct Line {
+    /// The v2 line (`0::PATH`).
+    v2: bool,
+    /// The controllers nsrun uses among CONTROLLERS.
+    controllers: u8,
+    /// PATH.
+    path: Bytes,
+}
+
+/// The bits of `ctl` named in a comma-separated list (mount options, a cgroup line's
+/// controllers). `cpuacct` and `name=…` are not `cpu`: names are compared whole.
+fn named(list: &[u8]) -> u8 {
+    let mut bits = 0;
+    for word in list.split(|&b| b == b',') {
+        for (bit, name) in ctl::NAMES {
+            if word == name.as_bytes() {
+                bits |= bit;
+            }
+        }
+    }
+    bits
+}
+
+/// The cgroup mount described by a mountinfo line, None for another filesystem.
+fn parse_mount(line: &[u8]) -> Result<Option<Mount>, Errno> {
+    crate::mountinfo::parse(line, true)?;
+    let fields: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+    // `parse` proved fields 1 to 6, a `-` after them and three fields after it.
+    let sep = fields
+        .iter()
+        .skip(6)
+        .position(|f| *f == b"-")
+        .map(|i| i + 6)
+        .ok_or(crate::mountinfo::MALFORMED)?;
+    let get = |i: usize| fields.get(i).copied().ok_or(crate::mountinfo::MALFORMED);
+    let v2 = match get(sep + 1)? {
+        b"cgroup2" => true,
+        b"cgroup" => false,
+        _ => return Ok(None),
+    };
+    let unescaped = |f: &[u8]| -> Result<Bytes, Errno> {
+        let mut v = f.to_vec();
+        let n = crate::mountinfo::unescape_in_place(&mut v)?;
+        v.truncate(n);
+        Ok(v)
+    };
+    Ok(Some(Mount {
+        root: unescaped(get(3)?)?,
+        point: unescaped(get(4)?)?,
+        v2,
+        controllers: if v2 { 0 } else { named(get(sep + 3)?) },
+    }))
+}
+
+/// Parses a line of /proc/self/cgroup.
+fn parse_line(line: &[u8]) -> Result<Line, Errno> {
+    let mut parts = line.splitn(3, |&b| b == b':');
+    let (Some(id), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Errno::INVAL);
+    };
+    let id = super::fs::decimal(id).ok_or(Errno::INVAL)?;
+    if !path.starts_with(b"/") {
+        return Err(Errno::INVAL);
+    }
+    Ok(Line {
+        v2: id == 0 && controllers.is_empty(),
+        controllers: named(controllers),
+        path: path.to_vec(),
+    })
+}
+
+/// Whether a path has a `..` component: the kernel's way of naming a cgroup outside the
+/// reader's cgroup namespace (or a mount's root outside it).
+fn outside(path: &[u8]) -> bool {
+    path.split(|&b| b == b'/').any(|c| c == b"..")
+}
+
+/// `path` (from /proc/self/cgroup) relative to a mount's `root` (field 4 of mountinfo), both
+/// relative to the same cgroup namespace root; None when the mount does not show it.
+pub(crate) fn relative(root: &[u8], path: &[u8]) -> Option<Bytes> {
+    if outside(root) || outside(path) {
+        return None;
+    }
+    let root = root.strip_suffix(b"/").unwrap_or(root);
+    let rest = path.strip_prefix(root)?;
+    if !rest.is_empty() && !rest.starts_with(b"/") {
+        return None; // `/a` is not below `/ab`
+    }
+    let rest = rest.strip_prefix(b"/").unwrap_or(rest);
+    Some(rest.strip_suffix(b"/").unwrap_or(rest).to_vec())
+}
+
+/// Reads the lines of `path` with `each`, which may fail; the first failure is returned.
+fn each_line<T>(
+    fs: &impl Fs,
+    path: &[u8],
+    mut each: impl FnMut(&[u8]) -> Result<Option<T>, Errno>,
+) -> Result<Vec<T>, Error> {
+    let mut got = Vec::new();
+    let mut failed = None;
+    let read = fs.lines(path, &mut |line| {
+        if failed.is_none() {
+            match each(line) {
+                Ok(Some(t)) => got.push(t),
+                Ok(None) => {}
+                Err(e) => failed = Some(e),
+            }
+        }
+    });
+    let hint = match (read, failed) {
+        (Err(e), _) => (e, String::new()),
+        (Ok(()), Some(e)) => (e, "a line not in the kernel's format".into()),
+        (Ok(()), None) => return Ok(got),
+    };
+    Err(Error {
+        option: "cgroup",
+        value: String::new(),
+        op: "read",
+        path: path.to_vec(),
+        errno: Some(hint.0),
+        hint: hint.1,
+    })
+}
+
+/// The controllers nsrun uses that a v2 cgroup's `cgroup.controllers` lists (none when it cannot
+/// be read).
+pub(crate) fn v2_controllers(fs: &impl Fs, dir: &[u8]) -> u8 {
+    let mut buf = [0u8; 512];
+    let path = [dir, b"/cgroup.controllers"].concat();
+    let n = fs.read(&path, &mut buf).unwrap_or(0);
+    let words = buf[..n].split(|&b| b == b' ' || b == b'\n');
+    words.fold(0, |bits, w| bits | named(w))
+}
+
+/// The hierarchy of `mounts` that shows `line`'s cgroup best: the first whose root contains it,
+/// else the first.
+fn best(mounts: &[&Mount], line: Option<&Line>) -> Option<Hierarchy> {
+    let own = |m: &Mount| line.and_then(|l| relative(&m.root, &l.path));
+    let m = mounts
+        .iter()
+        .find(|m| own(m).is_some())
+        .or(mounts.first())?;
+    Some(Hierarchy {
+        mount: m.point.clone(),
+        own: own(m),
+        controllers: m.controllers,
+    })
+}
+
+/// The name of the first controller among `bits`.
+fn name_of(bits: u8) -> &'static str {
+    ctl::NAMES
+        .iter()
+        .find(|(b, _)| bits & b != 0)
+        .map_or("", |(_, n)| n)
+}
+
+/// Chooses the hierarchies for the controllers `needs` (bits of `ctl`) on the system `fs` shows;
+/// `req` names the options in messages.
+pub(crate) fn detect_in(fs: &impl Fs, req: &Request, needs: u8) -> Result<Layout, Error> {
+    let (mounts, lines) = tables(fs)?;
+    let v2 = v2_of(fs, &mounts, &lines);
+    if let Some(h) = &v2 {
+        if needs & !h.controllers == 0 {
+            return Ok(Layout::V2(h.clone()));
+        }
+    }
+    let wanted = if needs == 0 { ctl::PIDS } else { needs };
+    let mut v1: Vec<Hierarchy> = Vec::new();
+    for (bit, name) in ctl::NAMES {
+        if wanted & bit == 0 {
+            continue;
+        }
+        let Some(mut h) = v1_of(&mounts, &lines, bit) else {
+            let (option, value) = req.option_for(bit);
+            let hint = match &v2 {
+                Some(h) if h.controllers & bit != 0 => format!(
+                    "{}/cgroup.controllers has no {}, no cgroup v1 hierarchy has {name}, and \
+                     nsrun does not split limits between cgroup v1 and v2",
+                    Show(&h.mount),
+                    name_of(needs & !h.controllers)
+                ),
+                Some(h) => format!(
+                    "{}/cgroup.controllers has no {name}, and no cgroup v1 hierarchy in \
+                     /proc/self/mountinfo has it",
+                    Show(&h.mount)
+                ),
+                None => format!(
+                    "/proc/self/mountinfo has no cgroup2 and no cgroup v1 hierarchy with {name}"
+                ),
+            };
+            return Err(Error {
+                option,
+                value,
+                op: "no cgroup hierarchy has its controller",
+                path: Vec::new(),
+                errno: None,
+                hint,
+            });
+        };
+        // cpu and cpuacct, or memory and pids, may share one hierarchy: one directory there.
+        match v1.iter_mut().find(|o| o.mount == h.mount) {
+            Some(o) => o.controllers |= h.controllers & wanted,
+            None => {
+                h.controllers &= wanted;
+                v1.push(h);
+            }
+        }
+    }
+    Ok(Layout::V1(v1))
+}
+
+/// The cgroup mounts of /proc/self/mountinfo and the lines of /proc/self/cgroup.
+fn tables(fs: &impl Fs) -> Result<(Vec<Mount>, Vec<Line>), Error> {
+    let mounts = each_line(fs, MOUNTINFO, parse_mount)?;
+    let lines = each_line(fs, CGROUP, |l| parse_line(l).map(Some))?;
+    Ok((mounts, lines))
+}
+
+/// The v2 hierarchy, with the controllers of its root.
+fn v2_of(fs: &impl Fs, mounts: &[Mount], lines: &[Line]) -> Option<Hierarchy> {
+    let v2_mounts: Vec<&Mount> = mounts.iter().filter(|m| m.v2).collect();
+    best(&v2_mounts, lines.iter().find(|l| l.v2)).map(|mut h| {
+        h.controllers = v2_controllers(fs, &h.mount);
+        h
+    })
+}
+
+/// The v1 hierarchy of the controller `bit`.
+fn v1_of(mounts: &[Mount], lines: &[Line], bit: u8) -> Option<Hierarchy> {
+    let with: Vec<&Mount> = mounts
+        .iter()
+        .filter(|m| !m.v2 && m.controllers & bit != 0)
+        .collect();
+    best(
+        &with,
+        lines.iter().find(|l| !l.v2 && l.controllers & bit != 0),
+    )
+}
+
+/// Every hierarchy a cgroup of nsrun may be in: the v2 one and the v1 ones of memory, pids and
+/// cpu, each once (for [`super::gc`]).
+pub(crate) fn all_in(fs: &impl Fs) -> Result<Vec<Hierarchy>, Error> {
+    let (mounts, lines) = tables(fs)?;
+    let mut out: Vec<Hierarchy> = v2_of(fs, &mounts, &lines).into_iter().collect();
+    for (bit, _) in ctl::NAMES {
+        if let Some(h) = v1_of(&mounts, &lines, bit) {
+            if !out.iter().any(|o| o.mount == h.mount) {
+                out.push(h);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The hierarchies [`super::create`] would use for `req` on this system.
+pub fn detect(req: &Request) -> Result<Layout, Error> {
+    detect_in(&Real, req, req.needs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        let r = |root: &str, path: &str| {
+            relative(root.as_bytes(), path.as_bytes()).map(|v| String::from_utf8(v).unwrap())
+        };
+        assert_eq!(r("/", "/").as_deref(), Some(""));
+        assert_eq!(r("/", "/a/b").as_deref(), Some("a/b"));
+        assert_eq!(r("/a", "/a/b").as_deref(), Some("b"));
+        assert_eq!(r("/a", "/a").as_deref(), Some(""));
+        assert_eq!(r("/a/", "/a/b/").as_deref(), Some("b"));
+        assert_eq!(r("/a", "/ab"), None);
+        assert_eq!(r("/a", "/b"), None);
+        assert_eq!(r("/..", "/"), None);
+        assert_eq!(r("/", "/../x"), None);
+        assert_eq!(r("/../..", "/a"), None);
+    }
+
+    #[test]
+    fn lines_of_proc_self_cgroup() {
+        let l = parse_line(b"4:memory:/a/b").unwrap();
+        assert!(!l.v2 && l.controllers == ctl::MEMORY && l.path == b"/a/b");
+        let l = parse_line(b"0::/user.slice/x:y").unwrap();
+        assert!(l.v2 && l.controllers == 0 && l.path == b"/user.slice/x:y");
+        let l = parse_line(b"2:cpu,cpuacct:/").unwrap();
+        assert_eq!(l.controllers, ctl::CPU);
+        assert_eq!(parse_line(b"2:cpuacct:/").unwrap().controllers, 0);
+        assert_eq!(parse_line(b"1:name=systemd:/").unwrap().controllers, 0);
+        for bad in [
+            &b""[..],
+            b"0",
+            b"0:",
+            b"0::",
+            b"x::/",
+            b"0::rel",
+            b"-1::/",
+            b"::/",
+        ] {
+            assert!(parse_line(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn mount_lines() {
+        let m = parse_mount(b"35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory")
+            .unwrap()
+            .unwrap();
+        assert!(!m.v2 && m.controllers == ctl::MEMORY && m.point == b"/sys/fs/cgroup/memory");
+        let m = parse_mount(b"32 31 0:29 / /c/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct")
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.controllers, ctl::CPU);
+        let m = parse_mount(b"41 31 0:38 /a\\040b /x\\040y rw shared:9 - cgroup2 cgroup2 rw")
+            .unwrap()
+            .unwrap();
+        assert!(m.v2 && m.root == b"/a b" && m.point == b"/x y");
+        assert!(
+            parse_mount(b"31 23 0:28 / /sys/fs/cgroup rw - tmpfs tmpfs rw")
+                .unwrap()
+                .is_none()
+        );
+        assert!(parse_mount(b"31 23 0:28 / /sys/fs/cgroup rw - cgroup").is_err());
+        assert!(parse_mount(b"garbage").is_err());
+    }
+}
