@@ -193,14 +193,16 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     let locks = &spec.locks;
     if locks.disable_userns && !ns.has(Kind::User) {
         return Err(Refusal {
-            line: "--disable-userns needs a new user namespace (add --user or --map-root-user):                    the limit it sets is the user namespace's own"
+            line: "--disable-userns needs a new user namespace (add --user or --map-root-user): \
+                   the limit it sets is the user namespace's own"
                 .into(),
             code: status::USAGE,
         });
     }
     if locks.groups.is_some() && ns.has(Kind::User) && unprivileged {
         return Err(Refusal {
-            line: "--groups: the kernel denies setgroups in an ordinary user's user namespace                    (hint: run as root, which can map groups with --gid-map)"
+            line: "--groups: the kernel denies setgroups in an ordinary user's user namespace \
+                   (hint: run as root, which can map groups with --gid-map)"
                 .into(),
             code: status::USAGE,
         });

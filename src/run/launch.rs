@@ -93,7 +93,7 @@ fn end_cgroup(cgroup: crate::confine::cgroup::Cgroup, request: &crate::confine::
             .map(crate::confine::cgroup::show_bytes)
             .unwrap_or_default();
         out::error_line(format_args!(
-            "the container ran out of memory: the kernel's OOM killer ended {kills} process{}              in its cgroup (--memory {limit})",
+            "the container ran out of memory: the kernel's OOM killer ended {kills} process{} in its cgroup (--memory {limit})",
             if kills == 1 { "" } else { "es" }
         ));
     }
