@@ -692,6 +692,10 @@ impl<'a> Tree<'a> {
             rustix::process::geteuid().as_raw(),
             rustix::process::getegid().as_raw(),
         );
+        // After a uid change the process is not dumpable, and its /proc files belong to root
+        // outside, whom the new namespace does not map: its own map files would be closed to it.
+        // Dumpable again for these writes (the command's exec decides anew).
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::Dumpable)?;
         crate::sys::ns::unshare_user()?;
         let write = |name: &CStr, text: &[u8]| -> Result<(), Errno> {
             let flags = OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
