@@ -680,12 +680,6 @@ fn caps_rootless_in_the_automatic_user_namespace() {
     assert_set("CapEff", c.eff, mask(&["net_admin"]), &out);
     assert_set("CapBnd", c.bnd, mask(&["net_admin"]), &out);
 
-    let out = unpriv(&["--cap-drop", "ALL", "--", "cat", "/proc/1/status"]);
-    out.assert_ok();
-    let init = Caps::parse(&out.stdout);
-    assert_set("the init's CapEff", init.eff, 0, &out);
-    assert_set("the init's CapPrm", init.prm, 0, &out);
-
     // Without CAP_SYS_ADMIN the command cannot change the hostname nsrun set.
     let out = unpriv(&[
         "--caps-preset",
@@ -702,6 +696,102 @@ fn caps_rootless_in_the_automatic_user_namespace() {
     assert_ne!(out.lines()[0], "rc=0", "{out}");
     let out = unpriv(&["--cap-add", "nope", "true"]);
     assert_refused(&out, 2, &["--cap-add", "nope"]);
+}
+
+#[test]
+fn caps_rootless_init_holds_nothing_with_cap_drop_all() {
+    if skip_without_unprivileged_userns() {
+        return;
+    }
+    for _ in 0..RACE_RUNS {
+        let args = ["--cap-drop", "ALL", "--", "cat", "/proc/1/status"];
+        let out = match is_root() {
+            true => as_nobody(&args),
+            false => nsrun(&args),
+        };
+        out.assert_ok();
+        let init = Caps::parse(&out.stdout);
+        assert_set("the init's CapEff", init.eff, 0, &out);
+        assert_set("the init's CapPrm", init.prm, 0, &out);
+        assert_set("the init's CapBnd", init.bnd, 0, &out);
+    }
+}
+
+#[test]
+#[ignore = "needs root"]
+fn caps_a_setuid_root_program_gains_nothing_beyond_the_kept_set() {
+    require_root();
+    // A set-user-ID-root copy of cat, run by uid 1000: exec gives it the bounding set.
+    let dir = TempDir::new("suid");
+    let cat = dir.copy_in(std::path::Path::new("/bin/cat"), "cat");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cat, std::fs::Permissions::from_mode(0o4755)).expect("chmod u+s");
+    let cat = cat.to_str().expect("utf-8");
+    let run_cat = |opts: &[&str]| {
+        let mut args = vec!["--setuid", "1000", "--setgid", "1000"];
+        args.extend(opts);
+        args.extend(["--", cat, "/proc/self/status"]);
+        let out = nsrun(&args);
+        out.assert_ok();
+        let euid = status_field(&out.stdout, "Uid")
+            .split_whitespace()
+            .nth(1)
+            .map(str::to_string);
+        (Caps::parse(&out.stdout), euid, out)
+    };
+    // Without a lock the program is root with every capability: the check can fail.
+    let (c, euid, out) = run_cat(&[]);
+    assert_eq!(euid.as_deref(), Some("0"), "{out}");
+    assert_set("CapEff", c.eff, host_bounding(), &out);
+    let (c, euid, out) = run_cat(&["--cap-drop", "ALL"]);
+    assert_eq!(
+        euid.as_deref(),
+        Some("0"),
+        "the set-user-ID bit works\n{out}"
+    );
+    assert_set("CapEff", c.eff, 0, &out);
+    assert_set("CapPrm", c.prm, 0, &out);
+    let (c, _, out) = run_cat(&["--cap-drop", "ALL", "--cap-add", "chown"]);
+    assert_set("CapEff", c.eff, mask(&["chown"]), &out);
+    assert_set("CapBnd", c.bnd, mask(&["chown"]), &out);
+    let (c, _, out) = run_cat(&["--cap-drop", "sys_admin"]);
+    assert_set(
+        "CapEff",
+        c.eff,
+        host_bounding() & !mask(&["sys_admin"]),
+        &out,
+    );
+    // The container preset implies no_new_privs: the set-user-ID bit is ignored.
+    let (c, euid, out) = run_cat(&["--caps-preset", "container"]);
+    assert_eq!(euid.as_deref(), Some("1000"), "{out}");
+    assert_set("CapEff", c.eff, 0, &out);
+}
+
+#[test]
+#[ignore = "needs root"]
+fn caps_container_preset_for_a_non_root_uid() {
+    require_root();
+    let r = Rootfs::new("caps-uid");
+    let status = |opts: &[&str]| {
+        let mut o = vec!["--setuid", "1000", "--setgid", "1000"];
+        o.extend(opts);
+        let out = r.sh(&o, "busybox id -u; busybox cat /proc/self/status");
+        out.assert_ok();
+        assert_eq!(out.lines()[0], "1000", "{out}");
+        (Caps::parse(&out.stdout), out)
+    };
+    let (c, out) = status(&[]);
+    assert_set("CapEff", c.eff, 0, &out);
+    assert_set("CapPrm", c.prm, 0, &out);
+    assert_set("CapAmb", c.amb, 0, &out);
+    assert_set("CapBnd", c.bnd, mask(&PODMAN), &out);
+    let (c, out) = status(&["--cap-add", "net_bind_service"]);
+    let want = mask(&["net_bind_service"]);
+    assert_set("CapEff", c.eff, want, &out);
+    assert_set("CapPrm", c.prm, want, &out);
+    assert_set("CapAmb", c.amb, want, &out);
+    assert_set("CapBnd", c.bnd, mask(&PODMAN), &out);
+    r.finish();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -925,6 +1015,52 @@ fn umask_applies_to_the_command() {
         let out = nsrun(&["--umask", bad, "--", "sh", "-c", "echo ran"]);
         assert_refused(&out, 2, &["--umask"]);
     }
+}
+
+#[test]
+#[ignore = "needs root"]
+fn umask_does_not_change_nsruns_own_setup() {
+    require_root();
+    let out = nsrun(&[
+        "--umask",
+        "777",
+        "--tmpfs",
+        "/mnt",
+        "--mkdir",
+        "/mnt/d",
+        "--perms",
+        "0750",
+        "--mkdir",
+        "/mnt/e",
+        "--",
+        "sh",
+        "-c",
+        "umask; stat -c %a /mnt /mnt/d /mnt/e",
+    ]);
+    out.assert_ok();
+    assert_eq!(out.lines(), ["0777", "755", "755", "750"], "{out}");
+}
+
+#[test]
+fn oom_score_adj_rootless() {
+    if skip_without_unprivileged_userns() {
+        return;
+    }
+    let unpriv = |args: &[&str]| match is_root() {
+        true => as_nobody(args),
+        false => nsrun(args),
+    };
+    let out = unpriv(&[
+        "--oom-score-adj",
+        "500",
+        "--",
+        "cat",
+        "/proc/self/oom_score_adj",
+    ]);
+    out.assert_ok();
+    assert_eq!(out.stdout, "500\n", "{out}");
+    let out = unpriv(&["--oom-score-adj", "-5", "--", "sh", "-c", "echo ran"]);
+    assert_refused(&out, 125, &["--oom-score-adj", "-5", "CAP_SYS_RESOURCE"]);
 }
 
 #[test]
@@ -1231,7 +1367,7 @@ fn ro_path_is_read_only_with_its_submounts() {
     let sub = format!("{}/sub", dir.str());
     let mounts = rootfs::host_mounts();
     let script =
-        "echo @@ top; touch \"$1/a\" 2>&1; echo rc=$?; echo new > \"$1/f\" 2>&1; echo rc=$?; \
+        "echo @@ top; touch \"$1/a\" 2>&1; echo rc=$?; { echo new > \"$1/f\"; } 2>&1; echo rc=$?; \
                   echo @@ sub; touch \"$1/sub/b\" 2>&1; echo rc=$?";
     let out = nsrun(&[
         "--tmpfs",
@@ -1278,6 +1414,105 @@ fn ro_path_is_read_only_with_its_submounts() {
         .is_none());
     std::fs::write(dir.path().join("g"), "x").expect("the host's directory is writable");
     assert_mounts_unchanged(&mounts);
+}
+
+#[test]
+fn masked_and_read_only_paths_rootless() {
+    if skip_without_unprivileged_userns() {
+        return;
+    }
+    let dir = TempDir::new("ro-rootless");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let nonempty = |p: &str| std::fs::read_dir(p).is_ok_and(|mut d| d.next().is_some());
+    let pdir = first_existing(&["/proc/acpi", "/proc/irq", "/proc/bus"], nonempty)
+        .expect("a /proc directory to mask");
+    let script = "echo @@ file; wc -c < /proc/version; \
+                  echo @@ dir; ls -A \"$1\"; \
+                  echo @@ ro; touch \"$2/x\" 2>&1; echo rc=$?; \
+                  echo @@ sys; { echo c2 > /proc/sys/kernel/hostname; } 2>&1; echo rc=$?";
+    let args = [
+        "--masked-path",
+        "/proc/version",
+        "--masked-path",
+        pdir,
+        "--ro-path",
+        dir.str(),
+        "--ro-path",
+        "/proc/sys",
+        "--",
+        "sh",
+        "-c",
+        script,
+        "sh",
+        pdir,
+        dir.str(),
+    ];
+    let out = match is_root() {
+        true => as_nobody(&args),
+        false => nsrun(&args),
+    };
+    out.assert_code(0);
+    let s = out.sections();
+    assert_eq!(s["file"], "0\n", "{out}");
+    assert_eq!(s["dir"], "", "{out}");
+    for part in ["ro", "sys"] {
+        assert!(
+            s[part].contains("Read-only file system") && !s[part].contains("rc=0"),
+            "{part}\n{out}"
+        );
+    }
+    assert!(!dir.path().join("x").exists());
+}
+
+#[test]
+#[ignore = "needs root"]
+fn ro_path_proc_sys_as_oci_readonly_paths() {
+    require_root();
+    let script = "{ echo c2 > /proc/sys/kernel/hostname; } 2>&1; echo rc=$?; hostname";
+    let out = nsrun(&[
+        "--hostname",
+        "c1",
+        "--ro-path",
+        "/proc/sys",
+        "--",
+        "sh",
+        "-c",
+        script,
+    ]);
+    out.assert_code(0);
+    assert!(out.stdout.contains("Read-only file system"), "{out}");
+    assert!(out.stdout.ends_with("c1\n"), "{out}");
+    // Without it, the write reaches the container's own UTS namespace: the check can fail.
+    let out = nsrun(&["--hostname", "c1", "--", "sh", "-c", script]);
+    out.assert_ok();
+    assert_eq!(out.stdout, "rc=0\nc2\n", "{out}");
+}
+
+#[test]
+#[ignore = "needs root"]
+fn masked_path_cannot_be_unmounted_under_the_container_preset() {
+    require_root();
+    let r = Rootfs::new("mask-umount");
+    std::fs::write(r.root().join("etc/hostname"), "secret-host\n").expect("write");
+    let r = r.resnapshot();
+    let script = "busybox umount /etc/hostname 2>&1; echo rc=$?; busybox cat /etc/hostname; \
+                  busybox mount -o remount,rw /etc/hostname 2>&1; echo rc=$?";
+    let out = r.sh(&["--masked-path", "/etc/hostname"], script);
+    out.assert_code(0);
+    assert!(
+        !out.stdout.contains("secret-host"),
+        "the mask came off\n{out}"
+    );
+    assert!(!out.stdout.contains("rc=0"), "{out}");
+    // With every capability the mask can be taken off: the check can fail.
+    let out = r.sh(
+        &["--caps-preset", "all", "--masked-path", "/etc/hostname"],
+        script,
+    );
+    out.assert_code(0);
+    assert!(out.stdout.contains("secret-host"), "{out}");
+    r.finish();
 }
 
 #[test]
@@ -1416,6 +1651,40 @@ fn disable_userns_without_a_new_user_namespace_is_a_usage_error() {
         before,
         "the host's user.max_user_namespaces changed"
     );
+}
+
+#[test]
+#[ignore = "needs root"]
+fn disable_userns_in_a_rootfs_without_proc_works_or_says_why() {
+    require_root();
+    let before = max_user_namespaces();
+    let r = Rootfs::new("userns-noproc");
+    let out = r.sh(
+        &[
+            "-U",
+            "-m",
+            "-p",
+            "--map-root-user",
+            "--disable-userns",
+            "--no-proc",
+        ],
+        "busybox unshare -U true 2>/dev/null; echo rc=$?",
+    );
+    match out.code() {
+        Some(0) => assert_ne!(out.stdout, "rc=0\n", "{out}"),
+        _ => {
+            assert_refused(&out, 125, &["--disable-userns", "(hint: "]);
+        }
+    }
+    // With a /proc in the rootfs it works.
+    let out = r.sh(
+        &["-U", "-m", "-p", "--map-root-user", "--disable-userns"],
+        "busybox unshare -U true 2>/dev/null; echo rc=$?",
+    );
+    out.assert_ok();
+    assert_ne!(out.stdout, "rc=0\n", "{out}");
+    assert_eq!(max_user_namespaces(), before);
+    r.finish();
 }
 
 #[test]
