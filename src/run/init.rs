@@ -36,8 +36,8 @@ pub fn run(cx: &Context) -> ! {
     sys::fd::close_all_but(cx.init_keep);
     // The command inherits what the init holds: so the init first takes on the resource limits
     // (raising one needs privilege the capabilities may drop) and the capability sets of the
-    // command, and never holds more than the command while both run. The command applies both
-    // again, to no change.
+    // command, and never holds more than the command while both run; the command inherits them
+    // ([`child::exec_from_init`]).
     let plan = cx.plan;
     for (i, step) in plan.steps.iter().enumerate().skip(plan.exec_from) {
         if matches!(step, Step::Rlimit(_) | Step::Caps(_)) {
@@ -47,7 +47,7 @@ pub fn run(cx: &Context) -> ! {
             }
         }
     }
-    let command = match clone::spawn(stack, flags, child::exec, cx, &[]) {
+    let command = match clone::spawn(stack, flags, child::exec_from_init, cx, &[]) {
         Ok(pid) => pid,
         Err(errno) => {
             Report::new(special::SPAWN, errno).send(cx.report);
