@@ -194,29 +194,57 @@ pub fn known(name: &[u8]) -> bool {
     table_index(name).is_some()
 }
 
-/// The position of `name` in the generated table: walks its front-coded names (sorted, so the
-/// walk stops at the first greater name).
+/// The position of `name` in the generated table (sorted: the walk stops at a greater name).
 fn table_index(name: &[u8]) -> Option<usize> {
+    let mut found = None;
+    each_name(|index, entry| match entry.cmp(name) {
+        core::cmp::Ordering::Equal => {
+            found = Some(index);
+            false
+        }
+        core::cmp::Ordering::Greater => false,
+        core::cmp::Ordering::Less => true,
+    });
+    found
+}
+
+/// Calls `f` with the index and the name of each entry of the generated table, in order, until
+/// it returns false: decodes the front coding and the pairs (see the table's text).
+fn each_name(mut f: impl FnMut(usize, &[u8]) -> bool) {
     let mut current = [0u8; 32];
     let mut len = 0;
     let mut index = 0;
     let mut bytes = table::NAMES.iter().copied().peekable();
     while let Some(keep) = bytes.next() {
         len = (keep as usize).min(len);
-        while let Some(byte) = bytes.next_if(|&b| b >= 32) {
-            if let Some(slot) = current.get_mut(len) {
-                *slot = byte;
+        while let Some(symbol) = bytes.next_if(|&b| b >= 32) {
+            // A pair is replaced by its two symbols on a small stack, the first on top; a
+            // character goes to the name.
+            let mut stack = [symbol; 32];
+            let mut top = 1usize;
+            while let Some(top_symbol) = top.checked_sub(1).and_then(|t| stack.get(t).copied()) {
+                top -= 1;
+                let pair = table::PAIRS.get(top_symbol.wrapping_sub(0x80) as usize);
+                match pair {
+                    Some(&[first, second]) if top + 2 <= stack.len() => {
+                        stack[top] = second;
+                        stack[top + 1] = first;
+                        top += 2;
+                    }
+                    _ => {
+                        if let Some(slot) = current.get_mut(len) {
+                            *slot = top_symbol;
+                        }
+                        len += 1;
+                    }
+                }
             }
-            len += 1;
         }
-        let entry = current.get(..len)?;
-        match entry.cmp(name) {
-            core::cmp::Ordering::Equal => return Some(index),
-            core::cmp::Ordering::Greater => return None,
-            core::cmp::Ordering::Less => index += 1,
+        if !f(index, current.get(..len).unwrap_or_default()) {
+            return;
         }
+        index += 1;
     }
-    None
 }
 
 /// A compiled classic BPF program, ready for [`crate::sys::seccomp::install`].
