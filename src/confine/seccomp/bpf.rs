@@ -17,7 +17,7 @@
 //! one first) and returns its action, or goes on to the next rule, then to the default.
 
 use super::arch::{self, Abi};
-use super::{table_index, Action, ArgCmp, Error, Filter, Op, Program, SockFilter};
+use super::{table_index, Action, ArgCmp, Error, Filter, Op, Program, SockFilter, MAX_INSNS};
 use alloc::vec::Vec;
 
 // Instruction classes and fields (`<linux/bpf_common.h>`).
@@ -35,9 +35,6 @@ pub const JGT: u16 = 0x25;
 pub const JGE: u16 = 0x35;
 /// BPF_RET | BPF_K: return k.
 pub const RET_K: u16 = 0x06;
-
-/// `BPF_MAXINSNS`: the kernel refuses longer programs.
-pub const MAX_INSNS: usize = 4096;
 
 // Offsets in `struct seccomp_data`.
 const NR: u32 = 0;

@@ -20,6 +20,19 @@
 //! (see [seccomp(2)](https://man7.org/linux/man-pages/man2/seccomp.2.html) on why), the same
 //! rules by name for the 32-bit compatibility ABI of a 64-bit host (i386 under x86_64, arm under
 //! aarch64), and the x32 ABI of x86_64 refused as a whole.
+//!
+//! x32 kills the process (SECCOMP_RET_KILL_PROCESS), as a foreign architecture does and as
+//! libseccomp does for an ABI the filter does not name: its syscalls share AUDIT_ARCH_X86_64 but
+//! not the numbers, so passing them through would bypass the filter, and nsrun has no x32 table
+//! to apply the rules by name. ENOSYS would have imitated a kernel without x32 (most distribution
+//! kernels), but would also have turned a bypass attempt into a quiet failure; no real program
+//! runs x32 syscalls from a 64-bit process, nor inside an nsrun container at all.
+//!
+//! For the launcher: the filter also applies to everything the caller does after installing it,
+//! the exec included, so install it last; an allow list must allow `execve` (or `execveat`) for
+//! the command to start at all. Several installed filters stack (each syscall is run through all,
+//! the most restrictive action wins), and the kernel's limit on their total length makes the
+//! install fail with ENOMEM.
 
 use alloc::vec::Vec;
 
@@ -30,7 +43,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 
-pub use crate::sys::seccomp::SockFilter;
+pub use crate::sys::seccomp::{SockFilter, MAX_INSNS};
 pub use bpf::compile;
 
 /// What the kernel does with a syscall: one `SECCOMP_RET_*` value of

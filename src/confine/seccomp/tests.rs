@@ -1,6 +1,6 @@
 //! Tests of the compiler (on a small classic BPF interpreter) and of real installs.
 
-use super::bpf::{ALU_AND_K, JA, JEQ, JGE, JGT, LD_W_ABS, MAX_INSNS, RET_K};
+use super::bpf::{ALU_AND_K, JA, JEQ, JGE, JGT, LD_W_ABS, RET_K};
 use super::preset::{self, PresetContext};
 use super::*;
 use crate::sys::seccomp::testing::{self, End};
