@@ -17,7 +17,7 @@
 //! one first) and returns its action, or goes on to the next rule, then to the default.
 
 use super::arch::{self, Abi};
-use super::{table_index, Action, ArgCmp, Error, Filter, Op, Program, SockFilter, MAX_INSNS};
+use super::{Action, ArgCmp, Error, Filter, Names, Op, Program, SockFilter, MAX_INSNS};
 use alloc::vec::Vec;
 
 // Instruction classes and fields (`<linux/bpf_common.h>`).
@@ -55,10 +55,13 @@ type Label = usize;
 /// a program of more than 4096 instructions, a build for an architecture nsrun has no numbers for.
 pub fn compile(filter: &Filter) -> Result<Program, Error> {
     // (table index, rule) of every name, looked up once.
+    let table = Names::decode();
     let mut named = Vec::new();
     for (r, rule) in filter.rules.iter().enumerate() {
         for (n, name) in rule.names.iter().enumerate() {
-            let index = table_index(name).ok_or(Error::Unknown { rule: r, name: n })?;
+            let index = table
+                .index(name)
+                .ok_or(Error::Unknown { rule: r, name: n })?;
             named.push((index, r));
         }
         if rule.args.iter().any(|a| a.index > 5) {

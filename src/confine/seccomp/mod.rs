@@ -221,6 +221,49 @@ fn table_index(name: &[u8]) -> Option<usize> {
     found
 }
 
+/// The table's names decoded once, for the many lookups of a compile (a binary search each,
+/// instead of a walk of the coded table).
+struct Names {
+    /// The names, one after the other.
+    bytes: Vec<u8>,
+    /// Where each ends in `bytes`.
+    ends: Vec<u16>,
+}
+
+impl Names {
+    fn decode() -> Names {
+        let mut names = Names {
+            bytes: Vec::with_capacity(4096),
+            ends: Vec::with_capacity(table::COUNT),
+        };
+        each_name(|_, name| {
+            names.bytes.extend_from_slice(name);
+            names.ends.push(names.bytes.len() as u16);
+            true
+        });
+        names
+    }
+
+    /// The position of `name` in the table.
+    fn index(&self, name: &[u8]) -> Option<usize> {
+        let (mut low, mut high) = (0, self.ends.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            let start = match mid {
+                0 => 0,
+                _ => self.ends.get(mid - 1).map_or(0, |&e| e as usize),
+            };
+            let end = self.ends.get(mid).map_or(0, |&e| e as usize);
+            match self.bytes.get(start..end).unwrap_or_default().cmp(name) {
+                core::cmp::Ordering::Equal => return Some(mid),
+                core::cmp::Ordering::Less => low = mid + 1,
+                core::cmp::Ordering::Greater => high = mid,
+            }
+        }
+        None
+    }
+}
+
 /// Calls `f` with the index and the name of each entry of the generated table, in order, until
 /// it returns false: decodes the front coding and the pairs (see the table's text).
 fn each_name(mut f: impl FnMut(usize, &[u8]) -> bool) {

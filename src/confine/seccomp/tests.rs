@@ -463,6 +463,7 @@ fn unknown_names_and_bad_args() {
     assert!(!known(b""));
     assert!(!known(b"GETPID"));
     assert!(!known(b"zzzz"));
+    assert!(Names::decode().index(b"").is_none() && Names::decode().index(b"zzzz").is_none());
     let bad = Filter::deny(names(&["getpid", "no_such_call"]), 1);
     assert!(compile(&bad) == Err(Error::Unknown { rule: 0, name: 1 }));
     let mut args = one("getpid", Op::Eq, 0, 0);
@@ -513,9 +514,18 @@ fn table_is_sorted_and_found() {
     });
     assert_eq!(count, table::COUNT);
     let mut prev = Vec::new();
+    let decoded = Names::decode();
     for (i, name) in names.iter().enumerate() {
         assert!(*name > prev);
         assert_eq!(table_index(name), Some(i));
+        assert_eq!(decoded.index(name), Some(i));
+        let mut after = name.clone();
+        after.push(b'0');
+        assert_eq!(decoded.index(&after), table_index(&after));
+        assert_eq!(
+            decoded.index(&name[..name.len() - 1]),
+            table_index(&name[..name.len() - 1])
+        );
         prev = name.clone();
     }
 }
