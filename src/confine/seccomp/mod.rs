@@ -210,7 +210,7 @@ pub fn known(name: &[u8]) -> bool {
 /// The position of `name` in the generated table (sorted: the walk stops at a greater name).
 fn table_index(name: &[u8]) -> Option<usize> {
     let mut found = None;
-    each_name(|index, entry| match entry.cmp(name) {
+    each_name(&mut |index, entry| match entry.cmp(name) {
         core::cmp::Ordering::Equal => {
             found = Some(index);
             false
@@ -236,7 +236,7 @@ impl Names {
             bytes: Vec::with_capacity(4096),
             ends: Vec::with_capacity(table::COUNT),
         };
-        each_name(|_, name| {
+        each_name(&mut |_, name| {
             names.bytes.extend_from_slice(name);
             names.ends.push(names.bytes.len() as u16);
             true
@@ -265,8 +265,9 @@ impl Names {
 }
 
 /// Calls `f` with the index and the name of each entry of the generated table, in order, until
-/// it returns false: decodes the front coding and the pairs (see the table's text).
-fn each_name(mut f: impl FnMut(usize, &[u8]) -> bool) {
+/// it returns false: decodes the front coding and the pairs (see the table's text). One copy
+/// of the decoder serves every caller (`dyn`).
+fn each_name(f: &mut dyn FnMut(usize, &[u8]) -> bool) {
     let mut current = [0u8; 32];
     let mut len = 0;
     let mut index = 0;

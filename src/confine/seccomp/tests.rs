@@ -482,7 +482,7 @@ fn unknown_names_and_bad_args() {
 /// The names of the table, in order.
 fn all_names() -> Vec<Vec<u8>> {
     let mut names = Vec::new();
-    each_name(|_, n| {
+    each_name(&mut |_, n| {
         names.push(n.to_vec());
         true
     });
@@ -502,7 +502,7 @@ fn native_names() -> Vec<Vec<u8>> {
 fn table_is_sorted_and_found() {
     let names = all_names();
     let mut count = 0;
-    each_name(|i, n| {
+    each_name(&mut |i, n| {
         assert_eq!(i, count);
         assert!(
             !n.is_empty()
