@@ -17,7 +17,7 @@
 //! one first) and returns its action, or goes on to the next rule, then to the default.
 
 use super::arch::{self, Abi};
-use super::{table_index, Action, ArgCmp, Error, Filter, Op, Program, SockFilter};
+use super::{Action, ArgCmp, Error, Filter, Names, Op, Program, SockFilter, MAX_INSNS};
 use alloc::vec::Vec;
 
 // Instruction classes and fields (`<linux/bpf_common.h>`).
@@ -35,9 +35,6 @@ pub const JGT: u16 = 0x25;
 pub const JGE: u16 = 0x35;
 /// BPF_RET | BPF_K: return k.
 pub const RET_K: u16 = 0x06;
-
-/// `BPF_MAXINSNS`: the kernel refuses longer programs.
-pub const MAX_INSNS: usize = 4096;
 
 // Offsets in `struct seccomp_data`.
 const NR: u32 = 0;
@@ -57,9 +54,15 @@ type Label = usize;
 /// Errors: a name no architecture nsrun knows ([`Error::Unknown`]), an argument index above 5,
 /// a program of more than 4096 instructions, a build for an architecture nsrun has no numbers for.
 pub fn compile(filter: &Filter) -> Result<Program, Error> {
+    // (table index, rule) of every name, looked up once.
+    let table = Names::decode();
+    let mut named = Vec::new();
     for (r, rule) in filter.rules.iter().enumerate() {
-        if let Some(name) = rule.names.iter().position(|n| table_index(n).is_none()) {
-            return Err(Error::Unknown { rule: r, name });
+        for (n, name) in rule.names.iter().enumerate() {
+            let index = table
+                .index(name)
+                .ok_or(Error::Unknown { rule: r, name: n })?;
+            named.push((index, r));
         }
         if rule.args.iter().any(|a| a.index > 5) {
             return Err(Error::ArgIndex { rule: r });
@@ -68,6 +71,7 @@ pub fn compile(filter: &Filter) -> Result<Program, Error> {
     let native = arch::NATIVE.as_ref().ok_or(Error::Arch)?;
     let mut w = Writer {
         filter,
+        named: &named,
         code: Vec::new(),
         rets: Vec::new(),
     };
@@ -94,6 +98,8 @@ pub fn compile(filter: &Filter) -> Result<Program, Error> {
 /// instructions per comparison of the filter, so an oversized one is as large as its filter).
 struct Writer<'f> {
     filter: &'f Filter,
+    /// (table index, rule) of every name of the filter.
+    named: &'f [(usize, usize)],
     /// The instructions, last first.
     code: Vec<SockFilter>,
     /// The latest `ret` of each action value, to jump to instead of writing another.
@@ -165,16 +171,14 @@ impl Writer<'_> {
         // (number, rule) for every name this ABI has, sorted (insertion sort: small lists, and
         // no sort routine to link in), one pair per rule.
         let mut pairs: Vec<(u32, usize)> = Vec::new();
-        for (r, rule) in self.filter.rules.iter().enumerate() {
-            for name in &rule.names {
-                if let Some(nr) = table_index(name).and_then(|i| abi.number(i)) {
-                    let at = pairs
-                        .iter()
-                        .position(|&p| p > (nr, r))
-                        .unwrap_or(pairs.len());
-                    if pairs.get(at.wrapping_sub(1)) != Some(&(nr, r)) {
-                        pairs.insert(at, (nr, r));
-                    }
+        for &(index, r) in self.named {
+            if let Some(nr) = abi.number(index) {
+                let at = pairs
+                    .iter()
+                    .position(|&p| p > (nr, r))
+                    .unwrap_or(pairs.len());
+                if pairs.get(at.wrapping_sub(1)) != Some(&(nr, r)) {
+                    pairs.insert(at, (nr, r));
                 }
             }
         }
@@ -346,6 +350,7 @@ mod tests {
             for near in [0, 1, 254, 255, 256, 300] {
                 let mut w = Writer {
                     filter: &filter,
+                    named: &[],
                     code: Vec::new(),
                     rets: Vec::new(),
                 };

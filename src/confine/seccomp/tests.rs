@@ -1,6 +1,6 @@
 //! Tests of the compiler (on a small classic BPF interpreter) and of real installs.
 
-use super::bpf::{ALU_AND_K, JA, JEQ, JGE, JGT, LD_W_ABS, MAX_INSNS, RET_K};
+use super::bpf::{ALU_AND_K, JA, JEQ, JGE, JGT, LD_W_ABS, RET_K};
 use super::preset::{self, PresetContext};
 use super::*;
 use crate::sys::seccomp::testing::{self, End};
@@ -16,7 +16,8 @@ pub(super) struct Data {
 }
 
 impl Data {
-    fn word(&self, offset: u32) -> u32 {
+    /// The struct's bytes, in native order.
+    fn bytes(&self) -> [u8; 64] {
         let mut bytes = [0u8; 64];
         bytes[0..4].copy_from_slice(&self.nr.to_ne_bytes());
         bytes[4..8].copy_from_slice(&self.arch.to_ne_bytes());
@@ -24,18 +25,14 @@ impl Data {
         for (i, a) in self.args.iter().enumerate() {
             bytes[16 + 8 * i..24 + 8 * i].copy_from_slice(&a.to_ne_bytes());
         }
-        let o = offset as usize;
-        assert!(
-            o.is_multiple_of(4) && o < 64,
-            "load out of seccomp_data: {o}"
-        );
-        u32::from_ne_bytes(bytes[o..o + 4].try_into().unwrap())
+        bytes
     }
 }
 
 /// Runs `prog` on `data` as the kernel would; returns the action value.
 pub(super) fn run(prog: &Program, data: &Data) -> u32 {
     let code = &prog.0;
+    let bytes = data.bytes();
     let mut pc = 0usize;
     let mut a = 0u32;
     loop {
@@ -45,7 +42,12 @@ pub(super) fn run(prog: &Program, data: &Data) -> u32 {
         let jump = |cond: bool| pc + 1 + if cond { ins.jt } else { ins.jf } as usize;
         pc = match ins.code {
             LD_W_ABS => {
-                a = data.word(ins.k);
+                let o = ins.k as usize;
+                assert!(
+                    o.is_multiple_of(4) && o < 64,
+                    "load out of seccomp_data: {o}"
+                );
+                a = u32::from_ne_bytes(bytes[o..o + 4].try_into().unwrap());
                 pc + 1
             }
             ALU_AND_K => {
@@ -407,9 +409,8 @@ fn long_jumps() {
 #[test]
 fn many_syscalls() {
     // Every native syscall in an allow list but a few: a deep search with shared returns.
-    let all: Vec<Vec<u8>> = (0..table::COUNT)
-        .filter(|&i| native().number(i).is_some())
-        .map(name_at)
+    let all: Vec<Vec<u8>> = native_names()
+        .into_iter()
         .filter(|n| n != b"getppid" && n != b"kill")
         .collect();
     let prog = compiled(&Filter::allow(all.clone()));
@@ -462,6 +463,7 @@ fn unknown_names_and_bad_args() {
     assert!(!known(b""));
     assert!(!known(b"GETPID"));
     assert!(!known(b"zzzz"));
+    assert!(Names::decode().index(b"").is_none() && Names::decode().index(b"zzzz").is_none());
     let bad = Filter::deny(names(&["getpid", "no_such_call"]), 1);
     assert!(compile(&bad) == Err(Error::Unknown { rule: 0, name: 1 }));
     let mut args = one("getpid", Op::Eq, 0, 0);
@@ -477,30 +479,54 @@ fn unknown_names_and_bad_args() {
     assert_eq!(run(&prog, &call("getppid", [0; 6])), errno(1));
 }
 
-/// The name at `index` in the table.
-fn name_at(index: usize) -> Vec<u8> {
+/// The names of the table, in order.
+fn all_names() -> Vec<Vec<u8>> {
     let mut names = Vec::new();
-    let mut current = Vec::new();
-    let mut bytes = table::NAMES.iter().copied().peekable();
-    while let Some(keep) = bytes.next() {
-        current.truncate(keep as usize);
-        while let Some(b) = bytes.next_if(|&b| b >= 32) {
-            current.push(b);
-        }
-        names.push(current.clone());
-    }
-    assert_eq!(names.len(), table::COUNT);
-    names.swap_remove(index)
+    each_name(&mut |_, n| {
+        names.push(n.to_vec());
+        true
+    });
+    names
+}
+
+/// The native syscalls' names.
+fn native_names() -> Vec<Vec<u8>> {
+    let names = all_names();
+    (0..table::COUNT)
+        .filter(|&i| native().number(i).is_some())
+        .map(|i| names[i].clone())
+        .collect()
 }
 
 #[test]
 fn table_is_sorted_and_found() {
+    let names = all_names();
+    let mut count = 0;
+    each_name(&mut |i, n| {
+        assert_eq!(i, count);
+        assert!(
+            !n.is_empty()
+                && n.iter()
+                    .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        );
+        count += 1;
+        true
+    });
+    assert_eq!(count, table::COUNT);
     let mut prev = Vec::new();
-    for i in 0..table::COUNT {
-        let name = name_at(i);
-        assert!(name > prev);
-        assert_eq!(table_index(&name), Some(i));
-        prev = name;
+    let decoded = Names::decode();
+    for (i, name) in names.iter().enumerate() {
+        assert!(*name > prev);
+        assert_eq!(table_index(name), Some(i));
+        assert_eq!(decoded.index(name), Some(i));
+        let mut after = name.clone();
+        after.push(b'0');
+        assert_eq!(decoded.index(&after), table_index(&after));
+        assert_eq!(
+            decoded.index(&name[..name.len() - 1]),
+            table_index(&name[..name.len() - 1])
+        );
+        prev = name.clone();
     }
 }
 
@@ -837,6 +863,7 @@ fn random_filters_match_the_reference() {
         Action::Trap,
         Action::Log,
     ];
+    let index = CALLS.map(|n| table_index(n.as_bytes()).unwrap());
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for round in 0..300 {
         let rule_count = if round % 50 == 0 {
@@ -878,10 +905,28 @@ fn random_filters_match_the_reference() {
             Err(_) => panic!("compile failed"),
         };
         check_shape(&prog);
+        // Some are installed for real: the kernel's checker takes them (exit_group, named by no
+        // rule, runs whatever the default: the child ends by it).
+        if round % 10 == 0 {
+            let mut runnable = prog.clone();
+            if filter.default != Action::Allow {
+                let allowing = Filter {
+                    default: Action::Allow,
+                    ..filter.clone()
+                };
+                runnable = compiled(&allowing);
+            }
+            assert_eq!(
+                testing::in_child(&runnable.0, || 0),
+                End::Exit(0),
+                "round {round}"
+            );
+        }
         let abis = [Some(native()), arch::COMPAT.as_ref()];
         for abi in abis.into_iter().flatten() {
             for _ in 0..200 {
-                let name = CALLS[rng.below(CALLS.len() as u64) as usize];
+                let name_i = rng.below(CALLS.len() as u64) as usize;
+                let name = CALLS[name_i];
                 let mut args = [0u64; 6];
                 // Often the values of the rules themselves, to hit equalities.
                 for (i, arg) in args.iter_mut().enumerate() {
@@ -901,7 +946,7 @@ fn random_filters_match_the_reference() {
                         _ => rng.value(),
                     };
                 }
-                let nr = abi.number(table_index(name.as_bytes()).unwrap()).unwrap() as i32;
+                let nr = abi.number(index[name_i]).unwrap() as i32;
                 let data = Data {
                     nr,
                     arch: abi.audit,
@@ -918,9 +963,8 @@ fn random_filters_match_the_reference() {
 #[test]
 fn install_long_allow_list() {
     // The kernel's checker takes the trampolines of a long program, and it runs as interpreted.
-    let all: Vec<Vec<u8>> = (0..table::COUNT)
-        .filter(|&i| native().number(i).is_some())
-        .map(name_at)
+    let all: Vec<Vec<u8>> = native_names()
+        .into_iter()
         .filter(|n| n != b"getppid")
         .collect();
     let prog = compiled(&Filter::allow(all));
