@@ -2,6 +2,7 @@
 //! /proc/self/mountinfo (proc(5)) and /proc/self/cgroup (cgroups(7)). See the module
 //! [`super`] for the rules.
 
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -61,11 +62,12 @@ struct Line {
     path: Bytes,
 }
 
-/// The bits of `ctl` named in a comma-separated list (mount options, a cgroup line's
-/// controllers). `cpuacct` and `name=…` are not `cpu`: names are compared whole.
+/// The bits of `ctl` named in a list separated by commas (mount options, a cgroup line's
+/// controllers) or by spaces (cgroup.controllers). `cpuacct` and `name=…` are not `cpu`: names
+/// are compared whole.
 fn named(list: &[u8]) -> u8 {
     let mut bits = 0;
-    for word in list.split(|&b| b == b',') {
+    for word in list.split(|&b| b == b',' || b == b' ' || b == b'\n') {
         for (bit, name) in ctl::NAMES {
             if word == name.as_bytes() {
                 bits |= bit;
@@ -75,34 +77,43 @@ fn named(list: &[u8]) -> u8 {
     bits
 }
 
+/// The controllers nsrun uses that a file like cgroup.controllers or cgroup.subtree_control
+/// lists (none when it cannot be read).
+pub(crate) fn listed(fs: &impl Fs, file: &[u8]) -> u8 {
+    let mut buf = [0u8; 512];
+    let n = fs.read(file, &mut buf).unwrap_or(0);
+    named(buf.get(..n).unwrap_or_default())
+}
+
 /// The cgroup mount described by a mountinfo line, None for another filesystem.
 fn parse_mount(line: &[u8]) -> Result<Option<Mount>, Errno> {
+    use crate::mountinfo::{unescape_in_place, MALFORMED};
     crate::mountinfo::parse(line, true)?;
-    let fields: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
     // `parse` proved fields 1 to 6, a `-` after them and three fields after it.
-    let sep = fields
-        .iter()
-        .skip(6)
-        .position(|f| *f == b"-")
-        .map(|i| i + 6)
-        .ok_or(crate::mountinfo::MALFORMED)?;
-    let get = |i: usize| fields.get(i).copied().ok_or(crate::mountinfo::MALFORMED);
-    let v2 = match get(sep + 1)? {
+    let mut fields = line.split(|&b| b == b' ');
+    let (root, point) = (fields.nth(3), fields.next());
+    let mut after = fields.skip(1).skip_while(|f| *f != b"-").skip(1);
+    let (fstype, options) = (after.next(), after.nth(1));
+    let (Some(root), Some(point), Some(fstype), Some(options)) = (root, point, fstype, options)
+    else {
+        return Err(MALFORMED);
+    };
+    let v2 = match fstype {
         b"cgroup2" => true,
         b"cgroup" => false,
         _ => return Ok(None),
     };
     let unescaped = |f: &[u8]| -> Result<Bytes, Errno> {
         let mut v = f.to_vec();
-        let n = crate::mountinfo::unescape_in_place(&mut v)?;
+        let n = unescape_in_place(&mut v)?;
         v.truncate(n);
         Ok(v)
     };
     Ok(Some(Mount {
-        root: unescaped(get(3)?)?,
-        point: unescaped(get(4)?)?,
+        root: unescaped(root)?,
+        point: unescaped(point)?,
         v2,
-        controllers: if v2 { 0 } else { named(get(sep + 3)?) },
+        controllers: if v2 { 0 } else { named(options) },
     }))
 }
 
@@ -113,7 +124,7 @@ fn parse_line(line: &[u8]) -> Result<Line, Errno> {
     else {
         return Err(Errno::INVAL);
     };
-    let id = super::fs::decimal(id).ok_or(Errno::INVAL)?;
+    let id = super::parse::decimal(id).ok_or(Errno::INVAL)?;
     if !path.starts_with(b"/") {
         return Err(Errno::INVAL);
     }
@@ -146,45 +157,30 @@ pub(crate) fn relative(root: &[u8], path: &[u8]) -> Option<Bytes> {
 }
 
 /// Reads the lines of `path` with `each`, which may fail; the first failure is returned.
-fn each_line<T>(
+fn each_line(
     fs: &impl Fs,
     path: &[u8],
-    mut each: impl FnMut(&[u8]) -> Result<Option<T>, Errno>,
-) -> Result<Vec<T>, Error> {
-    let mut got = Vec::new();
-    let mut failed = None;
+    each: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
+) -> Result<(), Box<Error>> {
+    let mut failed = Ok(());
     let read = fs.lines(path, &mut |line| {
-        if failed.is_none() {
-            match each(line) {
-                Ok(Some(t)) => got.push(t),
-                Ok(None) => {}
-                Err(e) => failed = Some(e),
-            }
+        if failed.is_ok() {
+            failed = each(line);
         }
     });
-    let hint = match (read, failed) {
-        (Err(e), _) => (e, String::new()),
-        (Ok(()), Some(e)) => (e, "a line not in the kernel's format".into()),
-        (Ok(()), None) => return Ok(got),
+    let (errno, hint) = match (read, failed) {
+        (Err(e), _) => (e, ""),
+        (Ok(()), Err(e)) => (e, "a line not in the kernel's format"),
+        (Ok(()), Ok(())) => return Ok(()),
     };
-    Err(Error {
+    Err(Box::new(Error {
         option: "cgroup",
         value: String::new(),
         op: "read",
         path: path.to_vec(),
-        errno: Some(hint.0),
-        hint: hint.1,
-    })
-}
-
-/// The controllers nsrun uses that a v2 cgroup's `cgroup.controllers` lists (none when it cannot
-/// be read).
-pub(crate) fn v2_controllers(fs: &impl Fs, dir: &[u8]) -> u8 {
-    let mut buf = [0u8; 512];
-    let path = [dir, b"/cgroup.controllers"].concat();
-    let n = fs.read(&path, &mut buf).unwrap_or(0);
-    let words = buf[..n].split(|&b| b == b' ' || b == b'\n');
-    words.fold(0, |bits, w| bits | named(w))
+        errno: Some(errno),
+        hint: hint.into(),
+    }))
 }
 
 /// The hierarchy of `mounts` that shows `line`'s cgroup best: the first whose root contains it,
@@ -212,7 +208,7 @@ fn name_of(bits: u8) -> &'static str {
 
 /// Chooses the hierarchies for the controllers `needs` (bits of `ctl`) on the system `fs` shows;
 /// `req` names the options in messages.
-pub(crate) fn detect_in(fs: &impl Fs, req: &Request, needs: u8) -> Result<Layout, Error> {
+pub(crate) fn detect_in(fs: &impl Fs, req: &Request, needs: u8) -> Result<Layout, Box<Error>> {
     let (mounts, lines) = tables(fs)?;
     let v2 = v2_of(fs, &mounts, &lines);
     if let Some(h) = &v2 {
@@ -244,14 +240,14 @@ pub(crate) fn detect_in(fs: &impl Fs, req: &Request, needs: u8) -> Result<Layout
                     "/proc/self/mountinfo has no cgroup2 and no cgroup v1 hierarchy with {name}"
                 ),
             };
-            return Err(Error {
+            return Err(Box::new(Error {
                 option,
                 value,
                 op: "no cgroup hierarchy has its controller",
                 path: Vec::new(),
                 errno: None,
                 hint,
-            });
+            }));
         };
         // cpu and cpuacct, or memory and pids, may share one hierarchy: one directory there.
         match v1.iter_mut().find(|o| o.mount == h.mount) {
@@ -266,9 +262,16 @@ pub(crate) fn detect_in(fs: &impl Fs, req: &Request, needs: u8) -> Result<Layout
 }
 
 /// The cgroup mounts of /proc/self/mountinfo and the lines of /proc/self/cgroup.
-fn tables(fs: &impl Fs) -> Result<(Vec<Mount>, Vec<Line>), Error> {
-    let mounts = each_line(fs, MOUNTINFO, parse_mount)?;
-    let lines = each_line(fs, CGROUP, |l| parse_line(l).map(Some))?;
+fn tables(fs: &impl Fs) -> Result<(Vec<Mount>, Vec<Line>), Box<Error>> {
+    let (mut mounts, mut lines) = (Vec::new(), Vec::new());
+    each_line(fs, MOUNTINFO, &mut |l| {
+        mounts.extend(parse_mount(l)?);
+        Ok(())
+    })?;
+    each_line(fs, CGROUP, &mut |l| {
+        lines.push(parse_line(l)?);
+        Ok(())
+    })?;
     Ok((mounts, lines))
 }
 
@@ -276,7 +279,7 @@ fn tables(fs: &impl Fs) -> Result<(Vec<Mount>, Vec<Line>), Error> {
 fn v2_of(fs: &impl Fs, mounts: &[Mount], lines: &[Line]) -> Option<Hierarchy> {
     let v2_mounts: Vec<&Mount> = mounts.iter().filter(|m| m.v2).collect();
     best(&v2_mounts, lines.iter().find(|l| l.v2)).map(|mut h| {
-        h.controllers = v2_controllers(fs, &h.mount);
+        h.controllers = listed(fs, &[&h.mount[..], b"/cgroup.controllers"].concat());
         h
     })
 }
@@ -295,7 +298,7 @@ fn v1_of(mounts: &[Mount], lines: &[Line], bit: u8) -> Option<Hierarchy> {
 
 /// Every hierarchy a cgroup of nsrun may be in: the v2 one and the v1 ones of memory, pids and
 /// cpu, each once (for [`super::gc`]).
-pub(crate) fn all_in(fs: &impl Fs) -> Result<Vec<Hierarchy>, Error> {
+pub(crate) fn all_in(fs: &impl Fs) -> Result<Vec<Hierarchy>, Box<Error>> {
     let (mounts, lines) = tables(fs)?;
     let mut out: Vec<Hierarchy> = v2_of(fs, &mounts, &lines).into_iter().collect();
     for (bit, _) in ctl::NAMES {
@@ -309,7 +312,7 @@ pub(crate) fn all_in(fs: &impl Fs) -> Result<Vec<Hierarchy>, Error> {
 }
 
 /// The hierarchies [`super::create`] would use for `req` on this system.
-pub fn detect(req: &Request) -> Result<Layout, Error> {
+pub fn detect(req: &Request) -> Result<Layout, Box<Error>> {
     detect_in(&Real, req, req.needs())
 }
 

@@ -55,6 +55,7 @@
 //! the enabled controllers stay enabled, as runc and crun leave them: disabling one could take it
 //! from a sibling started meanwhile, and enabling it only lets child cgroups use it.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -172,7 +173,7 @@ impl Request {
 
     /// Checks the options together (each value is checked by its parser): `--memory-swap` needs
     /// `--memory` and must not be below it; `--cgroup-path` must pass [`check_path`].
-    pub fn check(&self) -> Result<(), Error> {
+    pub fn check(&self) -> Result<(), Box<Error>> {
         if let Some(Swap::Limit(total)) = self.memory_swap {
             let (option, value) = ("--memory-swap", show_bytes(total));
             match self.memory {
@@ -239,15 +240,15 @@ pub struct Error {
 
 impl Error {
     /// An error of an option's value, found before anything was touched.
-    pub(crate) fn usage(option: &'static str, value: String, why: &'static str) -> Error {
-        Error {
+    pub(crate) fn usage(option: &'static str, value: String, why: &'static str) -> Box<Error> {
+        Box::new(Error {
             option,
             value,
             op: why,
             path: Vec::new(),
             errno: None,
             hint: String::new(),
-        }
+        })
     }
 
     /// The error as one line, without `nsrun: ` and without a newline.

@@ -150,11 +150,11 @@ fn hierarchy(mount: &str, own: Option<&str>, controllers: u8) -> Hierarchy {
     }
 }
 
-fn detect(f: &Fake, req: &Request) -> Result<Layout, Error> {
+fn detect(f: &Fake, req: &Request) -> Result<Layout, Box<Error>> {
     detect_in(f, req, req.needs())
 }
 
-fn create(f: &Fake, req: &Request) -> Result<Cgroup, Error> {
+fn create(f: &Fake, req: &Request) -> Result<Cgroup, Box<Error>> {
     req.check()?;
     create_in(f, req, &detect(f, req)?)
 }
