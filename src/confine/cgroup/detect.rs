@@ -4,7 +4,6 @@
 
 use alloc::boxed::Box;
 use alloc::format;
-use alloc::string::String;
 use alloc::vec::Vec;
 use rustix::io::Errno;
 
@@ -173,139 +172,107 @@ fn each_line(
         (Ok(()), Err(e)) => (e, "a line not in the kernel's format"),
         (Ok(()), Ok(())) => return Ok(()),
     };
-    Err(Box::new(Error {
-        option: "cgroup",
-        value: String::new(),
-        op: "read",
-        path: path.to_vec(),
-        errno: Some(errno),
-        hint: hint.into(),
-    }))
+    Err(Error::new(0, "read", path, Some(errno), hint.into()))
 }
 
-/// The hierarchy of `mounts` that shows `line`'s cgroup best: the first whose root contains it,
-/// else the first.
-fn best(mounts: &[&Mount], line: Option<&Line>) -> Option<Hierarchy> {
-    let own = |m: &Mount| line.and_then(|l| relative(&m.root, &l.path));
-    let m = mounts
-        .iter()
-        .find(|m| own(m).is_some())
-        .or(mounts.first())?;
-    Some(Hierarchy {
-        mount: m.point.clone(),
-        own: own(m),
-        controllers: m.controllers,
-    })
-}
+/// What the tables show: the v2 hierarchy, then the v1 hierarchy of each controller of
+/// `ctl::NAMES`, each the first mount that shows nsrun's cgroup, else the first mount.
+type Found = [Option<Hierarchy>; 4];
 
-/// The name of the first controller among `bits`.
-fn name_of(bits: u8) -> &'static str {
-    ctl::NAMES
-        .iter()
-        .find(|(b, _)| bits & b != 0)
-        .map_or("", |(_, n)| n)
+/// Reads /proc/self/cgroup and /proc/self/mountinfo.
+fn tables(fs: &impl Fs) -> Result<Found, Box<Error>> {
+    let mut lines = Vec::new();
+    each_line(fs, CGROUP, &mut |l| {
+        lines.push(parse_line(l)?);
+        Ok(())
+    })?;
+    let mut found: Found = Default::default();
+    each_line(fs, MOUNTINFO, &mut |l| {
+        let Some(m) = parse_mount(l)? else {
+            return Ok(());
+        };
+        for (i, slot) in found.iter_mut().enumerate() {
+            // Slot 0: v2; slot i: the v1 hierarchy of the controller NAMES[i - 1].
+            let bit = i.checked_sub(1).map_or(0, |i| ctl::NAMES[i % 3].0);
+            let ours = |v2: bool, controllers: u8| v2 == (bit == 0) && controllers & bit == bit;
+            if !ours(m.v2, if m.v2 { 0 } else { m.controllers }) {
+                continue;
+            }
+            let line = lines.iter().find(|l| ours(l.v2, l.controllers));
+            let own = line.and_then(|l| relative(&m.root, &l.path));
+            if slot
+                .as_ref()
+                .is_none_or(|h| h.own.is_none() && own.is_some())
+            {
+                *slot = Some(Hierarchy {
+                    mount: m.point.clone(),
+                    own,
+                    controllers: m.controllers,
+                });
+            }
+        }
+        Ok(())
+    })?;
+    if let Some(h) = &mut found[0] {
+        h.controllers = listed(fs, &[&h.mount[..], b"/cgroup.controllers"].concat());
+    }
+    Ok(found)
 }
 
 /// Chooses the hierarchies for the controllers `needs` (bits of `ctl`) on the system `fs` shows;
 /// `req` names the options in messages.
 pub(crate) fn detect_in(fs: &impl Fs, req: &Request, needs: u8) -> Result<Layout, Box<Error>> {
-    let (mounts, lines) = tables(fs)?;
-    let v2 = v2_of(fs, &mounts, &lines);
-    if let Some(h) = &v2 {
+    let found = tables(fs)?;
+    let v2 = &found[0];
+    if let Some(h) = v2 {
         if needs & !h.controllers == 0 {
             return Ok(Layout::V2(h.clone()));
         }
     }
     let wanted = if needs == 0 { ctl::PIDS } else { needs };
     let mut v1: Vec<Hierarchy> = Vec::new();
-    for (bit, name) in ctl::NAMES {
+    for ((bit, name), h) in ctl::NAMES.into_iter().zip(&found[1..]) {
         if wanted & bit == 0 {
             continue;
         }
-        let Some(mut h) = v1_of(&mounts, &lines, bit) else {
-            let (option, value) = req.option_for(bit);
-            let hint = match &v2 {
-                Some(h) if h.controllers & bit != 0 => format!(
-                    "{}/cgroup.controllers has no {}, no cgroup v1 hierarchy has {name}, and \
-                     nsrun does not split limits between cgroup v1 and v2",
-                    Show(&h.mount),
-                    name_of(needs & !h.controllers)
-                ),
-                Some(h) => format!(
-                    "{}/cgroup.controllers has no {name}, and no cgroup v1 hierarchy in \
-                     /proc/self/mountinfo has it",
-                    Show(&h.mount)
-                ),
+        let Some(h) = h else {
+            let hint = match v2 {
+                Some(h) => {
+                    let lacks = ctl::NAMES
+                        .iter()
+                        .find(|(b, _)| needs & !h.controllers & b != 0);
+                    format!(
+                        "{}/cgroup.controllers has no {}, and no cgroup v1 hierarchy has {name}",
+                        Show(&h.mount),
+                        lacks.map_or("", |(_, n)| n)
+                    )
+                }
                 None => format!(
                     "/proc/self/mountinfo has no cgroup2 and no cgroup v1 hierarchy with {name}"
                 ),
             };
-            return Err(Box::new(Error {
-                option,
-                value,
-                op: "no cgroup hierarchy has its controller",
-                path: Vec::new(),
-                errno: None,
-                hint,
-            }));
+            let op = "no cgroup hierarchy has its controller";
+            return Err(Error::new(bit, op, b"", None, hint).about(req));
         };
         // cpu and cpuacct, or memory and pids, may share one hierarchy: one directory there.
         match v1.iter_mut().find(|o| o.mount == h.mount) {
-            Some(o) => o.controllers |= h.controllers & wanted,
-            None => {
-                h.controllers &= wanted;
-                v1.push(h);
-            }
+            Some(o) => o.controllers |= bit,
+            None => v1.push(Hierarchy {
+                controllers: bit,
+                ..h.clone()
+            }),
         }
     }
     Ok(Layout::V1(v1))
 }
 
-/// The cgroup mounts of /proc/self/mountinfo and the lines of /proc/self/cgroup.
-fn tables(fs: &impl Fs) -> Result<(Vec<Mount>, Vec<Line>), Box<Error>> {
-    let (mut mounts, mut lines) = (Vec::new(), Vec::new());
-    each_line(fs, MOUNTINFO, &mut |l| {
-        mounts.extend(parse_mount(l)?);
-        Ok(())
-    })?;
-    each_line(fs, CGROUP, &mut |l| {
-        lines.push(parse_line(l)?);
-        Ok(())
-    })?;
-    Ok((mounts, lines))
-}
-
-/// The v2 hierarchy, with the controllers of its root.
-fn v2_of(fs: &impl Fs, mounts: &[Mount], lines: &[Line]) -> Option<Hierarchy> {
-    let v2_mounts: Vec<&Mount> = mounts.iter().filter(|m| m.v2).collect();
-    best(&v2_mounts, lines.iter().find(|l| l.v2)).map(|mut h| {
-        h.controllers = listed(fs, &[&h.mount[..], b"/cgroup.controllers"].concat());
-        h
-    })
-}
-
-/// The v1 hierarchy of the controller `bit`.
-fn v1_of(mounts: &[Mount], lines: &[Line], bit: u8) -> Option<Hierarchy> {
-    let with: Vec<&Mount> = mounts
-        .iter()
-        .filter(|m| !m.v2 && m.controllers & bit != 0)
-        .collect();
-    best(
-        &with,
-        lines.iter().find(|l| !l.v2 && l.controllers & bit != 0),
-    )
-}
-
 /// Every hierarchy a cgroup of nsrun may be in: the v2 one and the v1 ones of memory, pids and
 /// cpu, each once (for [`super::gc`]).
 pub(crate) fn all_in(fs: &impl Fs) -> Result<Vec<Hierarchy>, Box<Error>> {
-    let (mounts, lines) = tables(fs)?;
-    let mut out: Vec<Hierarchy> = v2_of(fs, &mounts, &lines).into_iter().collect();
-    for (bit, _) in ctl::NAMES {
-        if let Some(h) = v1_of(&mounts, &lines, bit) {
-            if !out.iter().any(|o| o.mount == h.mount) {
-                out.push(h);
-            }
+    let mut out: Vec<Hierarchy> = Vec::new();
+    for h in tables(fs)?.into_iter().flatten() {
+        if !out.iter().any(|o| o.mount == h.mount) {
+            out.push(h);
         }
     }
     Ok(out)

@@ -63,14 +63,8 @@ pub fn gc() -> Result<Collected, Box<Error>> {
 /// [`gc`] on `fs`.
 pub(crate) fn gc_in(fs: &impl Fs) -> Result<Collected, Box<Error>> {
     let me = fs.me().map_err(|e| {
-        Box::new(Error {
-            option: "cgroup",
-            value: String::new(),
-            op: "read",
-            path: b"/proc/self/stat".to_vec(),
-            errno: Some(e),
-            hint: "/proc must be the procfs of nsrun's PID namespace".into(),
-        })
+        let hint = "/proc must be the procfs of nsrun's PID namespace".into();
+        Error::new(0, "read", b"/proc/self/stat", Some(e), hint)
     })?;
     let mut got = Collected::default();
     for h in all_in(fs)? {

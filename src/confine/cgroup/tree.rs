@@ -41,41 +41,6 @@ pub(crate) fn join(dir: &[u8], name: &[u8]) -> Bytes {
     [dir, b"/", name].concat()
 }
 
-/// What to do about an errno that any cgroup file may give.
-fn hint_for(errno: Errno) -> String {
-    match errno {
-        Errno::ACCESS | Errno::PERM => "nsrun needs write access to the cgroup: run it as root, \
-             or give a --cgroup-path below a cgroup delegated to this user (cgroup-v2.rst, \
-             \"Delegation Containment\")"
-            .into(),
-        Errno::ROFS => "the cgroup filesystem is mounted read-only here".into(),
-        _ => String::new(),
-    }
-}
-
-/// An error of a system call on `path` (the hint for its errno when `hint` is empty).
-#[inline(never)]
-fn failed(
-    (option, value): (&'static str, String),
-    op: &'static str,
-    path: &[u8],
-    errno: Errno,
-    hint: String,
-) -> Box<Error> {
-    Box::new(Error {
-        option,
-        value,
-        op,
-        path: path.to_vec(),
-        errno: Some(errno),
-        hint: if hint.is_empty() {
-            hint_for(errno)
-        } else {
-            hint
-        },
-    })
-}
-
 /// The hint for a limit file that does not exist.
 fn missing_file(file: &str) -> &'static str {
     match file {
@@ -105,6 +70,11 @@ pub(crate) fn create_in(
     req: &Request,
     layout: &Layout,
 ) -> Result<Cgroup, Box<Error>> {
+    create_unnamed(fs, req, layout).map_err(|e| e.about(req))
+}
+
+/// [`create_in`], with errors not yet naming the option.
+fn create_unnamed(fs: &impl Fs, req: &Request, layout: &Layout) -> Result<Cgroup, Box<Error>> {
     let mut cg = Cgroup {
         v2: matches!(layout, Layout::V2(_)),
         dirs: Vec::new(),
@@ -136,7 +106,6 @@ fn build(
         Layout::V2(h) => core::slice::from_ref(h),
         Layout::V1(hs) => hs.as_slice(),
     };
-    let subject = req.path_option();
     let default_name;
     let (absolute, rel): (bool, &[u8]) = match &req.path {
         Some(p) => {
@@ -146,7 +115,7 @@ fn build(
         None => {
             let me = fs.me().map_err(|e| {
                 let hint = "/proc must be the procfs of nsrun's PID namespace".into();
-                failed(subject.clone(), "read", b"/proc/self/stat", e, hint)
+                Error::new(0, "read", b"/proc/self/stat", Some(e), hint)
             })?;
             default_name = gc::name(&me);
             (false, default_name.as_bytes())
@@ -158,16 +127,15 @@ fn build(
             (_, true) => {}
             (Some(own), false) => push(&mut dir, own),
             (None, false) => {
-                return Err(Box::new(Error {
-                    option: subject.0,
-                    value: subject.1,
-                    op: "nsrun's own cgroup is not visible below",
-                    path: h.mount.clone(),
-                    errno: None,
-                    hint: "/proc/self/cgroup names a cgroup this mount does not show: give an \
-                           absolute --cgroup-path"
+                return Err(Error::new(
+                    0,
+                    "nsrun's own cgroup is not visible below",
+                    &h.mount,
+                    None,
+                    "/proc/self/cgroup names a cgroup this mount does not show: give an \
+                     absolute --cgroup-path"
                         .into(),
-                }));
+                ));
             }
         }
         let mut d = Dir {
@@ -201,7 +169,7 @@ fn build(
                     .into(),
                 _ => String::new(),
             };
-            failed(subject.clone(), "mkdir", &dir, e, hint)
+            Error::new(0, "mkdir", &dir, Some(e), hint)
         })?;
         if cg.v2 && req.needs() != 0 {
             enable(fs, req, &leaf, h.mount.len(), &made_dirs, enabled)?;
@@ -237,8 +205,7 @@ fn limits(fs: &impl Fs, req: &Request, cg: &Cgroup) -> Result<(), Box<Error>> {
                     Errno::INVAL => "the kernel refused the value",
                     _ => "",
                 };
-                let subject = req.option_for(controller);
-                Err(failed(subject, "write", &path, e, hint.into()))
+                Err(Error::new(controller, "write", &path, Some(e), hint.into()))
             }
             Ok(()) => Ok(()),
         }
@@ -326,7 +293,7 @@ fn enable(
                         Errno::NOENT => format!("{}/cgroup.controllers has no {name}", Show(dir)),
                         _ => String::new(),
                     };
-                    return Err(failed(req.option_for(bit), "write", &file, e, hint));
+                    return Err(Error::new(bit, "write", &file, Some(e), hint));
                 }
             }
         }
@@ -428,14 +395,8 @@ impl Cgroup {
     pub(crate) fn enter_in(&self, fs: &impl Fs, pid: u32) -> Result<(), Box<Error>> {
         for d in &self.dirs {
             let file = join(&d.path, b"cgroup.procs");
-            if let Err(e) = fs.write(&file, format!("{pid}").as_bytes()) {
-                return Err(failed(
-                    ("cgroup", String::new()),
-                    "write",
-                    &file,
-                    e,
-                    String::new(),
-                ));
+            if let Err(e) = fs.write(&file, Dec::new(pid.into()).bytes()) {
+                return Err(Error::new(0, "write", &file, Some(e), String::new()));
             }
         }
         Ok(())
@@ -499,7 +460,7 @@ impl Cgroup {
                 Errno::BUSY => "processes are still in it (see its cgroup.procs)".into(),
                 _ => String::new(),
             };
-            failed(("cgroup", String::new()), "rmdir", &dir, e, hint)
+            Error::new(0, "rmdir", &dir, Some(e), hint)
         })
     }
 
