@@ -520,8 +520,8 @@ fn v2_no_internal_processes_gives_a_hint_and_undoes_everything() {
     assert_eq!(
         e.line(),
         format!(
-            "--memory 32m: write {parent}: Device or resource busy (hint: /sys/fs/cgroup/nsrun \
-             has processes, and cgroup v2 gives controllers only to the children of cgroups \
+            "--memory 32m: write {parent}: Device or resource busy (hint: this cgroup has \
+             processes, and cgroup v2 gives controllers only to the children of cgroups \
              without (cgroup-v2.rst, \"No Internal Process Constraint\"): give a --cgroup-path \
              below a cgroup without processes, e.g. --cgroup-path /nsrun)"
         )

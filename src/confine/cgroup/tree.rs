@@ -160,23 +160,27 @@ fn build(
                 None => break Ok(dir),
             }
         };
-        let made_dirs = d.made.clone();
+        let done = match made {
+            Ok(leaf) => {
+                d.path = leaf;
+                match cg.v2 && req.needs() != 0 {
+                    true => enable(fs, req, &d.path, h.mount.len(), &d.made, enabled),
+                    false => Ok(()),
+                }
+            }
+            Err((dir, e)) => {
+                let hint = match e {
+                    Errno::EXIST => {
+                        "it exists: another run uses it, or a run that was killed \
+                         left it (remove it with rmdir once it is empty)"
+                    }
+                    _ => "",
+                };
+                Err(Error::new(0, "mkdir", &dir, Some(e), hint.into()))
+            }
+        };
         cg.dirs.push(d);
-        let leaf = made.map_err(|(dir, e)| {
-            let hint = match e {
-                Errno::EXIST => "it exists: another run uses it, or a run that was killed left \
-                     it (remove it with rmdir once it is empty)"
-                    .into(),
-                _ => String::new(),
-            };
-            Error::new(0, "mkdir", &dir, Some(e), hint)
-        })?;
-        if cg.v2 && req.needs() != 0 {
-            enable(fs, req, &leaf, h.mount.len(), &made_dirs, enabled)?;
-        }
-        if let Some(d) = cg.dirs.last_mut() {
-            d.path = leaf;
-        }
+        done?;
     }
     Ok(())
 }
@@ -283,13 +287,11 @@ fn enable(
                 Ok(()) => enabled.push((file.clone(), name)),
                 Err(e) => {
                     let hint = match e {
-                        Errno::BUSY => format!(
-                            "{} has processes, and cgroup v2 gives controllers only to the \
-                             children of cgroups without (cgroup-v2.rst, \"No Internal Process \
-                             Constraint\"): give a --cgroup-path below a cgroup without \
-                             processes, e.g. --cgroup-path /nsrun",
-                            Show(dir)
-                        ),
+                        Errno::BUSY => "this cgroup has processes, and cgroup v2 gives \
+                             controllers only to the children of cgroups without (cgroup-v2.rst, \
+                             \"No Internal Process Constraint\"): give a --cgroup-path below a \
+                             cgroup without processes, e.g. --cgroup-path /nsrun"
+                            .into(),
                         Errno::NOENT => format!("{}/cgroup.controllers has no {name}", Show(dir)),
                         _ => String::new(),
                     };
