@@ -404,16 +404,20 @@ impl Cgroup {
         Ok(())
     }
 
-    /// How many processes the OOM killer killed in the cgroup: `oom_kill` of memory.events (v2)
-    /// or of memory.oom_control (v1, Linux 4.13). 0 without the memory controller, or when it
-    /// cannot be read. The launcher reads it when the container has ended, to say why it died.
+    /// How many processes the OOM killer killed in the cgroup: `oom_kill` of memory.events (v2,
+    /// Documentation/admin-guide/cgroup-v2.rst) or of memory.oom_control (v1, Linux 4.13,
+    /// cgroup-v1/memory.rst). 0 without the memory controller, or when it cannot be read. The
+    /// launcher reads it when the container has ended, to say why it died.
     pub fn oom_kills(&self) -> u64 {
         self.oom_kills_in(&Real)
     }
 
     /// [`Cgroup::oom_kills`] on `fs`.
     pub(crate) fn oom_kills_in(&self, fs: &impl Fs) -> u64 {
-        let Some(d) = self.dirs.iter().find(|d| d.controllers & ctl::MEMORY != 0) else {
+        // v2: the one directory, whose memory.events exists whenever an ancestor enabled the
+        // memory controller for it (a limit above the container's counts there too).
+        let memory = |d: &&Dir| self.v2 || d.controllers & ctl::MEMORY != 0;
+        let Some(d) = self.dirs.iter().find(memory) else {
             return 0;
         };
         let file = if self.v2 {
