@@ -2,8 +2,8 @@
 //! /proc/self/mountinfo (proc(5)) and /proc/self/cgroup (cgroups(7)). See the module
 //! [`super`] for the rules.
 
+use alloc::boxed::Box;
 use alloc::format;
-use alloc::string::String;
 use alloc::vec::Vec;
 use rustix::io::Errno;
 
@@ -61,11 +61,12 @@ struct Line {
     path: Bytes,
 }
 
-/// The bits of `ctl` named in a comma-separated list (mount options, a cgroup line's
-/// controllers). `cpuacct` and `name=…` are not `cpu`: names are compared whole.
+/// The bits of `ctl` named in a list separated by commas (mount options, a cgroup line's
+/// controllers) or by spaces (cgroup.controllers). `cpuacct` and `name=…` are not `cpu`: names
+/// are compared whole.
 fn named(list: &[u8]) -> u8 {
     let mut bits = 0;
-    for word in list.split(|&b| b == b',') {
+    for word in list.split(|&b| b == b',' || b == b' ' || b == b'\n') {
         for (bit, name) in ctl::NAMES {
             if word == name.as_bytes() {
                 bits |= bit;
@@ -75,34 +76,43 @@ fn named(list: &[u8]) -> u8 {
     bits
 }
 
+/// The controllers nsrun uses that a file like cgroup.controllers or cgroup.subtree_control
+/// lists (none when it cannot be read).
+pub(crate) fn listed(fs: &impl Fs, file: &[u8]) -> u8 {
+    let mut buf = [0u8; 512];
+    let n = fs.read(file, &mut buf).unwrap_or(0);
+    named(buf.get(..n).unwrap_or_default())
+}
+
 /// The cgroup mount described by a mountinfo line, None for another filesystem.
 fn parse_mount(line: &[u8]) -> Result<Option<Mount>, Errno> {
+    use crate::mountinfo::{unescape_in_place, MALFORMED};
     crate::mountinfo::parse(line, true)?;
-    let fields: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
     // `parse` proved fields 1 to 6, a `-` after them and three fields after it.
-    let sep = fields
-        .iter()
-        .skip(6)
-        .position(|f| *f == b"-")
-        .map(|i| i + 6)
-        .ok_or(crate::mountinfo::MALFORMED)?;
-    let get = |i: usize| fields.get(i).copied().ok_or(crate::mountinfo::MALFORMED);
-    let v2 = match get(sep + 1)? {
+    let mut fields = line.split(|&b| b == b' ');
+    let (root, point) = (fields.nth(3), fields.next());
+    let mut after = fields.skip(1).skip_while(|f| *f != b"-").skip(1);
+    let (fstype, options) = (after.next(), after.nth(1));
+    let (Some(root), Some(point), Some(fstype), Some(options)) = (root, point, fstype, options)
+    else {
+        return Err(MALFORMED);
+    };
+    let v2 = match fstype {
         b"cgroup2" => true,
         b"cgroup" => false,
         _ => return Ok(None),
     };
     let unescaped = |f: &[u8]| -> Result<Bytes, Errno> {
         let mut v = f.to_vec();
-        let n = crate::mountinfo::unescape_in_place(&mut v)?;
+        let n = unescape_in_place(&mut v)?;
         v.truncate(n);
         Ok(v)
     };
     Ok(Some(Mount {
-        root: unescaped(get(3)?)?,
-        point: unescaped(get(4)?)?,
+        root: unescaped(root)?,
+        point: unescaped(point)?,
         v2,
-        controllers: if v2 { 0 } else { named(get(sep + 3)?) },
+        controllers: if v2 { 0 } else { named(options) },
     }))
 }
 
@@ -113,7 +123,7 @@ fn parse_line(line: &[u8]) -> Result<Line, Errno> {
     else {
         return Err(Errno::INVAL);
     };
-    let id = super::fs::decimal(id).ok_or(Errno::INVAL)?;
+    let id = super::parse::decimal(id).ok_or(Errno::INVAL)?;
     if !path.starts_with(b"/") {
         return Err(Errno::INVAL);
     }
@@ -146,170 +156,130 @@ pub(crate) fn relative(root: &[u8], path: &[u8]) -> Option<Bytes> {
 }
 
 /// Reads the lines of `path` with `each`, which may fail; the first failure is returned.
-fn each_line<T>(
+fn each_line(
     fs: &impl Fs,
     path: &[u8],
-    mut each: impl FnMut(&[u8]) -> Result<Option<T>, Errno>,
-) -> Result<Vec<T>, Error> {
-    let mut got = Vec::new();
-    let mut failed = None;
+    each: &mut dyn FnMut(&[u8]) -> Result<(), Errno>,
+) -> Result<(), Box<Error>> {
+    let mut failed = Ok(());
     let read = fs.lines(path, &mut |line| {
-        if failed.is_none() {
-            match each(line) {
-                Ok(Some(t)) => got.push(t),
-                Ok(None) => {}
-                Err(e) => failed = Some(e),
-            }
+        if failed.is_ok() {
+            failed = each(line);
         }
     });
-    let hint = match (read, failed) {
-        (Err(e), _) => (e, String::new()),
-        (Ok(()), Some(e)) => (e, "a line not in the kernel's format".into()),
-        (Ok(()), None) => return Ok(got),
+    let (errno, hint) = match (read, failed) {
+        (Err(e), _) => (e, ""),
+        (Ok(()), Err(e)) => (e, "a line not in the kernel's format"),
+        (Ok(()), Ok(())) => return Ok(()),
     };
-    Err(Error {
-        option: "cgroup",
-        value: String::new(),
-        op: "read",
-        path: path.to_vec(),
-        errno: Some(hint.0),
-        hint: hint.1,
-    })
+    Err(Error::new(0, "read", path, Some(errno), hint.into()))
 }
 
-/// The controllers nsrun uses that a v2 cgroup's `cgroup.controllers` lists (none when it cannot
-/// be read).
-pub(crate) fn v2_controllers(fs: &impl Fs, dir: &[u8]) -> u8 {
-    let mut buf = [0u8; 512];
-    let path = [dir, b"/cgroup.controllers"].concat();
-    let n = fs.read(&path, &mut buf).unwrap_or(0);
-    let words = buf[..n].split(|&b| b == b' ' || b == b'\n');
-    words.fold(0, |bits, w| bits | named(w))
-}
+/// What the tables show: the v2 hierarchy, then the v1 hierarchy of each controller of
+/// `ctl::NAMES`, each the first mount that shows nsrun's cgroup, else the first mount.
+type Found = [Option<Hierarchy>; 4];
 
-/// The hierarchy of `mounts` that shows `line`'s cgroup best: the first whose root contains it,
-/// else the first.
-fn best(mounts: &[&Mount], line: Option<&Line>) -> Option<Hierarchy> {
-    let own = |m: &Mount| line.and_then(|l| relative(&m.root, &l.path));
-    let m = mounts
-        .iter()
-        .find(|m| own(m).is_some())
-        .or(mounts.first())?;
-    Some(Hierarchy {
-        mount: m.point.clone(),
-        own: own(m),
-        controllers: m.controllers,
-    })
-}
-
-/// The name of the first controller among `bits`.
-fn name_of(bits: u8) -> &'static str {
-    ctl::NAMES
-        .iter()
-        .find(|(b, _)| bits & b != 0)
-        .map_or("", |(_, n)| n)
+/// Reads /proc/self/cgroup and /proc/self/mountinfo.
+fn tables(fs: &impl Fs) -> Result<Found, Box<Error>> {
+    let mut lines = Vec::new();
+    each_line(fs, CGROUP, &mut |l| {
+        lines.push(parse_line(l)?);
+        Ok(())
+    })?;
+    let mut found: Found = Default::default();
+    each_line(fs, MOUNTINFO, &mut |l| {
+        let Some(m) = parse_mount(l)? else {
+            return Ok(());
+        };
+        for (i, slot) in found.iter_mut().enumerate() {
+            // Slot 0: v2; slot i: the v1 hierarchy of the controller NAMES[i - 1].
+            let bit = i.checked_sub(1).map_or(0, |i| ctl::NAMES[i % 3].0);
+            let ours = |v2: bool, controllers: u8| v2 == (bit == 0) && controllers & bit == bit;
+            if !ours(m.v2, if m.v2 { 0 } else { m.controllers }) {
+                continue;
+            }
+            let line = lines.iter().find(|l| ours(l.v2, l.controllers));
+            let own = line.and_then(|l| relative(&m.root, &l.path));
+            if slot
+                .as_ref()
+                .is_none_or(|h| h.own.is_none() && own.is_some())
+            {
+                *slot = Some(Hierarchy {
+                    mount: m.point.clone(),
+                    own,
+                    controllers: m.controllers,
+                });
+            }
+        }
+        Ok(())
+    })?;
+    if let Some(h) = &mut found[0] {
+        h.controllers = listed(fs, &[&h.mount[..], b"/cgroup.controllers"].concat());
+    }
+    Ok(found)
 }
 
 /// Chooses the hierarchies for the controllers `needs` (bits of `ctl`) on the system `fs` shows;
 /// `req` names the options in messages.
-pub(crate) fn detect_in(fs: &impl Fs, req: &Request, needs: u8) -> Result<Layout, Error> {
-    let (mounts, lines) = tables(fs)?;
-    let v2 = v2_of(fs, &mounts, &lines);
-    if let Some(h) = &v2 {
+pub(crate) fn detect_in(fs: &impl Fs, req: &Request, needs: u8) -> Result<Layout, Box<Error>> {
+    let found = tables(fs)?;
+    let v2 = &found[0];
+    if let Some(h) = v2 {
         if needs & !h.controllers == 0 {
             return Ok(Layout::V2(h.clone()));
         }
     }
     let wanted = if needs == 0 { ctl::PIDS } else { needs };
     let mut v1: Vec<Hierarchy> = Vec::new();
-    for (bit, name) in ctl::NAMES {
+    for ((bit, name), h) in ctl::NAMES.into_iter().zip(&found[1..]) {
         if wanted & bit == 0 {
             continue;
         }
-        let Some(mut h) = v1_of(&mounts, &lines, bit) else {
-            let (option, value) = req.option_for(bit);
-            let hint = match &v2 {
-                Some(h) if h.controllers & bit != 0 => format!(
-                    "{}/cgroup.controllers has no {}, no cgroup v1 hierarchy has {name}, and \
-                     nsrun does not split limits between cgroup v1 and v2",
-                    Show(&h.mount),
-                    name_of(needs & !h.controllers)
-                ),
-                Some(h) => format!(
-                    "{}/cgroup.controllers has no {name}, and no cgroup v1 hierarchy in \
-                     /proc/self/mountinfo has it",
-                    Show(&h.mount)
-                ),
+        let Some(h) = h else {
+            let hint = match v2 {
+                Some(h) => {
+                    let lacks = ctl::NAMES
+                        .iter()
+                        .find(|(b, _)| needs & !h.controllers & b != 0);
+                    format!(
+                        "{}/cgroup.controllers has no {}, and no cgroup v1 hierarchy has {name}",
+                        Show(&h.mount),
+                        lacks.map_or("", |(_, n)| n)
+                    )
+                }
                 None => format!(
                     "/proc/self/mountinfo has no cgroup2 and no cgroup v1 hierarchy with {name}"
                 ),
             };
-            return Err(Error {
-                option,
-                value,
-                op: "no cgroup hierarchy has its controller",
-                path: Vec::new(),
-                errno: None,
-                hint,
-            });
+            let op = "no cgroup hierarchy has its controller";
+            return Err(Error::new(bit, op, b"", None, hint).about(req));
         };
         // cpu and cpuacct, or memory and pids, may share one hierarchy: one directory there.
         match v1.iter_mut().find(|o| o.mount == h.mount) {
-            Some(o) => o.controllers |= h.controllers & wanted,
-            None => {
-                h.controllers &= wanted;
-                v1.push(h);
-            }
+            Some(o) => o.controllers |= bit,
+            None => v1.push(Hierarchy {
+                controllers: bit,
+                ..h.clone()
+            }),
         }
     }
     Ok(Layout::V1(v1))
 }
 
-/// The cgroup mounts of /proc/self/mountinfo and the lines of /proc/self/cgroup.
-fn tables(fs: &impl Fs) -> Result<(Vec<Mount>, Vec<Line>), Error> {
-    let mounts = each_line(fs, MOUNTINFO, parse_mount)?;
-    let lines = each_line(fs, CGROUP, |l| parse_line(l).map(Some))?;
-    Ok((mounts, lines))
-}
-
-/// The v2 hierarchy, with the controllers of its root.
-fn v2_of(fs: &impl Fs, mounts: &[Mount], lines: &[Line]) -> Option<Hierarchy> {
-    let v2_mounts: Vec<&Mount> = mounts.iter().filter(|m| m.v2).collect();
-    best(&v2_mounts, lines.iter().find(|l| l.v2)).map(|mut h| {
-        h.controllers = v2_controllers(fs, &h.mount);
-        h
-    })
-}
-
-/// The v1 hierarchy of the controller `bit`.
-fn v1_of(mounts: &[Mount], lines: &[Line], bit: u8) -> Option<Hierarchy> {
-    let with: Vec<&Mount> = mounts
-        .iter()
-        .filter(|m| !m.v2 && m.controllers & bit != 0)
-        .collect();
-    best(
-        &with,
-        lines.iter().find(|l| !l.v2 && l.controllers & bit != 0),
-    )
-}
-
 /// Every hierarchy a cgroup of nsrun may be in: the v2 one and the v1 ones of memory, pids and
 /// cpu, each once (for [`super::gc`]).
-pub(crate) fn all_in(fs: &impl Fs) -> Result<Vec<Hierarchy>, Error> {
-    let (mounts, lines) = tables(fs)?;
-    let mut out: Vec<Hierarchy> = v2_of(fs, &mounts, &lines).into_iter().collect();
-    for (bit, _) in ctl::NAMES {
-        if let Some(h) = v1_of(&mounts, &lines, bit) {
-            if !out.iter().any(|o| o.mount == h.mount) {
-                out.push(h);
-            }
+pub(crate) fn all_in(fs: &impl Fs) -> Result<Vec<Hierarchy>, Box<Error>> {
+    let mut out: Vec<Hierarchy> = Vec::new();
+    for h in tables(fs)?.into_iter().flatten() {
+        if !out.iter().any(|o| o.mount == h.mount) {
+            out.push(h);
         }
     }
     Ok(out)
 }
 
 /// The hierarchies [`super::create`] would use for `req` on this system.
-pub fn detect(req: &Request) -> Result<Layout, Error> {
+pub fn detect(req: &Request) -> Result<Layout, Box<Error>> {
     detect_in(&Real, req, req.needs())
 }
 

@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 
+use super::parse::{decimal, Dec};
 use crate::spec::Bytes;
 use crate::sys::fd;
 
@@ -78,19 +79,6 @@ pub fn stat_pid_start(text: &[u8]) -> Option<(u32, u64)> {
     let rest = text.get(close + 2..)?;
     let start = rest.split(|&b| b == b' ').nth(22 - 3)?;
     Some((pid, decimal(start)?))
-}
-
-/// Decimal digits only, without overflow.
-pub fn decimal(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    s.iter().try_fold(0u64, |n, &b| {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-    })
 }
 
 impl Fs for Real {
@@ -193,9 +181,7 @@ impl Fs for Real {
     }
 
     fn alive(&self, pid: u32, start: u64) -> bool {
-        let mut path = Vec::with_capacity(24);
-        path.extend_from_slice(b"/proc/");
-        path.extend_from_slice(alloc::format!("{pid}/stat").as_bytes());
+        let path = [b"/proc/", Dec::new(pid.into()).bytes(), b"/stat"].concat();
         let mut buf = [0u8; 1024];
         match self.read(&path, &mut buf) {
             // No such process (ESRCH: one that has just been reaped).

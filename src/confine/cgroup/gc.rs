@@ -1,35 +1,40 @@
 //! Leftovers: the cgroups of launchers killed by SIGKILL, which could not remove them.
 
-use alloc::format;
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::detect::all_in;
-use super::fs::{decimal, Fs, Owner, Real};
+use super::fs::{Fs, Owner, Real};
+use super::parse::{decimal, Dec};
 use super::tree::{join, remove_tree};
 use super::Error;
 use crate::spec::Bytes;
 
 /// The name of the default cgroup of the launcher `o`: `nsrun-<pidns>-<pid>-<start>`.
 pub(crate) fn name(o: &Owner) -> String {
-    format!("nsrun-{}-{}-{}", o.ns, o.pid, o.start)
+    let mut s = String::from("nsrun");
+    for n in [o.ns, o.pid.into(), o.start] {
+        s.push('-');
+        s.push_str(&Dec::new(n).string());
+    }
+    s
 }
 
-/// The launcher a name given by [`name`] names; None for any other name.
+/// The launcher a name given by [`name`] names; None for any other name (also one with leading
+/// zeros: only what `name` makes).
 pub(crate) fn owner_of(name: &[u8]) -> Option<Owner> {
     let mut parts = name.strip_prefix(b"nsrun-")?.split(|&b| b == b'-');
-    let mut next = || parts.next().and_then(decimal);
+    let mut next = || {
+        let p = parts.next()?;
+        (p.len() == 1 || !p.starts_with(b"0")).then(|| decimal(p))?
+    };
     let owner = Owner {
         ns: next()?,
         pid: u32::try_from(next()?).ok()?,
         start: next()?,
     };
-    // Nothing more, and the canonical spelling (no leading zeros): exactly what `name` makes.
-    (parts.next().is_none() && name == name_bytes(&owner)).then_some(owner)
-}
-
-fn name_bytes(o: &Owner) -> Vec<u8> {
-    name(o).into_bytes()
+    parts.next().is_none().then_some(owner)
 }
 
 /// What [`gc`] found.
@@ -51,19 +56,15 @@ pub struct Collected {
 /// yet: its launcher is alive. One of another PID namespace (another pidns inode in its name) is
 /// left alone, as pids there mean nothing here. A leftover made with `--cgroup-path` is not
 /// recognised (remove it with rmdir).
-pub fn gc() -> Result<Collected, Error> {
+pub fn gc() -> Result<Collected, Box<Error>> {
     gc_in(&Real)
 }
 
 /// [`gc`] on `fs`.
-pub(crate) fn gc_in(fs: &impl Fs) -> Result<Collected, Error> {
-    let me = fs.me().map_err(|e| Error {
-        option: "cgroup",
-        value: String::new(),
-        op: "read",
-        path: b"/proc/self/stat".to_vec(),
-        errno: Some(e),
-        hint: "/proc must be the procfs of nsrun's PID namespace".into(),
+pub(crate) fn gc_in(fs: &impl Fs) -> Result<Collected, Box<Error>> {
+    let me = fs.me().map_err(|e| {
+        let hint = "/proc must be the procfs of nsrun's PID namespace".into();
+        Error::new(0, "read", b"/proc/self/stat", Some(e), hint)
     })?;
     let mut got = Collected::default();
     for h in all_in(fs)? {

@@ -55,8 +55,8 @@
 //! the enabled controllers stay enabled, as runc and crun leave them: disabling one could take it
 //! from a sibling started meanwhile, and enabling it only lets child cgroups use it.
 
+use alloc::boxed::Box;
 use alloc::string::String;
-use alloc::vec::Vec;
 use core::fmt;
 use rustix::io::Errno;
 
@@ -136,7 +136,6 @@ impl Request {
 
     /// The first option asking for a controller in `bits`, with its value, for messages.
     pub(crate) fn option_for(&self, bits: u8) -> (&'static str, String) {
-        use alloc::format;
         if bits & ctl::MEMORY != 0 {
             if let Some(m) = self.memory {
                 return ("--memory", show_bytes(m));
@@ -147,7 +146,7 @@ impl Request {
         }
         if bits & ctl::PIDS != 0 {
             if let Some(n) = self.pids_max {
-                return ("--pids-max", format!("{n}"));
+                return ("--pids-max", parse::Dec::new(n).string());
             }
         }
         if bits & ctl::CPU != 0 {
@@ -155,7 +154,7 @@ impl Request {
                 return ("--cpus", c.show());
             }
             if let Some(w) = self.cpu_weight {
-                return ("--cpu-weight", format!("{w}"));
+                return ("--cpu-weight", parse::Dec::new(w.into()).string());
             }
         }
         self.path_option()
@@ -172,7 +171,7 @@ impl Request {
 
     /// Checks the options together (each value is checked by its parser): `--memory-swap` needs
     /// `--memory` and must not be below it; `--cgroup-path` must pass [`check_path`].
-    pub fn check(&self) -> Result<(), Error> {
+    pub fn check(&self) -> Result<(), Box<Error>> {
         if let Some(Swap::Limit(total)) = self.memory_swap {
             let (option, value) = ("--memory-swap", show_bytes(total));
             match self.memory {
@@ -235,19 +234,55 @@ pub struct Error {
     pub errno: Option<Errno>,
     /// What to do about it, or empty.
     pub hint: String,
+    /// The controllers whose option the error concerns (bits of `ctl`; none: the cgroup itself,
+    /// `--cgroup-path` when given), until [`Error::about`] names the option.
+    about: u8,
 }
 
 impl Error {
     /// An error of an option's value, found before anything was touched.
-    pub(crate) fn usage(option: &'static str, value: String, why: &'static str) -> Error {
-        Error {
-            option,
-            value,
-            op: why,
-            path: Vec::new(),
-            errno: None,
-            hint: String::new(),
+    pub(crate) fn usage(option: &'static str, value: String, why: &'static str) -> Box<Error> {
+        let mut e = Error::new(0, why, b"", None, String::new());
+        (e.option, e.value) = (option, value);
+        e
+    }
+
+    /// An error of `op` on `path` (the hint for `errno` when `hint` is empty), about the option
+    /// of the controllers `about` (bits of `ctl`, or 0 for the cgroup itself); the option is
+    /// `cgroup` until [`Error::about`] names it.
+    #[inline(never)]
+    pub(crate) fn new(
+        about: u8,
+        op: &'static str,
+        path: &[u8],
+        errno: Option<Errno>,
+        hint: String,
+    ) -> Box<Error> {
+        let hint = match (hint.is_empty(), errno) {
+            (true, Some(Errno::ACCESS | Errno::PERM)) => "nsrun needs write access to the \
+                 cgroup: run it as root, or give a --cgroup-path below a cgroup delegated to \
+                 this user (cgroup-v2.rst, \"Delegation Containment\")"
+                .into(),
+            (true, Some(Errno::ROFS)) => "the cgroup filesystem is mounted read-only here".into(),
+            _ => hint,
+        };
+        Box::new(Error {
+            option: "cgroup",
+            value: String::new(),
+            op,
+            path: path.to_vec(),
+            errno,
+            hint,
+            about,
+        })
+    }
+
+    /// Names the option of `req` the error concerns (once).
+    pub(crate) fn about(mut self: Box<Self>, req: &Request) -> Box<Error> {
+        if self.option == "cgroup" {
+            (self.option, self.value) = req.option_for(self.about);
         }
+        self
     }
 
     /// The error as one line, without `nsrun: ` and without a newline.

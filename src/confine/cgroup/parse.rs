@@ -1,7 +1,6 @@
 //! The values of the cgroup options, parsed and checked without touching anything (the command
 //! line's parser calls these).
 
-use alloc::format;
 use alloc::string::String;
 
 use super::Swap;
@@ -30,20 +29,19 @@ impl Cpus {
     pub fn show(self) -> String {
         // Thousandths of a CPU.
         let milli = self.quota_us * 1000 / self.period_us.max(1);
-        let (int, frac) = (milli / 1000, milli % 1000);
-        if frac == 0 {
-            return format!("{int}");
-        }
-        let mut s = format!("{int}.{frac:03}");
-        while s.ends_with('0') {
-            s.pop();
+        let mut s = Dec::new(milli / 1000).string();
+        let frac = Dec::new(1000 + milli % 1000).string();
+        let frac = frac.get(1..).unwrap_or_default().trim_end_matches('0');
+        if !frac.is_empty() {
+            s.push('.');
+            s.push_str(frac);
         }
         s
     }
 }
 
 /// Decimal digits only, without overflow.
-fn decimal(s: &[u8]) -> Option<u64> {
+pub(crate) fn decimal(s: &[u8]) -> Option<u64> {
     if s.is_empty() || s.len() > 20 {
         return None;
     }
@@ -53,6 +51,41 @@ fn decimal(s: &[u8]) -> Option<u64> {
         }
         n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
     })
+}
+
+/// A number in decimal, on the stack (what the limit files and names take, without the
+/// formatting machinery).
+pub(crate) struct Dec {
+    buf: [u8; 20],
+    at: usize,
+}
+
+impl Dec {
+    /// `n` in decimal.
+    pub(crate) fn new(mut n: u64) -> Dec {
+        let mut d = Dec {
+            buf: [0; 20],
+            at: 20,
+        };
+        loop {
+            d.at -= 1;
+            d.buf[d.at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                return d;
+            }
+        }
+    }
+
+    /// The digits.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.buf.get(self.at..).unwrap_or_default()
+    }
+
+    /// The digits as a String.
+    pub(crate) fn string(&self) -> String {
+        self.bytes().iter().map(|&b| char::from(b)).collect()
+    }
 }
 
 /// `--memory` and `--memory-swap`: a number of bytes, with an optional binary suffix `k`, `m`,
@@ -80,10 +113,12 @@ pub fn parse_swap(s: &[u8]) -> Option<Swap> {
 pub fn show_bytes(n: u64) -> String {
     for (shift, suffix) in [(40, 't'), (30, 'g'), (20, 'm'), (10, 'k')] {
         if n != 0 && n.trailing_zeros() >= shift {
-            return format!("{}{suffix}", n >> shift);
+            let mut s = Dec::new(n >> shift).string();
+            s.push(suffix);
+            return s;
         }
     }
-    format!("{n}")
+    Dec::new(n).string()
 }
 
 /// `--cpus N.N`: a decimal number of CPUs with at most three digits after the point, from 0.01
@@ -234,7 +269,7 @@ mod tests {
         ] {
             assert_eq!(q(bad), None, "{bad:?}");
         }
-        for s in ["1.5", "0.25", "2", "0.01", "3.125"] {
+        for s in ["1.5", "0.25", "2", "0.01", "3.125", "1.1", "11.01", "100"] {
             assert_eq!(parse_cpus(s.as_bytes()).unwrap().show(), s);
         }
     }

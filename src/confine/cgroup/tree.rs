@@ -1,12 +1,14 @@
 //! The cgroup of one run: made with its limits, entered, read and removed.
 
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use rustix::io::Errno;
 
 use super::detect::{detect_in, Layout};
-use super::fs::{decimal, Fs, Real};
+use super::fs::{Fs, Real};
+use super::parse::{decimal, Dec};
 use super::{ctl, gc, Error, Request, Swap};
 use crate::out::Bytes as Show;
 use crate::spec::Bytes;
@@ -39,60 +41,178 @@ pub(crate) fn join(dir: &[u8], name: &[u8]) -> Bytes {
     [dir, b"/", name].concat()
 }
 
-/// What to do about an errno that any cgroup file may give.
-fn hint_for(errno: Errno) -> String {
-    match errno {
-        Errno::ACCESS | Errno::PERM => "nsrun needs write access to the cgroup: run it as root, \
-             or give a --cgroup-path below a cgroup delegated to this user (cgroup-v2.rst, \
-             \"Delegation Containment\")"
-            .into(),
-        Errno::ROFS => "the cgroup filesystem is mounted read-only here".into(),
-        _ => String::new(),
+/// The hint for a limit file that does not exist.
+fn missing_file(file: &str) -> &'static str {
+    match file {
+        "memory.memsw.limit_in_bytes" => {
+            "the kernel does not account swap: boot it with \
+             swapaccount=1 (cgroup-v1/memory.rst), or leave --memory-swap out"
+        }
+        "memory.swap.max" => {
+            "the kernel does not account swap (CONFIG_MEMCG_SWAP, \
+             swapaccount=1), or leave --memory-swap out"
+        }
+        _ => "the controller is not enabled in this cgroup",
     }
 }
 
-/// An error of a system call on `path`.
-fn failed(
-    (option, value): (&'static str, String),
-    op: &'static str,
-    path: &[u8],
-    errno: Errno,
-    hint: String,
-) -> Error {
-    Error {
-        option,
-        value,
-        op,
-        path: path.to_vec(),
-        errno: Some(errno),
-        hint: if hint.is_empty() {
-            hint_for(errno)
-        } else {
-            hint
-        },
+/// Makes `req`'s cgroup (see the module [`super`] for where and how) on this system and writes
+/// its limits; on failure nothing is left of it. Checks `req` first ([`Request::check`]).
+pub fn create(req: &Request) -> Result<Cgroup, Box<Error>> {
+    req.check()?;
+    let layout = detect_in(&Real, req, req.needs())?;
+    create_in(&Real, req, &layout)
+}
+
+/// [`create`] on `fs`, in `layout`.
+pub(crate) fn create_in(
+    fs: &impl Fs,
+    req: &Request,
+    layout: &Layout,
+) -> Result<Cgroup, Box<Error>> {
+    create_unnamed(fs, req, layout).map_err(|e| e.about(req))
+}
+
+/// [`create_in`], with errors not yet naming the option.
+fn create_unnamed(fs: &impl Fs, req: &Request, layout: &Layout) -> Result<Cgroup, Box<Error>> {
+    let mut cg = Cgroup {
+        v2: matches!(layout, Layout::V2(_)),
+        dirs: Vec::new(),
+    };
+    // The cgroup.subtree_control files of directories nsrun did not make where it enabled a
+    // controller, with the controller's name.
+    let mut enabled: Vec<(Bytes, &'static str)> = Vec::new();
+    let made = build(fs, req, layout, &mut cg, &mut enabled).and_then(|()| limits(fs, req, &cg));
+    if let Err(e) = made {
+        let _ = cg.remove_dirs(fs);
+        for (file, name) in enabled.iter().rev() {
+            let _ = fs.write(file, [b"-", name.as_bytes()].concat().as_slice());
+        }
+        return Err(e);
+    }
+    Ok(cg)
+}
+
+/// Makes the directories (and on v2 enables the controllers); what it made is in `cg` and
+/// `enabled` when it fails.
+fn build(
+    fs: &impl Fs,
+    req: &Request,
+    layout: &Layout,
+    cg: &mut Cgroup,
+    enabled: &mut Vec<(Bytes, &'static str)>,
+) -> Result<(), Box<Error>> {
+    let hierarchies = match layout {
+        Layout::V2(h) => core::slice::from_ref(h),
+        Layout::V1(hs) => hs.as_slice(),
+    };
+    let default_name;
+    let (absolute, rel): (bool, &[u8]) = match &req.path {
+        Some(p) => {
+            let rel = p.strip_prefix(b"/").unwrap_or(p);
+            (rel.len() < p.len(), rel.strip_suffix(b"/").unwrap_or(rel))
+        }
+        None => {
+            let me = fs.me().map_err(|e| {
+                let hint = "/proc must be the procfs of nsrun's PID namespace".into();
+                Error::new(0, "read", b"/proc/self/stat", Some(e), hint)
+            })?;
+            default_name = gc::name(&me);
+            (false, default_name.as_bytes())
+        }
+    };
+    for h in hierarchies {
+        let mut dir = h.mount.clone();
+        match (&h.own, absolute) {
+            (_, true) => {}
+            (Some(own), false) => push(&mut dir, own),
+            (None, false) => {
+                return Err(Error::new(
+                    0,
+                    "nsrun's own cgroup is not visible below",
+                    &h.mount,
+                    None,
+                    "/proc/self/cgroup names a cgroup this mount does not show: give an \
+                     absolute --cgroup-path"
+                        .into(),
+                ));
+            }
+        }
+        let mut d = Dir {
+            path: Vec::new(),
+            made: Vec::new(),
+            controllers: if cg.v2 { req.needs() } else { h.controllers },
+        };
+        let mut rest = rel;
+        let made = loop {
+            let (c, more) = match rest.iter().position(|&b| b == b'/') {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
+            push(&mut dir, c);
+            match fs.mkdir(&dir) {
+                Ok(()) => d.made.push(dir.clone()),
+                Err(Errno::EXIST) if more.is_some() => {}
+                Err(e) => break Err((dir, e)),
+            }
+            match more {
+                Some(m) => rest = m,
+                None => break Ok(dir),
+            }
+        };
+        let done = match made {
+            Ok(leaf) => {
+                d.path = leaf;
+                match cg.v2 && req.needs() != 0 {
+                    true => enable(fs, req, &d.path, h.mount.len(), &d.made, enabled),
+                    false => Ok(()),
+                }
+            }
+            Err((dir, e)) => {
+                let hint = match e {
+                    Errno::EXIST => {
+                        "it exists: another run uses it, or a run that was killed \
+                         left it (remove it with rmdir once it is empty)"
+                    }
+                    _ => "",
+                };
+                Err(Error::new(0, "mkdir", &dir, Some(e), hint.into()))
+            }
+        };
+        cg.dirs.push(d);
+        done?;
+    }
+    Ok(())
+}
+
+/// Appends the component `c` (none when empty) to the path `dir`.
+fn push(dir: &mut Bytes, c: &[u8]) {
+    if !c.is_empty() {
+        dir.push(b'/');
+        dir.extend_from_slice(c);
     }
 }
 
-/// One limit to write: into the directory with `controller`, the file `file`, the text `value`.
-struct Limit {
-    controller: u8,
-    file: &'static str,
-    value: String,
-    /// Skipped when the file does not exist (the default swap allowance, where the kernel does
-    /// not account swap).
-    optional: bool,
-}
-
-/// The files and values of `req`'s limits, in the order they must be written.
-fn limits(req: &Request, v2: bool) -> Vec<Limit> {
-    let mut out = Vec::new();
-    let mut add = |controller, file, value: String, optional| {
-        out.push(Limit {
-            controller,
-            file,
-            value,
-            optional,
-        })
+/// Writes `req`'s limits into the files of `cg`, in the order the kernel needs.
+fn limits(fs: &impl Fs, req: &Request, cg: &Cgroup) -> Result<(), Box<Error>> {
+    let v2 = cg.v2;
+    let put = |controller: u8, file: &'static str, value: &[u8], optional: bool| {
+        let Some(d) = cg.dirs.iter().find(|d| d.controllers & controller != 0) else {
+            return Ok(());
+        };
+        let path = join(&d.path, file.as_bytes());
+        match fs.write(&path, value) {
+            Err(Errno::NOENT) if optional => Ok(()),
+            Err(e) => {
+                let hint = match e {
+                    Errno::NOENT => missing_file(file),
+                    Errno::INVAL => "the kernel refused the value",
+                    _ => "",
+                };
+                Err(Error::new(controller, "write", &path, Some(e), hint.into()))
+            }
+            Ok(()) => Ok(()),
+        }
     };
     if let Some(m) = req.memory {
         // Swap on top of memory: --memory-swap minus --memory, or by default as much as memory.
@@ -101,268 +221,90 @@ fn limits(req: &Request, v2: bool) -> Vec<Limit> {
             Some(Swap::Unlimited) => (None, false),
             None => (Some(m), true),
         };
-        if v2 {
-            add(ctl::MEMORY, "memory.max", format!("{m}"), false);
-            let swap = swap.map_or_else(|| "max".into(), |s| format!("{s}"));
-            add(ctl::MEMORY, "memory.swap.max", swap, optional);
-        } else {
-            // Memory first: memory.memsw.limit_in_bytes may not be set below it.
-            add(ctl::MEMORY, "memory.limit_in_bytes", format!("{m}"), false);
-            let total = swap.map_or_else(|| "-1".into(), |s| format!("{}", m.saturating_add(s)));
-            add(ctl::MEMORY, "memory.memsw.limit_in_bytes", total, optional);
-        }
+        // v1: memory first, as memory.memsw.limit_in_bytes may not be set below it.
+        let (memory, both) = match v2 {
+            true => ("memory.max", "memory.swap.max"),
+            false => ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes"),
+        };
+        put(ctl::MEMORY, memory, Dec::new(m).bytes(), false)?;
+        let swap = swap.map(|s| Dec::new(if v2 { s } else { s.saturating_add(m) }));
+        let none: &[u8] = if v2 { b"max" } else { b"-1" };
+        put(
+            ctl::MEMORY,
+            both,
+            swap.as_ref().map_or(none, Dec::bytes),
+            optional,
+        )?;
     }
     if let Some(n) = req.pids_max {
-        add(ctl::PIDS, "pids.max", format!("{n}"), false);
+        put(ctl::PIDS, "pids.max", Dec::new(n).bytes(), false)?;
     }
     if let Some(c) = req.cpus {
+        let (quota, period) = (Dec::new(c.quota_us), Dec::new(c.period_us));
         if v2 {
-            let max = format!("{} {}", c.quota_us, c.period_us);
-            add(ctl::CPU, "cpu.max", max, false);
+            let max = [quota.bytes(), b" ", period.bytes()].concat();
+            put(ctl::CPU, "cpu.max", &max, false)?;
         } else {
-            add(
-                ctl::CPU,
-                "cpu.cfs_period_us",
-                format!("{}", c.period_us),
-                false,
-            );
-            add(
-                ctl::CPU,
-                "cpu.cfs_quota_us",
-                format!("{}", c.quota_us),
-                false,
-            );
+            put(ctl::CPU, "cpu.cfs_period_us", period.bytes(), false)?;
+            put(ctl::CPU, "cpu.cfs_quota_us", quota.bytes(), false)?;
         }
     }
     if let Some(w) = req.cpu_weight {
         match v2 {
-            true => add(ctl::CPU, "cpu.weight", format!("{w}"), false),
-            false => add(
-                ctl::CPU,
-                "cpu.shares",
-                format!("{}", super::cpu_shares(w)),
-                false,
-            ),
-        }
-    }
-    out
-}
-
-/// The hint for a limit file that does not exist.
-fn missing_file(file: &str) -> String {
-    match file {
-        "memory.memsw.limit_in_bytes" => "the kernel does not account swap: boot it with \
-             swapaccount=1 (cgroup-v1/memory.rst), or leave --memory-swap out"
-            .into(),
-        "memory.swap.max" => "the kernel does not account swap (CONFIG_MEMCG_SWAP, \
-             swapaccount=1), or leave --memory-swap out"
-            .into(),
-        _ => "the controller is not enabled in this cgroup".into(),
-    }
-}
-
-/// Makes `req`'s cgroup (see the module [`super`] for where and how) on this system and writes
-/// its limits; on failure nothing is left of it. Checks `req` first ([`Request::check`]).
-pub fn create(req: &Request) -> Result<Cgroup, Error> {
-    req.check()?;
-    let layout = detect_in(&Real, req, req.needs())?;
-    create_in(&Real, req, &layout)
-}
-
-/// [`create`] on `fs`, in `layout`.
-pub(crate) fn create_in(fs: &impl Fs, req: &Request, layout: &Layout) -> Result<Cgroup, Error> {
-    let mut cg = Cgroup {
-        v2: matches!(layout, Layout::V2(_)),
-        dirs: Vec::new(),
-    };
-    // Controllers enabled in the cgroup.subtree_control of directories nsrun did not make.
-    let mut enabled: Vec<(Bytes, &'static str)> = Vec::new();
-    match build(fs, req, layout, &mut cg, &mut enabled) {
-        Ok(()) => Ok(cg),
-        Err(e) => {
-            let _ = cg.remove_dirs(fs);
-            for (file, name) in enabled.iter().rev() {
-                let _ = fs.write(file, format!("-{name}").as_bytes());
-            }
-            Err(e)
-        }
-    }
-}
-
-/// The work of [`create_in`]; what it made is in `cg` and `enabled` when it fails.
-fn build(
-    fs: &impl Fs,
-    req: &Request,
-    layout: &Layout,
-    cg: &mut Cgroup,
-    enabled: &mut Vec<(Bytes, &'static str)>,
-) -> Result<(), Error> {
-    let hierarchies = match layout {
-        Layout::V2(h) => core::slice::from_ref(h),
-        Layout::V1(hs) => hs.as_slice(),
-    };
-    let default_name;
-    let (absolute, components): (bool, Vec<&[u8]>) = match &req.path {
-        Some(p) => {
-            let rel = p.strip_prefix(b"/").unwrap_or(p);
-            let rel = rel.strip_suffix(b"/").unwrap_or(rel);
-            (p.starts_with(b"/"), rel.split(|&b| b == b'/').collect())
-        }
-        None => {
-            let me = fs.me().map_err(|e| {
-                let hint = "/proc must be the procfs of nsrun's PID namespace".into();
-                failed(req.path_option(), "read", b"/proc/self/stat", e, hint)
-            })?;
-            default_name = gc::name(&me);
-            (false, alloc::vec![default_name.as_bytes()])
-        }
-    };
-    for h in hierarchies {
-        let mut dir = h.mount.clone();
-        if !absolute {
-            let Some(own) = &h.own else {
-                return Err(Error {
-                    option: req.path_option().0,
-                    value: req.path_option().1,
-                    op: "nsrun's own cgroup is not visible below",
-                    path: h.mount.clone(),
-                    errno: None,
-                    hint: "/proc/self/cgroup names a cgroup this mount does not show: give an \
-                           absolute --cgroup-path"
-                        .into(),
-                });
-            };
-            if !own.is_empty() {
-                dir = join(&dir, own);
-            }
-        }
-        // The directories from the mount's root down to the cgroup's parent (v2 enables the
-        // controllers in each).
-        let mut ancestors = Vec::new();
-        let mut at = h.mount.clone();
-        ancestors.push(at.clone());
-        for c in dir[h.mount.len()..]
-            .split(|&b| b == b'/')
-            .filter(|c| !c.is_empty())
-        {
-            at = join(&at, c);
-            ancestors.push(at.clone());
-        }
-        cg.dirs.push(Dir {
-            path: Vec::new(),
-            made: Vec::new(),
-            controllers: if cg.v2 { req.needs() } else { h.controllers },
-        });
-        let last = components.len() - 1;
-        for (i, c) in components.iter().enumerate() {
-            dir = join(&dir, c);
-            match fs.mkdir(&dir) {
-                Ok(()) => {
-                    if let Some(d) = cg.dirs.last_mut() {
-                        d.made.push(dir.clone());
-                    }
-                }
-                Err(Errno::EXIST) if i < last => {}
-                Err(e) => {
-                    let hint = match e {
-                        Errno::EXIST => "it exists: another run uses it, or a run that was \
-                             killed left it (remove it with rmdir once it is empty)"
-                            .into(),
-                        _ => String::new(),
-                    };
-                    return Err(failed(req.path_option(), "mkdir", &dir, e, hint));
-                }
-            }
-            if i < last {
-                ancestors.push(dir.clone());
-            }
-        }
-        if let Some(d) = cg.dirs.last_mut() {
-            d.path = dir.clone();
-        }
-        if cg.v2 {
-            let made = cg.dirs.last().map(|d| d.made.clone()).unwrap_or_default();
-            enable(fs, req, &ancestors, &made, enabled)?;
-        }
-    }
-    // The limits.
-    for l in limits(req, cg.v2) {
-        let Some(d) = cg.dirs.iter().find(|d| d.controllers & l.controller != 0) else {
-            continue;
-        };
-        let file = join(&d.path, l.file.as_bytes());
-        match fs.write(&file, l.value.as_bytes()) {
-            Ok(()) => {}
-            Err(Errno::NOENT) if l.optional => {}
-            Err(e) => {
-                let hint = match e {
-                    Errno::NOENT => missing_file(l.file),
-                    Errno::INVAL => "the kernel refused the value".into(),
-                    _ => String::new(),
-                };
-                return Err(failed(
-                    req.option_for(l.controller),
-                    "write",
-                    &file,
-                    e,
-                    hint,
-                ));
+            true => put(ctl::CPU, "cpu.weight", Dec::new(w.into()).bytes(), false)?,
+            false => {
+                let shares = Dec::new(super::cpu_shares(w));
+                put(ctl::CPU, "cpu.shares", shares.bytes(), false)?;
             }
         }
     }
     Ok(())
 }
 
-/// Enables the controllers `req` needs in the cgroup.subtree_control of each of `ancestors`
-/// (from the mount's root down) that lacks them; records in `enabled` those of directories not
-/// in `made`.
+/// Enables the controllers `req` needs in the cgroup.subtree_control of each directory from the
+/// mount's root (the first `mount` bytes of `leaf`) down to the parent of `leaf` that lacks
+/// them; records in `enabled` those of directories not in `made`.
 fn enable(
     fs: &impl Fs,
     req: &Request,
-    ancestors: &[Bytes],
+    leaf: &[u8],
+    mount: usize,
     made: &[Bytes],
     enabled: &mut Vec<(Bytes, &'static str)>,
-) -> Result<(), Error> {
-    for dir in ancestors {
+) -> Result<(), Box<Error>> {
+    let mut end = mount;
+    while end < leaf.len() {
+        let dir = &leaf[..end];
         let file = join(dir, b"cgroup.subtree_control");
-        let mut buf = [0u8; 256];
-        let n = fs.read(&file, &mut buf).unwrap_or(0);
-        let on = buf[..n]
-            .split(|&b| b == b' ' || b == b'\n')
-            .fold(0, |bits, w| {
-                bits | ctl::NAMES
-                    .iter()
-                    .find(|(_, name)| name.as_bytes() == w)
-                    .map_or(0, |(b, _)| *b)
-            });
+        let on = super::detect::listed(fs, &file);
         for (bit, name) in ctl::NAMES {
             if req.needs() & bit == 0 || on & bit != 0 {
                 continue;
             }
-            match fs.write(&file, format!("+{name}").as_bytes()) {
-                Ok(()) => {
-                    if !made.contains(dir) {
-                        enabled.push((file.clone(), name));
-                    }
-                }
+            let add = [b"+", name.as_bytes()].concat();
+            match fs.write(&file, &add) {
+                Ok(()) if made.iter().any(|m| m == dir) => {}
+                Ok(()) => enabled.push((file.clone(), name)),
                 Err(e) => {
                     let hint = match e {
-                        Errno::BUSY => format!(
-                            "{} has processes, and cgroup v2 gives controllers only to the \
-                             children of cgroups without (cgroup-v2.rst, \"No Internal Process \
-                             Constraint\"): give a --cgroup-path below a cgroup without \
-                             processes, e.g. --cgroup-path /nsrun",
-                            Show(dir)
-                        ),
-                        Errno::NOENT => {
-                            format!("{}/cgroup.controllers has no {name}", Show(dir))
-                        }
+                        Errno::BUSY => "this cgroup has processes, and cgroup v2 gives \
+                             controllers only to the children of cgroups without (cgroup-v2.rst, \
+                             \"No Internal Process Constraint\"): give a --cgroup-path below a \
+                             cgroup without processes, e.g. --cgroup-path /nsrun"
+                            .into(),
+                        Errno::NOENT => format!("{}/cgroup.controllers has no {name}", Show(dir)),
                         _ => String::new(),
                     };
-                    return Err(failed(req.option_for(bit), "write", &file, e, hint));
+                    return Err(Error::new(bit, "write", &file, Some(e), hint));
                 }
             }
         }
+        // The next component.
+        end += 1;
+        end += leaf[end..]
+            .iter()
+            .position(|&b| b == b'/')
+            .unwrap_or(leaf.len() - end);
     }
     Ok(())
 }
@@ -447,37 +389,35 @@ impl Cgroup {
     ///
     /// The launcher calls it before it releases the child, so the child executes nothing of the
     /// command outside the cgroup; its children, made after, are born in it.
-    pub fn enter(&self, pid: u32) -> Result<(), Error> {
+    pub fn enter(&self, pid: u32) -> Result<(), Box<Error>> {
         self.enter_in(&Real, pid)
     }
 
     /// [`Cgroup::enter`] on `fs`.
-    pub(crate) fn enter_in(&self, fs: &impl Fs, pid: u32) -> Result<(), Error> {
+    pub(crate) fn enter_in(&self, fs: &impl Fs, pid: u32) -> Result<(), Box<Error>> {
         for d in &self.dirs {
             let file = join(&d.path, b"cgroup.procs");
-            if let Err(e) = fs.write(&file, format!("{pid}").as_bytes()) {
-                return Err(failed(
-                    ("cgroup", String::new()),
-                    "write",
-                    &file,
-                    e,
-                    String::new(),
-                ));
+            if let Err(e) = fs.write(&file, Dec::new(pid.into()).bytes()) {
+                return Err(Error::new(0, "write", &file, Some(e), String::new()));
             }
         }
         Ok(())
     }
 
-    /// How many processes the OOM killer killed in the cgroup: `oom_kill` of memory.events (v2)
-    /// or of memory.oom_control (v1, Linux 4.13). 0 without the memory controller, or when it
-    /// cannot be read. The launcher reads it when the container has ended, to say why it died.
+    /// How many processes the OOM killer killed in the cgroup: `oom_kill` of memory.events (v2,
+    /// Documentation/admin-guide/cgroup-v2.rst) or of memory.oom_control (v1, Linux 4.13,
+    /// cgroup-v1/memory.rst). 0 without the memory controller, or when it cannot be read. The
+    /// launcher reads it when the container has ended, to say why it died.
     pub fn oom_kills(&self) -> u64 {
         self.oom_kills_in(&Real)
     }
 
     /// [`Cgroup::oom_kills`] on `fs`.
     pub(crate) fn oom_kills_in(&self, fs: &impl Fs) -> u64 {
-        let Some(d) = self.dirs.iter().find(|d| d.controllers & ctl::MEMORY != 0) else {
+        // v2: the one directory, whose memory.events exists whenever an ancestor enabled the
+        // memory controller for it (a limit above the container's counts there too).
+        let memory = |d: &&Dir| self.v2 || d.controllers & ctl::MEMORY != 0;
+        let Some(d) = self.dirs.iter().find(memory) else {
             return 0;
         };
         let file = if self.v2 {
@@ -508,12 +448,12 @@ impl Cgroup {
     /// in it (with cgroup.kill on v2 since Linux 5.14, else SIGKILL to each process of each
     /// cgroup.procs until none is left: they can only be the container's), then removes its
     /// directories (and any the container made below them), and those nsrun made for it.
-    pub fn remove(self) -> Result<(), Error> {
+    pub fn remove(self) -> Result<(), Box<Error>> {
         self.remove_in(&Real)
     }
 
     /// [`Cgroup::remove`] on `fs`.
-    pub(crate) fn remove_in(&self, fs: &impl Fs) -> Result<(), Error> {
+    pub(crate) fn remove_in(&self, fs: &impl Fs) -> Result<(), Box<Error>> {
         if self.v2 {
             for d in &self.dirs {
                 let _ = fs.write(&join(&d.path, b"cgroup.kill"), b"1");
@@ -526,7 +466,7 @@ impl Cgroup {
                 Errno::BUSY => "processes are still in it (see its cgroup.procs)".into(),
                 _ => String::new(),
             };
-            failed(("cgroup", String::new()), "rmdir", &dir, e, hint)
+            Error::new(0, "rmdir", &dir, Some(e), hint)
         })
     }
 

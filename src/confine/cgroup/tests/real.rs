@@ -355,3 +355,54 @@ fn real_gc_removes_dead_launchers_cgroups_only() {
     std::fs::remove_dir(&parent).unwrap();
     std::fs::remove_dir(&parent_v1).unwrap();
 }
+
+#[test]
+fn real_removal_after_the_command_was_killed_and_before_it_is_reaped() {
+    skip_unless!("/sys/fs/cgroup/pids/cgroup.procs");
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let tag = tag();
+    let mut req = at(&format!("{tag}/c"));
+    req.pids_max = Some(20);
+    let layout = super::super::detect(&req).unwrap_or_else(|e| panic!("{}", e.line()));
+    let before = tree_of(&layout);
+    let cg = super::super::create(&req).unwrap_or_else(|e| panic!("{}", e.line()));
+    let pid = start_in(&cg);
+    // SIGKILL to the command (and not to the second sleeper): a zombie nobody has reaped.
+    let child = rustix::process::Pid::from_raw(pid).unwrap();
+    rustix::process::kill_process(child, rustix::process::Signal::KILL).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|t| t.contains(") Z ")) {
+        assert!(Instant::now() < deadline, "{pid} does not die");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    remove_and_reap(cg, pid);
+    same_tree(&before, &tree_of(&layout), &tag);
+}
+
+#[test]
+fn real_a_refused_limit_leaves_nothing() {
+    skip_unless!("/sys/fs/cgroup/pids/cgroup.procs");
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let tag = tag();
+    let mut req = at(&format!("{tag}/c"));
+    req.pids_max = Some(20);
+    // Below the kernel's smallest quota (1 ms): parse_cpus never gives it, the kernel refuses it.
+    req.cpus = Some(Cpus {
+        quota_us: 500,
+        period_us: 100_000,
+    });
+    let layout = super::super::detect(&req).unwrap_or_else(|e| panic!("{}", e.line()));
+    let before = tree_of(&layout);
+    let e = super::super::create(&req).unwrap_err();
+    assert_eq!(e.option, "--cpus", "{}", e.line());
+    assert_eq!(e.errno, Some(Errno::INVAL), "{}", e.line());
+    same_tree(&before, &tree_of(&layout), &tag);
+    for h in match &layout {
+        Layout::V2(h) => vec![h.clone()],
+        Layout::V1(hs) => hs.clone(),
+    } {
+        let own = h.own.unwrap_or_default();
+        let parent = Path::new(s(&h.mount)).join(s(&own)).join(&tag);
+        assert!(!parent.exists(), "{parent:?} stays");
+    }
+}
