@@ -272,9 +272,14 @@ pub enum CapOp {
 /// and the most restrictive answer wins).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum SeccompOp {
-    /// `--seccomp FD` or `--add-seccomp-fd FD`: a compiled filter read from FD, as bubblewrap
-    /// takes it.
-    Fd(i32),
+    /// `--seccomp FD` or (`add`) `--add-seccomp-fd FD`: a compiled filter read from FD, as
+    /// bubblewrap takes it.
+    Fd {
+        /// The descriptor.
+        fd: i32,
+        /// Given as `--add-seccomp-fd`.
+        add: bool,
+    },
     /// `--seccomp-deny NAMES`: these fail with the errno.
     Deny(Vec<Bytes>),
     /// `--seccomp-allow NAMES`: only these are allowed; any other kills the process.

@@ -87,7 +87,8 @@ impl<'a> Parser<'a> {
                 } else {
                     b"add-seccomp-fd"
                 });
-                self.spec.locks.seccomp.push(SeccompOp::Fd(fd));
+                let add = key != b"seccomp";
+                self.spec.locks.seccomp.push(SeccompOp::Fd { fd, add });
             }
             b"seccomp-deny" | b"seccomp-allow" => {
                 let names: Vec<Vec<u8>> = v.split(|&b| b == b',').map(|n| n.to_vec()).collect();

@@ -102,12 +102,35 @@ pub fn seccomp_steps(spec: &Spec, sys_admin: bool, steps: &mut Vec<Step>) -> Res
         code: status::USAGE,
     };
     let errno = spec.locks.seccomp_errno.unwrap_or(libc::EPERM as u16);
-    for op in &spec.locks.seccomp {
+    // Each install is a system call the filters installed before it see: so first the filters
+    // that only deny (the preset, the deny lists), then the allow list (one: a second could
+    // not be installed under the first), then the programs from descriptors, in their order,
+    // as bubblewrap installs them. The kernel's answer does not depend on the order (the
+    // strictest wins), but for two errnos, where the later filter's is given.
+    let ops = &spec.locks.seccomp;
+    let allows = ops
+        .iter()
+        .filter(|o| matches!(o, SeccompOp::Allow(_)))
+        .count();
+    if allows > 1 {
+        return Err(usage(
+            "--seccomp-allow given twice: give one list (a second filter could not be \
+             installed under the first)"
+                .into(),
+        ));
+    }
+    let rank = |op: &SeccompOp| match op {
+        SeccompOp::Preset | SeccompOp::Deny(_) => 0,
+        SeccompOp::Allow(_) => 1,
+        SeccompOp::Fd { .. } => 2,
+    };
+    let ordered = (0..3).flat_map(|r| ops.iter().filter(move |o| rank(o) == r));
+    for op in ordered {
         let (filter, option) = match op {
-            SeccompOp::Fd(fd) => {
-                let option = match spec.locks.seccomp.len() {
-                    1 => format!("--seccomp {fd}"),
-                    _ => format!("--add-seccomp-fd {fd}"),
+            SeccompOp::Fd { fd, add } => {
+                let option = match add {
+                    false => format!("--seccomp {fd}"),
+                    true => format!("--add-seccomp-fd {fd}"),
                 };
                 let program = crate::sys::seccomp::read_program(crate::sys::fd::borrow_named(*fd))
                     .map_err(|e| {
@@ -134,18 +157,7 @@ pub fn seccomp_steps(spec: &Spec, sys_admin: bool, steps: &mut Vec<Step>) -> Res
                 continue;
             }
             SeccompOp::Deny(names) => (Filter::deny(names.clone(), errno), "--seccomp-deny"),
-            SeccompOp::Allow(names) => {
-                // The filter is installed before the command is executed: without execve (or
-                // execveat) in the list, the exec itself would be killed.
-                if !names.iter().any(|n| n == b"execve" || n == b"execveat") {
-                    return Err(usage(
-                        "--seccomp-allow: the list must allow execve (or execveat): nsrun \
-                         executes the command after installing the filter"
-                            .into(),
-                    ));
-                }
-                (Filter::allow(names.clone()), "--seccomp-allow")
-            }
+            SeccompOp::Allow(names) => (Filter::allow(names.clone()), "--seccomp-allow"),
             SeccompOp::Preset => (
                 seccomp::preset::default(&PresetContext {
                     sys_admin,
@@ -176,6 +188,17 @@ pub fn seccomp_steps(spec: &Spec, sys_admin: bool, steps: &mut Vec<Step>) -> Res
                 }
             })
         })?;
+        // The filter is installed before the command is executed: without execve (or execveat)
+        // in an allow list, the exec itself would be killed.
+        if let SeccompOp::Allow(names) = op {
+            if !names.iter().any(|n| n == b"execve" || n == b"execveat") {
+                return Err(usage(
+                    "--seccomp-allow: the list must allow execve (or execveat): nsrun executes \
+                     the command after installing the filter"
+                        .into(),
+                ));
+            }
+        }
         steps.push(Step::Seccomp {
             program,
             option: option.into(),

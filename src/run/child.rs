@@ -100,6 +100,9 @@ fn exec_with(cx: &Context, inherited: bool) -> ! {
     if cx.plan.terminal {
         sys::tty::take_foreground();
     }
+    // nsrun's signal mask goes first: after the seccomp filter the command may call nothing
+    // but what its filters allow, and execve.
+    sys::signal::set_mask(&cx.mask);
     // The locks that belong to the command alone, last: the init holds none of them.
     let locks = cx.plan.steps.get(cx.plan.exec_from..).unwrap_or_default();
     for (i, step) in locks.iter().enumerate() {
@@ -111,7 +114,6 @@ fn exec_with(cx: &Context, inherited: bool) -> ! {
             sys::exit::exit_now(status::SETUP_FAILED);
         }
     }
-    sys::signal::set_mask(&cx.mask);
     let report = Report::new(special::EXEC, cx.plan.exec.run());
     report.send(cx.report);
     sys::exit::exit_now(report.code as i32)
