@@ -193,3 +193,34 @@ fn seccomp_allow_with_execve_kills_nsrun_before_the_exec() {
         );
     }
 }
+
+/// README, "Locking a container down": nsrun's PID 1 "once the command runs ... keeps at most
+/// CAP_KILL (only if the command holds it)". With `--setuid`, the command's set S is decided as
+/// for root (the container preset holds CAP_KILL), but a command running as another uid holds
+/// only its `--cap-add`ed capabilities: here none. The init is told S (src/plan/mod.rs,
+/// `caps: caps.map(|c| c.keep)`; src/confine/caps.rs, `reduce_init`) and keeps CAP_KILL, in the
+/// host's user namespace (no `--user`), while the command holds nothing.
+#[test]
+#[ignore = "needs root"]
+fn init_keeps_cap_kill_that_a_setuid_command_does_not_hold() {
+    require_root();
+    let out = nsrun(&[
+        "--caps-preset",
+        "container",
+        "--setuid",
+        "1000",
+        "--",
+        "/bin/sh",
+        "-c",
+        "grep CapEff /proc/self/status; grep CapEff /proc/1/status | sed s/CapEff/InitEff/",
+    ]);
+    out.assert_code(0);
+    assert!(
+        out.stdout.contains("CapEff:\t0000000000000000"),
+        "the command was expected to hold no capability\n{out}"
+    );
+    assert!(
+        out.stdout.contains("InitEff:\t0000000000000000"),
+        "nsrun's init keeps a capability (CAP_KILL) the command does not hold\n{out}"
+    );
+}
