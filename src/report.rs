@@ -339,8 +339,9 @@ fn step_hint(
             Some("the id is not mapped in the user namespace: map it with --uid-map/--gid-map")
         }
         (Step::Rlimit(_), Errno::PERM) => Some(
-            "raising a hard limit needs CAP_SYS_RESOURCE, which nsrun lacks here (see CapBnd in \
-             /proc/self/status); a lower limit needs none",
+            "raising a hard limit needs CAP_SYS_RESOURCE (in the initial user namespace: see \
+             CapBnd in /proc/self/status), and nofile can never exceed sysctl fs.nr_open; a \
+             lower limit needs neither",
         ),
         (Step::Caps(_), Errno::PERM) => Some(
             "changing the bounding set needs CAP_SETPCAP, and only capabilities nsrun holds can \

@@ -173,23 +173,17 @@ impl Apply {
     }
 }
 
-/// What nsrun's init keeps once the command runs: CAP_KILL if the command holds it, nothing
-/// else, in a bounding set no larger than the command's. Errors are ignored: the init holds at
-/// most what it had.
-pub fn reduce_init(command: Option<u64>) {
-    if let Some(keep) = command {
-        for n in 0..64 {
-            if keep & bit(n) == 0 && crate::sys::caps::drop_bounding(n) == Err(Errno::INVAL) {
-                break;
-            }
-        }
-    }
-    let kill = match crate::sys::caps::permitted() {
-        Ok(p) => p & KILL & command.unwrap_or(u64::MAX),
+/// Reduces nsrun's init, once the command runs, to `keep` (CAP_KILL when the command holds it
+/// after exec, else nothing) of what it holds; its bounding set is the command's already (it
+/// applied the command's sets before starting it). Errors are ignored: the init then holds at
+/// most what it had, which is no more than the command.
+pub fn reduce_init(keep: u64) {
+    let keep = match crate::sys::caps::permitted() {
+        Ok(p) => p & keep,
         Err(_) => 0,
     };
     let _ = crate::sys::caps::clear_ambient();
-    let _ = crate::sys::caps::set(kill, kill, 0);
+    let _ = crate::sys::caps::set(keep, keep, 0);
 }
 
 #[cfg(test)]

@@ -63,9 +63,9 @@ pub struct Plan {
     /// The steps from this index on are applied by the command process just before exec (under
     /// init, the init's child); the ones before by the child that runs the setup.
     pub exec_from: usize,
-    /// The capabilities the command holds, when the options change them (the init then keeps
-    /// no more than CAP_KILL of them).
-    pub caps: Option<u64>,
+    /// What nsrun's init keeps once the command runs: CAP_KILL if the command holds it after
+    /// exec, else nothing.
+    pub init_keep: u64,
     /// `--oom-score-adj`, written by the launcher before the child goes on.
     pub oom_score_adj: Option<i32>,
     /// The cgroup to make (`--memory`, `--pids-max`, ... `--cgroup-path`); the launcher moves
@@ -163,6 +163,19 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
             line: e.line(),
             code: status::USAGE,
         })?;
+        let path = spec.locks.cgroup.path.as_deref().unwrap_or_default();
+        let last = path.split(|&b| b == b'/').rfind(|c| !c.is_empty());
+        if last.is_some_and(crate::confine::cgroup::reserved) {
+            return Err(Refusal {
+                line: format!(
+                    "--cgroup-path {}: names of the form nsrun-PIDNS-PID-START are those of \
+                     nsrun's own cgroups, which nsrun gc removes when their launcher is gone: \
+                     choose another name",
+                    Show(path)
+                ),
+                code: status::USAGE,
+            });
+        }
     }
     // The child is moved into its cgroup after clone: a cgroup namespace made by clone would
     // have the launcher's cgroup as its root. The child makes it once it is in its own, which
@@ -236,7 +249,18 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     locks::exec_steps(spec, caps, &mut steps);
     // Whether the command will hold CAP_SYS_ADMIN (the seccomp preset then lets it make
     // namespaces): as uid 0 (or with the capability in its ambient set), in the set it keeps.
-    let root_command = spec.setuid.is_none_or(|u| u == 0);
+    // The uid the command runs as inside: `--setuid`; else 0 in a user namespace that maps the
+    // caller to root (`--map-root-user`, the rootless default) or with explicit maps that map 0
+    // (nsrun switches to it); else the caller's own, mapped to itself (`--map-current-user`) or
+    // with no user namespace; any other map leaves the caller unmapped or mapped elsewhere.
+    let root_command = match spec.setuid {
+        Some(uid) => uid == 0,
+        None if ns.has(Kind::User) => match spec.map_current_user {
+            true => caller.uid == 0,
+            false => uid0 || (map_root && spec.uid_map.is_empty()),
+        },
+        None => caller.uid == 0,
+    };
     let sys_admin = match caps {
         Some(c) => {
             c.keep & crate::confine::caps::SYS_ADMIN != 0
@@ -279,7 +303,14 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         slots: Slots::new(sources, ours),
         keep_fds: spec.keep_fds.clone(),
         exec_from,
-        caps: caps.map(|c| c.keep),
+        // What the command holds after exec: S as root, its ambient set as another uid.
+        init_keep: crate::confine::caps::KILL
+            & match (caps, root_command) {
+                (Some(c), true) => c.keep,
+                (Some(c), false) => c.ambient,
+                (None, true) => u64::MAX,
+                (None, false) => 0,
+            },
         oom_score_adj: locks.oom_score_adj,
         cgroup: cgroup.then(|| spec.locks.cgroup.clone()),
     })

@@ -65,7 +65,7 @@ pub fn run(cx: &Context) -> ! {
     }
     // The init needs no capability but CAP_KILL (for a command that changed its uid), and holds
     // no more than the command.
-    crate::confine::caps::reduce_init(cx.plan.caps);
+    crate::confine::caps::reduce_init(cx.plan.init_keep);
 
     // On nsrun's terminal, the command's stops go to the launcher, which answers with SIGCONT.
     let waited = forward::waited(if cx.job.is_some() {
