@@ -947,3 +947,214 @@ fn a_failed_run_leaves_no_cgroup_behind() {
     t.assert_unchanged();
     let _ = run;
 }
+
+// ---------------------------------------------------------------------------------------------
+// More ways to break it
+
+#[test]
+#[ignore = "needs root"]
+fn an_oom_kill_of_a_child_is_reported_with_its_count_though_the_command_succeeds() {
+    require_root();
+    let mut t = Tree::begin();
+    let script = "for i in 1 2 3; do dd if=/dev/zero of=/dev/null bs=64M count=1 status=none 2>/dev/null; done; echo after";
+    let out = t.nsrun(&["--memory", "32m", "--", "sh", "-c", script]);
+    assert_eq!(out.code(), Some(0), "{out}");
+    assert_eq!(out.stdout, "after\n", "{out}");
+    // The shell prints "Killed" for each; the last line is nsrun's.
+    let last = out.stderr.lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("nsrun: ") && last.contains("OOM killer ended 3 processes"),
+        "{out}"
+    );
+    assert_eq!(
+        out.stderr
+            .lines()
+            .filter(|l| l.starts_with("nsrun:"))
+            .count(),
+        1,
+        "{out}"
+    );
+    // No OOM kill: nothing said.
+    let out = t.nsrun(&["--memory", "64m", "--", "true"]);
+    out.assert_ok();
+    t.assert_unchanged();
+}
+
+#[test]
+#[ignore = "needs root"]
+fn memory_swap_values_read_back() {
+    require_root();
+    let mut t = Tree::begin();
+    let memsw = format!("{CG}/memory{}", own_v1("memory"));
+    if !Path::new(&format!("{memsw}/memory.memsw.limit_in_bytes")).exists() {
+        eprintln!("skipped: the kernel does not account swap here");
+        return;
+    }
+    for (swap, want) in [
+        ("48m", "50331648"),
+        ("32m", "33554432"),
+        ("-1", "9223372036854771712"),
+    ] {
+        let script = "d=/sys/fs/cgroup/memory$(grep :memory: /proc/self/cgroup | cut -d: -f3); \
+                      cat $d/memory.limit_in_bytes $d/memory.memsw.limit_in_bytes";
+        let out = t.nsrun(&[
+            "--memory",
+            "32m",
+            "--memory-swap",
+            swap,
+            "--",
+            "sh",
+            "-c",
+            script,
+        ]);
+        out.assert_ok();
+        assert_eq!(
+            out.lines(),
+            ["33554432", want],
+            "--memory-swap {swap}\n{out}"
+        );
+    }
+    t.assert_unchanged();
+}
+
+#[test]
+#[ignore = "needs root"]
+fn a_sub_cgroup_the_container_made_is_emptied_and_removed_too() {
+    require_root();
+    let mut t = Tree::begin();
+    // The container (root, host's PID namespace) makes a cgroup below its own, moves a daemon
+    // there, and ends: nsrun kills the daemon and removes both directories.
+    let script = "own=/sys/fs/cgroup/memory$(grep :memory: /proc/self/cgroup | cut -d: -f3); \
+                  mkdir $own/sub; \
+                  sh -c \"echo \\$\\$ > $own/sub/cgroup.procs; exec sleep 302\" >/dev/null 2>&1 & \
+                  while [ -z \"$(cat $own/sub/cgroup.procs)\" ]; do sleep 0.01; done; echo $!";
+    let out = t.nsrun(&["--share-pid", "--memory", "64m", "--", "sh", "-c", script]);
+    out.assert_ok();
+    let pid: i32 = out.stdout.trim().parse().unwrap();
+    let alive_now = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| parse_stat(&s))
+        .is_some_and(|p| alive(&p) && cmdline(pid) == "sleep 302");
+    if alive_now {
+        send_signal(pid, libc::SIGKILL);
+    }
+    assert!(!alive_now, "the daemon in the sub-cgroup survived\n{out}");
+    t.assert_unchanged();
+}
+
+#[test]
+#[ignore = "needs root"]
+fn nothing_outside_its_own_cgroup_is_killed_or_removed() {
+    require_root();
+    let mut t = Tree::begin();
+    let tg = tag("sibling");
+    t.tag(&tg);
+    let flag = Flag::new();
+    let path = format!("{tg}/a/b");
+    let mut r = t.spawn(&[
+        "--cgroup-path",
+        &path,
+        "--pids-max",
+        "50",
+        "--",
+        "sh",
+        "-c",
+        WAIT_SCRIPT,
+        "sh",
+        flag.str(),
+    ]);
+    r.expect_line("ready");
+    // While it runs, the test makes a sibling of its cgroup in a parent nsrun made, with a
+    // process of the test's own in it.
+    let own = own_v1("pids");
+    let a = dir("pids", &format!("{own}/{tg}/a"));
+    let sibling = a.join("other");
+    std::fs::create_dir(&sibling).unwrap();
+    let mut sleeper = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    std::fs::write(sibling.join("cgroup.procs"), sleeper.id().to_string()).unwrap();
+    flag.raise();
+    let out = r.wait();
+    out.assert_ok();
+    let still = sleeper.try_wait().unwrap().is_none();
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    let sibling_there = sibling.is_dir();
+    let b_gone = !a.join("b").exists();
+    // Clean up what the test made (the sibling), and the parents nsrun left (not empty then).
+    let _ = std::fs::remove_dir(&sibling);
+    let _ = std::fs::remove_dir(&a);
+    let _ = std::fs::remove_dir(dir("pids", &format!("{own}/{tg}")));
+    assert!(still, "nsrun killed a process outside its cgroup");
+    assert!(sibling_there, "nsrun removed a cgroup it did not make");
+    assert!(b_gone, "nsrun left its own cgroup");
+    t.assert_unchanged();
+}
+
+#[test]
+#[ignore = "needs root"]
+fn sigterm_to_the_launcher_is_forwarded_and_the_cgroup_removed() {
+    require_root();
+    let mut t = Tree::begin();
+    let flag = Flag::new();
+    let script = format!("trap 'echo term; exit 3' TERM; {WAIT_SCRIPT} & wait");
+    let mut r = t.spawn(&[
+        "--memory",
+        "64m",
+        "--",
+        "sh",
+        "-c",
+        &script,
+        "sh",
+        flag.str(),
+    ]);
+    r.expect_line("ready");
+    let launcher = r.pid();
+    let mem = dir(
+        "memory",
+        &format!("{}/{}", own_v1("memory"), default_name(launcher)),
+    );
+    assert!(mem.is_dir());
+    r.signal(libc::SIGTERM);
+    let out = r.wait();
+    assert_eq!(out.code(), Some(3), "{out}");
+    assert!(out.stdout.contains("term"), "{out}");
+    assert!(!mem.exists(), "the cgroup is left");
+    t.assert_unchanged();
+}
+
+#[test]
+#[ignore = "needs root"]
+fn gc_racing_new_runs_never_breaks_one() {
+    require_root();
+    let mut t = Tree::begin();
+    // README: gc "never touches a live run's, even one made a moment ago with no process in it
+    // yet". Runs start while gc runs in a loop: every run must work.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let gc = std::thread::spawn(move || {
+        let mut n = 0;
+        while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+            let out = nsrun(&["gc"]);
+            assert_eq!(out.code(), Some(0), "{out}");
+            n += 1;
+        }
+        n
+    });
+    let mut running = Vec::new();
+    for _ in 0..40 {
+        running.push(t.spawn(&["--memory", "64m", "--pids-max", "30", "--", "true"]));
+        if running.len() >= 8 {
+            running.remove(0).wait().assert_ok();
+        }
+    }
+    for r in running {
+        r.wait().assert_ok();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let n = gc.join().unwrap();
+    assert!(n > 0);
+    t.assert_unchanged();
+}
