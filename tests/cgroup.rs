@@ -156,13 +156,21 @@ fn own_v1(controller: &str) -> String {
     let line = text
         .lines()
         .find(|l| {
-            l.splitn(3, ':')
+            l.split(':')
                 .nth(1)
                 .is_some_and(|c| c.split(',').any(|c| c == controller))
         })
         .unwrap_or_else(|| panic!("no {controller} line in /proc/self/cgroup:\n{text}"));
     let path = line.splitn(3, ':').nth(2).unwrap();
     path.trim_end_matches('/').to_string()
+}
+
+/// [`own_v1`] as /proc/self/cgroup writes it (`/` for the root).
+fn own_line(controller: &str) -> String {
+    match own_v1(controller) {
+        o if o.is_empty() => "/".into(),
+        o => o,
+    }
 }
 
 /// The directory of `rel` (a cgroup path as /proc/self/cgroup writes it) in the hierarchy
@@ -618,17 +626,7 @@ fn cgroup_path_relative_is_below_nsruns_own_cgroup_and_its_parents_go_too() {
     // No cpu limit: the cpu hierarchy is not used.
     assert_eq!(
         cgroup_line(&out.stdout, "cpu"),
-        Some(
-            format!(
-                "{}",
-                if own_v1("cpu").is_empty() {
-                    "/".to_string()
-                } else {
-                    own_v1("cpu")
-                }
-            )
-            .as_str()
-        ),
+        Some(own_line("cpu").as_str()),
         "{out}"
     );
     t.assert_unchanged();
@@ -868,17 +866,7 @@ fn cgroup_v2_without_controllers_holds_a_cgroup_without_limits() {
         assert!(!d.exists(), "{} left", d.display());
         for l in out.lines() {
             if l.starts_with("8:pids:") {
-                assert_eq!(
-                    l,
-                    format!(
-                        "8:pids:{}",
-                        if own_v1("pids").is_empty() {
-                            "/".into()
-                        } else {
-                            own_v1("pids")
-                        }
-                    )
-                );
+                assert_eq!(l, format!("8:pids:{}", own_line("pids")));
             }
         }
     }
