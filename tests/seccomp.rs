@@ -477,24 +477,6 @@ fn x32_calls_kill_the_command() {
 #[test]
 #[ignore = "needs root"]
 #[cfg(target_arch = "x86_64")]
-fn x32_calls_never_run_a_denied_call() {
-    require_root();
-    // Whatever the answer (README: ENOSYS; the code: kill), an x32 getppid under a filter denying
-    // getppid must not return a pid.
-    let out = probe(
-        &["--rlimit", "core=0", "--seccomp-deny", "getppid"],
-        &["x32-getppid"],
-    );
-    assert_ne!(
-        results(&out).get("x32-getppid").map(String::as_str),
-        Some("ok"),
-        "{out}"
-    );
-}
-
-#[test]
-#[ignore = "needs root"]
-#[cfg(target_arch = "x86_64")]
 fn i386_int80_calls_follow_the_same_rules() {
     require_root();
     let ops = ["i386-getppid", "i386-getpid", "i386-keyctl"];
