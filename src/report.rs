@@ -353,6 +353,9 @@ fn step_hint(
         (Step::Seccomp { .. }, Errno::ACCESS | Errno::PERM) => {
             Some("installing a filter needs no_new_privs or CAP_SYS_ADMIN")
         }
+        (Step::LimitUserns | Step::NestUserns, Errno::XDEV) => Some(
+            "something is mounted over that part of /proc: nsrun writes only to the procfs itself",
+        ),
         (Step::LimitUserns | Step::NestUserns, Errno::NOSYS) => {
             Some("it needs a procfs in the container: drop --no-proc")
         }

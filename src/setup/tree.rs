@@ -674,8 +674,7 @@ impl<'a> Tree<'a> {
     pub fn limit_user_namespaces(&mut self) -> Result<(), Errno> {
         self.load_proc()?;
         let proc = self.proc.as_ref().ok_or(Errno::NOSYS)?;
-        let flags = OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
-        let fd = rustix::fs::openat(proc, c"sys/user/max_user_namespaces", flags, Mode::empty())?;
+        let fd = open_proc_file(proc.as_fd(), c"sys/user/max_user_namespaces")?;
         match rustix::io::write(&fd, b"1")? {
             1 => Ok(()),
             _ => Err(Errno::IO),
@@ -698,8 +697,7 @@ impl<'a> Tree<'a> {
         rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::Dumpable)?;
         crate::sys::ns::unshare_user()?;
         let write = |name: &CStr, text: &[u8]| -> Result<(), Errno> {
-            let flags = OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
-            let fd = rustix::fs::openat(proc, name, flags, Mode::empty())?;
+            let fd = open_proc_file(proc.as_fd(), name)?;
             match rustix::io::write(&fd, text)? == text.len() {
                 true => Ok(()),
                 false => Err(Errno::IO),
@@ -841,6 +839,20 @@ fn bind_without_proc(src: BorrowedFd<'_>, target: BorrowedFd<'_>) -> Result<(), 
             | OpenTreeFlags::AT_EMPTY_PATH,
     )?;
     attach(clone.as_fd(), target)
+}
+
+/// Opens the file `name` of the procfs `proc` for writing, and checks it lies on that very
+/// mount: a mount over a part of it (a bind of a host file over /proc/sys) would take the write
+/// elsewhere (EXDEV then).
+fn open_proc_file(proc: BorrowedFd<'_>, name: &CStr) -> Result<OwnedFd, Errno> {
+    let flags = OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    let fd = rustix::fs::openat(proc, name, flags, Mode::empty())?;
+    let on = crate::sys::mount::mount_id(fd.as_fd(), Some(proc))?;
+    let procfs = rustix::fs::fstatfs(&fd).is_ok_and(|f| f.f_type as u64 == PROC_SUPER_MAGIC);
+    match on == crate::sys::mount::mount_id(proc, Some(proc))? && procfs {
+        true => Ok(fd),
+        false => Err(Errno::XDEV),
+    }
 }
 
 /// `ID ID 1\n` in `buf`: a map line of one id to itself (no allocation).

@@ -379,7 +379,8 @@ fn garbage_is_an_error_not_a_panic() {
     let e = detect(&f, &Request::default()).unwrap_err();
     assert_eq!(
         e.line(),
-        "cgroup: read /proc/self/cgroup: No such file or directory"
+        "cgroup: read /proc/self/cgroup: No such file or directory (hint: cgroups are found \
+         through /proc: mount a proc on the host first (mount -t proc proc /proc))"
     );
     // Random bytes never panic.
     let mut rng = crate::testing::Rng(99);
