@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::sys::cgroup::{fork_sleepers, reap};
+use crate::sys::cgroup::{fork_hog, fork_sleepers, reap};
 
 /// A tag no other test (or process) uses.
 fn tag() -> String {
@@ -483,11 +483,84 @@ fn real_v2_limits_no_internal_processes_and_the_oom_count() {
     assert!(!Path::new(&format!("{}/inner", s(&dir))).exists());
     remove_and_reap(cg, pid);
     same_tree(&before, &tree_of(&layout), &tag);
-    // The controllers enabled at the root stay enabled (by design); a test puts them back.
-    let control_after = std::fs::read_to_string(&root_control).unwrap();
-    for c in control_after.split_whitespace() {
-        if !control_before.split_whitespace().any(|w| w == c) {
-            std::fs::write(&root_control, format!("-{c}")).unwrap();
+    put_back(&root_control, &control_before);
+}
+
+/// Disables in the cgroup.subtree_control `file` the controllers not in `before`: the controllers
+/// nsrun enabled in an existing cgroup (the root here) stay enabled by design; a test puts them
+/// back.
+fn put_back(file: &str, before: &str) {
+    let after = std::fs::read_to_string(file).unwrap();
+    for c in after.split_whitespace() {
+        if !before.split_whitespace().any(|w| w == c) {
+            std::fs::write(file, format!("-{c}")).unwrap();
         }
     }
+}
+
+/// A process that needs 64 MiB in a cgroup of 8 MiB (and no swap) is killed by the OOM killer,
+/// and [`Cgroup::oom_kills`] counts it.
+fn oom_kill_counted(layout: &Layout, tag: &str) {
+    let limits = Request {
+        memory: Some(8 << 20),
+        memory_swap: Some(Swap::Limit(8 << 20)),
+        ..Request::default()
+    };
+    let (req, _) = test_request(tag, limits);
+    let before = tree_of(layout);
+    let root_control = match layout {
+        Layout::V2(h) => format!("{}/cgroup.subtree_control", s(&h.mount)),
+        Layout::V1(_) => String::new(),
+    };
+    let control_before = std::fs::read_to_string(&root_control).unwrap_or_default();
+    let cg = super::super::create(&req).unwrap_or_else(|e| panic!("{}", e.line()));
+    let (pid, go) = fork_hog(64 << 20).unwrap();
+    cg.enter(pid as u32)
+        .unwrap_or_else(|e| panic!("{}", e.line()));
+    rustix::io::write(&go, b"x").unwrap();
+    drop(go);
+    let status = reap(pid).unwrap();
+    assert_eq!(status & 0x7f, libc::SIGKILL, "status {status:#x}");
+    // The count may lag the kill a little.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while cg.oom_kills() == 0 {
+        assert!(Instant::now() < deadline, "no OOM kill counted");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(cg.oom_kills(), 1);
+    cg.remove().unwrap_or_else(|e| panic!("{}", e.line()));
+    same_tree(&before, &tree_of(layout), tag);
+    if !root_control.is_empty() {
+        put_back(&root_control, &control_before);
+    }
+}
+
+#[test]
+fn real_the_oom_killer_is_counted() {
+    skip_unless!("/sys/fs/cgroup");
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let tag = tag();
+    let limits = Request {
+        memory: Some(8 << 20),
+        memory_swap: Some(Swap::Limit(8 << 20)),
+        ..Request::default()
+    };
+    let layout = match super::super::detect(&limits) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("skipped: {}", e.line());
+            return;
+        }
+    };
+    if let Layout::V1(hs) = &layout {
+        let own = hs[0].own.clone().unwrap_or_default();
+        let memsw = Path::new(s(&hs[0].mount))
+            .join(s(&own))
+            .join("memory.memsw.limit_in_bytes");
+        if !memsw.exists() {
+            eprintln!("skipped: no swap accounting");
+            return;
+        }
+    }
+    oom_kill_counted(&layout, &tag);
 }
