@@ -168,6 +168,10 @@ fn each_line(
         }
     });
     let (errno, hint) = match (read, failed) {
+        (Err(Errno::NOENT), _) => (
+            Errno::NOENT,
+            "nsrun finds the cgroup hierarchies in /proc: mount a proc there",
+        ),
         (Err(e), _) => (e, ""),
         (Ok(()), Err(e)) => (e, "a line not in the kernel's format"),
         (Ok(()), Ok(())) => return Ok(()),

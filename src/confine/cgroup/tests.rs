@@ -397,7 +397,11 @@ fn garbage_is_an_error_not_a_panic() {
     // A missing file.
     let f = Fake::with(&[("/proc/self/mountinfo", "")]);
     let e = detect(&f, &Request::default()).unwrap_err();
-    assert_eq!(line(&e), "cgroup: read /proc/self/cgroup: ENOENT");
+    assert_eq!(
+        line(&e),
+        "cgroup: read /proc/self/cgroup: ENOENT (hint: nsrun finds the cgroup hierarchies in \
+         /proc: mount a proc there)"
+    );
     // Random bytes never panic.
     let mut rng = crate::testing::Rng(99);
     let pieces = [
