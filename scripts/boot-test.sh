@@ -246,6 +246,9 @@ expected=(
     descriptors-control descriptors-init descriptors-as-pid-1 descriptors-root
     no-leak-mounts no-leak-files no-leak-shared propagation-slave propagation-private
     no-leak-after-propagation
+    cgroup2-memory-oom cgroup2-pids cgroup2-limits cgroup2-cleanup-after-kill
+    cgroup2-kill-leftovers cgroupns
+    caps-container seccomp-preset disable-userns locks-small
 )
 : >"$log"
 timeout=${BOOT_TIMEOUT:-180}

@@ -113,6 +113,12 @@ pub enum MountOp {
     },
     /// Remount DST read-only.
     RemountRo(Bytes),
+    /// `--masked-path DST`: hide DST under /dev/null (a file) or an empty read-only tmpfs (a
+    /// directory), as OCI maskedPaths; a missing DST is skipped.
+    Mask(Bytes),
+    /// `--ro-path DST`: bind DST onto itself read-only, every submount too, as OCI readonlyPaths;
+    /// a missing DST is skipped.
+    ReadOnlyPath(Bytes),
 }
 
 impl MountOp {
@@ -136,6 +142,8 @@ impl MountOp {
                 format!("--symlink {} {}", Show(target), Show(dst))
             }
             MountOp::RemountRo(dst) => format!("--remount-ro {}", Show(dst)),
+            MountOp::Mask(dst) => format!("--masked-path {}", Show(dst)),
+            MountOp::ReadOnlyPath(dst) => format!("--ro-path {}", Show(dst)),
         }
     }
 }
@@ -209,6 +217,8 @@ pub struct Spec {
     pub gid_map: Vec<IdMap>,
     /// The command and its arguments; empty means $SHELL, else /bin/sh.
     pub command: Vec<Bytes>,
+    /// Capabilities, seccomp, limits, cgroups and the other locks.
+    pub locks: Locks,
 }
 
 impl Default for Spec {
@@ -235,6 +245,83 @@ impl Default for Spec {
             uid_map: Vec::new(),
             gid_map: Vec::new(),
             command: Vec::new(),
+            locks: Locks::default(),
         }
     }
+}
+
+/// The capability preset a container starts from (`--caps-preset`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CapsPreset {
+    /// Whatever nsrun holds (its bounding set): the capabilities are not changed.
+    All,
+    /// The default set of runc and podman ([`crate::confine::caps::CONTAINER`]).
+    Container,
+}
+
+/// One `--cap-drop` or `--cap-add`, applied in order to the preset; a mask of capability bits.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CapOp {
+    /// `--cap-drop CAP|ALL`.
+    Drop(u64),
+    /// `--cap-add CAP|ALL`.
+    Add(u64),
+}
+
+/// One seccomp filter to install, in command-line order (the kernel runs every installed filter
+/// and the most restrictive answer wins).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum SeccompOp {
+    /// `--seccomp FD` or (`add`) `--add-seccomp-fd FD`: a compiled filter read from FD, as
+    /// bubblewrap takes it.
+    Fd {
+        /// The descriptor.
+        fd: i32,
+        /// Given as `--add-seccomp-fd`.
+        add: bool,
+    },
+    /// `--seccomp-deny NAMES`: these fail with the errno.
+    Deny(Vec<Bytes>),
+    /// `--seccomp-allow NAMES`: only these are allowed; any other kills the process.
+    Allow(Vec<Bytes>),
+    /// `--seccomp-preset default`.
+    Preset,
+}
+
+/// One `--rlimit NAME=SOFT[:HARD]`: `None` leaves that value as it is; `u64::MAX` is unlimited.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Rlimit {
+    /// The resource, as `RLIMIT_*`.
+    pub resource: u8,
+    /// The soft limit.
+    pub soft: Option<u64>,
+    /// The hard limit.
+    pub hard: Option<u64>,
+}
+
+/// The locks on the command besides its namespaces ([`crate::confine`]).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Locks {
+    /// `--caps-preset`; `None`: `container` with `--root`, else `all`.
+    pub caps_preset: Option<CapsPreset>,
+    /// `--cap-drop` and `--cap-add`, in order.
+    pub caps: Vec<CapOp>,
+    /// The seccomp filters, in order.
+    pub seccomp: Vec<SeccompOp>,
+    /// `--seccomp-errno N` for `--seccomp-deny` (default EPERM).
+    pub seccomp_errno: Option<u16>,
+    /// `--rlimit`, in order.
+    pub rlimits: Vec<Rlimit>,
+    /// The cgroup options; any of them makes nsrun create a cgroup.
+    pub cgroup: crate::confine::cgroup::Request,
+    /// `--disable-userns`: the command cannot create user namespaces.
+    pub disable_userns: bool,
+    /// `--new-session`: the command runs in a new session, without a controlling terminal.
+    pub new_session: bool,
+    /// `--umask`.
+    pub umask: Option<u32>,
+    /// `--groups`: the supplementary groups of the command.
+    pub groups: Option<Vec<u32>>,
+    /// `--oom-score-adj`.
+    pub oom_score_adj: Option<i32>,
 }

@@ -1016,15 +1016,17 @@ fn keep_fd_passes_one_descriptor_and_the_others_are_closed() {
 fn no_new_privs_is_set_only_when_asked() {
     require_root();
     let r = Rootfs::new("nnp");
-    let out = r.run(
-        &["--no-new-privs"],
-        &["/bin/grep", "NoNewPrivs", "/proc/self/status"],
-    );
+    let grep = ["/bin/grep", "NoNewPrivs", "/proc/self/status"];
+    let out = r.run(&["--caps-preset", "all", "--no-new-privs"], &grep);
     out.assert_ok();
     assert_eq!(out.stdout, "NoNewPrivs:\t1\n", "{out}");
-    let out = r.run(&[], &["/bin/grep", "NoNewPrivs", "/proc/self/status"]);
+    let out = r.run(&["--caps-preset", "all"], &grep);
     out.assert_ok();
     assert_eq!(out.stdout, "NoNewPrivs:\t0\n", "{out}");
+    // --root implies the container preset, which implies no_new_privs.
+    let out = r.run(&[], &grep);
+    out.assert_ok();
+    assert_eq!(out.stdout, "NoNewPrivs:\t1\n", "{out}");
     r.finish();
 }
 

@@ -6,6 +6,7 @@
 pub mod env;
 pub mod exec;
 pub mod host;
+pub mod locks;
 pub mod path;
 
 use alloc::format;
@@ -59,6 +60,17 @@ pub struct Plan {
     pub slots: Slots,
     /// The descriptors above 2 passed to the command (`--keep-fd`).
     pub keep_fds: Vec<i32>,
+    /// The steps from this index on are applied by the command process just before exec (under
+    /// init, the init's child); the ones before by the child that runs the setup.
+    pub exec_from: usize,
+    /// What nsrun's init keeps once the command runs: CAP_KILL if the command holds it after
+    /// exec, else nothing.
+    pub init_keep: u64,
+    /// `--oom-score-adj`, written by the launcher before the child goes on.
+    pub oom_score_adj: Option<i32>,
+    /// The cgroup to make (`--memory`, `--pids-max`, ... `--cgroup-path`); the launcher moves
+    /// the child into it before the child goes on.
+    pub cgroup: Option<crate::confine::cgroup::Request>,
 }
 
 /// The steps `first..end` that mount operation `op` (an index into `Spec::mounts`) became.
@@ -126,7 +138,12 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         .filter(|m| matches!(m, MountOp::Dev(_)))
         .count()
         * 32;
-    let mut steps = Vec::with_capacity(16 + 2 * spec.mounts.len() + dev_steps);
+    let mut steps = Vec::with_capacity(
+        24 + 2 * spec.mounts.len()
+            + dev_steps
+            + spec.locks.rlimits.len()
+            + spec.locks.seccomp.len(),
+    );
     let mut spans = Vec::with_capacity(spec.mounts.len());
     // Explicit maps may leave nsrun's own ids unmapped; switch to root inside where it is mapped.
     let maps_root = |lines: &[IdMap]| lines.iter().any(|m| m.inside == 0);
@@ -139,6 +156,33 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     }
     if ns.has(Kind::Time) {
         steps.push(Step::UnshareTime);
+    }
+    let cgroup = spec.locks.cgroup != crate::confine::cgroup::Request::default();
+    if cgroup {
+        spec.locks.cgroup.check().map_err(|e| Refusal {
+            line: e.line(),
+            code: status::USAGE,
+        })?;
+        let path = spec.locks.cgroup.path.as_deref().unwrap_or_default();
+        let last = path.split(|&b| b == b'/').rfind(|c| !c.is_empty());
+        if last.is_some_and(crate::confine::cgroup::reserved) {
+            return Err(Refusal {
+                line: format!(
+                    "--cgroup-path {}: names of the form nsrun-PIDNS-PID-START are those of \
+                     nsrun's own cgroups, which nsrun gc removes when their launcher is gone: \
+                     choose another name",
+                    Show(path)
+                ),
+                code: status::USAGE,
+            });
+        }
+    }
+    // The child is moved into its cgroup after clone: a cgroup namespace made by clone would
+    // have the launcher's cgroup as its root. The child makes it once it is in its own, which
+    // the container then sees as its root.
+    let new_cgroup_ns = ns.has(Kind::Cgroup);
+    if cgroup && new_cgroup_ns {
+        steps.push(Step::UnshareCgroup);
     }
     if ns.has(Kind::Mount) && spec.propagation != Propagation::Unchanged {
         steps.push(Step::Propagation(spec.propagation));
@@ -159,16 +203,76 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     if let Some(dir) = &spec.chdir {
         steps.push(Step::Chdir(c_string(dir.clone())));
     }
-    if spec.setuid.is_some() || spec.setgid.is_some() {
+    let locks = &spec.locks;
+    if locks.disable_userns && !ns.has(Kind::User) {
+        return Err(Refusal {
+            line: "--disable-userns needs a new user namespace (add --user or --map-root-user): \
+                   the limit it sets is the user namespace's own"
+                .into(),
+            code: status::USAGE,
+        });
+    }
+    if locks.groups.is_some() && ns.has(Kind::User) && unprivileged {
+        return Err(Refusal {
+            line: "--groups: the kernel denies setgroups in an ordinary user's user namespace \
+                   (hint: run as root, which can map groups with --gid-map)"
+                .into(),
+            code: status::USAGE,
+        });
+    }
+    let caps = locks::caps(spec)?;
+    if locks.disable_userns {
+        steps.push(Step::LimitUserns);
+    }
+    if caps.is_some() && spec.setuid.is_some_and(|u| u != 0) {
+        steps.push(Step::KeepCaps);
+    }
+    if spec.setuid.is_some() || spec.setgid.is_some() || locks.groups.is_some() {
         steps.push(Step::SetIds {
             uid: spec.setuid,
             gid: spec.setgid,
+            groups: locks.groups.as_ref().map(|g| {
+                g.iter()
+                    .map(|&id| rustix::process::Gid::from_raw(id))
+                    .collect()
+            }),
         });
     }
-    if spec.no_new_privs {
+    if locks.disable_userns {
+        steps.push(Step::NestUserns);
+    }
+    if locks::no_new_privs(spec) {
         steps.push(Step::NoNewPrivs);
     }
     steps.push(Step::CloseFds(spec.keep_fds.clone()));
+    let exec_from = steps.len();
+    locks::exec_steps(spec, caps, &mut steps);
+    // Whether the command will hold CAP_SYS_ADMIN (the seccomp preset then lets it make
+    // namespaces): as uid 0 (or with the capability in its ambient set), in the set it keeps.
+    // The uid the command runs as inside: `--setuid`; else 0 in a user namespace that maps the
+    // caller to root (`--map-root-user`, the rootless default) or with explicit maps that map 0
+    // (nsrun switches to it); else the caller's own, mapped to itself (`--map-current-user`) or
+    // with no user namespace; any other map leaves the caller unmapped or mapped elsewhere.
+    let root_command = match spec.setuid {
+        Some(uid) => uid == 0,
+        None if ns.has(Kind::User) => match spec.map_current_user {
+            true => caller.uid == 0,
+            false => uid0 || (map_root && spec.uid_map.is_empty()),
+        },
+        None => caller.uid == 0,
+    };
+    let sys_admin = match caps {
+        Some(c) => {
+            c.keep & crate::confine::caps::SYS_ADMIN != 0
+                && (root_command || c.ambient & crate::confine::caps::SYS_ADMIN != 0)
+        }
+        None => {
+            root_command
+                && (caller.uid == 0 || ns.has(Kind::User))
+                && crate::sys::caps::in_bounding(21)
+        }
+    };
+    locks::seccomp_steps(spec, sys_admin, &mut steps)?;
 
     let maps = ns.has(Kind::User).then(|| match spec.map_current_user {
         true => Maps {
@@ -182,17 +286,33 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
             deny_setgroups: unprivileged,
         },
     });
+    let mut clone_flags = ns.clone_flags();
+    if cgroup && new_cgroup_ns {
+        clone_flags &= !libc::CLONE_NEWCGROUP;
+    }
     Ok(Plan {
-        clone_flags: ns.clone_flags(),
+        clone_flags,
         maps,
         unprivileged,
         steps,
         spans,
         init: ns.has(Kind::Pid) && spec.pid1 == Pid1::Init,
-        terminal: crate::sys::tty::own_foreground(),
+        // In a new session the command has no controlling terminal: no job control to do.
+        terminal: !locks.new_session && crate::sys::tty::own_foreground(),
         exec: Exec::new(&spec.command, env::build(environ, &spec.env)),
         slots: Slots::new(sources, ours),
         keep_fds: spec.keep_fds.clone(),
+        exec_from,
+        // What the command holds after exec: S as root, its ambient set as another uid.
+        init_keep: crate::confine::caps::KILL
+            & match (caps, root_command) {
+                (Some(c), true) => c.keep,
+                (Some(c), false) => c.ambient,
+                (None, true) => u64::MAX,
+                (None, false) => 0,
+            },
+        oom_score_adj: locks.oom_score_adj,
+        cgroup: cgroup.then(|| spec.locks.cgroup.clone()),
     })
 }
 
@@ -281,6 +401,10 @@ fn mount_steps(
                 }
             },
             MountOp::Proc(_) if proc_by_bind => source(steps, spans, index, b"/proc").ok(),
+            MountOp::Mask(_) => match source(steps, spans, index, b"/dev/null") {
+                Ok(slot) => Some(slot),
+                Err(e) => return Err(refuse(report::line("--masked-path: /dev/null", e, None))),
+            },
             _ => None,
         };
         slots.push(slot);
@@ -418,6 +542,18 @@ fn mount_steps(
             MountOp::Symlink { target, dst } => steps.push(Step::Symlink {
                 target: c_string(target.clone()),
                 path: path::normalize(dst),
+            }),
+            MountOp::Mask(dst) => {
+                if let Some(null) = slots[index] {
+                    steps.push(Step::Mask {
+                        target: path::normalize(dst),
+                        null,
+                    });
+                }
+            }
+            MountOp::ReadOnlyPath(dst) => steps.push(Step::ReadOnlyPath {
+                target: path::normalize(dst),
+                private: spec.propagation != Propagation::Private,
             }),
             MountOp::RemountRo(dst) => steps.push(Step::SetAttrs {
                 target: path::normalize(dst),
@@ -697,9 +833,18 @@ mod tests {
             s.contains(&"--root src: bind it onto itself".to_string()),
             "{s:?}"
         );
+        // --root implies the container preset: the command process sets the capabilities last.
         assert_eq!(
-            s.last().map(String::as_str),
-            Some("close inherited descriptors")
+            s[p.exec_from - 1..],
+            [
+                "close inherited descriptors".to_string(),
+                format!(
+                    "set the capabilities ({})",
+                    crate::confine::caps::describe(
+                        crate::confine::caps::CONTAINER & crate::confine::caps::bounding()
+                    )
+                ),
+            ]
         );
         assert!(
             s.contains(&"pivot_root into the new root".to_string()),

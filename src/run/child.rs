@@ -45,7 +45,8 @@ pub fn main(cx: &Context) -> ! {
         sys::exit::exit_now(status::SETUP_FAILED);
     }
     let mut tree = Tree::new(&cx.plan.slots);
-    for (i, step) in cx.plan.steps.iter().enumerate() {
+    let setup = cx.plan.steps.get(..cx.plan.exec_from).unwrap_or_default();
+    for (i, step) in setup.iter().enumerate() {
         if let Err(errno) = step.apply(&mut tree) {
             match step.warning() {
                 // Not worth stopping for: said here and now, while the launcher sleeps.
@@ -86,10 +87,33 @@ fn arm_death_signal(cx: &Context, wait: bool) -> bool {
 /// Restores nsrun's original signal mask and executes the command; on failure reports and exits
 /// with 126 or 127.
 pub fn exec(cx: &Context) -> ! {
+    exec_with(cx, false)
+}
+
+/// [`exec`] for the command the init starts, which has inherited the resource limits and the
+/// capability sets the init took on for it (see [`crate::run::init`]).
+pub fn exec_from_init(cx: &Context) -> ! {
+    exec_with(cx, true)
+}
+
+fn exec_with(cx: &Context, inherited: bool) -> ! {
     if cx.plan.terminal {
         sys::tty::take_foreground();
     }
+    // nsrun's signal mask goes first: after the seccomp filter the command may call nothing
+    // but what its filters allow, and execve.
     sys::signal::set_mask(&cx.mask);
+    // The locks that belong to the command alone, last: the init holds none of them.
+    let locks = cx.plan.steps.get(cx.plan.exec_from..).unwrap_or_default();
+    for (i, step) in locks.iter().enumerate() {
+        if inherited && matches!(step, Step::Rlimit(_) | Step::Caps(_)) {
+            continue;
+        }
+        if let Err(errno) = step.apply_last() {
+            Report::new((cx.plan.exec_from + i) as u32, errno).send(cx.report);
+            sys::exit::exit_now(status::SETUP_FAILED);
+        }
+    }
     let report = Report::new(special::EXEC, cx.plan.exec.run());
     report.send(cx.report);
     sys::exit::exit_now(report.code as i32)

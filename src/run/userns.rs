@@ -1,4 +1,5 @@
-//! The parent's part of a new user namespace: writing the child's id maps through /proc.
+//! The parent's part of a new user namespace: writing the child's id maps (and other files of
+//! the waiting child) through /proc.
 
 use alloc::format;
 use alloc::string::String;
@@ -24,26 +25,28 @@ pub fn write_maps(pid: i32, maps: &Maps) -> Result<(), String> {
 }
 
 fn write(pid: i32, file: &str, text: &[u8]) -> Result<(), String> {
-    let path = format!("/proc/{pid}/{file}");
     let root = rustix::process::geteuid().is_root();
-    let fail = |e: Errno| {
+    write_proc_file(pid, file, text).map_err(|e| {
         let hint = hint(e, root);
         report::line(
-            &format!("write {path}"),
+            &format!("write /proc/{pid}/{file}"),
             e,
             (!hint.is_empty()).then_some(hint),
         )
-    };
+    })
+}
+
+/// Writes `text` to `/proc/PID/FILE` in one write(2), as the kernel's proc files want.
+pub fn write_proc_file(pid: i32, file: &str, text: &[u8]) -> Result<(), Errno> {
+    let path = format!("/proc/{pid}/{file}");
     let fd = rustix::fs::open(
         path.as_str(),
         OFlags::WRONLY | OFlags::CLOEXEC,
         Mode::empty(),
-    )
-    .map_err(fail)?;
-    match rustix::io::write(&fd, text) {
-        Ok(n) if n == text.len() => Ok(()),
-        Ok(_) => Err(fail(Errno::IO)),
-        Err(e) => Err(fail(e)),
+    )?;
+    match rustix::io::write(&fd, text)? == text.len() {
+        true => Ok(()),
+        false => Err(Errno::IO),
     }
 }
 

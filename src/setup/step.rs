@@ -57,6 +57,9 @@ pub enum Step {
     /// unshare(CLONE_NEWTIME): clone(2) cannot take that flag, so the child makes the namespace and
     /// its children (and, after exec, itself) live in it.
     UnshareTime,
+    /// unshare(CLONE_NEWCGROUP) once the launcher has moved the child into its cgroup, which the
+    /// new cgroup namespace then has as its root.
+    UnshareCgroup,
     /// Change the propagation of `/` and everything below it, alone in its own mount(2) call.
     Propagation(Propagation),
     /// sethostname.
@@ -139,13 +142,57 @@ pub enum Step {
     RestoreCwd,
     /// Change the working directory.
     Chdir(CString),
-    /// `--setuid`/`--setgid`: the ids the command runs as, after setup: the supplementary groups
-    /// dropped (where setgroups is allowed), then the gid, then the uid, as unshare does.
+    /// `--setuid`/`--setgid`/`--groups`: the ids the command runs as, after setup: the
+    /// supplementary groups set (`--groups`) or dropped (where setgroups is allowed, with
+    /// `--setgid`), then the gid, then the uid, as unshare does.
     SetIds {
         /// setresuid to this.
         uid: Option<u32>,
         /// setresgid to this.
         gid: Option<u32>,
+        /// setgroups to these (`--groups`); must succeed.
+        groups: Option<Vec<rustix::process::Gid>>,
+    },
+    /// Keep the permitted capabilities across the uid change that follows (PR_SET_KEEPCAPS), so
+    /// the command can hold the ones asked for as another uid.
+    KeepCaps,
+    /// `--masked-path`: hide `target` under an empty read-only tmpfs (a directory) or a read-only
+    /// bind of /dev/null from slot `null` (anything else); skipped when `target` is missing.
+    Mask {
+        /// The path inside the container.
+        target: Bytes,
+        /// The slot of the host's /dev/null.
+        null: u32,
+    },
+    /// `--ro-path`: bind `target` onto itself, read-only with every submount; skipped when
+    /// `target` is missing.
+    ReadOnlyPath {
+        /// The path inside the container.
+        target: Bytes,
+        /// Make the new mounts private, so no later host mount arrives under them writable.
+        private: bool,
+    },
+    /// `--disable-userns`, part one: the container's own user namespace allows one more user
+    /// namespace (user.max_user_namespaces = 1, through the procfs the tree knows), which part two
+    /// uses up.
+    LimitUserns,
+    /// `--disable-userns`, part two: move into a nested user namespace, which uses up the
+    /// allowance and has no capability over the outer one's limit; the ids stay as they are.
+    NestUserns,
+    /// The resource limit (`--rlimit`); in the command process.
+    Rlimit(crate::spec::Rlimit),
+    /// umask (`--umask`); in the command process.
+    Umask(u32),
+    /// setsid (`--new-session`); in the command process.
+    NewSession,
+    /// The capability sets (`--cap-drop`, `--cap-add`, `--caps-preset`); in the command process.
+    Caps(crate::confine::caps::Apply),
+    /// A seccomp filter, installed in the command process after everything else.
+    Seccomp {
+        /// The compiled (or read) program.
+        program: crate::confine::seccomp::Program,
+        /// The option that asked for it, for messages.
+        option: String,
     },
     /// Set no_new_privs.
     NoNewPrivs,
@@ -170,6 +217,7 @@ impl Step {
                 Ok(())
             }
             Step::UnshareTime => sys::ns::unshare_time(),
+            Step::UnshareCgroup => sys::ns::unshare_cgroup(),
             Step::Propagation(p) => {
                 let kind = match p {
                     Propagation::Private => MountPropagationFlags::PRIVATE,
@@ -221,11 +269,16 @@ impl Step {
             Step::PivotRoot => tree.enter_root(),
             Step::RestoreCwd => tree.restore_cwd(),
             Step::Chdir(dir) => rustix::process::chdir(dir.as_c_str()),
-            Step::SetIds { uid, gid } => {
+            Step::SetIds { uid, gid, groups } => {
                 use rustix::process::{Gid, Uid};
+                if let Some(list) = groups {
+                    rustix::thread::set_thread_groups(list)?;
+                }
                 if let Some(g) = gid {
                     // Denied (EPERM) where setgroups is disabled; the groups then stay as they are.
-                    let _ = rustix::thread::set_thread_groups(&[]);
+                    if groups.is_none() {
+                        let _ = rustix::thread::set_thread_groups(&[]);
+                    }
                     let g = Gid::from_raw(*g);
                     rustix::thread::set_thread_res_gid(g, g, g)?;
                 }
@@ -237,6 +290,61 @@ impl Step {
             }
             Step::NoNewPrivs => rustix::thread::set_no_new_privs(true),
             Step::CloseFds(keep) => sys::fd::cloexec_all_but(keep),
+            Step::KeepCaps => rustix::thread::set_keep_capabilities(true),
+            Step::Mask { target, null } => {
+                let fd = match tree.existing(target) {
+                    Err(Errno::NOENT) => return Ok(()),
+                    other => other?,
+                };
+                match rustix::fs::fstat(&fd)?.st_mode & 0o170000 == 0o040000 {
+                    true => tree.mount_fs(
+                        c"tmpfs",
+                        target,
+                        MountFlags::RDONLY
+                            | MountFlags::NOSUID
+                            | MountFlags::NODEV
+                            | MountFlags::NOEXEC,
+                        Some(c"mode=0555,nr_inodes=1"),
+                        None,
+                    ),
+                    false => {
+                        let top = tree.bind(*null, target)?;
+                        set_mount(tree, top.as_fd(), sys::mount::RDONLY, true, false)
+                    }
+                }
+            }
+            Step::ReadOnlyPath { target, private } => {
+                let fd = match tree.existing(target) {
+                    Err(Errno::NOENT) => return Ok(()),
+                    other => other?,
+                };
+                let top = tree.bind_from(fd, target)?;
+                let attrs = sys::mount::RDONLY | sys::mount::NOSUID | sys::mount::NODEV;
+                set_mount(tree, top.as_fd(), attrs, true, *private)
+            }
+            Step::LimitUserns => tree.limit_user_namespaces(),
+            Step::NestUserns => tree.nest_user_namespace(),
+            Step::Rlimit(_)
+            | Step::Umask(_)
+            | Step::NewSession
+            | Step::Caps(_)
+            | Step::Seccomp { .. } => self.apply_last(),
+        }
+    }
+
+    /// Applies a step of the command process (one after [`crate::plan::Plan::exec_from`]), which
+    /// has no tree. Allocates nothing.
+    pub fn apply_last(&self) -> Result<(), Errno> {
+        match self {
+            Step::Rlimit(limit) => crate::confine::rlimit::apply(limit),
+            Step::Umask(mask) => {
+                rustix::process::umask(rustix::fs::Mode::from_raw_mode(*mask));
+                Ok(())
+            }
+            Step::NewSession => rustix::process::setsid().map(|_| ()),
+            Step::Caps(apply) => apply.run(),
+            Step::Seccomp { program, .. } => sys::seccomp::install(&program.0),
+            _ => Err(Errno::INVAL),
         }
     }
 
@@ -254,6 +362,7 @@ impl Step {
         match self {
             Step::BecomeRoot { .. } => "switch to root of the user namespace".into(),
             Step::UnshareTime => "create the time namespace".into(),
+            Step::UnshareCgroup => "create the cgroup namespace".into(),
             Step::Propagation(p) => format!("make / {} (recursively)", p.name()),
             Step::Hostname(n) => format!("set hostname '{}'", Show(n)),
             Step::Domainname(n) => format!("set domain name '{}'", Show(n)),
@@ -277,11 +386,37 @@ impl Step {
             Step::PivotRoot => "pivot_root into the new root".into(),
             Step::RestoreCwd => "return to the working directory".into(),
             Step::Chdir(d) => format!("change directory to {}", Show(d.to_bytes())),
-            Step::SetIds { uid, gid } => match (uid, gid) {
+            Step::SetIds {
+                uid: None,
+                gid: None,
+                groups: Some(_),
+            } => "--groups: set the supplementary groups".into(),
+            Step::SetIds { uid, gid, .. } => match (uid, gid) {
                 (Some(u), Some(g)) => format!("switch to uid {u} and gid {g}"),
                 (Some(u), None) => format!("switch to uid {u}"),
                 (_, g) => format!("switch to gid {}", g.unwrap_or(0)),
             },
+            Step::KeepCaps => "keep capabilities across the uid change".into(),
+            Step::Mask { target, .. } => format!("hide {}", Show(target)),
+            Step::ReadOnlyPath { target, .. } => format!("bind {} read-only", Show(target)),
+            Step::LimitUserns => {
+                "--disable-userns: write 1 to /proc/sys/user/max_user_namespaces".into()
+            }
+            Step::NestUserns => "--disable-userns: enter a nested user namespace".into(),
+            Step::Rlimit(l) => format!(
+                "--rlimit {}: set the limit",
+                crate::confine::rlimit::name(l.resource)
+            ),
+            Step::Umask(m) => format!("--umask {m:03o}"),
+            Step::NewSession => "--new-session: setsid".into(),
+            Step::Seccomp { option, .. } => format!("{option}: install the seccomp filter"),
+            Step::Caps(a) => format!(
+                "set the capabilities ({})",
+                match a.keep {
+                    0 => "none".into(),
+                    keep => crate::confine::caps::describe(keep),
+                }
+            ),
             Step::NoNewPrivs => "set no_new_privs".into(),
             Step::CloseFds(_) => "close inherited descriptors".into(),
         }

@@ -636,6 +636,12 @@ impl<'a> Tree<'a> {
     pub fn bind(&mut self, slot: u32, path: &[u8]) -> Result<OwnedFd, Errno> {
         let cell = self.slots.sources.get(slot as usize).ok_or(Errno::INVAL)?;
         let src = cell.take().ok_or(Errno::BADF)?;
+        self.bind_from(src, path)
+    }
+
+    /// Binds the object `src` (recursively) onto `path`, as [`Tree::bind`] does with a source; an
+    /// object of the tree itself (`--ro-path`) is bound onto itself this way.
+    pub fn bind_from(&mut self, src: OwnedFd, path: &[u8]) -> Result<OwnedFd, Errno> {
         let st = rustix::fs::fstat(&src)?;
         let node = match is(&st, FileType::Directory) {
             true => Node::Dir(0o755),
@@ -660,6 +666,49 @@ impl<'a> Tree<'a> {
             return Err(Errno::STALE);
         }
         Ok(top)
+    }
+
+    /// `--disable-userns`, part one: sets user.max_user_namespaces to 1 through the procfs the
+    /// tree knows. The kernel keeps that limit per user namespace and looks it up by the writer's
+    /// own: this is the container's (the plan asks for a new one), never the host's.
+    pub fn limit_user_namespaces(&mut self) -> Result<(), Errno> {
+        self.load_proc()?;
+        let proc = self.proc.as_ref().ok_or(Errno::NOSYS)?;
+        let flags = OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+        let fd = rustix::fs::openat(proc, c"sys/user/max_user_namespaces", flags, Mode::empty())?;
+        match rustix::io::write(&fd, b"1")? {
+            1 => Ok(()),
+            _ => Err(Errno::IO),
+        }
+    }
+
+    /// `--disable-userns`, part two: moves into a nested user namespace that maps the current
+    /// uid and gid to themselves (setgroups denied), so the ids stay as they are, and nothing in
+    /// it has a capability over the outer namespace's limit.
+    pub fn nest_user_namespace(&mut self) -> Result<(), Errno> {
+        self.load_proc()?;
+        let proc = self.proc.as_ref().ok_or(Errno::NOSYS)?;
+        let (uid, gid) = (
+            rustix::process::geteuid().as_raw(),
+            rustix::process::getegid().as_raw(),
+        );
+        // After a uid change the process is not dumpable, and its /proc files belong to root
+        // outside, whom the new namespace does not map: its own map files would be closed to it.
+        // Dumpable again for these writes (the command's exec decides anew).
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::Dumpable)?;
+        crate::sys::ns::unshare_user()?;
+        let write = |name: &CStr, text: &[u8]| -> Result<(), Errno> {
+            let flags = OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+            let fd = rustix::fs::openat(proc, name, flags, Mode::empty())?;
+            match rustix::io::write(&fd, text)? == text.len() {
+                true => Ok(()),
+                false => Err(Errno::IO),
+            }
+        };
+        let mut buf = [0u8; 32];
+        write(c"self/setgroups", b"deny")?;
+        write(c"self/uid_map", id_map_line(&mut buf, uid))?;
+        write(c"self/gid_map", id_map_line(&mut buf, gid))
     }
 
     /// Finds a procfs root, if none is known yet: the host's `/proc` as this namespace shows it
@@ -792,6 +841,28 @@ fn bind_without_proc(src: BorrowedFd<'_>, target: BorrowedFd<'_>) -> Result<(), 
             | OpenTreeFlags::AT_EMPTY_PATH,
     )?;
     attach(clone.as_fd(), target)
+}
+
+/// `ID ID 1\n` in `buf`: a map line of one id to itself (no allocation).
+fn id_map_line(buf: &mut [u8; 32], id: u32) -> &[u8] {
+    let mut digits = [0u8; 10];
+    let mut n = id;
+    let mut len = 0;
+    loop {
+        digits[9 - len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let number = &digits[10 - len..];
+    let mut at = 0;
+    for part in [number, b" ", number, b" 1\n"] {
+        buf[at..at + part.len()].copy_from_slice(part);
+        at += part.len();
+    }
+    &buf[..at]
 }
 
 fn is_proc(fd: BorrowedFd<'_>) -> bool {
@@ -974,10 +1045,15 @@ mod tests {
     /// reference the walk must agree with: the inode found, or None when missing.
     fn kernel_in_root(root: &OwnedFd, path: &str) -> Result<Option<u64>, Errno> {
         let c = std::ffi::CString::new(path).unwrap();
-        match crate::sys::testing::open_in_root(root.as_fd(), &c) {
-            Ok(fd) => Ok(Some(ino(&fd))),
-            Err(Errno::NOENT) => Ok(None),
-            Err(e) => Err(e),
+        loop {
+            // EAGAIN: a rename or mount elsewhere on the machine (another test) raced the
+            // kernel's lookup, which RESOLVE_IN_ROOT then refuses to trust: ask again.
+            match crate::sys::testing::open_in_root(root.as_fd(), &c) {
+                Ok(fd) => return Ok(Some(ino(&fd))),
+                Err(Errno::NOENT) => return Ok(None),
+                Err(Errno::AGAIN) => continue,
+                Err(e) => return Err(e),
+            }
         }
     }
 

@@ -15,6 +15,12 @@ fn borrow(fd: RawFd) -> BorrowedFd<'static> {
     unsafe { BorrowedFd::borrow_raw(fd) }
 }
 
+/// Borrows a descriptor the user named by number (`--seccomp FD`) for the calls of one function
+/// that reads it; EBADF there if it is not open.
+pub fn borrow_named(fd: RawFd) -> BorrowedFd<'static> {
+    borrow(fd)
+}
+
 /// Standard input (the terminal, for job control). Calls on it fail with EBADF once the init has
 /// closed it; nothing else closes it.
 pub fn stdin() -> BorrowedFd<'static> {

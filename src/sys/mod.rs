@@ -3,6 +3,7 @@
 
 pub mod alloc;
 pub mod args;
+pub mod caps;
 pub mod cgroup;
 pub mod clone;
 pub mod entry;
@@ -14,6 +15,7 @@ pub mod mount;
 pub mod net;
 pub mod ns;
 pub mod random;
+pub mod rlimit;
 pub mod runtime;
 pub mod seccomp;
 pub mod signal;

@@ -1,4 +1,5 @@
-//! unshare(2) for the one namespace kind that clone(2) cannot create.
+//! unshare(2) for the one namespace kind that clone(2) cannot create, and for the nested user
+//! namespace of `--disable-userns`.
 
 use rustix::io::Errno;
 use rustix::thread::UnshareFlags;
@@ -8,4 +9,18 @@ pub fn unshare_time() -> Result<(), Errno> {
     // SAFETY: unshare_unsafe is unsafe only for CLONE_FILES in multi-threaded programs; this passes
     // only CLONE_NEWTIME, in the single-threaded child.
     unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWTIME) }
+}
+
+/// Moves this process into a new user namespace (`--disable-userns`).
+pub fn unshare_user() -> Result<(), Errno> {
+    // SAFETY: unshare_unsafe is unsafe only for CLONE_FILES in multi-threaded programs; this passes
+    // only CLONE_NEWUSER, in a single-threaded process.
+    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWUSER) }
+}
+
+/// Moves this process into a new cgroup namespace whose root is its current cgroup.
+pub fn unshare_cgroup() -> Result<(), Errno> {
+    // SAFETY: unshare_unsafe is unsafe only for CLONE_FILES in multi-threaded programs; this passes
+    // only CLONE_NEWCGROUP, in the single-threaded child.
+    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWCGROUP) }
 }

@@ -66,9 +66,10 @@
 //! # What changes on the host
 //!
 //! Only the directories nsrun made, and, on v2, the controllers it enabled in the
-//! `cgroup.subtree_control` of existing ancestors. A failed [`create`] undoes both. After a run
-//! the enabled controllers stay enabled, as runc and crun leave them: disabling one could take it
-//! from a sibling started meanwhile, and enabling it only lets child cgroups use it.
+//! `cgroup.subtree_control` of existing ancestors. A failed [`create`] removes the directories;
+//! the controllers stay enabled, after a run as after a failure, as runc and crun leave them:
+//! disabling one could take it (and its limits) from a sibling another run made meanwhile, and
+//! enabling it only lets child cgroups use it.
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -85,6 +86,12 @@ mod parse;
 mod tree;
 
 pub use detect::{detect, Layout};
+
+/// Whether `name` is of the form of nsrun's default cgroup names (`nsrun-PIDNS-PID-START`),
+/// which [`gc`] takes for a run's: a `--cgroup-path` must not use it.
+pub fn reserved(name: &[u8]) -> bool {
+    gc::owner_of(name).is_some()
+}
 pub use gc::{gc, Collected};
 pub use parse::{
     check_path, cpu_shares, parse_bytes, parse_cpus, parse_pids, parse_swap, parse_weight,

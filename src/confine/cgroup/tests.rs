@@ -531,7 +531,7 @@ fn v2_memory_alone_swaps_as_much_as_memory_where_swap_is_accounted() {
 }
 
 #[test]
-fn v2_no_internal_processes_gives_a_hint_and_undoes_everything() {
+fn v2_no_internal_processes_gives_a_hint_and_removes_what_it_made() {
     let f = pure_v2();
     let before = f.dirs();
     let parent = "/sys/fs/cgroup/nsrun/cgroup.subtree_control";
@@ -546,13 +546,14 @@ fn v2_no_internal_processes_gives_a_hint_and_undoes_everything() {
              below a cgroup without processes, e.g. --cgroup-path /nsrun)"
         )
     );
-    // pids enabled at the root is disabled again; the cgroup is gone.
+    // The cgroup is gone; pids, enabled at the root, stays enabled (disabling it could take it
+    // from a sibling another run made meanwhile).
     let log = lines(&f);
-    assert_eq!(
-        log.last().unwrap(),
-        "write /sys/fs/cgroup/cgroup.subtree_control -pids"
-    );
     assert!(log.contains(&format!("rmdir /sys/fs/cgroup/nsrun/{LEAF}")));
+    assert!(
+        !log.iter().any(|l| l.contains("subtree_control -")),
+        "{log:?}"
+    );
     assert_eq!(f.dirs(), before);
 }
 

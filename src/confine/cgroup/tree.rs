@@ -85,9 +85,9 @@ fn create_unnamed(fs: &impl Fs, req: &Request, layout: &Layout) -> Result<Cgroup
     let made = build(fs, req, layout, &mut cg, &mut enabled).and_then(|()| limits(fs, req, &cg));
     if let Err(e) = made {
         let _ = cg.remove_dirs(fs);
-        for (file, name) in enabled.iter().rev() {
-            let _ = fs.write(file, [b"-", name.as_bytes()].concat().as_slice());
-        }
+        // The controllers it enabled in existing ancestors stay enabled, as after a run:
+        // disabling one could take the limits of a sibling another run made meanwhile.
+        let _ = enabled;
         return Err(e);
     }
     Ok(cg)

@@ -11,6 +11,8 @@ use crate::ns::{self, Kind};
 use crate::out::Bytes as Show;
 use crate::spec::{BindKind, EnvOp, IdMap, MountOp, Pid1, Propagation, Spec};
 
+mod locks;
+
 /// The longest hostname or domain name the kernel accepts (HOST_NAME_MAX).
 pub const NAME_MAX: usize = 64;
 
@@ -23,6 +25,8 @@ pub enum Parsed {
     Help,
     /// Print the version.
     Version,
+    /// `nsrun gc`: remove the cgroups killed runs left behind.
+    Gc,
 }
 
 /// Every long option the parser takes, besides the namespace kinds (`--KIND`, `--unshare-KIND`,
@@ -72,6 +76,29 @@ pub const LONG: &[&str] = &[
     "setgid",
     "uid-map",
     "gid-map",
+    "cap-drop",
+    "cap-add",
+    "caps-preset",
+    "seccomp",
+    "add-seccomp-fd",
+    "seccomp-deny",
+    "seccomp-allow",
+    "seccomp-errno",
+    "seccomp-preset",
+    "rlimit",
+    "memory",
+    "memory-swap",
+    "pids-max",
+    "cpus",
+    "cpu-weight",
+    "cgroup-path",
+    "disable-userns",
+    "new-session",
+    "masked-path",
+    "ro-path",
+    "umask",
+    "groups",
+    "oom-score-adj",
 ];
 
 /// Every short option, as [`LONG`] (each is named in HELP as `-X`).
@@ -118,6 +145,22 @@ User namespace:
       --uid-map IN:OUT:COUNT, --gid-map IN:OUT:COUNT   explicit map lines (repeatable)
   As an ordinary user with no user namespace option, nsrun adds one that maps you to root.
 
+Locks (applied just before exec; README has the details under \"Locking a container down\"):
+      --caps-preset SET    container (runc's default set) or all (default: container with --root)
+      --cap-drop CAP|ALL   --cap-add CAP|ALL     in order, on the preset (names as capsh prints)
+      --seccomp-preset default   the container deny list (keyctl, bpf, mount, unshare, TIOCSTI...)
+      --seccomp-deny NAMES       --seccomp-allow NAMES (others kill)   comma-separated syscalls
+      --seccomp-errno N          the errno of --seccomp-deny (default EPERM)
+      --seccomp FD         --add-seccomp-fd FD   a compiled filter from FD, as bubblewrap takes it
+      --rlimit NAME=SOFT[:HARD]  as prlimit (nofile, nproc, as, core, ...; unlimited)
+      --memory BYTES       --memory-swap BYTES   --pids-max N   --cpus N.N   --cpu-weight N
+      --cgroup-path PATH   the container's cgroup (default: a new one below nsrun's own)
+      --disable-userns     no further user namespaces (needs a new user namespace)
+      --new-session        run the command in a new session (setsid)
+      --masked-path DST    hide DST (as OCI maskedPaths)   --ro-path DST   bind DST read-only
+      --umask OCTAL        --groups G1,G2 (supplementary groups)   --oom-score-adj N
+  Every seccomp option and --caps-preset container imply --no-new-privs.
+
   -h, --help               -V, --version
 
 unshare(1) compatibility: -f, --fork, --forward-signals and --kill-child[=SIGNAL] are accepted and
@@ -126,10 +169,19 @@ SIGKILL if nsrun dies.
 
 Exit status: the command's; 128+N if killed by signal N; 127 command not found; 126 not executable;
 125 nsrun's setup failed; 2 bad usage.
+
+Commands: nsrun gc   remove the cgroups of nsrun runs that were killed (nsrun -- gc runs gc)
 ";
 
 /// Parses the arguments after `argv[0]`.
 pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
+    // The one command word: `nsrun gc`. A command of that name runs as `nsrun -- gc`.
+    if args.first() == Some(&&b"gc"[..]) {
+        return match args.len() {
+            1 => Ok(Parsed::Gc),
+            _ => Err("gc takes no arguments (to run a command named gc: nsrun -- gc ...)".into()),
+        };
+    }
     let mut spec = Spec::default();
     // At most one mount operation per long option: sized once, as the arena allocator keeps what
     // a growing Vec leaves behind.
@@ -145,6 +197,7 @@ pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
         size: None,
         perms: None,
         mount_proc_given: false,
+        seccomp_fds: Vec::new(),
     };
     while p.pos < args.len() {
         let arg = args[p.pos];
@@ -194,6 +247,8 @@ struct Parser<'a> {
     perms: Option<u32>,
     /// `--mount-proc` was given: it needs a mount namespace, as with unshare.
     mount_proc_given: bool,
+    /// Which of `--seccomp` and `--add-seccomp-fd` were given (they exclude each other).
+    seccomp_fds: Vec<&'static [u8]>,
 }
 
 /// The short options that take a value (as unshare has them), and their long names.
@@ -506,7 +561,7 @@ impl<'a> Parser<'a> {
                     self.spec.gid_map.push(map);
                 }
             }
-            _ => return Err(unknown(name)),
+            _ => self.lock(key, name, inline)?,
         }
         Ok(None)
     }
@@ -1307,7 +1362,9 @@ mod tests {
                             | MountOp::Mkdir { dst, .. }
                             | MountOp::Symlink { dst, .. } => dst,
                             MountOp::Proc(d) | MountOp::Sys(d) | MountOp::Dev(d) => d,
-                            MountOp::RemountRo(d) => d,
+                            MountOp::RemountRo(d) | MountOp::Mask(d) | MountOp::ReadOnlyPath(d) => {
+                                d
+                            }
                         };
                         assert_eq!(dst.first(), Some(&b'/'), "{args:?}");
                         if let MountOp::Tmpfs { size: Some(n), .. } = op {

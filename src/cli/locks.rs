@@ -1,0 +1,228 @@
+//! The options of [`crate::confine`]: capabilities, seccomp, limits, cgroups and the smaller locks.
+//! Pure parsing and checking, as the rest of the command line; what needs the kernel's view (a
+//! syscall name on this architecture, a capability outside nsrun's bounding set) is checked by
+//! [`crate::plan`].
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::{absolute, parse_u32, unknown, Parser};
+use crate::confine::cgroup::{self, Swap};
+use crate::confine::{caps, rlimit};
+use crate::out::Bytes as Show;
+use crate::spec::{CapOp, CapsPreset, MountOp, SeccompOp};
+
+impl<'a> Parser<'a> {
+    /// Parses the lock option `key` (`name` as written, `inline` its `=VALUE`).
+    #[inline(never)]
+    pub(super) fn lock(
+        &mut self,
+        key: &[u8],
+        name: &[u8],
+        inline: Option<&'a [u8]>,
+    ) -> Result<(), String> {
+        let locks = &mut self.spec.locks;
+        let flag = || match inline {
+            Some(_) => Err(complaint(name, b"", "takes no value")),
+            None => Ok(()),
+        };
+        let once = |given: bool| match given {
+            true => Err(complaint(name, b"", "given twice")),
+            false => Ok(()),
+        };
+        match key {
+            b"disable-userns" => {
+                flag()?;
+                locks.disable_userns = true;
+                return Ok(());
+            }
+            b"new-session" => {
+                flag()?;
+                locks.new_session = true;
+                return Ok(());
+            }
+            _ => {}
+        }
+        let v = self.value(name, inline)?;
+        let bad = |what: &str| complaint(name, v, what);
+        let locks = &mut self.spec.locks;
+        match key {
+            b"cap-drop" | b"cap-add" => {
+                let mask = caps::parse(v).ok_or_else(|| {
+                    bad("is not a capability name (as capsh prints them, e.g. CAP_NET_ADMIN or net_admin, or ALL)")
+                })?;
+                locks.caps.push(match key {
+                    b"cap-drop" => CapOp::Drop(mask),
+                    _ => CapOp::Add(mask),
+                });
+            }
+            b"caps-preset" => {
+                once(locks.caps_preset.is_some())?;
+                locks.caps_preset = Some(match v {
+                    b"container" => CapsPreset::Container,
+                    b"all" => CapsPreset::All,
+                    _ => return Err(bad("is not a preset (container or all)")),
+                });
+            }
+            b"seccomp" | b"add-seccomp-fd" => {
+                let fd = parse_u32(v, 10).filter(|fd| *fd < i32::MAX as u32);
+                let fd = fd.ok_or_else(|| bad("is not a descriptor number"))? as i32;
+                let given = |k: &'static [u8]| self.seccomp_fds.contains(&k);
+                let other: &[u8] = match key {
+                    b"seccomp" => b"add-seccomp-fd",
+                    _ => b"seccomp",
+                };
+                if given(other) {
+                    return Err(
+                        "--seccomp and --add-seccomp-fd exclude each other (as in bubblewrap)"
+                            .into(),
+                    );
+                }
+                if key == b"seccomp" && given(b"seccomp") {
+                    return Err("--seccomp given twice (use --add-seccomp-fd for several)".into());
+                }
+                self.seccomp_fds.push(if key == b"seccomp" {
+                    b"seccomp"
+                } else {
+                    b"add-seccomp-fd"
+                });
+                let add = key != b"seccomp";
+                self.spec.locks.seccomp.push(SeccompOp::Fd { fd, add });
+            }
+            b"seccomp-deny" | b"seccomp-allow" => {
+                let names: Vec<Vec<u8>> = v.split(|&b| b == b',').map(|n| n.to_vec()).collect();
+                if names.iter().any(|n| n.is_empty()) {
+                    return Err(bad("is not a comma-separated list of syscall names"));
+                }
+                locks.seccomp.push(match key {
+                    b"seccomp-deny" => SeccompOp::Deny(names),
+                    _ => SeccompOp::Allow(names),
+                });
+            }
+            b"seccomp-errno" => {
+                once(locks.seccomp_errno.is_some())?;
+                let n = parse_u32(v, 10).filter(|n| (1..=4095).contains(n));
+                locks.seccomp_errno =
+                    Some(n.ok_or_else(|| bad("is not an errno number from 1 to 4095"))? as u16);
+            }
+            b"seccomp-preset" => {
+                if v != b"default" {
+                    return Err(bad("is not a preset (default)"));
+                }
+                locks.seccomp.push(SeccompOp::Preset);
+            }
+            b"rlimit" => {
+                let limit = rlimit::parse(v).map_err(bad)?;
+                locks.rlimits.push(limit);
+            }
+            b"memory" => {
+                once(locks.cgroup.memory.is_some())?;
+                let n = cgroup::parse_bytes(v).filter(|n| *n > 0);
+                locks.cgroup.memory = Some(n.ok_or_else(|| bad(SIZE))?);
+            }
+            b"memory-swap" => {
+                once(locks.cgroup.memory_swap.is_some())?;
+                let swap = cgroup::parse_swap(v).filter(|s| *s != Swap::Limit(0));
+                locks.cgroup.memory_swap = Some(swap.ok_or_else(|| {
+                    bad("is not a size in bytes (k, m, g, t suffixes allowed) or -1 (unlimited)")
+                })?);
+            }
+            b"pids-max" => {
+                once(locks.cgroup.pids_max.is_some())?;
+                locks.cgroup.pids_max = Some(
+                    cgroup::parse_pids(v)
+                        .ok_or_else(|| bad("is not a number from 1 to 4194304"))?,
+                );
+            }
+            b"cpus" => {
+                once(locks.cgroup.cpus.is_some())?;
+                locks.cgroup.cpus = Some(cgroup::parse_cpus(v).ok_or_else(|| {
+                    bad("is not a number of CPUs such as 0.5 or 2 (0.01 at least, 3 decimals at most)")
+                })?);
+            }
+            b"cpu-weight" => {
+                once(locks.cgroup.cpu_weight.is_some())?;
+                locks.cgroup.cpu_weight = Some(
+                    cgroup::parse_weight(v)
+                        .ok_or_else(|| bad("is not a weight from 1 to 10000"))?,
+                );
+            }
+            b"cgroup-path" => {
+                once(locks.cgroup.path.is_some())?;
+                cgroup::check_path(v).map_err(bad)?;
+                locks.cgroup.path = Some(v.to_vec());
+            }
+            b"masked-path" | b"ro-path" => {
+                let dst = absolute(name, v)?;
+                self.spec.mounts.push(match key {
+                    b"masked-path" => MountOp::Mask(dst),
+                    _ => MountOp::ReadOnlyPath(dst),
+                });
+            }
+            b"umask" => {
+                once(locks.umask.is_some())?;
+                let m = parse_u32(v, 8).filter(|m| *m <= 0o777);
+                locks.umask = Some(m.ok_or_else(|| bad("is not an octal umask such as 022"))?);
+            }
+            b"groups" => {
+                once(locks.groups.is_some())?;
+                let mut groups = Vec::new();
+                if !v.is_empty() {
+                    for g in v.split(|&b| b == b',') {
+                        let id = parse_u32(g, 10).filter(|id| *id != u32::MAX);
+                        groups.push(id.ok_or_else(|| {
+                            bad("is not a comma-separated list of numeric group ids")
+                        })?);
+                    }
+                }
+                if groups.len() > 65536 {
+                    return Err(bad("holds more groups than the kernel takes (65536)"));
+                }
+                locks.groups = Some(groups);
+            }
+            b"oom-score-adj" => {
+                once(locks.oom_score_adj.is_some())?;
+                locks.oom_score_adj =
+                    Some(parse_oom(v).ok_or_else(|| bad("is not a number from -1000 to 1000"))?);
+            }
+            _ => return Err(unknown(name)),
+        }
+        Ok(())
+    }
+}
+
+const SIZE: &str = "is not a size in bytes above 0 (k, m, g, t suffixes allowed)";
+
+/// The usage error `--opt: 'VALUE' WHAT` (`--opt WHAT` without a value). One function for every
+/// message here, kept out of line: the parser stays small.
+#[inline(never)]
+fn complaint(name: &[u8], v: &[u8], what: &str) -> String {
+    match v.is_empty() {
+        true => format!("{} {what}", Show(name)),
+        false => format!("{}: '{}' {what}", Show(name), Show(v)),
+    }
+}
+
+fn parse_oom(v: &[u8]) -> Option<i32> {
+    let (neg, digits) = match v.strip_prefix(b"-") {
+        Some(d) => (true, d),
+        None => (false, v),
+    };
+    let n = parse_u32(digits, 10).filter(|n| *n <= 1000)? as i32;
+    Some(if neg { -n } else { n })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oom() {
+        assert_eq!(parse_oom(b"-1000"), Some(-1000));
+        assert_eq!(parse_oom(b"500"), Some(500));
+        assert_eq!(parse_oom(b"1001"), None);
+        assert_eq!(parse_oom(b"--1"), None);
+        assert_eq!(parse_oom(b"-"), None);
+    }
+}
