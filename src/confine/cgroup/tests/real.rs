@@ -416,7 +416,15 @@ fn real_a_refused_limit_leaves_nothing() {
     };
     let (req, layout) = test_request(&tag, limits);
     let before = tree_of(&layout);
+    let root_control = match &layout {
+        Layout::V2(h) => format!("{}/cgroup.subtree_control", s(&h.mount)),
+        Layout::V1(_) => String::new(),
+    };
+    let control_before = std::fs::read_to_string(&root_control).unwrap_or_default();
     let e = super::super::create(&req).unwrap_err();
+    if !root_control.is_empty() {
+        put_back(&root_control, &control_before);
+    }
     assert_eq!(e.option, "--cpus", "{}", e.line());
     assert_eq!(e.errno, Some(Errno::INVAL), "{}", e.line());
     same_tree(&before, &tree_of(&layout), &tag);
