@@ -170,8 +170,7 @@ fn each_line(
     let (errno, hint) = match (read, failed) {
         (Err(Errno::NOENT), _) => (
             Errno::NOENT,
-            "cgroups are found through /proc: mount a proc on the host first \
-             (mount -t proc proc /proc)",
+            "nsrun finds the cgroup hierarchies in /proc: mount a proc there",
         ),
         (Err(e), _) => (e, ""),
         (Ok(()), Err(e)) => (e, "a line not in the kernel's format"),

@@ -89,8 +89,9 @@ impl Fs for Real {
     fn lines(&self, path: &[u8], each: &mut dyn FnMut(&[u8])) -> Result<(), Errno> {
         use rustix::fd::AsFd;
         let f = open_read(path)?;
-        let mut buf = [0u8; 512];
-        // Lines of cgroup.procs and the like are short; a longer one is given as its head.
+        // A line of /proc/self/cgroup holds a path (up to PATH_MAX); a longer line (of a mount
+        // with long options, say) is skipped.
+        let mut buf = [0u8; 8192];
         crate::mountinfo::for_each_line(
             &mut buf,
             |b| fd::read(f.as_fd(), b),

@@ -48,6 +48,21 @@
 //! error — `mkdir` is what proves it is nsrun's alone. A killed run's leftover is removed with
 //! `rmdir` once empty.
 //!
+//! # Entering before the go byte, not clone3
+//!
+//! clone3 with CLONE_INTO_CGROUP (Linux 5.7, v2 only) would start the child in the cgroup. nsrun
+//! instead writes the child's pid to cgroup.procs ([`Cgroup::enter`]) after clone and before it
+//! sends the go byte the child waits for (with a cgroup the child must wait for it, as it does
+//! today only when there are id maps to write): until then the child only arms its parent-death
+//! signal and blocks in read(2), so every instruction of the setup and of the command, and every
+//! process they fork, runs in the cgroup — the same guarantee, on v1 as on v2 and on every
+//! kernel, without a second clone path with per-architecture assembly for a child on a new
+//! stack. Two differences remain, neither of them a way out of a limit: the few pages the child
+//! touched before the move stay charged to the launcher's cgroup (memory charges do not move,
+//! cgroup-v2.rst "Memory Ownership"; exec drops them), and a cgroup namespace made by the clone
+//! itself has the launcher's cgroup as its root — a container that should see its own cgroup as
+//! `/` unshares CLONE_NEWCGROUP after the go byte (cgroup_namespaces(7)).
+//!
 //! # What changes on the host
 //!
 //! Only the directories nsrun made, and, on v2, the controllers it enabled in the

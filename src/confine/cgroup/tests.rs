@@ -159,6 +159,26 @@ fn create(f: &Fake, req: &Request) -> Result<Cgroup, Box<Error>> {
     create_in(f, req, &detect(f, req)?)
 }
 
+/// The error's line with the errno's symbolic name for the C library's text (glibc and musl
+/// word them differently).
+fn line(e: &Error) -> String {
+    let mut l = e.line();
+    if let Some(n) = e.errno {
+        let name = [
+            (Errno::BUSY, "EBUSY"),
+            (Errno::NOENT, "ENOENT"),
+            (Errno::INVAL, "EINVAL"),
+            (Errno::EXIST, "EEXIST"),
+            (Errno::XDEV, "EXDEV"),
+        ]
+        .iter()
+        .find(|(e, _)| *e == n)
+        .map_or("?", |(_, name)| name);
+        l = l.replacen(crate::sys::errno::text(n.raw_os_error()), name, 1);
+    }
+    l
+}
+
 fn lines(f: &Fake) -> Vec<String> {
     f.log.borrow().clone()
 }
@@ -268,9 +288,9 @@ fn cgroup_namespace_roots_and_mounts_of_a_subtree() {
         // Then only an absolute --cgroup-path can be used.
         let e = create_in(&f, &memory(1), &want).unwrap_err();
         assert!(
-            e.line().contains("own cgroup is not visible below /m"),
+            line(&e).contains("own cgroup is not visible below /m"),
             "{}",
-            e.line()
+            line(&e)
         );
     }
 }
@@ -298,7 +318,7 @@ fn a_missing_controller_names_the_file_to_check() {
     f.put("/sys/fs/cgroup/cgroup.controllers", "cpu io pids\n");
     let e = detect(&f, &memory(32 << 20)).unwrap_err();
     assert_eq!(
-        e.line(),
+        line(&e),
         "--memory 32m: no cgroup hierarchy has its controller (hint: \
          /sys/fs/cgroup/cgroup.controllers has no memory, and no cgroup v1 hierarchy has memory)"
     );
@@ -329,7 +349,7 @@ fn a_missing_controller_names_the_file_to_check() {
     ]);
     let e = detect(&f, &Request::default()).unwrap_err();
     assert_eq!(
-        e.line(),
+        line(&e),
         "cgroup: no cgroup hierarchy has its controller (hint: /proc/self/mountinfo has no \
          cgroup2 and no cgroup v1 hierarchy with pids)"
     );
@@ -378,9 +398,9 @@ fn garbage_is_an_error_not_a_panic() {
     let f = Fake::with(&[("/proc/self/mountinfo", "")]);
     let e = detect(&f, &Request::default()).unwrap_err();
     assert_eq!(
-        e.line(),
-        "cgroup: read /proc/self/cgroup: No such file or directory (hint: cgroups are found \
-         through /proc: mount a proc on the host first (mount -t proc proc /proc))"
+        line(&e),
+        "cgroup: read /proc/self/cgroup: ENOENT (hint: nsrun finds the cgroup hierarchies in \
+         /proc: mount a proc there)"
     );
     // Random bytes never panic.
     let mut rng = crate::testing::Rng(99);
@@ -501,10 +521,9 @@ fn v2_memory_alone_swaps_as_much_as_memory_where_swap_is_accounted() {
     req.memory_swap = Some(Swap::Limit(128 << 20));
     let e = create(&f, &req).unwrap_err();
     assert_eq!(
-        e.line(),
+        line(&e),
         format!(
-            "--memory 64m: write /sys/fs/cgroup/nsrun/{LEAF}/memory.swap.max: No such file or \
-             directory (hint: the kernel does not account swap (CONFIG_MEMCG_SWAP, \
+            "--memory 64m: write /sys/fs/cgroup/nsrun/{LEAF}/memory.swap.max: ENOENT (hint: the kernel does not account swap (CONFIG_MEMCG_SWAP, \
              swapaccount=1), or leave --memory-swap out)"
         )
     );
@@ -519,9 +538,9 @@ fn v2_no_internal_processes_gives_a_hint_and_removes_what_it_made() {
     f.fail(parent, "+", Errno::BUSY);
     let e = create(&f, &every_limit()).unwrap_err();
     assert_eq!(
-        e.line(),
+        line(&e),
         format!(
-            "--memory 32m: write {parent}: Device or resource busy (hint: this cgroup has \
+            "--memory 32m: write {parent}: EBUSY (hint: this cgroup has \
              processes, and cgroup v2 gives controllers only to the children of cgroups \
              without (cgroup-v2.rst, \"No Internal Process Constraint\"): give a --cgroup-path \
              below a cgroup without processes, e.g. --cgroup-path /nsrun)"
@@ -552,9 +571,8 @@ fn v2_a_controller_the_parent_lacks() {
     let layout = Layout::V2(hierarchy("/sys/fs/cgroup/unified", Some(""), 0));
     let e = create_in(&f, &memory(32 << 20), &layout).unwrap_err();
     assert_eq!(
-        e.line(),
-        "--memory 32m: write /sys/fs/cgroup/unified/cgroup.subtree_control: No such file or \
-         directory (hint: /sys/fs/cgroup/unified/cgroup.controllers has no memory)"
+        line(&e),
+        "--memory 32m: write /sys/fs/cgroup/unified/cgroup.subtree_control: ENOENT (hint: /sys/fs/cgroup/unified/cgroup.controllers has no memory)"
     );
     assert_eq!(f.dirs(), before);
     // Without limits it is a plain group of processes.
@@ -650,8 +668,8 @@ fn v1_swap_without_accounting_and_unlimited_swap() {
     let mut req = memory(32 << 20);
     req.memory_swap = Some(Swap::Limit(64 << 20));
     let e = create(&f, &req).unwrap_err();
-    assert!(e.line().starts_with(&format!(
-        "--memory 32m: write {mem}/memory.memsw.limit_in_bytes: No such file or directory \
+    assert!(line(&e).starts_with(&format!(
+        "--memory 32m: write {mem}/memory.memsw.limit_in_bytes: ENOENT \
          (hint: the kernel does not account swap: boot it with swapaccount=1"
     )));
     assert_eq!(f.dirs(), before);
@@ -670,8 +688,8 @@ fn v1_a_failure_in_the_second_hierarchy_removes_the_first() {
     req.pids_max = Some(3);
     let e = create(&f, &req).unwrap_err();
     assert_eq!(
-        e.line(),
-        format!("cgroup: mkdir /sys/fs/cgroup/pids/gone/{LEAF}: No such file or directory")
+        line(&e),
+        format!("cgroup: mkdir /sys/fs/cgroup/pids/gone/{LEAF}: ENOENT")
     );
     assert_eq!(f.dirs(), before);
     // A limit the kernel refuses.
@@ -683,9 +701,9 @@ fn v1_a_failure_in_the_second_hierarchy_removes_the_first() {
     );
     let e = create(&f, &req).unwrap_err();
     assert_eq!(
-        e.line(),
+        line(&e),
         format!(
-            "--pids-max 3: write /sys/fs/cgroup/pids/{LEAF}/pids.max: Invalid argument (hint: \
+            "--pids-max 3: write /sys/fs/cgroup/pids/{LEAF}/pids.max: EINVAL (hint: \
              the kernel refused the value)"
         )
     );
@@ -751,8 +769,8 @@ fn cgroup_paths_relative_absolute_and_existing() {
     req.pids_max = Some(5);
     let e = create(&f, &req).unwrap_err();
     assert_eq!(
-        e.line(),
-        "--cgroup-path a/taken: mkdir /sys/fs/cgroup/pids/a/taken: File exists (hint: it \
+        line(&e),
+        "--cgroup-path a/taken: mkdir /sys/fs/cgroup/pids/a/taken: EEXIST (hint: it \
          exists: another run uses it, or a run that was killed left it (remove it with rmdir \
          once it is empty))"
     );
@@ -770,8 +788,8 @@ fn the_default_name_needs_the_launchers_own_proc() {
     f.owner = None;
     let e = create(&f, &memory(1 << 20)).unwrap_err();
     assert_eq!(
-        e.line(),
-        "cgroup: read /proc/self/stat: Invalid cross-device link (hint: /proc must be the \
+        line(&e),
+        "cgroup: read /proc/self/stat: EXDEV (hint: /proc must be the \
          procfs of nsrun's PID namespace)"
     );
     // A given path does not.
@@ -789,9 +807,9 @@ fn removal_reports_what_stays() {
     f.immortal.borrow_mut().push(66);
     let e = cg.remove_in(&f).unwrap_err();
     assert_eq!(
-        e.line(),
+        line(&e),
         format!(
-            "cgroup: rmdir {dir}: Device or resource busy (hint: processes are still in it \
+            "cgroup: rmdir {dir}: EBUSY (hint: processes are still in it \
              (see its cgroup.procs))"
         )
     );
@@ -816,7 +834,10 @@ fn errors_read_as_one_line() {
     };
     assert_eq!(
         e.line(),
-        "--memory 32m: write /sys/fs/cgroup/memory/x/memory.limit_in_bytes: Permission denied"
+        format!(
+            "--memory 32m: write /sys/fs/cgroup/memory/x/memory.limit_in_bytes: {}",
+            crate::sys::errno::text(libc::EACCES)
+        )
     );
     let e = Error {
         path: b"/a\nb".to_vec(),
@@ -834,12 +855,12 @@ fn requests_checked_together() {
         ..Request::default()
     };
     assert_eq!(
-        req.check().unwrap_err().line(),
+        line(&req.check().unwrap_err()),
         "--memory-swap 1m: needs --memory (memory and swap together)"
     );
     req.memory = Some(2 << 20);
     assert_eq!(
-        req.check().unwrap_err().line(),
+        line(&req.check().unwrap_err()),
         "--memory-swap 1m: is memory and swap together: it cannot be below --memory"
     );
     req.memory = Some(1 << 20);
@@ -850,7 +871,7 @@ fn requests_checked_together() {
     };
     assert!(req.check().is_err());
     assert_eq!(
-        at("a/..").check().unwrap_err().line(),
+        line(&at("a/..").check().unwrap_err()),
         "--cgroup-path a/..: must not have . or .. components"
     );
     assert_eq!(every_limit().needs(), ctl::MEMORY | ctl::PIDS | ctl::CPU);

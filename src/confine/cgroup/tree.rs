@@ -79,29 +79,19 @@ fn create_unnamed(fs: &impl Fs, req: &Request, layout: &Layout) -> Result<Cgroup
         v2: matches!(layout, Layout::V2(_)),
         dirs: Vec::new(),
     };
-    // The cgroup.subtree_control files of directories nsrun did not make where it enabled a
-    // controller, with the controller's name.
-    let mut enabled: Vec<(Bytes, &'static str)> = Vec::new();
-    let made = build(fs, req, layout, &mut cg, &mut enabled).and_then(|()| limits(fs, req, &cg));
+    let made = build(fs, req, layout, &mut cg).and_then(|()| limits(fs, req, &cg));
     if let Err(e) = made {
-        let _ = cg.remove_dirs(fs);
         // The controllers it enabled in existing ancestors stay enabled, as after a run:
         // disabling one could take the limits of a sibling another run made meanwhile.
-        let _ = enabled;
+        let _ = cg.remove_dirs(fs);
         return Err(e);
     }
     Ok(cg)
 }
 
-/// Makes the directories (and on v2 enables the controllers); what it made is in `cg` and
-/// `enabled` when it fails.
-fn build(
-    fs: &impl Fs,
-    req: &Request,
-    layout: &Layout,
-    cg: &mut Cgroup,
-    enabled: &mut Vec<(Bytes, &'static str)>,
-) -> Result<(), Box<Error>> {
+/// Makes the directories (and on v2 enables the controllers); what it made is in `cg` when it
+/// fails.
+fn build(fs: &impl Fs, req: &Request, layout: &Layout, cg: &mut Cgroup) -> Result<(), Box<Error>> {
     let hierarchies = match layout {
         Layout::V2(h) => core::slice::from_ref(h),
         Layout::V1(hs) => hs.as_slice(),
@@ -164,7 +154,7 @@ fn build(
             Ok(leaf) => {
                 d.path = leaf;
                 match cg.v2 && req.needs() != 0 {
-                    true => enable(fs, req, &d.path, h.mount.len(), &d.made, enabled),
+                    true => enable(fs, req.needs(), &d.path, h.mount.len()),
                     false => Ok(()),
                 }
             }
@@ -261,30 +251,22 @@ fn limits(fs: &impl Fs, req: &Request, cg: &Cgroup) -> Result<(), Box<Error>> {
     Ok(())
 }
 
-/// Enables the controllers `req` needs in the cgroup.subtree_control of each directory from the
-/// mount's root (the first `mount` bytes of `leaf`) down to the parent of `leaf` that lacks
-/// them; records in `enabled` those of directories not in `made`.
-fn enable(
-    fs: &impl Fs,
-    req: &Request,
-    leaf: &[u8],
-    mount: usize,
-    made: &[Bytes],
-    enabled: &mut Vec<(Bytes, &'static str)>,
-) -> Result<(), Box<Error>> {
+/// Enables the controllers `needs` (bits of `ctl`) in the cgroup.subtree_control of each
+/// directory from the mount's root (the first `mount` bytes of `leaf`) down to the parent of
+/// `leaf` that lacks them.
+fn enable(fs: &impl Fs, needs: u8, leaf: &[u8], mount: usize) -> Result<(), Box<Error>> {
     let mut end = mount;
     while end < leaf.len() {
         let dir = &leaf[..end];
         let file = join(dir, b"cgroup.subtree_control");
         let on = super::detect::listed(fs, &file);
         for (bit, name) in ctl::NAMES {
-            if req.needs() & bit == 0 || on & bit != 0 {
+            if needs & bit == 0 || on & bit != 0 {
                 continue;
             }
             let add = [b"+", name.as_bytes()].concat();
             match fs.write(&file, &add) {
-                Ok(()) if made.iter().any(|m| m == dir) => {}
-                Ok(()) => enabled.push((file.clone(), name)),
+                Ok(()) => {}
                 Err(e) => {
                     let hint = match e {
                         Errno::BUSY => "this cgroup has processes, and cgroup v2 gives \
