@@ -4,7 +4,7 @@
 # nothing else).
 #
 # Usage: scripts/bench.sh [--quick] [--nsrun PATH] [--no-mounts] [--no-locks] [-h]
-#   --quick        few runs (smoke test, ~15 s; a full run takes ~2 min); numbers are noisy
+#   --quick        few runs (smoke test, ~15 s; a full run takes ~3 min); numbers are noisy
 #   --nsrun PATH   nsrun binary to measure (default: $NSRUN, else target/static/nsrun)
 #   --no-mounts    skip the mount-cost section
 #   --no-locks     skip the lock-cost section
@@ -53,7 +53,7 @@ if [ "$QUICK" = 1 ]; then
 	ROUNDS=3 WARMUP=5 RUNS=60 MROUNDS=1 MWARMUP=3 MRUNS=20 LROUNDS=3 LWARMUP=5 LRUNS=60
 	RROUNDS=1 RWARMUP=2 RRUNS=10
 else
-	ROUNDS=14 WARMUP=30 RUNS=2800 MROUNDS=3 MWARMUP=5 MRUNS=300 LROUNDS=10 LWARMUP=20 LRUNS=2000
+	ROUNDS=14 WARMUP=30 RUNS=2800 MROUNDS=3 MWARMUP=5 MRUNS=300 LROUNDS=20 LWARMUP=20 LRUNS=2000
 	RROUNDS=4 RWARMUP=5 RRUNS=200
 fi
 
@@ -166,7 +166,8 @@ if [ -z "${WHY[bwrap]:-}" ]; then VERSIONS+="${VERSIONS:+, }$(ver "$BWRAP_BIN" -
 # pretty-prints its JSON one value per line: "command", the statistics, then
 # the "times" and "exit_codes" arrays. mawk has no asort(), hence qs().
 # hf_stats JSON rounds: instead, one line per command and round: name round round-median
-# (rounds numbered in the order hyperfine ran them, which is NAME#1, NAME#2, ...).
+# round-cpu (rounds numbered in the order hyperfine ran them, which is NAME#1, NAME#2, ...;
+# cpu = the round's mean user + system time, as hyperfine measures it).
 hf_stats() {
 	awk -v mode="${2:-}" '
 	function qs(A, lo, hi,   i, last, t, m) {
@@ -183,6 +184,7 @@ hf_stats() {
 		if (!(key in N)) { order[++nkeys] = key; N[key] = 0; F[key] = 0; R[key] = 0 }
 		nb = 0; next
 	}
+	/^ *"(user|system)": / { v = $2; sub(/,$/, "", v); CPU[key, R[key] + 1] += v; next }
 	/^ *"times": *\[/ { intimes = 1; next }
 	intimes && /\]/ {
 		intimes = 0; m = median(B, nb); RM[key, ++R[key]] = m
@@ -196,7 +198,7 @@ hf_stats() {
 	inex { v = $1; sub(/,$/, "", v); if (v != "0") F[key]++ }
 	END {
 		if (mode == "rounds") {
-			for (k = 1; k <= nkeys; k++) for (i = 1; i <= R[order[k]]; i++) print order[k], i, RM[order[k], i]
+			for (k = 1; k <= nkeys; k++) for (i = 1; i <= R[order[k]]; i++) print order[k], i, RM[order[k], i], CPU[order[k], i] + 0
 			exit
 		}
 		for (k = 1; k <= nkeys; k++) {
@@ -399,7 +401,7 @@ fi
 # is timed only if a probe shows its lock in force in the command: an nsrun that
 # parses an option and does nothing with it would time as free.
 LOCK_KEYS=(plain caps seccomp caps_seccomp cgroup)
-declare -A LLABEL LARGS LWHY LMED LRLO LRHI LADD_LO LADD_HI LRM LBAD
+declare -A LLABEL LARGS LWHY LMED LRLO LRHI LPAIR LCPU LADD_CPU LRM LBAD
 LLABEL[plain]='(a) `nsrun -- true`'
 LLABEL[caps]='(b) `nsrun --caps-preset container -- true`'
 LLABEL[seccomp]='(c) `nsrun --seccomp-preset default -- true`'
@@ -533,13 +535,19 @@ if [ "$LOCKS" = 1 ]; then
 			[ "$bad" = 0 ] || LBAD[$k]="$bad of $n runs exited non-zero"
 		done < <(hf_stats "$OUT/locks.json")
 		# Per-round added cost: each round times every case once, close together in time.
-		while read -r name r med; do LRM[${name#lock-},$r]=$med; done < <(hf_stats "$OUT/locks.json" rounds)
+		while read -r name r med cpu; do LRM[${name#lock-},$r]="$med $cpu"; done < <(hf_stats "$OUT/locks.json" rounds)
 		for k in "${LOCK_KEYS[@]}"; do
-			if [ -z "${LMED[$k]:-}" ] || [ "$k" = plain ]; then continue; fi
+			[ -n "${LMED[$k]:-}" ] || continue
 			for ((r = 1; r <= LROUNDS; r++)); do echo "${LRM[$k,$r]} ${LRM[plain,$r]}"; done >"$SCRATCH/rounds"
-			read -r lo hi < <(awk '{ d = ($1 - $2) * 1e6; if (NR == 1 || d < lo) lo = d; if (NR == 1 || d > hi) hi = d }
-				END { printf "%+.0f %+.0f\n", lo, hi }' "$SCRATCH/rounds")
-			LADD_LO[$k]=$lo LADD_HI[$k]=$hi
+			# round-median difference: median, min, max (µs); mean CPU time (ms); its difference (µs)
+			read -r mid lo hi cpu dcpu < <(awk '
+				{ d = ($1 - $3) * 1e6; D[NR] = d; if (NR == 1 || d < lo) lo = d; if (NR == 1 || d > hi) hi = d; c += $2; cp += $4 }
+				END {
+					for (i = 2; i <= NR; i++) { v = D[i]; for (j = i - 1; j >= 1 && D[j] > v; j--) D[j + 1] = D[j]; D[j + 1] = v }
+					m = NR % 2 ? D[(NR + 1) / 2] : (D[NR / 2] + D[NR / 2 + 1]) / 2
+					printf "%+.0f %+.0f %+.0f %.3f %+.0f\n", m, lo, hi, c / NR * 1000, (c - cp) / NR * 1e6
+				}' "$SCRATCH/rounds")
+			LPAIR[$k]="$mid ($lo – $hi)" LCPU[$k]=$cpu LADD_CPU[$k]=$dcpu
 		done
 	fi
 fi
@@ -808,22 +816,25 @@ if [ "$LOCKS" = 1 ]; then
 	echo
 	echo "### Lock cost: \`nsrun LOCKS -- true\` against \`nsrun -- true\`, hyperfine -N, $LRUNS runs per case in $LROUNDS interleaved rounds, median of round medians"
 	echo
-	echo "Added = the case's median minus the plain one's; per round = the same difference within each round (the noise)."
+	echo "Added: the case's median minus (a)'s. Paired: the same difference within each round (the"
+	echo "rounds interleave the cases, so each pair ran close together in time): median (min – max) over"
+	echo "the rounds. CPU: user + system time per run as hyperfine measures it, mean of the rounds; less"
+	echo "sensitive than wall-clock time to other load on the machine."
 	echo
-	echo "| Case | Median (ms) | Round medians (ms) | Added vs (a) (µs) | Added per round (µs) |"
-	echo "|---|---:|---:|---:|---:|"
+	echo "| Case | Median (ms) | Round medians (ms) | Added vs (a) (µs) | Added, paired by round (µs) | CPU (ms) | Added CPU (µs) |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
 	for k in "${LOCK_KEYS[@]}"; do
 		if [ -n "${LMED[$k]:-}" ]; then
 			if [ "$k" = plain ]; then
-				add="—" per="—"
+				add="—" per="—" dcpu="—"
 			else
 				add=$(awk -v a="${LMED[$k]}" -v b="${LMED[plain]}" 'BEGIN { printf "%+.0f", (a - b) * 1e6 }')
-				per="${LADD_LO[$k]} – ${LADD_HI[$k]}"
+				per=${LPAIR[$k]} dcpu=${LADD_CPU[$k]}
 			fi
-			printf '| %s | %s | %s–%s | %s | %s |\n' "${LLABEL[$k]}" "$(ms "${LMED[$k]}")" \
-				"$(ms "${LRLO[$k]}")" "$(ms "${LRHI[$k]}")" "$add" "$per"
+			printf '| %s | %s | %s–%s | %s | %s | %s | %s |\n' "${LLABEL[$k]}" "$(ms "${LMED[$k]}")" \
+				"$(ms "${LRLO[$k]}")" "$(ms "${LRHI[$k]}")" "$add" "$per" "${LCPU[$k]}" "$dcpu"
 		else
-			printf '| %s | n/a | n/a | n/a | n/a |\n' "${LLABEL[$k]}"
+			printf '| %s | n/a | n/a | n/a | n/a | n/a | n/a |\n' "${LLABEL[$k]}"
 		fi
 	done
 	echo
@@ -843,7 +854,8 @@ if [ "$LOCKS" = 1 ]; then
 		local add
 		if [ -n "${LMED[$1]:-}" ] && [ -n "${LMED[plain]:-}" ]; then
 			add=$(awk -v a="${LMED[$1]}" -v b="${LMED[plain]}" 'BEGIN { printf "%.0f", (a - b) * 1e6 }')
-			echo "- $2 add $add µs (target ≤ $3 µs = $(awk -v u="$3" 'BEGIN { print u / 1000 }') ms): $(pass le "$add" "$3")"
+			echo "- $2 add $add µs (target ≤ $3 µs = $(awk -v u="$3" 'BEGIN { print u / 1000 }') ms): $(pass le "$add" "$3")" \
+				"(paired by round ${LPAIR[$1]%% *} µs, CPU ${LADD_CPU[$1]} µs)"
 		else
 			echo "- $2 add: n/a (${LWHY[$1]:-${LWHY[plain]:-not measured}})"
 		fi
