@@ -168,6 +168,7 @@ if [ -z "${WHY[bwrap]:-}" ]; then VERSIONS+="${VERSIONS:+, }$(ver "$BWRAP_BIN" -
 # hf_stats JSON rounds: instead, one line per command and round: name round round-median
 # round-cpu (rounds numbered in the order hyperfine ran them, which is NAME#1, NAME#2, ...;
 # cpu = the round's mean user + system time, as hyperfine measures it).
+# hf_stats JSON p5: one line per command: name and the 5th percentile of all its runs.
 hf_stats() {
 	awk -v mode="${2:-}" '
 	function qs(A, lo, hi,   i, last, t, m) {
@@ -192,11 +193,19 @@ hf_stats() {
 		if (!(key in RMAX) || m > RMAX[key]) RMAX[key] = m
 		next
 	}
-	intimes { v = $1; sub(/,$/, "", v); v += 0; B[++nb] = v; sum[key] += v; sq[key] += v * v; N[key]++; next }
+	intimes { v = $1; sub(/,$/, "", v); v += 0; B[++nb] = v; ALL[key, N[key] + 1] = v; sum[key] += v; sq[key] += v * v; N[key]++; next }
 	/^ *"exit_codes": *\[/ { inex = 1; next }
 	inex && /\]/ { inex = 0; next }
 	inex { v = $1; sub(/,$/, "", v); if (v != "0") F[key]++ }
 	END {
+		if (mode == "p5") {
+			for (k = 1; k <= nkeys; k++) {
+				key = order[k]; split("", A)
+				for (i = 1; i <= N[key]; i++) A[i] = ALL[key, i]
+				qs(A, 1, N[key]); print key, A[int(0.05 * (N[key] - 1)) + 1]
+			}
+			exit
+		}
 		if (mode == "rounds") {
 			for (k = 1; k <= nkeys; k++) for (i = 1; i <= R[order[k]]; i++) print order[k], i, RM[order[k], i], CPU[order[k], i] + 0
 			exit
@@ -401,7 +410,7 @@ fi
 # is timed only if a probe shows its lock in force in the command: an nsrun that
 # parses an option and does nothing with it would time as free.
 LOCK_KEYS=(plain caps seccomp caps_seccomp cgroup)
-declare -A LLABEL LARGS LWHY LMED LRLO LRHI LPAIR LCPU LADD_CPU LRM LBAD
+declare -A LLABEL LARGS LWHY LMED LRLO LRHI LPAIR LCPU LADD_CPU LRM LBAD LP5
 LLABEL[plain]='(a) `nsrun -- true`'
 LLABEL[caps]='(b) `nsrun --caps-preset container -- true`'
 LLABEL[seccomp]='(c) `nsrun --seccomp-preset default -- true`'
@@ -536,6 +545,7 @@ if [ "$LOCKS" = 1 ]; then
 		done < <(hf_stats "$OUT/locks.json")
 		# Per-round added cost: each round times every case once, close together in time.
 		while read -r name r med cpu; do LRM[${name#lock-},$r]="$med $cpu"; done < <(hf_stats "$OUT/locks.json" rounds)
+		while read -r name p; do LP5[${name#lock-}]=$p; done < <(hf_stats "$OUT/locks.json" p5)
 		for k in "${LOCK_KEYS[@]}"; do
 			[ -n "${LMED[$k]:-}" ] || continue
 			for ((r = 1; r <= LROUNDS; r++)); do echo "${LRM[$k,$r]} ${LRM[plain,$r]}"; done >"$SCRATCH/rounds"
@@ -818,23 +828,25 @@ if [ "$LOCKS" = 1 ]; then
 	echo
 	echo "Added: the case's median minus (a)'s. Paired: the same difference within each round (the"
 	echo "rounds interleave the cases, so each pair ran close together in time): median (min – max) over"
-	echo "the rounds. CPU: user + system time per run as hyperfine measures it, mean of the rounds; less"
-	echo "sensitive than wall-clock time to other load on the machine."
+	echo "the rounds. 5th pct: the 5th percentile of all runs (the runs least disturbed). CPU: user +"
+	echo "system time per run as hyperfine measures it, mean of the rounds. The last two are less"
+	echo "sensitive than the median to other load on the machine."
 	echo
-	echo "| Case | Median (ms) | Round medians (ms) | Added vs (a) (µs) | Added, paired by round (µs) | CPU (ms) | Added CPU (µs) |"
-	echo "|---|---:|---:|---:|---:|---:|---:|"
+	echo "| Case | Median (ms) | Round medians (ms) | Added vs (a) (µs) | Added, paired by round (µs) | 5th pct (ms) | Added 5th pct (µs) | CPU (ms) | Added CPU (µs) |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for k in "${LOCK_KEYS[@]}"; do
 		if [ -n "${LMED[$k]:-}" ]; then
 			if [ "$k" = plain ]; then
-				add="—" per="—" dcpu="—"
+				add="—" per="—" dp5="—" dcpu="—"
 			else
 				add=$(awk -v a="${LMED[$k]}" -v b="${LMED[plain]}" 'BEGIN { printf "%+.0f", (a - b) * 1e6 }')
+				dp5=$(awk -v a="${LP5[$k]}" -v b="${LP5[plain]}" 'BEGIN { printf "%+.0f", (a - b) * 1e6 }')
 				per=${LPAIR[$k]} dcpu=${LADD_CPU[$k]}
 			fi
-			printf '| %s | %s | %s–%s | %s | %s | %s | %s |\n' "${LLABEL[$k]}" "$(ms "${LMED[$k]}")" \
-				"$(ms "${LRLO[$k]}")" "$(ms "${LRHI[$k]}")" "$add" "$per" "${LCPU[$k]}" "$dcpu"
+			printf '| %s | %s | %s–%s | %s | %s | %s | %s | %s | %s |\n' "${LLABEL[$k]}" "$(ms "${LMED[$k]}")" \
+				"$(ms "${LRLO[$k]}")" "$(ms "${LRHI[$k]}")" "$add" "$per" "$(ms "${LP5[$k]}")" "$dp5" "${LCPU[$k]}" "$dcpu"
 		else
-			printf '| %s | n/a | n/a | n/a | n/a | n/a | n/a |\n' "${LLABEL[$k]}"
+			printf '| %s | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a |\n' "${LLABEL[$k]}"
 		fi
 	done
 	echo
@@ -855,7 +867,7 @@ if [ "$LOCKS" = 1 ]; then
 		if [ -n "${LMED[$1]:-}" ] && [ -n "${LMED[plain]:-}" ]; then
 			add=$(awk -v a="${LMED[$1]}" -v b="${LMED[plain]}" 'BEGIN { printf "%.0f", (a - b) * 1e6 }')
 			echo "- $2 add $add µs (target ≤ $3 µs = $(awk -v u="$3" 'BEGIN { print u / 1000 }') ms): $(pass le "$add" "$3")" \
-				"(paired by round ${LPAIR[$1]%% *} µs, CPU ${LADD_CPU[$1]} µs)"
+				"(paired by round ${LPAIR[$1]%% *} µs, 5th percentile $(awk -v a="${LP5[$1]}" -v b="${LP5[plain]}" 'BEGIN { printf "%+.0f", (a - b) * 1e6 }') µs, CPU ${LADD_CPU[$1]} µs)"
 		else
 			echo "- $2 add: n/a (${LWHY[$1]:-${LWHY[plain]:-not measured}})"
 		fi
