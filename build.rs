@@ -8,6 +8,7 @@ fn main() {
         if env == "musl" {
             println!("cargo:rustc-link-lib=static:-bundle=c");
             dev_libc_last();
+            no_unwind_tables();
         } else {
             println!("cargo:rustc-link-lib=c");
         }
@@ -30,5 +31,31 @@ fn dev_libc_last() {
         println!("cargo:rustc-link-arg-bins=-lc");
     } else {
         println!("cargo:rustc-link-arg-bins=-Wl,-Bstatic,-lc");
+    }
+}
+
+/// nsrun is built with `panic = "abort"` and never unwinds: the unwind tables the compiler and
+/// the C library's objects carry (`.eh_frame`, with its index `.eh_frame_hdr`) would be a
+/// seventh of the binary and serve nothing. The release build leaves them out: a linker script
+/// added to the default one discards them (but crtbegin's own, which its `__do_fini` names),
+/// and the index is not made. The dev profile keeps them, for debuggers.
+fn no_unwind_tables() {
+    if std::env::var("PROFILE").as_deref() != Ok("release") {
+        return;
+    }
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
+    let script = out.join("no-unwind-tables.ld");
+    let text = "SECTIONS\n{\n  /DISCARD/ : { EXCLUDE_FILE(*crtbegin.o *crtbeginS.o *crtbeginT.o) *(.eh_frame) }\n}\nINSERT AFTER .rodata;\n";
+    if std::fs::write(&script, text).is_err() {
+        return;
+    }
+    let lld = std::env::var("RUSTC_LINKER").is_ok_and(|l| l.ends_with("lld"));
+    let script = script.display();
+    if lld {
+        println!("cargo:rustc-link-arg-bins=--no-eh-frame-hdr");
+        println!("cargo:rustc-link-arg-bins=-T{script}");
+    } else {
+        println!("cargo:rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
+        println!("cargo:rustc-link-arg-bins=-Wl,-T,{script}");
     }
 }

@@ -338,6 +338,26 @@ fn step_hint(
         (Step::SetIds { .. }, Errno::INVAL) => {
             Some("the id is not mapped in the user namespace: map it with --uid-map/--gid-map")
         }
+        (Step::Rlimit(_), Errno::PERM) => Some(
+            "raising a hard limit needs CAP_SYS_RESOURCE, which nsrun lacks here (see CapBnd in \
+             /proc/self/status); a lower limit needs none",
+        ),
+        (Step::Caps(_), Errno::PERM) => Some(
+            "changing the bounding set needs CAP_SETPCAP, and only capabilities nsrun holds can \
+             be kept",
+        ),
+        (Step::Seccomp { .. }, Errno::INVAL) => {
+            Some("the kernel refused the filter: a --seccomp program must be valid classic BPF")
+        }
+        (Step::Seccomp { .. }, Errno::ACCESS | Errno::PERM) => {
+            Some("installing a filter needs no_new_privs or CAP_SYS_ADMIN")
+        }
+        (Step::LimitUserns | Step::NestUserns, Errno::NOSYS) => {
+            Some("it needs a procfs in the container: drop --no-proc")
+        }
+        (Step::SetIds { groups: Some(_), .. }, Errno::PERM) => {
+            Some("setting groups needs CAP_SETGID, and in a user namespace an allowed setgroups")
+        }
         (_, Errno::PERM | Errno::ACCESS) if unprivileged => Some(USERNS_SWITCHES),
         (_, Errno::PERM) => Some(NEEDS_ROOT),
         _ => None,

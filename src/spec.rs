@@ -294,30 +294,6 @@ pub struct Rlimit {
     pub hard: Option<u64>,
 }
 
-/// The cgroup limits of a container; any of them (or `--cgroup-path`) makes nsrun create a cgroup.
-#[derive(Clone, PartialEq, Eq, Debug, Default)]
-pub struct Cgroup {
-    /// `--memory BYTES`.
-    pub memory: Option<u64>,
-    /// `--memory-swap BYTES`: memory and swap together; `Some(u64::MAX)` is unlimited (`-1`).
-    pub memory_swap: Option<u64>,
-    /// `--pids-max N`.
-    pub pids_max: Option<u64>,
-    /// `--cpus N.N` as (quota, period) in microseconds.
-    pub cpus: Option<(u64, u64)>,
-    /// `--cpu-weight N` (1 to 10000).
-    pub cpu_weight: Option<u16>,
-    /// `--cgroup-path PATH`.
-    pub path: Option<Bytes>,
-}
-
-impl Cgroup {
-    /// Whether any cgroup option was given.
-    pub fn wanted(&self) -> bool {
-        *self != Cgroup::default()
-    }
-}
-
 /// The locks on the command besides its namespaces ([`crate::confine`]).
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Locks {
@@ -331,8 +307,8 @@ pub struct Locks {
     pub seccomp_errno: Option<u16>,
     /// `--rlimit`, in order.
     pub rlimits: Vec<Rlimit>,
-    /// The cgroup options.
-    pub cgroup: Cgroup,
+    /// The cgroup options; any of them makes nsrun create a cgroup.
+    pub cgroup: crate::confine::cgroup::Request,
     /// `--disable-userns`: the command cannot create user namespaces.
     pub disable_userns: bool,
     /// `--new-session`: the command runs in a new session, without a controlling terminal.

@@ -7,7 +7,8 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{absolute, parse_size, parse_u32, unknown, Parser};
+use super::{absolute, parse_u32, unknown, Parser};
+use crate::confine::cgroup::{self, Swap};
 use crate::confine::{caps, rlimit};
 use crate::out::Bytes as Show;
 use crate::spec::{CapOp, CapsPreset, MountOp, SeccompOp};
@@ -116,49 +117,39 @@ impl<'a> Parser<'a> {
             }
             b"memory" => {
                 once(locks.cgroup.memory.is_some())?;
-                locks.cgroup.memory = Some(
-                    parse_size(v)
-                        .ok_or_else(|| bad("is not a size in bytes (k, m, g suffixes allowed)"))?,
-                );
+                let n = cgroup::parse_bytes(v).filter(|n| *n > 0);
+                locks.cgroup.memory = Some(n.ok_or_else(|| bad(SIZE))?);
             }
             b"memory-swap" => {
                 once(locks.cgroup.memory_swap.is_some())?;
-                locks.cgroup.memory_swap = Some(match v {
-                    b"-1" | b"unlimited" | b"max" => u64::MAX,
-                    _ => parse_size(v).ok_or_else(|| {
-                        bad("is not a size in bytes (k, m, g suffixes allowed) or -1 (unlimited)")
-                    })?,
-                });
+                let swap = cgroup::parse_swap(v).filter(|s| *s != Swap::Limit(0));
+                locks.cgroup.memory_swap = Some(swap.ok_or_else(|| {
+                    bad("is not a size in bytes (k, m, g, t suffixes allowed) or -1 (unlimited)")
+                })?);
             }
             b"pids-max" => {
                 once(locks.cgroup.pids_max.is_some())?;
-                let n = parse_u32(v, 10).filter(|n| *n > 0);
-                locks.cgroup.pids_max =
-                    Some(u64::from(n.ok_or_else(|| bad("is not a number above 0"))?));
+                locks.cgroup.pids_max = Some(
+                    cgroup::parse_pids(v)
+                        .ok_or_else(|| bad("is not a number from 1 to 4194304"))?,
+                );
             }
             b"cpus" => {
                 once(locks.cgroup.cpus.is_some())?;
-                locks.cgroup.cpus = Some(parse_cpus(v).ok_or_else(|| {
-                    bad("is not a number of CPUs such as 0.5 or 2 (at least 0.01)")
+                locks.cgroup.cpus = Some(cgroup::parse_cpus(v).ok_or_else(|| {
+                    bad("is not a number of CPUs such as 0.5 or 2 (0.01 at least, 3 decimals at most)")
                 })?);
             }
             b"cpu-weight" => {
                 once(locks.cgroup.cpu_weight.is_some())?;
-                let n = parse_u32(v, 10).filter(|n| (1..=10000).contains(n));
-                locks.cgroup.cpu_weight =
-                    Some(n.ok_or_else(|| bad("is not a weight from 1 to 10000"))? as u16);
+                locks.cgroup.cpu_weight = Some(
+                    cgroup::parse_weight(v)
+                        .ok_or_else(|| bad("is not a weight from 1 to 10000"))?,
+                );
             }
             b"cgroup-path" => {
                 once(locks.cgroup.path.is_some())?;
-                let parts = v.split(|&b| b == b'/');
-                if v.is_empty() || parts.clone().any(|p| p == b".." || p == b".") {
-                    return Err(bad("must be a cgroup path without '.' or '..' parts"));
-                }
-                if v.split(|&b| b == b'/').all(|p| p.is_empty()) {
-                    return Err(bad(
-                        "names the root cgroup; nsrun makes a cgroup of its own",
-                    ));
-                }
+                cgroup::check_path(v).map_err(bad)?;
                 locks.cgroup.path = Some(v.to_vec());
             }
             b"masked-path" | b"ro-path" => {
@@ -200,6 +191,8 @@ impl<'a> Parser<'a> {
     }
 }
 
+const SIZE: &str = "is not a size in bytes above 0 (k, m, g, t suffixes allowed)";
+
 /// The usage error `--opt: 'VALUE' WHAT` (`--opt WHAT` without a value). One function for every
 /// message here, kept out of line: the parser stays small.
 #[inline(never)]
@@ -208,27 +201,6 @@ fn complaint(name: &[u8], v: &[u8], what: &str) -> String {
         true => format!("{} {what}", Show(name)),
         false => format!("{}: '{}' {what}", Show(name), Show(v)),
     }
-}
-
-/// `2`, `0.5`, `1.25`: CPUs as (quota, period) in microseconds, the period 100 ms as docker's.
-pub fn parse_cpus(v: &[u8]) -> Option<(u64, u64)> {
-    const PERIOD: u64 = 100_000;
-    let (whole, frac) = match v.iter().position(|&b| b == b'.') {
-        Some(dot) => (&v[..dot], &v[dot + 1..]),
-        None => (v, &b""[..]),
-    };
-    let digits = |d: &[u8]| d.iter().all(u8::is_ascii_digit);
-    if whole.is_empty() || !digits(whole) || !digits(frac) || frac.len() > 5 || whole.len() > 6 {
-        return None;
-    }
-    let whole: u64 = core::str::from_utf8(whole).ok()?.parse().ok()?;
-    let mut micro = 0u64;
-    for i in 0..5 {
-        micro = micro * 10 + frac.get(i).map_or(0, |d| u64::from(d - b'0'));
-    }
-    let quota = whole * PERIOD + micro;
-    // The kernel's minimum quota is 1 ms.
-    (quota >= 1000).then_some((quota, PERIOD))
 }
 
 fn parse_oom(v: &[u8]) -> Option<i32> {
@@ -243,20 +215,6 @@ fn parse_oom(v: &[u8]) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cpus() {
-        assert_eq!(parse_cpus(b"1"), Some((100_000, 100_000)));
-        assert_eq!(parse_cpus(b"0.5"), Some((50_000, 100_000)));
-        assert_eq!(parse_cpus(b"2.25"), Some((225_000, 100_000)));
-        assert_eq!(parse_cpus(b"0.01"), Some((1000, 100_000)));
-        assert_eq!(parse_cpus(b"0.001"), None);
-        assert_eq!(parse_cpus(b"0"), None);
-        assert_eq!(parse_cpus(b"-1"), None);
-        assert_eq!(parse_cpus(b".5"), None);
-        assert_eq!(parse_cpus(b"1e3"), None);
-        assert_eq!(parse_cpus(b"99999999999999"), None);
-    }
 
     #[test]
     fn oom() {

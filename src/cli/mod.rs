@@ -25,6 +25,8 @@ pub enum Parsed {
     Help,
     /// Print the version.
     Version,
+    /// `nsrun gc`: remove the cgroups killed runs left behind.
+    Gc,
 }
 
 /// Every long option the parser takes, besides the namespace kinds (`--KIND`, `--unshare-KIND`,
@@ -168,11 +170,18 @@ SIGKILL if nsrun dies.
 Exit status: the command's; 128+N if killed by signal N; 127 command not found; 126 not executable;
 125 nsrun's setup failed; 2 bad usage.
 
-Commands: nsrun gc   remove the cgroups of nsrun runs that were killed
+Commands: nsrun gc   remove the cgroups of nsrun runs that were killed (nsrun -- gc runs gc)
 ";
 
 /// Parses the arguments after `argv[0]`.
 pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
+    // The one command word: `nsrun gc`. A command of that name runs as `nsrun -- gc`.
+    if args.first() == Some(&&b"gc"[..]) {
+        return match args.len() {
+            1 => Ok(Parsed::Gc),
+            _ => Err("gc takes no arguments (to run a command named gc: nsrun -- gc ...)".into()),
+        };
+    }
     let mut spec = Spec::default();
     // At most one mount operation per long option: sized once, as the arena allocator keeps what
     // a growing Vec leaves behind.

@@ -144,20 +144,23 @@ impl Apply {
         // effective, since dropping from the bounding set needs CAP_SETPCAP there.
         let permitted = crate::sys::caps::permitted()?;
         crate::sys::caps::set(permitted, permitted, 0)?;
-        // Every number the kernel knows, also those newer than this table: PR_CAPBSET_DROP says
-        // EINVAL past the last one.
+        // Every number the kernel knows, also those newer than this table: PR_CAPBSET_READ says
+        // EINVAL past the last one. One already gone needs no drop (which would need
+        // CAP_SETPCAP: the init has applied these sets before it started the command).
         for n in 0..64 {
-            if self.keep & bit(n) != 0 {
-                continue;
-            }
-            match crate::sys::caps::drop_bounding(n) {
-                Ok(()) => {}
-                Err(Errno::INVAL) => break,
-                Err(e) => return Err(e),
+            match crate::sys::caps::bounding_has(n) {
+                Err(_) => break,
+                Ok(false) => continue,
+                Ok(true) if self.keep & bit(n) != 0 => continue,
+                Ok(true) => crate::sys::caps::drop_bounding(n)?,
             }
         }
         let non_root = rustix::process::geteuid().as_raw() != 0;
-        crate::sys::caps::set(self.keep, self.keep, self.keep)?;
+        // The inheritable set holds only what the ambient set needs (a program running as
+        // another uid than 0), as runc and podman do since CVE-2022-29162: with more, a
+        // program with file capabilities `+i` would gain them.
+        let inheritable = if non_root { self.ambient } else { 0 };
+        crate::sys::caps::set(self.keep, self.keep, inheritable)?;
         crate::sys::caps::clear_ambient()?;
         if non_root {
             for n in 0..NAMES.len() as u32 {

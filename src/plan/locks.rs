@@ -134,7 +134,18 @@ pub fn seccomp_steps(spec: &Spec, sys_admin: bool, steps: &mut Vec<Step>) -> Res
                 continue;
             }
             SeccompOp::Deny(names) => (Filter::deny(names.clone(), errno), "--seccomp-deny"),
-            SeccompOp::Allow(names) => (Filter::allow(names.clone()), "--seccomp-allow"),
+            SeccompOp::Allow(names) => {
+                // The filter is installed before the command is executed: without execve (or
+                // execveat) in the list, the exec itself would be killed.
+                if !names.iter().any(|n| n == b"execve" || n == b"execveat") {
+                    return Err(usage(
+                        "--seccomp-allow: the list must allow execve (or execveat): nsrun \
+                         executes the command after installing the filter"
+                            .into(),
+                    ));
+                }
+                (Filter::allow(names.clone()), "--seccomp-allow")
+            }
             SeccompOp::Preset => (
                 seccomp::preset::default(&PresetContext {
                     sys_admin,

@@ -68,6 +68,9 @@ pub struct Plan {
     pub caps: Option<u64>,
     /// `--oom-score-adj`, written by the launcher before the child goes on.
     pub oom_score_adj: Option<i32>,
+    /// The cgroup to make (`--memory`, `--pids-max`, ... `--cgroup-path`); the launcher moves
+    /// the child into it before the child goes on.
+    pub cgroup: Option<crate::confine::cgroup::Request>,
 }
 
 /// The steps `first..end` that mount operation `op` (an index into `Spec::mounts`) became.
@@ -154,6 +157,20 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     if ns.has(Kind::Time) {
         steps.push(Step::UnshareTime);
     }
+    let cgroup = spec.locks.cgroup != crate::confine::cgroup::Request::default();
+    if cgroup {
+        spec.locks.cgroup.check().map_err(|e| Refusal {
+            line: e.line(),
+            code: status::USAGE,
+        })?;
+    }
+    // The child is moved into its cgroup after clone: a cgroup namespace made by clone would
+    // have the launcher's cgroup as its root. The child makes it once it is in its own, which
+    // the container then sees as its root.
+    let new_cgroup_ns = ns.has(Kind::Cgroup);
+    if cgroup && new_cgroup_ns {
+        steps.push(Step::UnshareCgroup);
+    }
     if ns.has(Kind::Mount) && spec.propagation != Propagation::Unchanged {
         steps.push(Step::Propagation(spec.propagation));
     }
@@ -176,14 +193,16 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     let locks = &spec.locks;
     if locks.disable_userns && !ns.has(Kind::User) {
         return Err(Refusal {
-            line: "--disable-userns needs a new user namespace (add --user or --map-root-user):                    the limit it sets is the user namespace's own"
+            line: "--disable-userns needs a new user namespace (add --user or --map-root-user): \
+                   the limit it sets is the user namespace's own"
                 .into(),
             code: status::USAGE,
         });
     }
     if locks.groups.is_some() && ns.has(Kind::User) && unprivileged {
         return Err(Refusal {
-            line: "--groups: the kernel denies setgroups in an ordinary user's user namespace                    (hint: run as root, which can map groups with --gid-map)"
+            line: "--groups: the kernel denies setgroups in an ordinary user's user namespace \
+                   (hint: run as root, which can map groups with --gid-map)"
                 .into(),
             code: status::USAGE,
         });
@@ -243,8 +262,12 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
             deny_setgroups: unprivileged,
         },
     });
+    let mut clone_flags = ns.clone_flags();
+    if cgroup && new_cgroup_ns {
+        clone_flags &= !libc::CLONE_NEWCGROUP;
+    }
     Ok(Plan {
-        clone_flags: ns.clone_flags(),
+        clone_flags,
         maps,
         unprivileged,
         steps,
@@ -258,6 +281,7 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         exec_from,
         caps: caps.map(|c| c.keep),
         oom_score_adj: locks.oom_score_adj,
+        cgroup: cgroup.then(|| spec.locks.cgroup.clone()),
     })
 }
 

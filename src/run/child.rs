@@ -87,12 +87,25 @@ fn arm_death_signal(cx: &Context, wait: bool) -> bool {
 /// Restores nsrun's original signal mask and executes the command; on failure reports and exits
 /// with 126 or 127.
 pub fn exec(cx: &Context) -> ! {
+    exec_with(cx, false)
+}
+
+/// [`exec`] for the command the init starts, which has inherited the resource limits and the
+/// capability sets the init took on for it (see [`crate::run::init`]).
+pub fn exec_from_init(cx: &Context) -> ! {
+    exec_with(cx, true)
+}
+
+fn exec_with(cx: &Context, inherited: bool) -> ! {
     if cx.plan.terminal {
         sys::tty::take_foreground();
     }
     // The locks that belong to the command alone, last: the init holds none of them.
     let locks = cx.plan.steps.get(cx.plan.exec_from..).unwrap_or_default();
     for (i, step) in locks.iter().enumerate() {
+        if inherited && matches!(step, Step::Rlimit(_) | Step::Caps(_)) {
+            continue;
+        }
         if let Err(errno) = step.apply_last() {
             Report::new((cx.plan.exec_from + i) as u32, errno).send(cx.report);
             sys::exit::exit_now(status::SETUP_FAILED);

@@ -12,6 +12,7 @@ use crate::report::{special, Report};
 use crate::run::child::{self, Context};
 use crate::run::forward;
 use crate::run::job;
+use crate::setup::step::Step;
 use crate::status;
 use crate::sys::{self, clone};
 
@@ -33,7 +34,20 @@ pub fn run(cx: &Context) -> ! {
     // marked all but 0, 1, 2 and the --keep-fd ones), leaving only what the command holds too,
     // the error pipe and the job socket.
     sys::fd::close_all_but(cx.init_keep);
-    let command = match clone::spawn(stack, flags, child::exec, cx, &[]) {
+    // The command inherits what the init holds: so the init first takes on the resource limits
+    // (raising one needs privilege the capabilities may drop) and the capability sets of the
+    // command, and never holds more than the command while both run; the command inherits them
+    // ([`child::exec_from_init`]).
+    let plan = cx.plan;
+    for (i, step) in plan.steps.iter().enumerate().skip(plan.exec_from) {
+        if matches!(step, Step::Rlimit(_) | Step::Caps(_)) {
+            if let Err(errno) = step.apply_last() {
+                Report::new(i as u32, errno).send(cx.report);
+                sys::exit::exit_now(status::SETUP_FAILED);
+            }
+        }
+    }
+    let command = match clone::spawn(stack, flags, child::exec_from_init, cx, &[]) {
         Ok(pid) => pid,
         Err(errno) => {
             Report::new(special::SPAWN, errno).send(cx.report);

@@ -46,14 +46,60 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
         out::error_line(format_args!("{line}"));
         sys::exit::exit_now(status::USAGE);
     }
-    let started = match start(&plan) {
+    let cgroup = match &plan.cgroup {
+        Some(request) => match make_cgroup(request) {
+            Ok(cgroup) => Some(cgroup),
+            Err(line) => {
+                out::error_line(format_args!("{line}"));
+                sys::exit::exit_now(status::SETUP_FAILED);
+            }
+        },
+        None => None,
+    };
+    let started = match start(&plan, cgroup.as_ref()) {
         Ok(started) => started,
         Err(line) => {
             out::error_line(format_args!("{line}"));
+            if let Some(cgroup) = cgroup {
+                let _ = cgroup.remove();
+            }
             sys::exit::exit_now(status::SETUP_FAILED);
         }
     };
-    sys::exit::exit_now(finish(&plan, spec, &started))
+    let code = finish(&plan, spec, &started);
+    if let Some(cgroup) = cgroup {
+        end_cgroup(cgroup, &spec.locks.cgroup);
+    }
+    sys::exit::exit_now(code)
+}
+
+/// Removes the leftovers of killed runs, then makes this run's cgroup with its limits.
+fn make_cgroup(
+    request: &crate::confine::cgroup::Request,
+) -> Result<crate::confine::cgroup::Cgroup, alloc::string::String> {
+    use crate::confine::cgroup;
+    // Best effort: a leftover that cannot be removed now is removed by a later run, or by hand.
+    let _ = cgroup::gc();
+    cgroup::create(request).map_err(|e| e.line())
+}
+
+/// The container has ended: says so if the OOM killer ended it, then removes its cgroup
+/// (killing whatever is left in it).
+fn end_cgroup(cgroup: crate::confine::cgroup::Cgroup, request: &crate::confine::cgroup::Request) {
+    let kills = cgroup.oom_kills();
+    if kills > 0 {
+        let limit = request
+            .memory
+            .map(crate::confine::cgroup::show_bytes)
+            .unwrap_or_default();
+        out::error_line(format_args!(
+            "the container ran out of memory: the kernel's OOM killer ended {kills} process{} in its cgroup (--memory {limit})",
+            if kills == 1 { "" } else { "es" }
+        ));
+    }
+    if let Err(e) = cgroup.remove() {
+        out::error_line(format_args!("warning: {}", e.line()));
+    }
 }
 
 /// `--propagation unchanged` on a shared `/`, in a new mount namespace without a new user
@@ -121,7 +167,10 @@ struct Started {
 }
 
 /// Clones the child and releases it; returns its pid and the error pipe's read end.
-fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
+fn start(
+    plan: &Plan,
+    cgroup: Option<&crate::confine::cgroup::Cgroup>,
+) -> Result<Started, alloc::string::String> {
     let fail = |what: &str, e: Errno| report::line(what, e, None);
     let (report_r, report_w) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK)
         .map_err(|e| fail("create pipe", e))?;
@@ -188,7 +237,7 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
         None => &keep[..5],
     };
     sys::fd::close_all_but(keep);
-    if let Err(line) = before_go(plan, pid) {
+    if let Err(line) = before_go(plan, pid, cgroup) {
         // The child is still waiting for its go byte: end it before it does anything.
         signal::send(pid, libc::SIGKILL);
         let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
@@ -209,13 +258,21 @@ fn start(plan: &Plan) -> Result<Started, alloc::string::String> {
 }
 
 /// Whether the launcher has something to do for the child before it may go on: id maps to
-/// write, an OOM score to set.
+/// write, an OOM score to set, a cgroup to move it into.
 fn holds(plan: &Plan) -> bool {
-    plan.maps.is_some() || plan.oom_score_adj.is_some()
+    plan.maps.is_some() || plan.oom_score_adj.is_some() || plan.cgroup.is_some()
 }
 
-/// What the launcher does for the waiting child `pid`: its id maps, its OOM score.
-fn before_go(plan: &Plan, pid: i32) -> Result<(), alloc::string::String> {
+/// What the launcher does for the waiting child `pid`: moves it into its cgroup, writes its id
+/// maps and its OOM score.
+fn before_go(
+    plan: &Plan,
+    pid: i32,
+    cgroup: Option<&crate::confine::cgroup::Cgroup>,
+) -> Result<(), alloc::string::String> {
+    if let Some(cgroup) = cgroup {
+        cgroup.enter(pid as u32).map_err(|e| e.line())?;
+    }
     if let Some(maps) = &plan.maps {
         crate::run::userns::write_maps(pid, maps)?;
     }

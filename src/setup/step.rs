@@ -57,6 +57,9 @@ pub enum Step {
     /// unshare(CLONE_NEWTIME): clone(2) cannot take that flag, so the child makes the namespace and
     /// its children (and, after exec, itself) live in it.
     UnshareTime,
+    /// unshare(CLONE_NEWCGROUP) once the launcher has moved the child into its cgroup, which the
+    /// new cgroup namespace then has as its root.
+    UnshareCgroup,
     /// Change the propagation of `/` and everything below it, alone in its own mount(2) call.
     Propagation(Propagation),
     /// sethostname.
@@ -214,6 +217,7 @@ impl Step {
                 Ok(())
             }
             Step::UnshareTime => sys::ns::unshare_time(),
+            Step::UnshareCgroup => sys::ns::unshare_cgroup(),
             Step::Propagation(p) => {
                 let kind = match p {
                     Propagation::Private => MountPropagationFlags::PRIVATE,
@@ -358,6 +362,7 @@ impl Step {
         match self {
             Step::BecomeRoot { .. } => "switch to root of the user namespace".into(),
             Step::UnshareTime => "create the time namespace".into(),
+            Step::UnshareCgroup => "create the cgroup namespace".into(),
             Step::Propagation(p) => format!("make / {} (recursively)", p.name()),
             Step::Hostname(n) => format!("set hostname '{}'", Show(n)),
             Step::Domainname(n) => format!("set domain name '{}'", Show(n)),

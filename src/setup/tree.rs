@@ -692,6 +692,10 @@ impl<'a> Tree<'a> {
             rustix::process::geteuid().as_raw(),
             rustix::process::getegid().as_raw(),
         );
+        // After a uid change the process is not dumpable, and its /proc files belong to root
+        // outside, whom the new namespace does not map: its own map files would be closed to it.
+        // Dumpable again for these writes (the command's exec decides anew).
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::Dumpable)?;
         crate::sys::ns::unshare_user()?;
         let write = |name: &CStr, text: &[u8]| -> Result<(), Errno> {
             let flags = OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
@@ -1041,10 +1045,15 @@ mod tests {
     /// reference the walk must agree with: the inode found, or None when missing.
     fn kernel_in_root(root: &OwnedFd, path: &str) -> Result<Option<u64>, Errno> {
         let c = std::ffi::CString::new(path).unwrap();
-        match crate::sys::testing::open_in_root(root.as_fd(), &c) {
-            Ok(fd) => Ok(Some(ino(&fd))),
-            Err(Errno::NOENT) => Ok(None),
-            Err(e) => Err(e),
+        loop {
+            // EAGAIN: a rename or mount elsewhere on the machine (another test) raced the
+            // kernel's lookup, which RESOLVE_IN_ROOT then refuses to trust: ask again.
+            match crate::sys::testing::open_in_root(root.as_fd(), &c) {
+                Ok(fd) => return Ok(Some(ino(&fd))),
+                Err(Errno::NOENT) => return Ok(None),
+                Err(Errno::AGAIN) => continue,
+                Err(e) => return Err(e),
+            }
         }
     }
 

@@ -20,6 +20,11 @@ pub fn in_bounding(n: u32) -> bool {
     prctl(libc::PR_CAPBSET_READ, u64::from(n)) == Ok(1)
 }
 
+/// Whether capability `n` is in the bounding set; EINVAL past the kernel's last capability.
+pub fn bounding_has(n: u32) -> Result<bool, Errno> {
+    prctl(libc::PR_CAPBSET_READ, u64::from(n)).map(|r| r == 1)
+}
+
 /// Drops capability `n` from the bounding set (EINVAL: no such capability).
 pub fn drop_bounding(n: u32) -> Result<(), Errno> {
     prctl(libc::PR_CAPBSET_DROP, u64::from(n)).map(|_| ())

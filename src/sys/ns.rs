@@ -17,3 +17,10 @@ pub fn unshare_user() -> Result<(), Errno> {
     // only CLONE_NEWUSER, in a single-threaded process.
     unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWUSER) }
 }
+
+/// Moves this process into a new cgroup namespace whose root is its current cgroup.
+pub fn unshare_cgroup() -> Result<(), Errno> {
+    // SAFETY: unshare_unsafe is unsafe only for CLONE_FILES in multi-threaded programs; this passes
+    // only CLONE_NEWCGROUP, in the single-threaded child.
+    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWCGROUP) }
+}

@@ -9,6 +9,7 @@ use rustix::io::Errno;
 /// One classic BPF instruction, `struct sock_filter` of `<linux/filter.h>`.
 #[repr(C)]
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub struct SockFilter {
     /// The operation.
     pub code: u16,
@@ -63,6 +64,7 @@ pub fn install(prog: &[SockFilter]) -> Result<(), Errno> {
 
 /// Why [`read_program`] refused a descriptor's content.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum ProgramError {
     /// Reading failed.
     Read(Errno),

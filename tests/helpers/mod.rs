@@ -84,3 +84,35 @@ pub fn nsrun_without_as_nobody<S: AsRef<OsStr>>(set: &str, args: &[S]) -> common
 
 /// setpriv's options that make a command run as uid and gid 65534 without groups.
 pub const NOBODY: [&str; 5] = ["--reuid", "65534", "--regid", "65534", "--clear-groups"];
+
+/// The sysprobe binary (tests/helpers/sysprobe.c: makes chosen syscalls and prints what each
+/// returned), compiled once per test binary like [`nosys_bin`].
+pub fn sysprobe_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| build_c("sysprobe"))
+}
+
+/// Compiles tests/helpers/NAME.c into cargo's temp dir for integration tests as NAME (under a
+/// name of its own first, then renamed, as [`nosys_bin`] does).
+fn build_c(name: &str) -> PathBuf {
+    let cc = common::require_tool("cc");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/helpers/{name}.c"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("mkdir {}: {e}", dir.display()));
+    let tmp = dir.join(format!("{name}.{}.tmp", std::process::id()));
+    let out = common::run(
+        Command::new(&cc)
+            .args(["-O2", "-Wall", "-Wextra", "-Werror", "-o"])
+            .arg(&tmp)
+            .arg(&src),
+    );
+    assert!(
+        out.status.success(),
+        "cannot compile {} (scripts/setup.sh installs gcc and libc6-dev)\n{out}",
+        src.display()
+    );
+    let bin = dir.join(name);
+    std::fs::rename(&tmp, &bin)
+        .unwrap_or_else(|e| panic!("rename {} to {}: {e}", tmp.display(), bin.display()));
+    bin
+}

@@ -28,20 +28,17 @@ impl Abi {
     }
 }
 
-const AUDIT_ARCH_64BIT: u32 = 0x8000_0000;
-const AUDIT_ARCH_LE: u32 = 0x4000_0000;
-
 /// The build's own ABI.
 #[cfg(target_arch = "x86_64")]
 pub const NATIVE: Option<Abi> = Some(Abi {
-    audit: 62 | AUDIT_ARCH_64BIT | AUDIT_ARCH_LE, // EM_X86_64
+    audit: 0xc000_003e, // AUDIT_ARCH_X86_64: EM_X86_64 | 64-bit | little-endian
     numbers: &table::X86_64,
     wide: true,
 });
 /// The build's own ABI.
 #[cfg(target_arch = "aarch64")]
 pub const NATIVE: Option<Abi> = Some(Abi {
-    audit: 183 | AUDIT_ARCH_64BIT | AUDIT_ARCH_LE, // EM_AARCH64
+    audit: 0xc000_00b7, // AUDIT_ARCH_AARCH64: EM_AARCH64 | 64-bit | little-endian
     numbers: &table::AARCH64,
     wide: true,
 });
@@ -51,7 +48,7 @@ pub const NATIVE: Option<Abi> = Some(ARM);
 /// The build's own ABI.
 #[cfg(target_arch = "riscv64")]
 pub const NATIVE: Option<Abi> = Some(Abi {
-    audit: 243 | AUDIT_ARCH_64BIT | AUDIT_ARCH_LE, // EM_RISCV
+    audit: 0xc000_00f3, // AUDIT_ARCH_RISCV64: EM_RISCV | 64-bit | little-endian
     numbers: &table::RISCV64,
     wide: true,
 });
@@ -67,7 +64,7 @@ pub const NATIVE: Option<Abi> = None;
 /// 32-bit little-endian arm (EABI).
 #[cfg(any(target_arch = "arm", target_arch = "aarch64"))]
 const ARM: Abi = Abi {
-    audit: 40 | AUDIT_ARCH_LE, // EM_ARM
+    audit: 0x4000_0028, // AUDIT_ARCH_ARM: EM_ARM | little-endian
     numbers: &table::ARM,
     wide: false,
 };
@@ -76,7 +73,7 @@ const ARM: Abi = Abi {
 /// program), arm under aarch64.
 #[cfg(target_arch = "x86_64")]
 pub const COMPAT: Option<Abi> = Some(Abi {
-    audit: 3 | AUDIT_ARCH_LE, // EM_386
+    audit: 0x4000_0003, // AUDIT_ARCH_I386: EM_386 | little-endian
     numbers: &table::I386,
     wide: false,
 });

@@ -17,9 +17,8 @@
 //! one first) and returns its action, or goes on to the next rule, then to the default.
 
 use super::arch::{self, Abi};
-use super::{table_index, Action, ArgCmp, Error, Filter, Op, Program, SockFilter};
+use super::{Action, ArgCmp, Error, Filter, Names, Op, Program, SockFilter, MAX_INSNS};
 use alloc::vec::Vec;
-use core::cmp::Ordering;
 
 // Instruction classes and fields (`<linux/bpf_common.h>`).
 /// BPF_LD | BPF_W | BPF_ABS: A = the 32-bit word at k in `seccomp_data`.
@@ -36,9 +35,6 @@ pub const JGT: u16 = 0x25;
 pub const JGE: u16 = 0x35;
 /// BPF_RET | BPF_K: return k.
 pub const RET_K: u16 = 0x06;
-
-/// `BPF_MAXINSNS`: the kernel refuses longer programs.
-pub const MAX_INSNS: usize = 4096;
 
 // Offsets in `struct seccomp_data`.
 const NR: u32 = 0;
@@ -58,9 +54,15 @@ type Label = usize;
 /// Errors: a name no architecture nsrun knows ([`Error::Unknown`]), an argument index above 5,
 /// a program of more than 4096 instructions, a build for an architecture nsrun has no numbers for.
 pub fn compile(filter: &Filter) -> Result<Program, Error> {
+    // (table index, rule) of every name, looked up once.
+    let table = Names::decode();
+    let mut named = Vec::new();
     for (r, rule) in filter.rules.iter().enumerate() {
-        if let Some(name) = rule.names.iter().position(|n| table_index(n).is_none()) {
-            return Err(Error::Unknown { rule: r, name });
+        for (n, name) in rule.names.iter().enumerate() {
+            let index = table
+                .index(name)
+                .ok_or(Error::Unknown { rule: r, name: n })?;
+            named.push((index, r));
         }
         if rule.args.iter().any(|a| a.index > 5) {
             return Err(Error::ArgIndex { rule: r });
@@ -69,86 +71,49 @@ pub fn compile(filter: &Filter) -> Result<Program, Error> {
     let native = arch::NATIVE.as_ref().ok_or(Error::Arch)?;
     let mut w = Writer {
         filter,
+        named: &named,
         code: Vec::new(),
         rets: Vec::new(),
     };
-    let kill = Action::KillProcess.ret();
-    let compat = match arch::COMPAT.as_ref() {
-        Some(abi) => Some((abi.audit, w.abi(abi, None)?)),
-        None => None,
-    };
-    let native_entry = w.abi(native, arch::X32_BIT)?;
-    let mut other = w.ret(kill)?;
+    let compat = arch::COMPAT
+        .as_ref()
+        .map(|abi| (abi.audit, w.abi(abi, None)));
+    let native_entry = w.abi(native, arch::X32_BIT);
+    let mut other = w.ret(Action::KillProcess.ret());
     if let Some((audit, entry)) = compat {
-        other = w.jump(JEQ, audit, entry, other)?;
+        other = w.jump(JEQ, audit, entry, other);
     }
-    let check = w.jump(JEQ, native.audit, native_entry, other)?;
-    w.then(LD_W_ABS, ARCH, check)?;
+    let check = w.jump(JEQ, native.audit, native_entry, other);
+    w.then(LD_W_ABS, ARCH, check);
+    if w.code.len() > MAX_INSNS {
+        return Err(Error::TooLong);
+    }
     w.code.reverse();
     Ok(Program(w.code))
 }
 
-/// The numbers of one ABI that have rules, each with the rules naming it, in order.
-struct Calls {
-    /// (number, rule index), sorted.
-    pairs: Vec<(u32, usize)>,
-}
-
-impl Calls {
-    fn of(filter: &Filter, abi: &Abi) -> Calls {
-        let mut pairs = Vec::new();
-        for (r, rule) in filter.rules.iter().enumerate() {
-            for name in &rule.names {
-                if let Some(nr) = table_index(name).and_then(|i| abi.number(i)) {
-                    pairs.push((nr, r));
-                }
-            }
-        }
-        // Insertion sort (small lists; no sort routine to link in), then one pair per rule.
-        for i in 1..pairs.len() {
-            let mut j = i;
-            while j > 0 && pairs.get(j - 1) > pairs.get(j) {
-                pairs.swap(j - 1, j);
-                j -= 1;
-            }
-        }
-        pairs.dedup();
-        Calls { pairs }
-    }
-
-    /// The distinct numbers, as ranges of `pairs` with the same number.
-    fn groups(&self) -> Vec<(u32, usize, usize)> {
-        let mut groups: Vec<(u32, usize, usize)> = Vec::new();
-        for (i, &(nr, _)) in self.pairs.iter().enumerate() {
-            match groups.last_mut() {
-                Some(last) if last.0 == nr => last.2 = i + 1,
-                _ => groups.push((nr, i, i + 1)),
-            }
-        }
-        groups
-    }
-}
-
 /// The program being written, backwards.
+///
+/// Writing cannot fail: the length is checked once at the end (the program grows at most a few
+/// instructions per comparison of the filter, so an oversized one is as large as its filter).
 struct Writer<'f> {
     filter: &'f Filter,
+    /// (table index, rule) of every name of the filter.
+    named: &'f [(usize, usize)],
     /// The instructions, last first.
     code: Vec<SockFilter>,
     /// The latest `ret` of each action value, to jump to instead of writing another.
     rets: Vec<(u32, Label)>,
 }
 
-/// Below this many numbers the search compares them one by one.
+/// At most this many (number, rule) pairs are compared one by one, not split in two.
 const LEAF: usize = 4;
 
 impl Writer<'_> {
-    /// Writes `ins` before everything written so far; returns its label.
-    fn push(&mut self, code: u16, jt: u8, jf: u8, k: u32) -> Result<Label, Error> {
-        if self.code.len() >= MAX_INSNS {
-            return Err(Error::TooLong);
-        }
+    /// Writes an instruction before everything written so far; returns its label.
+    fn push(&mut self, code: u16, jt: u8, jf: u8, k: u32) -> Label {
         self.code.push(SockFilter { code, jt, jf, k });
-        Ok(self.code.len() - 1)
+        self.code.len() - 1
     }
 
     /// The offset a jump written next needs to reach `to`.
@@ -157,22 +122,22 @@ impl Writer<'_> {
     }
 
     /// An unconditional jump to `to`.
-    fn ja(&mut self, to: Label) -> Result<Label, Error> {
+    fn ja(&mut self, to: Label) -> Label {
         let k = self.distance(to) as u32;
         self.push(JA, 0, 0, k)
     }
 
     /// A conditional jump (`A <op> k`) to `t` if true, else `f`, through `ja`s if either is out
     /// of reach.
-    fn jump(&mut self, code: u16, k: u32, mut t: Label, mut f: Label) -> Result<Label, Error> {
+    fn jump(&mut self, code: u16, k: u32, mut t: Label, mut f: Label) -> Label {
         if t == f {
-            return Ok(t);
+            return t;
         }
         loop {
             if self.distance(t) > 255 {
-                t = self.ja(t)?;
+                t = self.ja(t);
             } else if self.distance(f) > 255 {
-                f = self.ja(f)?;
+                f = self.ja(f);
             } else {
                 break;
             }
@@ -182,87 +147,103 @@ impl Writer<'_> {
     }
 
     /// An instruction that goes on to `next`.
-    fn then(&mut self, code: u16, k: u32, next: Label) -> Result<Label, Error> {
+    fn then(&mut self, code: u16, k: u32, next: Label) -> Label {
         if self.distance(next) != 0 {
-            self.ja(next)?;
+            self.ja(next);
         }
         self.push(code, 0, 0, k)
     }
 
     /// A `ret` of `value`: one already written if near, else a new one.
-    fn ret(&mut self, value: u32) -> Result<Label, Error> {
-        if let Some(&(_, at)) = self.rets.iter().find(|r| r.0 == value) {
-            if self.distance(at) < 192 {
-                return Ok(at);
-            }
+    fn ret(&mut self, value: u32) -> Label {
+        let near = self.code.len().saturating_sub(192);
+        if let Some(&(_, at)) = self.rets.iter().find(|r| r.0 == value && r.1 >= near) {
+            return at;
         }
-        let at = self.push(RET_K, 0, 0, value)?;
-        match self.rets.iter_mut().find(|r| r.0 == value) {
-            Some(r) => r.1 = at,
-            None => self.rets.push((value, at)),
-        }
-        Ok(at)
+        let at = self.push(RET_K, 0, 0, value);
+        self.rets.retain(|r| r.0 != value);
+        self.rets.push((value, at));
+        at
     }
 
     /// The checks of one ABI, from loading `nr`; returns its entry.
-    fn abi(&mut self, abi: &Abi, x32: Option<u32>) -> Result<Label, Error> {
-        let calls = Calls::of(self.filter, abi);
-        let groups = calls.groups();
-        let mut entry = self.search(&calls, &groups, abi.wide)?;
+    fn abi(&mut self, abi: &Abi, x32: Option<u32>) -> Label {
+        // (number, rule) for every name this ABI has, sorted (insertion sort: small lists, and
+        // no sort routine to link in), one pair per rule.
+        let mut pairs: Vec<(u32, usize)> = Vec::new();
+        for &(index, r) in self.named {
+            if let Some(nr) = abi.number(index) {
+                let at = pairs
+                    .iter()
+                    .position(|&p| p > (nr, r))
+                    .unwrap_or(pairs.len());
+                if pairs.get(at.wrapping_sub(1)) != Some(&(nr, r)) {
+                    pairs.insert(at, (nr, r));
+                }
+            }
+        }
+        let mut entry = self.search(&pairs, abi.wide);
         if let Some(bit) = x32 {
-            let kill = self.ret(Action::KillProcess.ret())?;
-            let x32 = self.jump(JGE, bit, kill, entry)?;
-            entry = self.jump(JGE, 0x8000_0000, entry, x32)?;
+            let kill = self.ret(Action::KillProcess.ret());
+            let x32 = self.jump(JGE, bit, kill, entry);
+            entry = self.jump(JGE, 0x8000_0000, entry, x32);
         }
         self.then(LD_W_ABS, NR, entry)
     }
 
-    /// A binary search of `nr` (in A) among `groups`, each with its rules.
-    fn search(
-        &mut self,
-        calls: &Calls,
-        groups: &[(u32, usize, usize)],
-        wide: bool,
-    ) -> Result<Label, Error> {
-        let default = self.filter.default.ret();
-        if groups.len() <= LEAF {
-            let mut next = self.ret(default)?;
-            for &(nr, from, to) in groups.iter().rev() {
-                let rules = calls.pairs.get(from..to).unwrap_or_default();
-                let body = self.rules(rules, wide)?;
-                next = self.jump(JEQ, nr, body, next)?;
-            }
-            return Ok(next);
+    /// A binary search of `nr` (in A) among the numbers of `pairs`, each with its rules.
+    fn search(&mut self, pairs: &[(u32, usize)], wide: bool) -> Label {
+        // Split before the run of the middle number, else after the first run.
+        let first = pairs.first().map_or(0, |p| p.0);
+        let mut mid = pairs.len() / 2;
+        while mid > 0 && pairs.get(mid - 1).map(|p| p.0) == pairs.get(mid).map(|p| p.0) {
+            mid -= 1;
         }
-        let (low, high) = groups.split_at(groups.len() / 2);
-        let Some(&(split, _, _)) = high.first() else {
-            return self.ret(default);
-        };
-        let high = self.search(calls, high, wide)?;
-        let low = self.search(calls, low, wide)?;
-        self.jump(JGE, split, high, low)
+        if mid == 0 {
+            mid = pairs
+                .iter()
+                .position(|p| p.0 != first)
+                .unwrap_or(pairs.len());
+        }
+        if pairs.len() > LEAF && mid < pairs.len() {
+            let (low, high) = pairs.split_at(mid);
+            let split = high.first().map_or(0, |p| p.0);
+            let high = self.search(high, wide);
+            let low = self.search(low, wide);
+            return self.jump(JGE, split, high, low);
+        }
+        // A chain of comparisons, the last number first.
+        let mut next = self.ret(self.filter.default.ret());
+        let mut end = pairs.len();
+        while end > 0 {
+            let nr = pairs.get(end - 1).map_or(0, |p| p.0);
+            let start = pairs.iter().position(|p| p.0 == nr).unwrap_or(0);
+            let body = self.rules(pairs.get(start..end).unwrap_or_default(), wide);
+            next = self.jump(JEQ, nr, body, next);
+            end = start;
+        }
+        next
     }
 
     /// The rules of one syscall, tried in order, then the default.
-    fn rules(&mut self, rules: &[(u32, usize)], wide: bool) -> Result<Label, Error> {
+    fn rules(&mut self, rules: &[(u32, usize)], wide: bool) -> Label {
         let filter = self.filter;
-        // The rules after one that compares nothing are never reached.
+        let mut fail = self.ret(filter.default.ret());
+        // Backwards from the first rule that compares nothing (those after it are never tried).
         let last = rules
             .iter()
             .position(|&(_, r)| filter.rules.get(r).is_some_and(|r| r.args.is_empty()))
             .map_or(rules.len(), |i| i + 1);
-        let mut fail = self.ret(filter.default.ret())?;
         for &(_, r) in rules.get(..last).unwrap_or_default().iter().rev() {
-            let Some(rule) = filter.rules.get(r) else {
-                continue;
-            };
-            let mut pass = self.ret(rule.action.ret())?;
-            for arg in rule.args.iter().rev() {
-                pass = self.arg(arg, pass, fail, wide)?;
+            if let Some(rule) = filter.rules.get(r) {
+                let mut pass = self.ret(rule.action.ret());
+                for arg in rule.args.iter().rev() {
+                    pass = self.arg(arg, pass, fail, wide);
+                }
+                fail = pass;
             }
-            fail = pass;
         }
-        Ok(fail)
+        fail
     }
 
     /// One comparison: goes to `pass` if it holds, else to `fail`.
@@ -270,16 +251,17 @@ impl Writer<'_> {
     /// The 64-bit unsigned comparison is made on the upper words, then on the lower ones if the
     /// upper are equal. On a 32-bit ABI the upper word of the argument is taken as 0 without
     /// reading it (the syscall sees only the lower one), and that comparison is made here.
-    fn arg(&mut self, arg: &ArgCmp, pass: Label, fail: Label, wide: bool) -> Result<Label, Error> {
+    fn arg(&mut self, arg: &ArgCmp, pass: Label, fail: Label, wide: bool) -> Label {
         let (p, f) = (pass, fail);
-        // Targets for (word > k, word == k, word < k), upper word then lower word.
+        // Targets for (word > k, word < k) on the upper words, and for (word > k, word == k,
+        // word < k) on the lower ones.
         let (upper, lower) = match arg.op {
-            Op::Eq | Op::MaskedEq => ((f, (), f), (f, p, f)),
-            Op::Ne => ((p, (), p), (p, f, p)),
-            Op::Gt => ((p, (), f), (p, f, f)),
-            Op::Ge => ((p, (), f), (p, p, f)),
-            Op::Lt => ((f, (), p), (f, f, p)),
-            Op::Le => ((f, (), p), (f, p, p)),
+            Op::Eq | Op::MaskedEq => ((f, f), (f, p, f)),
+            Op::Ne => ((p, p), (p, f, p)),
+            Op::Gt => ((p, f), (p, f, f)),
+            Op::Ge => ((p, f), (p, p, f)),
+            Op::Lt => ((f, p), (f, f, p)),
+            Op::Le => ((f, p), (f, p, p)),
         };
         let (value, mask) = match arg.op {
             Op::MaskedEq => (arg.value_two, arg.value),
@@ -294,38 +276,29 @@ impl Writer<'_> {
         };
         let high = Word {
             offset: offset + hi,
-            mask: (mask >> 32) as u32,
+            mask: if wide { (mask >> 32) as u32 } else { 0 },
             value: (value >> 32) as u32,
         };
-        if !wide || high.mask == 0 {
-            // The upper word is 0: decided here.
-            return match 0u32.cmp(&high.value) {
-                Ordering::Greater => Ok(upper.0),
-                Ordering::Equal => self.word(&low, lower),
-                Ordering::Less => Ok(upper.2),
+        // The upper word first: if known (0: masked off, or a 32-bit ABI's), decided here.
+        if high.mask == 0 {
+            return match high.value {
+                0 => self.word(&low, lower),
+                _ => upper.1,
             };
         }
-        let lower = self.word(&low, lower)?;
-        self.word(&high, (upper.0, lower, upper.2))
+        let lower = self.word(&low, lower);
+        self.word(&high, (upper.0, lower, upper.1))
     }
 
     /// A three-way comparison of one argument word (masked) with a value: the targets are where
     /// to go if the word is greater, equal, smaller.
-    fn word(
-        &mut self,
-        word: &Word,
-        (mut gt, eq, mut lt): (Label, Label, Label),
-    ) -> Result<Label, Error> {
-        if word.mask == 0 {
-            return Ok(match 0u32.cmp(&word.value) {
-                Ordering::Greater => gt,
-                Ordering::Equal => eq,
-                Ordering::Less => lt,
-            });
-        }
-        if word.value > word.mask {
-            // Above any masked word.
-            return Ok(lt);
+    fn word(&mut self, word: &Word, (mut gt, eq, mut lt): (Label, Label, Label)) -> Label {
+        if word.mask == 0 || word.value > word.mask {
+            // The masked word is 0, or below the value.
+            return match word.value {
+                0 => eq,
+                _ => lt,
+            };
         }
         // No word is below 0 or above the mask.
         if word.value == 0 {
@@ -334,22 +307,22 @@ impl Writer<'_> {
         if word.value == word.mask {
             gt = eq;
         }
+        let k = word.value;
         let test = if gt == eq && eq == lt {
-            return Ok(eq);
+            return eq;
         } else if gt == lt {
-            self.jump(JEQ, word.value, eq, gt)?
+            self.jump(JEQ, k, eq, gt)
         } else if gt == eq {
-            self.jump(JGE, word.value, gt, lt)?
+            self.jump(JGE, k, gt, lt)
         } else if eq == lt {
-            self.jump(JGT, word.value, gt, lt)?
+            self.jump(JGT, k, gt, lt)
         } else {
-            let below = self.jump(JEQ, word.value, eq, lt)?;
-            self.jump(JGT, word.value, gt, below)?
+            let below = self.jump(JEQ, k, eq, lt);
+            self.jump(JGT, k, gt, below)
         };
-        let test = if word.mask == u32::MAX {
-            test
-        } else {
-            self.then(ALU_AND_K, word.mask, test)?
+        let test = match word.mask {
+            u32::MAX => test,
+            mask => self.then(ALU_AND_K, mask, test),
         };
         self.then(LD_W_ABS, word.offset, test)
     }
@@ -360,4 +333,48 @@ struct Word {
     offset: u32,
     mask: u32,
     value: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::confine::seccomp::tests::{run, Data};
+
+    #[test]
+    fn jumps_at_the_reach_of_8_bits() {
+        let filter = Filter {
+            default: Action::Allow,
+            rules: Vec::new(),
+        };
+        for far in [0, 1, 200, 253, 254, 255, 256, 257, 258, 600] {
+            for near in [0, 1, 254, 255, 256, 300] {
+                let mut w = Writer {
+                    filter: &filter,
+                    named: &[],
+                    code: Vec::new(),
+                    rets: Vec::new(),
+                };
+                let yes = w.push(RET_K, 0, 0, 111);
+                for _ in 0..far {
+                    w.push(RET_K, 0, 0, 333);
+                }
+                let no = w.push(RET_K, 0, 0, 222);
+                for _ in 0..near {
+                    w.push(RET_K, 0, 0, 444);
+                }
+                let test = w.jump(JEQ, 5, yes, no);
+                w.then(LD_W_ABS, NR, test);
+                w.code.reverse();
+                let prog = Program(w.code);
+                let data = |nr| Data {
+                    nr,
+                    arch: 0,
+                    ip: 0,
+                    args: [0; 6],
+                };
+                assert_eq!(run(&prog, &data(5)), 111, "{far} {near}");
+                assert_eq!(run(&prog, &data(6)), 222, "{far} {near}");
+            }
+        }
+    }
 }

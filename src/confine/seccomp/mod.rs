@@ -20,6 +20,19 @@
 //! (see [seccomp(2)](https://man7.org/linux/man-pages/man2/seccomp.2.html) on why), the same
 //! rules by name for the 32-bit compatibility ABI of a 64-bit host (i386 under x86_64, arm under
 //! aarch64), and the x32 ABI of x86_64 refused as a whole.
+//!
+//! x32 kills the process (SECCOMP_RET_KILL_PROCESS), as a foreign architecture does and as
+//! libseccomp does for an ABI the filter does not name: its syscalls share AUDIT_ARCH_X86_64 but
+//! not the numbers, so passing them through would bypass the filter, and nsrun has no x32 table
+//! to apply the rules by name. ENOSYS would have imitated a kernel without x32 (most distribution
+//! kernels), but would also have turned a bypass attempt into a quiet failure; no real program
+//! runs x32 syscalls from a 64-bit process, nor inside an nsrun container at all.
+//!
+//! For the launcher: the filter also applies to everything the caller does after installing it,
+//! the exec included, so install it last; an allow list must allow `execve` (or `execveat`) for
+//! the command to start at all. Several installed filters stack (each syscall is run through all,
+//! the most restrictive action wins), and the kernel's limit on their total length makes the
+//! install fail with ENOMEM.
 
 use alloc::vec::Vec;
 
@@ -30,12 +43,13 @@ mod table;
 #[cfg(test)]
 mod tests;
 
-pub use crate::sys::seccomp::SockFilter;
+pub use crate::sys::seccomp::{SockFilter, MAX_INSNS};
 pub use bpf::compile;
 
 /// What the kernel does with a syscall: one `SECCOMP_RET_*` value of
 /// [seccomp(2)](https://man7.org/linux/man-pages/man2/seccomp.2.html).
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum Action {
     /// `SECCOMP_RET_ALLOW`: the syscall runs.
     Allow,
@@ -73,6 +87,7 @@ impl Action {
 /// How an argument is compared with [`ArgCmp::value`]: the `SCMP_CMP_*` operators of libseccomp
 /// (`SCMP_CMP_NE` ...), always on the unsigned 64-bit value.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum Op {
     /// `arg != value`.
     Ne,
@@ -101,6 +116,7 @@ pub enum Op {
 /// is 32 bits: it is compared as that value zero-extended, so `Eq` with a value above
 /// `u32::MAX` never matches and `Lt` with one always does.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub struct ArgCmp {
     /// Which argument, 0 to 5.
     pub index: u8,
@@ -114,6 +130,7 @@ pub struct ArgCmp {
 
 /// The syscalls some arguments of which decide an action.
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub struct Rule {
     /// Syscall names, as in the kernel's `__NR_*` (`"openat"`, `"_llseek"`).
     pub names: Vec<Vec<u8>>,
@@ -125,6 +142,7 @@ pub struct Rule {
 
 /// A whole filter: the rules, in the order they are tried, and what the rest gets.
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub struct Filter {
     /// The action of a syscall no rule matches.
     pub default: Action,
@@ -163,6 +181,7 @@ impl Filter {
 
 /// Why a filter cannot be compiled.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub enum Error {
     /// `Filter::rules[rule].names[name]` is a syscall of no architecture nsrun knows.
     Unknown {
@@ -188,31 +207,104 @@ pub fn known(name: &[u8]) -> bool {
     table_index(name).is_some()
 }
 
-/// The position of `name` in the generated table: walks its front-coded names (sorted, so the
-/// walk stops at the first greater name).
+/// The position of `name` in the generated table (sorted: the walk stops at a greater name).
 fn table_index(name: &[u8]) -> Option<usize> {
+    let mut found = None;
+    each_name(&mut |index, entry| match entry.cmp(name) {
+        core::cmp::Ordering::Equal => {
+            found = Some(index);
+            false
+        }
+        core::cmp::Ordering::Greater => false,
+        core::cmp::Ordering::Less => true,
+    });
+    found
+}
+
+/// The table's names decoded once, for the many lookups of a compile (a binary search each,
+/// instead of a walk of the coded table).
+struct Names {
+    /// The names, one after the other.
+    bytes: Vec<u8>,
+    /// Where each ends in `bytes`.
+    ends: Vec<u16>,
+}
+
+impl Names {
+    fn decode() -> Names {
+        let mut names = Names {
+            bytes: Vec::with_capacity(4096),
+            ends: Vec::with_capacity(table::COUNT),
+        };
+        each_name(&mut |_, name| {
+            names.bytes.extend_from_slice(name);
+            names.ends.push(names.bytes.len() as u16);
+            true
+        });
+        names
+    }
+
+    /// The position of `name` in the table.
+    fn index(&self, name: &[u8]) -> Option<usize> {
+        let (mut low, mut high) = (0, self.ends.len());
+        while low < high {
+            let mid = low + (high - low) / 2;
+            let start = match mid {
+                0 => 0,
+                _ => self.ends.get(mid - 1).map_or(0, |&e| e as usize),
+            };
+            let end = self.ends.get(mid).map_or(0, |&e| e as usize);
+            match self.bytes.get(start..end).unwrap_or_default().cmp(name) {
+                core::cmp::Ordering::Equal => return Some(mid),
+                core::cmp::Ordering::Less => low = mid + 1,
+                core::cmp::Ordering::Greater => high = mid,
+            }
+        }
+        None
+    }
+}
+
+/// Calls `f` with the index and the name of each entry of the generated table, in order, until
+/// it returns false: decodes the front coding and the pairs (see the table's text). One copy
+/// of the decoder serves every caller (`dyn`).
+fn each_name(f: &mut dyn FnMut(usize, &[u8]) -> bool) {
     let mut current = [0u8; 32];
     let mut len = 0;
     let mut index = 0;
     let mut bytes = table::NAMES.iter().copied().peekable();
     while let Some(keep) = bytes.next() {
         len = (keep as usize).min(len);
-        while let Some(byte) = bytes.next_if(|&b| b >= 32) {
-            if let Some(slot) = current.get_mut(len) {
-                *slot = byte;
+        while let Some(symbol) = bytes.next_if(|&b| b >= 32) {
+            // A pair is replaced by its two symbols on a small stack, the first on top; a
+            // character goes to the name.
+            let mut stack = [symbol; 32];
+            let mut top = 1usize;
+            while let Some(top_symbol) = top.checked_sub(1).and_then(|t| stack.get(t).copied()) {
+                top -= 1;
+                let pair = table::PAIRS.get(top_symbol.wrapping_sub(0x80) as usize);
+                match pair {
+                    Some(&[first, second]) if top + 2 <= stack.len() => {
+                        stack[top] = second;
+                        stack[top + 1] = first;
+                        top += 2;
+                    }
+                    _ => {
+                        if let Some(slot) = current.get_mut(len) {
+                            *slot = top_symbol;
+                        }
+                        len += 1;
+                    }
+                }
             }
-            len += 1;
         }
-        let entry = current.get(..len)?;
-        match entry.cmp(name) {
-            core::cmp::Ordering::Equal => return Some(index),
-            core::cmp::Ordering::Greater => return None,
-            core::cmp::Ordering::Less => index += 1,
+        if !f(index, current.get(..len).unwrap_or_default()) {
+            return;
         }
+        index += 1;
     }
-    None
 }
 
 /// A compiled classic BPF program, ready for [`crate::sys::seccomp::install`].
 #[derive(Clone, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
 pub struct Program(pub Vec<SockFilter>);

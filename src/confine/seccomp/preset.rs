@@ -18,14 +18,14 @@ const EPERM: u16 = 1;
 const ENOSYS: u16 = 38;
 
 /// The mask of ioctl(2)'s request as the kernel reads it (`unsigned int cmd`).
-const LOW32: u64 = 0xffff_ffff;
+const LOW32: u32 = 0xffff_ffff;
 /// TIOCSTI and TIOCLINUX (the same on every architecture nsrun knows).
-const TIOCSTI: u64 = 0x5412;
-const TIOCLINUX: u64 = 0x541c;
+const TIOCSTI: u32 = 0x5412;
+const TIOCLINUX: u32 = 0x541c;
 /// CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
 /// CLONE_NEWNET: the namespace flags of clone(2) (CLONE_NEWTIME, 0x80, is clone3's and
 /// unshare's only; in clone's flags that bit belongs to the exit signal).
-const CLONE_NEW: u64 = 0x7e02_0000;
+const CLONE_NEW: u32 = 0x7e02_0000;
 
 /// The deny list of the well-known container profiles (Docker's, Podman's default): what a
 /// container's command has no business calling, each failing with EPERM. Everything else runs.
@@ -59,41 +59,36 @@ const CLONE_NEW: u64 = 0x7e02_0000;
 ///   fails with ENOSYS, since its flags are in memory a filter cannot read, and the C library
 ///   then falls back to clone.
 pub fn default(ctx: &PresetContext) -> Filter {
-    let deny = Action::Errno(EPERM);
-    let mut rules: Vec<Rule> = Vec::new();
-    rules.push(rule(
-        b"keyctl add_key request_key \
-          mount umount umount2 pivot_root fsopen fsconfig fsmount fspick move_mount open_tree \
-          open_tree_attr mount_setattr \
-          kexec_load kexec_file_load reboot \
-          init_module finit_module delete_module create_module \
-          bpf perf_event_open userfaultfd open_by_handle_at \
-          swapon swapoff acct quotactl quotactl_fd iopl ioperm \
-          clock_settime clock_settime64 settimeofday stime adjtimex clock_adjtime clock_adjtime64",
-        deny,
-        Vec::new(),
-    ));
-    if ctx.kernel < (4, 8) {
-        rules.push(rule(b"ptrace", deny, Vec::new()));
-    }
-    for value in [0, 8, 0x20000, 0x20008, 0xffff_ffff] {
-        rules.push(rule(b"personality", Action::Allow, low32(0, value)));
-    }
-    rules.push(rule(b"personality", deny, Vec::new()));
-    for request in [TIOCSTI, TIOCLINUX] {
-        rules.push(rule(b"ioctl", deny, low32(1, request)));
-    }
-    if !ctx.sys_admin {
-        rules.push(rule(b"unshare setns", deny, Vec::new()));
-        let no_namespace = alloc::vec![ArgCmp {
-            index: 0,
-            op: Op::MaskedEq,
-            value: CLONE_NEW,
-            value_two: 0,
-        }];
-        rules.push(rule(b"clone", Action::Allow, no_namespace));
-        rules.push(rule(b"clone", deny, Vec::new()));
-        rules.push(rule(b"clone3", Action::Errno(ENOSYS), Vec::new()));
+    let mut rules = Vec::new();
+    for entry in &DEFAULT {
+        let applies = match entry.when {
+            When::Always => true,
+            When::Before48 => ctx.kernel < (4, 8),
+            When::NoSysAdmin => !ctx.sys_admin,
+        };
+        if !applies {
+            continue;
+        }
+        let mut names = Vec::new();
+        for name in entry.names.split(|&b| b == b' ') {
+            if !name.is_empty() {
+                names.push(name.to_vec());
+            }
+        }
+        let mut args = Vec::new();
+        if let Some((index, mask, value)) = entry.arg {
+            args.push(ArgCmp {
+                index,
+                op: Op::MaskedEq,
+                value: mask as u64,
+                value_two: value as u64,
+            });
+        }
+        rules.push(Rule {
+            names,
+            action: entry.action,
+            args,
+        });
     }
     Filter {
         default: Action::Allow,
@@ -101,25 +96,103 @@ pub fn default(ctx: &PresetContext) -> Filter {
     }
 }
 
-/// A rule for the space-separated `names`.
-fn rule(names: &[u8], action: Action, args: Vec<ArgCmp>) -> Rule {
-    Rule {
-        names: names
-            .split(|&b| b == b' ')
-            .filter(|n| !n.is_empty())
-            .map(|n| n.to_vec())
-            .collect(),
-        action,
-        args,
-    }
+/// When an entry of a preset applies.
+#[derive(Clone, Copy)]
+enum When {
+    Always,
+    /// On kernels before 4.8.
+    Before48,
+    /// When the command lacks CAP_SYS_ADMIN.
+    NoSysAdmin,
 }
 
-/// Argument `index` equals `value` in its lower 32 bits.
-fn low32(index: u8, value: u64) -> Vec<ArgCmp> {
-    alloc::vec![ArgCmp {
-        index,
-        op: Op::MaskedEq,
-        value: LOW32,
-        value_two: value,
-    }]
+/// One rule of a preset, compactly: its space-separated names, and at most one comparison
+/// `(arg[index] & mask) == value`, all three 32-bit.
+struct Entry {
+    when: When,
+    action: Action,
+    arg: Option<(u8, u32, u32)>,
+    names: &'static [u8],
+}
+
+const DENY: Action = Action::Errno(EPERM);
+
+/// The rules of [`default`], in order.
+static DEFAULT: [Entry; 14] = [
+    Entry {
+        when: When::Always,
+        action: DENY,
+        arg: None,
+        names: b"keyctl add_key request_key \
+          mount umount umount2 pivot_root fsopen fsconfig fsmount fspick move_mount open_tree \
+          open_tree_attr mount_setattr \
+          kexec_load kexec_file_load reboot \
+          init_module finit_module delete_module create_module \
+          bpf perf_event_open userfaultfd open_by_handle_at \
+          swapon swapoff acct quotactl quotactl_fd iopl ioperm \
+          clock_settime clock_settime64 settimeofday stime adjtimex clock_adjtime clock_adjtime64",
+    },
+    Entry {
+        when: When::Before48,
+        action: DENY,
+        arg: None,
+        names: b"ptrace",
+    },
+    personality(0),
+    personality(8),
+    personality(0x20000),
+    personality(0x20008),
+    personality(0xffff_ffff),
+    Entry {
+        when: When::Always,
+        action: DENY,
+        arg: None,
+        names: b"personality",
+    },
+    Entry {
+        when: When::Always,
+        action: DENY,
+        arg: Some((1, LOW32, TIOCSTI)),
+        names: b"ioctl",
+    },
+    Entry {
+        when: When::Always,
+        action: DENY,
+        arg: Some((1, LOW32, TIOCLINUX)),
+        names: b"ioctl",
+    },
+    Entry {
+        when: When::NoSysAdmin,
+        action: DENY,
+        arg: None,
+        names: b"unshare setns",
+    },
+    Entry {
+        when: When::NoSysAdmin,
+        action: Action::Allow,
+        arg: Some((0, CLONE_NEW, 0)),
+        names: b"clone",
+    },
+    Entry {
+        when: When::NoSysAdmin,
+        action: DENY,
+        arg: None,
+        names: b"clone",
+    },
+    Entry {
+        when: When::NoSysAdmin,
+        action: Action::Errno(ENOSYS),
+        arg: None,
+        names: b"clone3",
+    },
+];
+
+/// personality(2) with `value` (on the lower 32 bits, those the kernel reads) runs.
+const fn personality(value: u32) -> Entry {
+    Entry {
+        when: When::Always,
+        action: Action::Allow,
+        arg: Some((0, LOW32, value)),
+        names: b"personality",
+    }
 }

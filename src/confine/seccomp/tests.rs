@@ -1,6 +1,6 @@
 //! Tests of the compiler (on a small classic BPF interpreter) and of real installs.
 
-use super::bpf::{ALU_AND_K, JA, JEQ, JGE, JGT, LD_W_ABS, MAX_INSNS, RET_K};
+use super::bpf::{ALU_AND_K, JA, JEQ, JGE, JGT, LD_W_ABS, RET_K};
 use super::preset::{self, PresetContext};
 use super::*;
 use crate::sys::seccomp::testing::{self, End};
@@ -8,15 +8,16 @@ use alloc::vec;
 
 /// `struct seccomp_data`.
 #[derive(Clone, Copy)]
-struct Data {
-    nr: i32,
-    arch: u32,
-    ip: u64,
-    args: [u64; 6],
+pub(super) struct Data {
+    pub nr: i32,
+    pub arch: u32,
+    pub ip: u64,
+    pub args: [u64; 6],
 }
 
 impl Data {
-    fn word(&self, offset: u32) -> u32 {
+    /// The struct's bytes, in native order.
+    fn bytes(&self) -> [u8; 64] {
         let mut bytes = [0u8; 64];
         bytes[0..4].copy_from_slice(&self.nr.to_ne_bytes());
         bytes[4..8].copy_from_slice(&self.arch.to_ne_bytes());
@@ -24,18 +25,14 @@ impl Data {
         for (i, a) in self.args.iter().enumerate() {
             bytes[16 + 8 * i..24 + 8 * i].copy_from_slice(&a.to_ne_bytes());
         }
-        let o = offset as usize;
-        assert!(
-            o.is_multiple_of(4) && o < 64,
-            "load out of seccomp_data: {o}"
-        );
-        u32::from_ne_bytes(bytes[o..o + 4].try_into().unwrap())
+        bytes
     }
 }
 
 /// Runs `prog` on `data` as the kernel would; returns the action value.
-fn run(prog: &Program, data: &Data) -> u32 {
+pub(super) fn run(prog: &Program, data: &Data) -> u32 {
     let code = &prog.0;
+    let bytes = data.bytes();
     let mut pc = 0usize;
     let mut a = 0u32;
     loop {
@@ -45,7 +42,12 @@ fn run(prog: &Program, data: &Data) -> u32 {
         let jump = |cond: bool| pc + 1 + if cond { ins.jt } else { ins.jf } as usize;
         pc = match ins.code {
             LD_W_ABS => {
-                a = data.word(ins.k);
+                let o = ins.k as usize;
+                assert!(
+                    o.is_multiple_of(4) && o < 64,
+                    "load out of seccomp_data: {o}"
+                );
+                a = u32::from_ne_bytes(bytes[o..o + 4].try_into().unwrap());
                 pc + 1
             }
             ALU_AND_K => {
@@ -193,13 +195,6 @@ fn every_op_at_64_bit_boundaries() {
                 assert_eq!(run(&prog, &call("getpid", [0, 0, value, 0, 0, 0])), ALLOW);
             }
         }
-    }
-}
-
-impl core::fmt::Debug for Op {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let name = ["Ne", "Lt", "Le", "Eq", "Ge", "Gt", "MaskedEq"];
-        f.write_str(name[OPS.iter().position(|o| o == self).unwrap()])
     }
 }
 
@@ -395,6 +390,7 @@ fn long_jumps() {
     };
     let prog = compiled(&filter);
     assert!(prog.0.len() > 900, "{}", prog.0.len());
+    assert!(prog.0.iter().any(|i| i.code == JA), "no trampoline");
     for i in [0u64, 1, 150, 299] {
         let data = call("getppid", [0, i << 32 | i, 0, 0, 0, 0]);
         assert_eq!(run(&prog, &data), errno(1000 + i as u16));
@@ -413,9 +409,8 @@ fn long_jumps() {
 #[test]
 fn many_syscalls() {
     // Every native syscall in an allow list but a few: a deep search with shared returns.
-    let all: Vec<Vec<u8>> = (0..table::COUNT)
-        .filter(|&i| native().number(i).is_some())
-        .map(name_at)
+    let all: Vec<Vec<u8>> = native_names()
+        .into_iter()
         .filter(|n| n != b"getppid" && n != b"kill")
         .collect();
     let prog = compiled(&Filter::allow(all.clone()));
@@ -468,6 +463,7 @@ fn unknown_names_and_bad_args() {
     assert!(!known(b""));
     assert!(!known(b"GETPID"));
     assert!(!known(b"zzzz"));
+    assert!(Names::decode().index(b"").is_none() && Names::decode().index(b"zzzz").is_none());
     let bad = Filter::deny(names(&["getpid", "no_such_call"]), 1);
     assert!(compile(&bad) == Err(Error::Unknown { rule: 0, name: 1 }));
     let mut args = one("getpid", Op::Eq, 0, 0);
@@ -483,30 +479,54 @@ fn unknown_names_and_bad_args() {
     assert_eq!(run(&prog, &call("getppid", [0; 6])), errno(1));
 }
 
-/// The name at `index` in the table.
-fn name_at(index: usize) -> Vec<u8> {
+/// The names of the table, in order.
+fn all_names() -> Vec<Vec<u8>> {
     let mut names = Vec::new();
-    let mut current = Vec::new();
-    let mut bytes = table::NAMES.iter().copied().peekable();
-    while let Some(keep) = bytes.next() {
-        current.truncate(keep as usize);
-        while let Some(b) = bytes.next_if(|&b| b >= 32) {
-            current.push(b);
-        }
-        names.push(current.clone());
-    }
-    assert_eq!(names.len(), table::COUNT);
-    names.swap_remove(index)
+    each_name(&mut |_, n| {
+        names.push(n.to_vec());
+        true
+    });
+    names
+}
+
+/// The native syscalls' names.
+fn native_names() -> Vec<Vec<u8>> {
+    let names = all_names();
+    (0..table::COUNT)
+        .filter(|&i| native().number(i).is_some())
+        .map(|i| names[i].clone())
+        .collect()
 }
 
 #[test]
 fn table_is_sorted_and_found() {
+    let names = all_names();
+    let mut count = 0;
+    each_name(&mut |i, n| {
+        assert_eq!(i, count);
+        assert!(
+            !n.is_empty()
+                && n.iter()
+                    .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        );
+        count += 1;
+        true
+    });
+    assert_eq!(count, table::COUNT);
     let mut prev = Vec::new();
-    for i in 0..table::COUNT {
-        let name = name_at(i);
-        assert!(name > prev);
-        assert_eq!(table_index(&name), Some(i));
-        prev = name;
+    let decoded = Names::decode();
+    for (i, name) in names.iter().enumerate() {
+        assert!(*name > prev);
+        assert_eq!(table_index(name), Some(i));
+        assert_eq!(decoded.index(name), Some(i));
+        let mut after = name.clone();
+        after.push(b'0');
+        assert_eq!(decoded.index(&after), table_index(&after));
+        assert_eq!(
+            decoded.index(&name[..name.len() - 1]),
+            table_index(&name[..name.len() - 1])
+        );
+        prev = name.clone();
     }
 }
 
@@ -786,4 +806,214 @@ fn install_x32_and_i386() {
     }
     let end = testing::in_child(&prog.0, || -testing::int80_getpid());
     assert_eq!(end, End::Exit(1));
+}
+
+/// A small xorshift generator: the same random filters every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    /// A value near the interesting edges, or any.
+    fn value(&mut self) -> u64 {
+        let edge = EDGES[self.below(EDGES.len() as u64) as usize];
+        match self.below(4) {
+            0 => edge,
+            1 => edge.wrapping_add(self.below(3)).wrapping_sub(1),
+            2 => edge ^ (1 << self.below(64)),
+            _ => self.next(),
+        }
+    }
+}
+
+/// What `filter` decides for a call of `name` with `args` (zero-extended 32-bit ones if not
+/// `wide`), by the OCI semantics.
+fn reference(filter: &Filter, name: &str, args: [u64; 6], wide: bool) -> u32 {
+    for rule in &filter.rules {
+        if !rule.names.iter().any(|n| n == name.as_bytes()) {
+            continue;
+        }
+        let all = rule.args.iter().all(|a| {
+            let arg = args[a.index as usize];
+            let arg = if wide { arg } else { arg & 0xffff_ffff };
+            holds(a.op, arg, a.value, a.value_two)
+        });
+        if all {
+            return rule.action.ret();
+        }
+    }
+    filter.default.ret()
+}
+
+#[test]
+fn random_filters_match_the_reference() {
+    const CALLS: [&str; 6] = ["getpid", "getppid", "ioctl", "read", "write", "personality"];
+    let actions = [
+        Action::Allow,
+        Action::Errno(1),
+        Action::Errno(2),
+        Action::KillProcess,
+        Action::Trap,
+        Action::Log,
+    ];
+    let index = CALLS.map(|n| table_index(n.as_bytes()).unwrap());
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for round in 0..300 {
+        let rule_count = if round % 50 == 0 {
+            150
+        } else {
+            1 + rng.below(12)
+        };
+        let mut rules = Vec::new();
+        for _ in 0..rule_count {
+            let names = (0..1 + rng.below(3))
+                .map(|_| {
+                    CALLS[rng.below(CALLS.len() as u64) as usize]
+                        .as_bytes()
+                        .to_vec()
+                })
+                .collect();
+            let args = (0..rng.below(4))
+                .map(|_| ArgCmp {
+                    index: rng.below(6) as u8,
+                    op: OPS[rng.below(7) as usize],
+                    value: rng.value(),
+                    value_two: rng.value(),
+                })
+                .collect();
+            let action = actions[rng.below(actions.len() as u64) as usize];
+            rules.push(Rule {
+                names,
+                action,
+                args,
+            });
+        }
+        let filter = Filter {
+            default: actions[rng.below(actions.len() as u64) as usize],
+            rules,
+        };
+        let prog = match compile(&filter) {
+            Ok(prog) => prog,
+            Err(Error::TooLong) => continue,
+            Err(_) => panic!("compile failed"),
+        };
+        check_shape(&prog);
+        // Some are installed for real: the kernel's checker takes them (exit_group, named by no
+        // rule, runs whatever the default: the child ends by it).
+        if round % 10 == 0 {
+            let mut runnable = prog.clone();
+            if filter.default != Action::Allow {
+                let allowing = Filter {
+                    default: Action::Allow,
+                    ..filter.clone()
+                };
+                runnable = compiled(&allowing);
+            }
+            assert_eq!(
+                testing::in_child(&runnable.0, || 0),
+                End::Exit(0),
+                "round {round}"
+            );
+        }
+        let abis = [Some(native()), arch::COMPAT.as_ref()];
+        for abi in abis.into_iter().flatten() {
+            for _ in 0..200 {
+                let name_i = rng.below(CALLS.len() as u64) as usize;
+                let name = CALLS[name_i];
+                let mut args = [0u64; 6];
+                // Often the values of the rules themselves, to hit equalities.
+                for (i, arg) in args.iter_mut().enumerate() {
+                    *arg = match filter
+                        .rules
+                        .get(rng.below(filter.rules.len() as u64) as usize)
+                    {
+                        Some(r) if rng.below(2) == 0 => r
+                            .args
+                            .iter()
+                            .find(|a| a.index as usize == i)
+                            .map_or(rng.value(), |a| match rng.below(3) {
+                                0 => a.value,
+                                1 => a.value_two,
+                                _ => a.value_two ^ (1 << rng.below(64)),
+                            }),
+                        _ => rng.value(),
+                    };
+                }
+                let nr = abi.number(index[name_i]).unwrap() as i32;
+                let data = Data {
+                    nr,
+                    arch: abi.audit,
+                    ip: 0,
+                    args,
+                };
+                let want = reference(&filter, name, args, abi.wide);
+                assert_eq!(run(&prog, &data), want, "round {round} {name} {args:x?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn install_long_allow_list() {
+    // The kernel's checker takes the trampolines of a long program, and it runs as interpreted.
+    let all: Vec<Vec<u8>> = native_names()
+        .into_iter()
+        .filter(|n| n != b"getppid")
+        .collect();
+    let prog = compiled(&Filter::allow(all));
+    assert!(prog.0.len() > 300 && prog.0.iter().any(|i| i.code == JA));
+    let (getpid, getppid) = (sys("getpid"), sys("getppid"));
+    let end = testing::in_child(&prog.0, || {
+        if testing::syscall(getpid, 0, 0) <= 0 {
+            return 1;
+        }
+        testing::syscall(getppid, 0, 0);
+        2
+    });
+    assert_eq!(end, End::Signal(SIGSYS));
+}
+
+/// The bytes of `prog` as bubblewrap takes them.
+fn raw(prog: &[SockFilter]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for i in prog {
+        bytes.extend_from_slice(&i.code.to_ne_bytes());
+        bytes.extend_from_slice(&[i.jt, i.jf]);
+        bytes.extend_from_slice(&i.k.to_ne_bytes());
+    }
+    bytes
+}
+
+/// What read_program makes of `bytes` written to a pipe.
+fn read_back(bytes: &[u8]) -> Result<Vec<SockFilter>, crate::sys::seccomp::ProgramError> {
+    use rustix::fd::AsFd;
+    let (reader, writer) = rustix::pipe::pipe().unwrap();
+    crate::sys::fd::write_all(writer.as_fd(), bytes);
+    drop(writer);
+    crate::sys::seccomp::read_program(reader.as_fd())
+}
+
+#[test]
+fn read_programs() {
+    use crate::sys::seccomp::ProgramError;
+    let prog = compiled(&preset::default(&ctx(false, (6, 1))));
+    let back = read_back(&raw(&prog.0)).unwrap();
+    assert!(back == prog.0);
+    // Installed from what was read, it denies as the compiled one does.
+    let keyctl = sys("keyctl");
+    let end = testing::in_child(&back, || -testing::syscall(keyctl, 0, 0) as i32);
+    assert_eq!(end, End::Exit(1));
+    assert_eq!(read_back(&[]), Err(ProgramError::Length));
+    assert_eq!(read_back(&raw(&prog.0)[..15]), Err(ProgramError::Length));
+    let max = vec![prog.0[0]; MAX_INSNS];
+    assert_eq!(read_back(&raw(&max)).map(|p| p.len()), Ok(MAX_INSNS));
+    let over = vec![prog.0[0]; MAX_INSNS + 1];
+    assert_eq!(read_back(&raw(&over)), Err(ProgramError::TooLong));
 }

@@ -1,0 +1,408 @@
+//! On this machine's own cgroups, as root: each test makes its cgroups below a parent of its own
+//! (`nsrun-test-<pid>-<n>` in nsrun's own cgroup), moves only processes it forked into them, and
+//! leaves the tree as it found it. Skipped, with the reason printed, when not root or when the
+//! hierarchy is missing.
+
+use super::super::fs::Real;
+use super::*;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::sys::cgroup::{fork_sleepers, reap};
+
+/// A tag no other test (or process) uses.
+fn tag() -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "nsrun-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Why the real tests cannot run here, if they cannot.
+fn cannot(need: &str) -> Option<String> {
+    if !rustix::process::geteuid().is_root() {
+        return Some("not root".into());
+    }
+    if !Path::new(need).exists() {
+        return Some(format!("no {need}"));
+    }
+    None
+}
+
+/// The real tests run one at a time: each compares the tree before and after.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+macro_rules! skip_unless {
+    ($need:expr) => {
+        if let Some(why) = cannot($need) {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+}
+
+/// Every directory below `dir`, `depth` levels down.
+fn snapshot(dir: &Path, depth: u32, out: &mut BTreeSet<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            out.insert(e.path());
+            if depth > 1 {
+                snapshot(&e.path(), depth - 1, out);
+            }
+        }
+    }
+}
+
+/// The directories near the places `layout` makes cgroups in.
+fn tree_of(layout: &Layout) -> BTreeSet<PathBuf> {
+    let hs = match layout {
+        Layout::V2(h) => vec![h.clone()],
+        Layout::V1(hs) => hs.clone(),
+    };
+    let mut out = BTreeSet::new();
+    for h in hs {
+        let own = h.own.unwrap_or_default();
+        let dir = Path::new(s(&h.mount)).join(s(&own));
+        snapshot(&dir, 3, &mut out);
+    }
+    out
+}
+
+/// The tree is as it was: nothing that was there has gone, and what is new (other tests and
+/// processes run meanwhile) is not this test's. What other processes' runs and tests of nsrun
+/// (running meanwhile on this machine) made and removed is not counted.
+fn same_tree(before: &BTreeSet<PathBuf>, after: &BTreeSet<PathBuf>, tag: &str) {
+    let mine = format!("nsrun-test-{}-", std::process::id());
+    let theirs = |p: &&PathBuf| {
+        let p = p.to_string_lossy();
+        p.contains("nsrun") && !p.contains(&mine)
+    };
+    let gone: Vec<_> = before.difference(after).filter(|p| !theirs(p)).collect();
+    assert!(gone.is_empty(), "removed: {gone:?}");
+    let ours: Vec<_> = after
+        .difference(before)
+        .filter(|p| p.to_string_lossy().contains(tag))
+        .collect();
+    assert!(ours.is_empty(), "left: {ours:?}");
+}
+
+/// The pids of a cgroup.procs.
+fn procs(dir: &[u8]) -> Vec<i32> {
+    let text = std::fs::read_to_string(format!("{}/cgroup.procs", s(dir))).unwrap_or_default();
+    text.lines().filter_map(|l| l.parse().ok()).collect()
+}
+
+/// Forks the sleepers, moves the first into `cg`, lets it fork the second (born in `cg`) and
+/// waits until both are in each directory; the first's pid.
+fn start_in(cg: &Cgroup) -> i32 {
+    let (pid, go) = fork_sleepers().unwrap();
+    let entered = cg.enter(pid as u32);
+    rustix::io::write(&go, b"x").unwrap();
+    drop(go);
+    if let Err(e) = entered {
+        rustix::process::kill_process(
+            rustix::process::Pid::from_raw(pid).unwrap(),
+            rustix::process::Signal::KILL,
+        )
+        .unwrap();
+        reap(pid).unwrap();
+        panic!("{}", e.line());
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while cg.paths().any(|d| procs(d).len() < 2) {
+        assert!(Instant::now() < deadline, "the sleepers did not arrive");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    pid
+}
+
+/// Removes `cg`, then reaps `pid`, which the removal must have killed.
+fn remove_and_reap(cg: Cgroup, pid: i32) {
+    let paths: Vec<Vec<u8>> = cg.paths().map(|p| p.to_vec()).collect();
+    cg.remove().unwrap_or_else(|e| panic!("{}", e.line()));
+    let status = reap(pid).unwrap();
+    assert_eq!(status & 0x7f, libc::SIGKILL, "status {status:#x}");
+    for p in paths {
+        assert!(!Path::new(s(&p)).exists(), "{} stays", s(&p));
+    }
+}
+
+fn read(dir: &[u8], file: &str) -> String {
+    std::fs::read_to_string(format!("{}/{file}", s(dir)))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn real_v1_limits_enter_and_remove() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    skip_unless!("/sys/fs/cgroup/memory/cgroup.procs");
+    skip_unless!("/sys/fs/cgroup/pids/cgroup.procs");
+    skip_unless!("/sys/fs/cgroup/cpu/cgroup.procs");
+    let tag = tag();
+    let mut req = every_limit();
+    req.path = Some(format!("{tag}/c").into_bytes());
+    let layout = super::super::detect(&req).unwrap_or_else(|e| panic!("{}", e.line()));
+    let Layout::V1(hs) = &layout else {
+        eprintln!("skipped: the limits are on cgroup v2 here");
+        return;
+    };
+    // memsw needs swap accounting: the default swap allowance is skipped without it.
+    let memsw = hs.iter().any(|h| {
+        let own = h.own.clone().unwrap_or_default();
+        Path::new(s(&h.mount))
+            .join(s(&own))
+            .join("memory.memsw.limit_in_bytes")
+            .exists()
+    });
+    if !memsw {
+        req.memory_swap = None;
+    }
+    let before = tree_of(&layout);
+    let cg = super::super::create(&req).unwrap_or_else(|e| panic!("{}", e.line()));
+    assert!(!cg.is_v2());
+    assert_eq!(cg.paths().count(), 3);
+    let pid = start_in(&cg);
+    // The process's own view: every hierarchy used names the cgroup.
+    let own = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    for controllers in ["memory", "pids", "cpu"] {
+        let line = own
+            .lines()
+            .find(|l| {
+                l.split(':')
+                    .nth(1)
+                    .unwrap()
+                    .split(',')
+                    .any(|c| c == controllers)
+            })
+            .unwrap();
+        assert!(line.ends_with(&format!("/{tag}/c")), "{line}");
+    }
+    // The limits, read back.
+    for d in cg.paths() {
+        let p = s(d);
+        if p.starts_with("/sys/fs/cgroup/memory/") {
+            assert_eq!(read(d, "memory.limit_in_bytes"), "33554432");
+            if memsw {
+                assert_eq!(read(d, "memory.memsw.limit_in_bytes"), "50331648");
+            }
+            assert_eq!(cg.oom_kills(), 0);
+        } else if p.starts_with("/sys/fs/cgroup/pids/") {
+            assert_eq!(read(d, "pids.max"), "10");
+        } else {
+            assert_eq!(read(d, "cpu.cfs_period_us"), "100000");
+            assert_eq!(read(d, "cpu.cfs_quota_us"), "150000");
+            assert_eq!(read(d, "cpu.shares"), format!("{}", cpu_shares(200)));
+        }
+    }
+    let grandchild = procs(cg.paths().next().unwrap())
+        .into_iter()
+        .find(|&p| p != pid)
+        .unwrap();
+    remove_and_reap(cg, pid);
+    // The second sleeper, not nsrun's child, was killed too.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{grandchild}/stat"));
+        if stat.map_or(true, |t| t.contains(") Z ")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{grandchild} lives on");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    same_tree(&before, &tree_of(&layout), &tag);
+}
+
+#[test]
+fn real_v2_groups_processes_and_refuses_a_missing_controller() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let layout = match super::super::detect(&Request::default()) {
+        Ok(l @ Layout::V2(_)) => l,
+        _ => {
+            eprintln!("skipped: no cgroup v2 hierarchy");
+            return;
+        }
+    };
+    let Layout::V2(h) = &layout else { return };
+    skip_unless!(s(&h.mount));
+    let tag = tag();
+    let before = tree_of(&layout);
+    // Absolute, at the mount's root: a cgroup without processes, as v2 wants.
+    let req = at(&format!("/{tag}/c"));
+    let cg = super::super::create(&req).unwrap_or_else(|e| panic!("{}", e.line()));
+    assert!(cg.is_v2());
+    let pid = start_in(&cg);
+    let own = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    let line = own.lines().find(|l| l.starts_with("0::")).unwrap();
+    assert_eq!(line, format!("0::/{tag}/c"));
+    remove_and_reap(cg, pid);
+    same_tree(&before, &tree_of(&layout), &tag);
+    // Memory from a v2 hierarchy that lacks it: a clear error, nothing left.
+    if h.controllers & ctl::MEMORY == 0 {
+        let mut req = at(&format!("/{tag}/m"));
+        req.memory = Some(32 << 20);
+        let e = super::super::tree::create_in(&Real, &req, &layout).unwrap_err();
+        let want = format!("{}/cgroup.controllers has no memory", s(&h.mount));
+        assert!(e.line().contains(&want), "{}", e.line());
+        same_tree(&before, &tree_of(&layout), &tag);
+    }
+}
+
+/// The system, except that nsrun's own cgroup (in /proc/self/cgroup) is a test's parent.
+struct Redirect {
+    cgroup: String,
+}
+
+impl Fs for Redirect {
+    fn read(&self, path: &[u8], buf: &mut [u8]) -> Result<usize, Errno> {
+        Real.read(path, buf)
+    }
+    fn lines(&self, path: &[u8], each: &mut dyn FnMut(&[u8])) -> Result<(), Errno> {
+        if path == super::super::detect::CGROUP {
+            self.cgroup.lines().for_each(|l| each(l.as_bytes()));
+            return Ok(());
+        }
+        Real.lines(path, each)
+    }
+    fn write(&self, path: &[u8], data: &[u8]) -> Result<(), Errno> {
+        Real.write(path, data)
+    }
+    fn mkdir(&self, path: &[u8]) -> Result<(), Errno> {
+        Real.mkdir(path)
+    }
+    fn rmdir(&self, path: &[u8]) -> Result<(), Errno> {
+        Real.rmdir(path)
+    }
+    fn subdirs(&self, path: &[u8]) -> Result<Vec<Vec<u8>>, Errno> {
+        Real.subdirs(path)
+    }
+    fn kill(&self, pid: u32) {
+        Real.kill(pid)
+    }
+    fn pause(&self) {
+        Real.pause()
+    }
+    fn me(&self) -> Result<Owner, Errno> {
+        Real.me()
+    }
+    fn alive(&self, pid: u32, start: u64) -> bool {
+        Real.alive(pid, start)
+    }
+}
+
+#[test]
+fn real_gc_removes_dead_launchers_cgroups_only() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    skip_unless!("/sys/fs/cgroup/pids/cgroup.procs");
+    let layout = match super::super::detect(&Request::default()) {
+        Ok(Layout::V2(h)) => h,
+        _ => {
+            eprintln!("skipped: no cgroup v2 hierarchy");
+            return;
+        }
+    };
+    let tag = tag();
+    let parent = format!("{}/{tag}", s(&layout.mount));
+    let parent_v1 = format!("/sys/fs/cgroup/pids/{tag}");
+    std::fs::create_dir(&parent).unwrap();
+    std::fs::create_dir(&parent_v1).unwrap();
+    let me = Real.me().unwrap();
+    let gone = Owner {
+        pid: 4_194_305, // above the highest pid there can be
+        ..me
+    };
+    let reused = Owner {
+        start: me.start + 1,
+        ..me
+    };
+    let busy = Owner {
+        pid: 4_194_306,
+        ..me
+    };
+    for o in [gone, reused, busy, me] {
+        std::fs::create_dir(format!("{parent}/{}", name(&o))).unwrap();
+    }
+    std::fs::create_dir(format!("{parent}/{}/inner", name(&gone))).unwrap();
+    std::fs::create_dir(format!("{parent_v1}/{}", name(&gone))).unwrap();
+    // A process in the leftover of `busy`.
+    let cg = Cgroup::for_tests(true, &[format!("{parent}/{}", name(&busy)).as_bytes()]);
+    let pid = start_in(&cg);
+    let fs = Redirect {
+        cgroup: format!("8:pids:/{tag}\n0::/{tag}\n"),
+    };
+    let got = gc_in(&fs).unwrap_or_else(|e| panic!("{}", e.line()));
+    let mut removed: Vec<String> = got.removed.iter().map(|p| s(p).to_string()).collect();
+    removed.sort();
+    let mut want = vec![
+        format!("{parent}/{}", name(&gone)),
+        format!("{parent}/{}", name(&reused)),
+        format!("{parent_v1}/{}", name(&gone)),
+    ];
+    want.sort();
+    assert_eq!(removed, want);
+    assert_eq!(got.busy, [format!("{parent}/{}", name(&busy)).into_bytes()]);
+    assert!(Path::new(&format!("{parent}/{}", name(&me))).exists());
+    remove_and_reap(cg, pid);
+    std::fs::remove_dir(format!("{parent}/{}", name(&me))).unwrap();
+    std::fs::remove_dir(&parent).unwrap();
+    std::fs::remove_dir(&parent_v1).unwrap();
+}
+
+#[test]
+fn real_removal_after_the_command_was_killed_and_before_it_is_reaped() {
+    skip_unless!("/sys/fs/cgroup/pids/cgroup.procs");
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let tag = tag();
+    let mut req = at(&format!("{tag}/c"));
+    req.pids_max = Some(20);
+    let layout = super::super::detect(&req).unwrap_or_else(|e| panic!("{}", e.line()));
+    let before = tree_of(&layout);
+    let cg = super::super::create(&req).unwrap_or_else(|e| panic!("{}", e.line()));
+    let pid = start_in(&cg);
+    // SIGKILL to the command (and not to the second sleeper): a zombie nobody has reaped.
+    let child = rustix::process::Pid::from_raw(pid).unwrap();
+    rustix::process::kill_process(child, rustix::process::Signal::KILL).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|t| t.contains(") Z ")) {
+        assert!(Instant::now() < deadline, "{pid} does not die");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    remove_and_reap(cg, pid);
+    same_tree(&before, &tree_of(&layout), &tag);
+}
+
+#[test]
+fn real_a_refused_limit_leaves_nothing() {
+    skip_unless!("/sys/fs/cgroup/pids/cgroup.procs");
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let tag = tag();
+    let mut req = at(&format!("{tag}/c"));
+    req.pids_max = Some(20);
+    // Below the kernel's smallest quota (1 ms): parse_cpus never gives it, the kernel refuses it.
+    req.cpus = Some(Cpus {
+        quota_us: 500,
+        period_us: 100_000,
+    });
+    let layout = super::super::detect(&req).unwrap_or_else(|e| panic!("{}", e.line()));
+    let before = tree_of(&layout);
+    let e = super::super::create(&req).unwrap_err();
+    assert_eq!(e.option, "--cpus", "{}", e.line());
+    assert_eq!(e.errno, Some(Errno::INVAL), "{}", e.line());
+    same_tree(&before, &tree_of(&layout), &tag);
+    for h in match &layout {
+        Layout::V2(h) => vec![h.clone()],
+        Layout::V1(hs) => hs.clone(),
+    } {
+        let own = h.own.unwrap_or_default();
+        let parent = Path::new(s(&h.mount)).join(s(&own)).join(&tag);
+        assert!(!parent.exists(), "{parent:?} stays");
+    }
+}

@@ -1,0 +1,492 @@
+//! The cgroup of one run: made with its limits, entered, read and removed.
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use rustix::io::Errno;
+
+use super::detect::{detect_in, Layout};
+use super::fs::{Fs, Real};
+use super::parse::{decimal, Dec};
+use super::{ctl, gc, Error, Request, Swap};
+use crate::out::Bytes as Show;
+use crate::spec::Bytes;
+
+/// How often removal tries again (every 10 ms, so two seconds) while processes are still dying.
+const ROUNDS: u32 = 200;
+
+/// One directory of a run's cgroup: the one on v2, one per hierarchy on v1.
+#[derive(Clone, PartialEq, Eq, Debug)]
+struct Dir {
+    /// The cgroup's directory.
+    path: Bytes,
+    /// The directories nsrun made for it, outermost first (the cgroup's last); removed at the end.
+    made: Vec<Bytes>,
+    /// The controllers nsrun uses that it has (bits of `ctl`).
+    controllers: u8,
+}
+
+/// A run's cgroup, made by [`create`]. Dropping it leaves it in place: call [`Cgroup::remove`].
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Cgroup {
+    /// cgroup v2 (one directory) rather than v1.
+    v2: bool,
+    /// Its directories.
+    dirs: Vec<Dir>,
+}
+
+/// `dir/name`.
+pub(crate) fn join(dir: &[u8], name: &[u8]) -> Bytes {
+    [dir, b"/", name].concat()
+}
+
+/// The hint for a limit file that does not exist.
+fn missing_file(file: &str) -> &'static str {
+    match file {
+        "memory.memsw.limit_in_bytes" => {
+            "the kernel does not account swap: boot it with \
+             swapaccount=1 (cgroup-v1/memory.rst), or leave --memory-swap out"
+        }
+        "memory.swap.max" => {
+            "the kernel does not account swap (CONFIG_MEMCG_SWAP, \
+             swapaccount=1), or leave --memory-swap out"
+        }
+        _ => "the controller is not enabled in this cgroup",
+    }
+}
+
+/// Makes `req`'s cgroup (see the module [`super`] for where and how) on this system and writes
+/// its limits; on failure nothing is left of it. Checks `req` first ([`Request::check`]).
+pub fn create(req: &Request) -> Result<Cgroup, Box<Error>> {
+    req.check()?;
+    let layout = detect_in(&Real, req, req.needs())?;
+    create_in(&Real, req, &layout)
+}
+
+/// [`create`] on `fs`, in `layout`.
+pub(crate) fn create_in(
+    fs: &impl Fs,
+    req: &Request,
+    layout: &Layout,
+) -> Result<Cgroup, Box<Error>> {
+    create_unnamed(fs, req, layout).map_err(|e| e.about(req))
+}
+
+/// [`create_in`], with errors not yet naming the option.
+fn create_unnamed(fs: &impl Fs, req: &Request, layout: &Layout) -> Result<Cgroup, Box<Error>> {
+    let mut cg = Cgroup {
+        v2: matches!(layout, Layout::V2(_)),
+        dirs: Vec::new(),
+    };
+    // The cgroup.subtree_control files of directories nsrun did not make where it enabled a
+    // controller, with the controller's name.
+    let mut enabled: Vec<(Bytes, &'static str)> = Vec::new();
+    let made = build(fs, req, layout, &mut cg, &mut enabled).and_then(|()| limits(fs, req, &cg));
+    if let Err(e) = made {
+        let _ = cg.remove_dirs(fs);
+        for (file, name) in enabled.iter().rev() {
+            let _ = fs.write(file, [b"-", name.as_bytes()].concat().as_slice());
+        }
+        return Err(e);
+    }
+    Ok(cg)
+}
+
+/// Makes the directories (and on v2 enables the controllers); what it made is in `cg` and
+/// `enabled` when it fails.
+fn build(
+    fs: &impl Fs,
+    req: &Request,
+    layout: &Layout,
+    cg: &mut Cgroup,
+    enabled: &mut Vec<(Bytes, &'static str)>,
+) -> Result<(), Box<Error>> {
+    let hierarchies = match layout {
+        Layout::V2(h) => core::slice::from_ref(h),
+        Layout::V1(hs) => hs.as_slice(),
+    };
+    let default_name;
+    let (absolute, rel): (bool, &[u8]) = match &req.path {
+        Some(p) => {
+            let rel = p.strip_prefix(b"/").unwrap_or(p);
+            (rel.len() < p.len(), rel.strip_suffix(b"/").unwrap_or(rel))
+        }
+        None => {
+            let me = fs.me().map_err(|e| {
+                let hint = "/proc must be the procfs of nsrun's PID namespace".into();
+                Error::new(0, "read", b"/proc/self/stat", Some(e), hint)
+            })?;
+            default_name = gc::name(&me);
+            (false, default_name.as_bytes())
+        }
+    };
+    for h in hierarchies {
+        let mut dir = h.mount.clone();
+        match (&h.own, absolute) {
+            (_, true) => {}
+            (Some(own), false) => push(&mut dir, own),
+            (None, false) => {
+                return Err(Error::new(
+                    0,
+                    "nsrun's own cgroup is not visible below",
+                    &h.mount,
+                    None,
+                    "/proc/self/cgroup names a cgroup this mount does not show: give an \
+                     absolute --cgroup-path"
+                        .into(),
+                ));
+            }
+        }
+        let mut d = Dir {
+            path: Vec::new(),
+            made: Vec::new(),
+            controllers: if cg.v2 { req.needs() } else { h.controllers },
+        };
+        let mut rest = rel;
+        let made = loop {
+            let (c, more) = match rest.iter().position(|&b| b == b'/') {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
+            push(&mut dir, c);
+            match fs.mkdir(&dir) {
+                Ok(()) => d.made.push(dir.clone()),
+                Err(Errno::EXIST) if more.is_some() => {}
+                Err(e) => break Err((dir, e)),
+            }
+            match more {
+                Some(m) => rest = m,
+                None => break Ok(dir),
+            }
+        };
+        let done = match made {
+            Ok(leaf) => {
+                d.path = leaf;
+                match cg.v2 && req.needs() != 0 {
+                    true => enable(fs, req, &d.path, h.mount.len(), &d.made, enabled),
+                    false => Ok(()),
+                }
+            }
+            Err((dir, e)) => {
+                let hint = match e {
+                    Errno::EXIST => {
+                        "it exists: another run uses it, or a run that was killed \
+                         left it (remove it with rmdir once it is empty)"
+                    }
+                    _ => "",
+                };
+                Err(Error::new(0, "mkdir", &dir, Some(e), hint.into()))
+            }
+        };
+        cg.dirs.push(d);
+        done?;
+    }
+    Ok(())
+}
+
+/// Appends the component `c` (none when empty) to the path `dir`.
+fn push(dir: &mut Bytes, c: &[u8]) {
+    if !c.is_empty() {
+        dir.push(b'/');
+        dir.extend_from_slice(c);
+    }
+}
+
+/// Writes `req`'s limits into the files of `cg`, in the order the kernel needs.
+fn limits(fs: &impl Fs, req: &Request, cg: &Cgroup) -> Result<(), Box<Error>> {
+    let v2 = cg.v2;
+    let put = |controller: u8, file: &'static str, value: &[u8], optional: bool| {
+        let Some(d) = cg.dirs.iter().find(|d| d.controllers & controller != 0) else {
+            return Ok(());
+        };
+        let path = join(&d.path, file.as_bytes());
+        match fs.write(&path, value) {
+            Err(Errno::NOENT) if optional => Ok(()),
+            Err(e) => {
+                let hint = match e {
+                    Errno::NOENT => missing_file(file),
+                    Errno::INVAL => "the kernel refused the value",
+                    _ => "",
+                };
+                Err(Error::new(controller, "write", &path, Some(e), hint.into()))
+            }
+            Ok(()) => Ok(()),
+        }
+    };
+    if let Some(m) = req.memory {
+        // Swap on top of memory: --memory-swap minus --memory, or by default as much as memory.
+        let (swap, optional) = match req.memory_swap {
+            Some(Swap::Limit(total)) => (Some(total.saturating_sub(m)), false),
+            Some(Swap::Unlimited) => (None, false),
+            None => (Some(m), true),
+        };
+        // v1: memory first, as memory.memsw.limit_in_bytes may not be set below it.
+        let (memory, both) = match v2 {
+            true => ("memory.max", "memory.swap.max"),
+            false => ("memory.limit_in_bytes", "memory.memsw.limit_in_bytes"),
+        };
+        put(ctl::MEMORY, memory, Dec::new(m).bytes(), false)?;
+        let swap = swap.map(|s| Dec::new(if v2 { s } else { s.saturating_add(m) }));
+        let none: &[u8] = if v2 { b"max" } else { b"-1" };
+        put(
+            ctl::MEMORY,
+            both,
+            swap.as_ref().map_or(none, Dec::bytes),
+            optional,
+        )?;
+    }
+    if let Some(n) = req.pids_max {
+        put(ctl::PIDS, "pids.max", Dec::new(n).bytes(), false)?;
+    }
+    if let Some(c) = req.cpus {
+        let (quota, period) = (Dec::new(c.quota_us), Dec::new(c.period_us));
+        if v2 {
+            let max = [quota.bytes(), b" ", period.bytes()].concat();
+            put(ctl::CPU, "cpu.max", &max, false)?;
+        } else {
+            put(ctl::CPU, "cpu.cfs_period_us", period.bytes(), false)?;
+            put(ctl::CPU, "cpu.cfs_quota_us", quota.bytes(), false)?;
+        }
+    }
+    if let Some(w) = req.cpu_weight {
+        match v2 {
+            true => put(ctl::CPU, "cpu.weight", Dec::new(w.into()).bytes(), false)?,
+            false => {
+                let shares = Dec::new(super::cpu_shares(w));
+                put(ctl::CPU, "cpu.shares", shares.bytes(), false)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Enables the controllers `req` needs in the cgroup.subtree_control of each directory from the
+/// mount's root (the first `mount` bytes of `leaf`) down to the parent of `leaf` that lacks
+/// them; records in `enabled` those of directories not in `made`.
+fn enable(
+    fs: &impl Fs,
+    req: &Request,
+    leaf: &[u8],
+    mount: usize,
+    made: &[Bytes],
+    enabled: &mut Vec<(Bytes, &'static str)>,
+) -> Result<(), Box<Error>> {
+    let mut end = mount;
+    while end < leaf.len() {
+        let dir = &leaf[..end];
+        let file = join(dir, b"cgroup.subtree_control");
+        let on = super::detect::listed(fs, &file);
+        for (bit, name) in ctl::NAMES {
+            if req.needs() & bit == 0 || on & bit != 0 {
+                continue;
+            }
+            let add = [b"+", name.as_bytes()].concat();
+            match fs.write(&file, &add) {
+                Ok(()) if made.iter().any(|m| m == dir) => {}
+                Ok(()) => enabled.push((file.clone(), name)),
+                Err(e) => {
+                    let hint = match e {
+                        Errno::BUSY => "this cgroup has processes, and cgroup v2 gives \
+                             controllers only to the children of cgroups without (cgroup-v2.rst, \
+                             \"No Internal Process Constraint\"): give a --cgroup-path below a \
+                             cgroup without processes, e.g. --cgroup-path /nsrun"
+                            .into(),
+                        Errno::NOENT => format!("{}/cgroup.controllers has no {name}", Show(dir)),
+                        _ => String::new(),
+                    };
+                    return Err(Error::new(bit, "write", &file, Some(e), hint));
+                }
+            }
+        }
+        // The next component.
+        end += 1;
+        end += leaf[end..]
+            .iter()
+            .position(|&b| b == b'/')
+            .unwrap_or(leaf.len() - end);
+    }
+    Ok(())
+}
+
+/// Every directory of the tree at `root`, parents before their children (an explicit stack: a
+/// deep tree made inside the container costs memory, not the launcher's stack).
+pub(crate) fn tree(fs: &impl Fs, root: &[u8]) -> Vec<Bytes> {
+    let mut out = Vec::new();
+    let mut todo = alloc::vec![root.to_vec()];
+    while let Some(dir) = todo.pop() {
+        for name in fs.subdirs(&dir).unwrap_or_default() {
+            todo.push(join(&dir, &name));
+        }
+        out.push(dir);
+    }
+    out
+}
+
+/// Sends SIGKILL to every process in the trees at `roots` until none is left (true) or the
+/// rounds are spent (false). Only processes in these cgroups are killed; a process that forks
+/// meanwhile leaves its child in them for the next round.
+pub(crate) fn kill_all(fs: &impl Fs, roots: &[&[u8]]) -> bool {
+    for _ in 0..ROUNDS {
+        let mut found = false;
+        for root in roots {
+            for dir in tree(fs, root) {
+                let _ = fs.lines(&join(&dir, b"cgroup.procs"), &mut |line| {
+                    // 0: a process outside this PID namespace (never kill(0), the group).
+                    match decimal(line).and_then(|p| u32::try_from(p).ok()) {
+                        Some(pid) if pid > 0 => {
+                            fs.kill(pid);
+                            found = true;
+                        }
+                        _ => {}
+                    }
+                });
+            }
+        }
+        if !found {
+            return true;
+        }
+        fs.pause();
+    }
+    false
+}
+
+/// Removes the tree at `root`, children first, trying again on EBUSY (processes still exiting,
+/// zombies not yet reaped) while `patience` rounds last. A directory already gone is fine.
+pub(crate) fn remove_tree(fs: &impl Fs, root: &[u8], patience: u32) -> Result<(), (Bytes, Errno)> {
+    for dir in tree(fs, root).iter().rev() {
+        let mut tries = 0;
+        loop {
+            match fs.rmdir(dir) {
+                Ok(()) | Err(Errno::NOENT) => break,
+                Err(Errno::BUSY) if tries < patience => {
+                    tries += 1;
+                    fs.pause();
+                }
+                Err(e) => return Err((dir.clone(), e)),
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Cgroup {
+    /// A cgroup of existing directories `paths`, removed by [`Cgroup::remove`] like one made.
+    #[cfg(test)]
+    pub(crate) fn for_tests(v2: bool, paths: &[&[u8]]) -> Cgroup {
+        let dirs = paths.iter().map(|p| Dir {
+            path: p.to_vec(),
+            made: alloc::vec![p.to_vec()],
+            controllers: 0,
+        });
+        Cgroup {
+            v2,
+            dirs: dirs.collect(),
+        }
+    }
+
+    /// Moves the process `pid` into the cgroup: writes it to the cgroup.procs of each directory.
+    ///
+    /// The launcher calls it before it releases the child, so the child executes nothing of the
+    /// command outside the cgroup; its children, made after, are born in it.
+    pub fn enter(&self, pid: u32) -> Result<(), Box<Error>> {
+        self.enter_in(&Real, pid)
+    }
+
+    /// [`Cgroup::enter`] on `fs`.
+    pub(crate) fn enter_in(&self, fs: &impl Fs, pid: u32) -> Result<(), Box<Error>> {
+        for d in &self.dirs {
+            let file = join(&d.path, b"cgroup.procs");
+            if let Err(e) = fs.write(&file, Dec::new(pid.into()).bytes()) {
+                return Err(Error::new(0, "write", &file, Some(e), String::new()));
+            }
+        }
+        Ok(())
+    }
+
+    /// How many processes the OOM killer killed in the cgroup: `oom_kill` of memory.events (v2,
+    /// Documentation/admin-guide/cgroup-v2.rst) or of memory.oom_control (v1, Linux 4.13,
+    /// cgroup-v1/memory.rst). 0 without the memory controller, or when it cannot be read. The
+    /// launcher reads it when the container has ended, to say why it died.
+    pub fn oom_kills(&self) -> u64 {
+        self.oom_kills_in(&Real)
+    }
+
+    /// [`Cgroup::oom_kills`] on `fs`.
+    pub(crate) fn oom_kills_in(&self, fs: &impl Fs) -> u64 {
+        // v2: the one directory, whose memory.events exists whenever an ancestor enabled the
+        // memory controller for it (a limit above the container's counts there too).
+        let memory = |d: &&Dir| self.v2 || d.controllers & ctl::MEMORY != 0;
+        let Some(d) = self.dirs.iter().find(memory) else {
+            return 0;
+        };
+        let file = if self.v2 {
+            &b"memory.events"[..]
+        } else {
+            b"memory.oom_control"
+        };
+        let mut count = 0;
+        let _ = fs.lines(&join(&d.path, file), &mut |line| {
+            if let Some(n) = line.strip_prefix(b"oom_kill ").and_then(decimal) {
+                count = n;
+            }
+        });
+        count
+    }
+
+    /// The cgroup's directories (one on v2, one per hierarchy on v1).
+    pub fn paths(&self) -> impl Iterator<Item = &[u8]> {
+        self.dirs.iter().map(|d| d.path.as_slice())
+    }
+
+    /// Whether it is a cgroup v2 one.
+    pub fn is_v2(&self) -> bool {
+        self.v2
+    }
+
+    /// Removes the cgroup when the container has ended (or failed to start): kills what is left
+    /// in it (with cgroup.kill on v2 since Linux 5.14, else SIGKILL to each process of each
+    /// cgroup.procs until none is left: they can only be the container's), then removes its
+    /// directories (and any the container made below them), and those nsrun made for it.
+    pub fn remove(self) -> Result<(), Box<Error>> {
+        self.remove_in(&Real)
+    }
+
+    /// [`Cgroup::remove`] on `fs`.
+    pub(crate) fn remove_in(&self, fs: &impl Fs) -> Result<(), Box<Error>> {
+        if self.v2 {
+            for d in &self.dirs {
+                let _ = fs.write(&join(&d.path, b"cgroup.kill"), b"1");
+            }
+        }
+        let roots: Vec<&[u8]> = self.paths().collect();
+        kill_all(fs, &roots);
+        self.remove_dirs(fs).map_err(|(dir, e)| {
+            let hint = match e {
+                Errno::BUSY => "processes are still in it (see its cgroup.procs)".into(),
+                _ => String::new(),
+            };
+            Error::new(0, "rmdir", &dir, Some(e), hint)
+        })
+    }
+
+    /// Removes the directories: each cgroup with what is below it, then the parents nsrun made
+    /// (from the innermost), unless other runs use them (then they and those above stay). The
+    /// first failure is returned; the other hierarchies are still tried.
+    fn remove_dirs(&self, fs: &impl Fs) -> Result<(), (Bytes, Errno)> {
+        let mut first = Ok(());
+        for d in &self.dirs {
+            for p in d.made.iter().rev() {
+                if *p == d.path {
+                    if let Err(e) = remove_tree(fs, p, ROUNDS) {
+                        first = first.and(Err(e));
+                        break;
+                    }
+                } else if fs.rmdir(p).is_err() {
+                    break;
+                }
+            }
+        }
+        first
+    }
+}
