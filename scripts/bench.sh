@@ -3,11 +3,12 @@
 # against the C "floor" (scripts/floor/floor.c: clone + private / + /proc + exec,
 # nothing else).
 #
-# Usage: scripts/bench.sh [--quick] [--nsrun PATH] [--no-mounts] [-h]
-#   --quick        few runs (smoke test, ~10 s; a full run takes ~1.6 min); numbers are noisy
+# Usage: scripts/bench.sh [--quick] [--nsrun PATH] [--no-mounts] [--no-locks] [-h]
+#   --quick        few runs (smoke test, ~15 s; a full run takes ~3 min); numbers are noisy
 #   --nsrun PATH   nsrun binary to measure (default: $NSRUN, else target/static/nsrun)
 #   --no-mounts    skip the mount-cost section
-# Environment: NSRUN, UNSHARE, BUSYBOX, BWRAP (peer binaries), CC (default musl-gcc),
+#   --no-locks     skip the lock-cost section
+# Environment: NSRUN, UNSHARE, BUSYBOX, BWRAP, RUNC (peer binaries), CC (default musl-gcc),
 #              BENCH_DIR (build/output dir, default target/bench).
 #
 # Must run as root: the launchers create mount/UTS/IPC/net/PID namespaces
@@ -18,6 +19,8 @@
 #           2. stripped size of nsrun
 #           3. resident memory of the launchers' own processes
 #           4. mount cost: 0/50/200 --ro-bind with nsrun and bwrap
+#           5. lock cost: caps preset, seccomp preset, both, a cgroup with
+#              limits, each against plain `nsrun -- true` (one hyperfine run)
 # The Markdown tables are printed at the end, ready to paste into README.md.
 # shellcheck disable=SC2016 # backquotes in single quotes are Markdown, not command substitution
 set -euo pipefail
@@ -30,11 +33,13 @@ cd "$ROOT"
 
 QUICK=0
 MOUNTS=1
+LOCKS=1
 NSRUN=${NSRUN:-target/static/nsrun}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--no-mounts) MOUNTS=0 ;;
+	--no-locks) LOCKS=0 ;;
 	--nsrun) [ $# -ge 2 ] || die "--nsrun needs a path"; NSRUN=$2; shift ;;
 	--nsrun=*) NSRUN=${1#--nsrun=} ;;
 	-h|--help) sed -n '2,/^# shellcheck/{/^# shellcheck/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
@@ -45,9 +50,11 @@ done
 case $NSRUN in /*) ;; *) NSRUN=$ROOT/$NSRUN ;; esac
 
 if [ "$QUICK" = 1 ]; then
-	ROUNDS=3 WARMUP=5 RUNS=60 MROUNDS=1 MWARMUP=3 MRUNS=20
+	ROUNDS=3 WARMUP=5 RUNS=60 MROUNDS=1 MWARMUP=3 MRUNS=20 LROUNDS=3 LWARMUP=5 LRUNS=60
+	RROUNDS=1 RWARMUP=2 RRUNS=10
 else
-	ROUNDS=14 WARMUP=30 RUNS=2800 MROUNDS=3 MWARMUP=5 MRUNS=300
+	ROUNDS=14 WARMUP=30 RUNS=2800 MROUNDS=3 MWARMUP=5 MRUNS=300 LROUNDS=20 LWARMUP=20 LRUNS=2000
+	RROUNDS=4 RWARMUP=5 RRUNS=200
 fi
 
 [ "$(id -u)" = 0 ] || die "must run as root (namespaces are created without a user namespace)"
@@ -158,8 +165,12 @@ if [ -z "${WHY[bwrap]:-}" ]; then VERSIONS+="${VERSIONS:+, }$(ver "$BWRAP_BIN" -
 # Times in seconds; failures = runs that exited non-zero. hyperfine
 # pretty-prints its JSON one value per line: "command", the statistics, then
 # the "times" and "exit_codes" arrays. mawk has no asort(), hence qs().
+# hf_stats JSON rounds: instead, one line per command and round: name round round-median
+# round-cpu (rounds numbered in the order hyperfine ran them, which is NAME#1, NAME#2, ...;
+# cpu = the round's mean user + system time, as hyperfine measures it).
+# hf_stats JSON p5: one line per command: name and the 5th percentile of all its runs.
 hf_stats() {
-	awk '
+	awk -v mode="${2:-}" '
 	function qs(A, lo, hi,   i, last, t, m) {
 		if (lo >= hi) return
 		m = int((lo + hi) / 2); t = A[lo]; A[lo] = A[m]; A[m] = t; last = lo
@@ -174,6 +185,7 @@ hf_stats() {
 		if (!(key in N)) { order[++nkeys] = key; N[key] = 0; F[key] = 0; R[key] = 0 }
 		nb = 0; next
 	}
+	/^ *"(user|system)": / { v = $2; sub(/,$/, "", v); CPU[key, R[key] + 1] += v; next }
 	/^ *"times": *\[/ { intimes = 1; next }
 	intimes && /\]/ {
 		intimes = 0; m = median(B, nb); RM[key, ++R[key]] = m
@@ -181,11 +193,23 @@ hf_stats() {
 		if (!(key in RMAX) || m > RMAX[key]) RMAX[key] = m
 		next
 	}
-	intimes { v = $1; sub(/,$/, "", v); v += 0; B[++nb] = v; sum[key] += v; sq[key] += v * v; N[key]++; next }
+	intimes { v = $1; sub(/,$/, "", v); v += 0; B[++nb] = v; ALL[key, N[key] + 1] = v; sum[key] += v; sq[key] += v * v; N[key]++; next }
 	/^ *"exit_codes": *\[/ { inex = 1; next }
 	inex && /\]/ { inex = 0; next }
 	inex { v = $1; sub(/,$/, "", v); if (v != "0") F[key]++ }
 	END {
+		if (mode == "p5") {
+			for (k = 1; k <= nkeys; k++) {
+				key = order[k]; split("", A)
+				for (i = 1; i <= N[key]; i++) A[i] = ALL[key, i]
+				qs(A, 1, N[key]); print key, A[int(0.05 * (N[key] - 1)) + 1]
+			}
+			exit
+		}
+		if (mode == "rounds") {
+			for (k = 1; k <= nkeys; k++) for (i = 1; i <= R[order[k]]; i++) print order[k], i, RM[order[k], i], CPU[order[k], i] + 0
+			exit
+		}
 		for (k = 1; k <= nkeys; k++) {
 			key = order[k]; n = N[key]; mean = sum[key] / n
 			v = n > 1 ? (sq[key] - n * mean * mean) / (n - 1) : 0; sd = v > 0 ? sqrt(v) : 0
@@ -264,38 +288,51 @@ descendants() { # PID: PID and all its descendants, one per line
 		for c in "${kids[@]}"; do descendants "$c"; done
 	done
 }
-mem_of() {
-	local key=$1; shift
-	local pid i p sl="" tree=() rss=0 pss=0 n=0 r s
+# sleeper_start ARGV...: start ARGV + "$SLEEPER 30" in the background (BG_PID) and wait
+# until the sleeper runs somewhere below it: SL_PID is its pid, empty if it never
+# started (5 s). sleeper_stop: SIGKILL the sleeper, reap the launcher (SIGKILL
+# after 5 s).
+SL_PID=""
+sleeper_start() {
+	local i p
+	SL_PID=""
 	( exec "$@" "$SLEEPER" 30 >/dev/null 2>&1 ) &
-	pid=$!
-	BG_PID=$pid
+	BG_PID=$!
 	for ((i = 0; i < 100; i++)); do # up to 5 s
-		kill -0 "$pid" 2>/dev/null || break
-		for p in $(descendants "$pid"); do
-			if [ "$(stat -L -c %d:%i "/proc/$p/exe" 2>/dev/null)" = "$SLEEPER_ID" ]; then sl=$p; fi
+		kill -0 "$BG_PID" 2>/dev/null || break
+		for p in $(descendants "$BG_PID"); do
+			if [ "$(stat -L -c %d:%i "/proc/$p/exe" 2>/dev/null)" = "$SLEEPER_ID" ]; then SL_PID=$p; fi
 		done
-		[ -n "$sl" ] && break
+		[ -n "$SL_PID" ] && break
 		sleep 0.05
 	done
-	if [ -n "$sl" ]; then
+}
+sleeper_stop() {
+	local i
+	if [ -n "$SL_PID" ]; then kill -KILL "$SL_PID" 2>/dev/null || true; fi
+	for ((i = 0; i < 100; i++)); do kill -0 "$BG_PID" 2>/dev/null || break; sleep 0.05; done
+	kill -KILL "$BG_PID" 2>/dev/null || true
+	wait "$BG_PID" 2>/dev/null || true
+	BG_PID="" SL_PID=""
+}
+mem_of() {
+	local key=$1; shift
+	local p tree=() rss=0 pss=0 n=0 r s
+	sleeper_start "$@"
+	if [ -n "$SL_PID" ]; then
 		sleep 0.2 # let the launcher/init settle into their wait loops
-		mapfile -t tree < <(descendants "$pid")
+		mapfile -t tree < <(descendants "$BG_PID")
 		for p in "${tree[@]}"; do
-			[ "$p" = "$sl" ] && continue
+			[ "$p" = "$SL_PID" ] && continue
 			read -r r s < <(awk '/^Rss:/ { r = $2 } /^Pss:/ { s = $2 } END { print r + 0, s + 0 }' \
 				"/proc/$p/smaps_rollup" 2>/dev/null || echo "0 0")
 			rss=$((rss + r)) pss=$((pss + s)) n=$((n + 1))
 		done
 		MEM_RSS[$key]=$rss MEM_PSS[$key]=$pss MEM_N[$key]=$n
-		kill -KILL "$sl" 2>/dev/null || true
 	else
 		MEM_WHY[$key]="the sleeper never started"
 	fi
-	for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	BG_PID=""
+	sleeper_stop
 }
 echo
 echo "== 3. resident memory while a container runs =="
@@ -365,6 +402,282 @@ if [ "$MOUNTS" = 1 ]; then
 		mem_of bwrap_b0 $BW_BASE
 		# shellcheck disable=SC2046,SC2086
 		mem_of bwrap_b200 $BW_BASE $(binds 200)
+	fi
+fi
+# -------------------------------------------------------- 5. lock cost -----
+# The start-up cost of each confinement lock: `nsrun LOCKS -- true` against plain
+# `nsrun -- true`, every case in one hyperfine run (interleaved rounds). A case
+# is timed only if a probe shows its lock in force in the command: an nsrun that
+# parses an option and does nothing with it would time as free.
+LOCK_KEYS=(plain caps seccomp caps_seccomp cgroup)
+declare -A LLABEL LARGS LWHY LMED LRLO LRHI LPAIR LCPU LADD_CPU LRM LBAD LP5
+LLABEL[plain]='(a) `nsrun -- true`'
+LLABEL[caps]='(b) `nsrun --caps-preset container -- true`'
+LLABEL[seccomp]='(c) `nsrun --seccomp-preset default -- true`'
+LLABEL[caps_seccomp]='(d) `nsrun --caps-preset container --seccomp-preset default -- true`'
+LLABEL[cgroup]='(e) `nsrun --memory 64m --pids-max 100 --cpus 1 -- true`'
+LARGS[plain]=""
+LARGS[caps]="--caps-preset container"
+LARGS[seccomp]="--seccomp-preset default"
+LARGS[caps_seccomp]="--caps-preset container --seccomp-preset default"
+LARGS[cgroup]="--memory 64m --pids-max 100 --cpus 1"
+CG_MEM=67108864 CG_PIDS=100 # what --memory 64m and --pids-max 100 must write; --cpus 1: quota = period
+
+status_field() { awk -v f="$1:" '$1 == f { print $2; exit }' "$2"; }
+# cg_file PID V2FILE V1CONTROLLER V1FILE: the path of an interface file of PID's
+# cgroup: V2FILE in its cgroup v2 directory if that has it, else V1FILE in its
+# directory in the v1 hierarchy of V1CONTROLLER (from /proc/PID/cgroup and the
+# cgroup mounts in /proc/self/mounts). Fails if neither exists.
+cg_file() {
+	local pid=$1 f2=$2 c1=$3 f1=$4 id ctl path mnt type opts
+	while IFS=: read -r id ctl path; do
+		if [ "$id" = 0 ] && [ -z "$ctl" ]; then
+			while read -r _ mnt type _ _; do
+				if [ "$type" = cgroup2 ] && [ -e "$mnt$path/$f2" ]; then echo "$mnt$path/$f2"; return 0; fi
+			done </proc/self/mounts
+		fi
+	done <"/proc/$pid/cgroup"
+	while IFS=: read -r id ctl path; do
+		[[ ",$ctl," == *",$c1,"* ]] || continue
+		while read -r _ mnt type opts _; do
+			if [ "$type" = cgroup ] && [[ ",$opts," == *",$c1,"* ]] && [ -e "$mnt$path/$f1" ]; then
+				echo "$mnt$path/$f1"; return 0
+			fi
+		done </proc/self/mounts
+	done <"/proc/$pid/cgroup"
+	return 1
+}
+# cg_limits PID: check that PID is in a cgroup of its own (not the script's)
+# with the three limits of the cgroup case; print what is wrong, if anything.
+cg_limits() {
+	local pid=$1 f v q p bad=""
+	if [ "$(cat "/proc/$pid/cgroup")" = "$(cat /proc/self/cgroup)" ]; then
+		echo "nsrun accepts the cgroup options but the command stays in nsrun's own cgroup (no cgroup is made)"
+		return
+	fi
+	if f=$(cg_file "$pid" memory.max memory memory.limit_in_bytes); then
+		v=$(cat "$f"); [ "$v" = "$CG_MEM" ] || bad+=", $f is $v"
+	else bad+=", no memory limit file"; fi
+	if f=$(cg_file "$pid" pids.max pids pids.max); then
+		v=$(cat "$f"); [ "$v" = "$CG_PIDS" ] || bad+=", $f is $v"
+	else bad+=", no pids.max"; fi
+	if f=$(cg_file "$pid" cpu.max cpu cpu.cfs_quota_us); then
+		case $f in
+		*/cpu.max) read -r q p <"$f" ;;
+		*) q=$(cat "$f"); p=$(cat "${f%/*}/cpu.cfs_period_us") ;;
+		esac
+		[ "$q" = "$p" ] || bad+=", cpu quota $q per period $p"
+	else bad+=", no cpu quota file"; fi
+	if [ -n "$bad" ]; then echo "the command's cgroup lacks the limits: ${bad#, }"; fi
+}
+# cg_nsrun_dirs: the nsrun-* cgroups right below the script's own cgroups (where
+# nsrun makes one per run without --cgroup-path), one per line, sorted.
+cg_nsrun_dirs() {
+	local mnt type path d
+	while read -r _ mnt type _ _; do
+		case $type in cgroup|cgroup2) ;; *) continue ;; esac
+		while IFS=: read -r _ _ path; do
+			for d in "$mnt${path%/}"/nsrun-*; do if [ -d "$d" ]; then echo "$d"; fi; done
+		done </proc/self/cgroup
+	done </proc/self/mounts | sort -u
+}
+# lock_probe KEY: sets LWHY[KEY] unless `nsrun LOCKS -- true` runs and the
+# lock is seen in force in the command.
+lock_probe() {
+	local k=$1 rc=0 inner outer why=""
+	# shellcheck disable=SC2086 # LARGS is a word list by construction
+	timeout 10 "$NSRUN" ${LARGS[$k]} -- "$TRUE" >"$SCRATCH/probe.out" 2>&1 || rc=$?
+	if [ "$rc" != 0 ]; then
+		LWHY[$k]="probe run failed (exit $rc)"
+		if [ -s "$SCRATCH/probe.out" ]; then LWHY[$k]+=": $(first_line "$SCRATCH/probe.out")"; fi
+		return
+	fi
+	case $k in
+	caps|seccomp|caps_seccomp)
+		# shellcheck disable=SC2086
+		timeout 10 "$NSRUN" ${LARGS[$k]} -- /bin/cat /proc/self/status >"$SCRATCH/status.in" 2>&1 || true
+		if [ "$k" != seccomp ]; then
+			inner=$(status_field CapBnd "$SCRATCH/status.in") outer=$(status_field CapBnd /proc/self/status)
+			[ -n "$inner" ] && [ "$inner" != "$outer" ] || why+=", the command's bounding set is nsrun's (${inner:-unread})"
+		fi
+		if [ "$k" != caps ]; then
+			inner=$(status_field Seccomp "$SCRATCH/status.in")
+			[ "$inner" = 2 ] || why+=", the command has no seccomp filter (Seccomp: ${inner:-unread})"
+		fi
+		if [ -n "$why" ]; then LWHY[$k]="nsrun accepts the option but${why#,}"; fi
+		;;
+	cgroup)
+		# shellcheck disable=SC2086
+		sleeper_start "$NSRUN" ${LARGS[$k]} --
+		if [ -n "$SL_PID" ]; then why=$(cg_limits "$SL_PID"); else why="the sleeper never started"; fi
+		sleeper_stop
+		if [ -n "$why" ]; then LWHY[$k]=$why; fi
+		;;
+	esac
+}
+if [ "$LOCKS" = 1 ]; then
+	echo
+	echo "== 5. lock cost: hyperfine -N, $LROUNDS rounds × $((LRUNS / LROUNDS)) runs (+$LWARMUP warm-up) per case =="
+	LHF=()
+	if [ -n "${WHY[nsrun]:-}" ]; then
+		for k in "${LOCK_KEYS[@]}"; do LWHY[$k]=${WHY[nsrun]}; done
+	else
+		for k in "${LOCK_KEYS[@]}"; do
+			lock_probe "$k"
+			if [ -z "${LWHY[$k]:-}" ]; then
+				LHF+=("lock-$k" "$NSRUN${LARGS[$k]:+ ${LARGS[$k]}} -- $TRUE")
+			else
+				note "lock cost, $k: n/a: ${LWHY[$k]}"
+			fi
+		done
+	fi
+	if [ -z "${LWHY[plain]:-}" ]; then
+		cg_nsrun_dirs >"$SCRATCH/cg.before"
+		run_hyperfine "$OUT/locks.json" "$LROUNDS" "$LWARMUP" "$LRUNS" "${LHF[@]}"
+		# nsrun removes its cgroup at the end of each run: any new one left is a leak
+		# (or one another nsrun on this machine has now).
+		sleep 0.2
+		CG_LEFT=$(cg_nsrun_dirs | comm -13 "$SCRATCH/cg.before" - | wc -l)
+		while read -r name med _ _ bad rlo rhi n; do
+			k=${name#lock-}
+			LMED[$k]=$med LRLO[$k]=$rlo LRHI[$k]=$rhi
+			[ "$bad" = 0 ] || LBAD[$k]="$bad of $n runs exited non-zero"
+		done < <(hf_stats "$OUT/locks.json")
+		# Per-round added cost: each round times every case once, close together in time.
+		while read -r name r med cpu; do LRM[${name#lock-},$r]="$med $cpu"; done < <(hf_stats "$OUT/locks.json" rounds)
+		while read -r name p; do LP5[${name#lock-}]=$p; done < <(hf_stats "$OUT/locks.json" p5)
+		for k in "${LOCK_KEYS[@]}"; do
+			[ -n "${LMED[$k]:-}" ] || continue
+			for ((r = 1; r <= LROUNDS; r++)); do echo "${LRM[$k,$r]} ${LRM[plain,$r]}"; done >"$SCRATCH/rounds"
+			# round-median difference: median, min, max (µs); mean CPU time (ms); its difference (µs)
+			read -r mid lo hi cpu dcpu < <(awk '
+				{ d = ($1 - $3) * 1e6; D[NR] = d; if (NR == 1 || d < lo) lo = d; if (NR == 1 || d > hi) hi = d; c += $2; cp += $4 }
+				END {
+					for (i = 2; i <= NR; i++) { v = D[i]; for (j = i - 1; j >= 1 && D[j] > v; j--) D[j + 1] = D[j]; D[j + 1] = v }
+					m = NR % 2 ? D[(NR + 1) / 2] : (D[NR / 2] + D[NR / 2 + 1]) / 2
+					printf "%+.0f %+.0f %+.0f %.3f %+.0f\n", m, lo, hi, c / NR * 1000, (c - cp) / NR * 1e6
+				}' "$SCRATCH/rounds")
+			LPAIR[$k]="$mid ($lo – $hi)" LCPU[$k]=$cpu LADD_CPU[$k]=$dcpu
+		done
+	fi
+fi
+# 5, runc: the same locks in runc, a different process model (a Go runtime that
+# re-executes itself as `runc init`, always makes a cgroup, and creates and
+# deletes the container's state on every run), timed in a hyperfine run of its
+# own. Its bundle: a read-only root holding the static `true` (and a static
+# busybox for the probe), /proc mounted, the namespaces nsrun makes. runc
+# always sets capabilities (no "capabilities" in config.json drops them all),
+# so its plain case keeps every capability, as plain nsrun does.
+RUNC_BIN=${RUNC:-$(command -v runc || true)}
+RUNC_KEYS=(plain caps seccomp caps_seccomp)
+declare -A RWHY RMED RRLO RRHI RBAD
+# The unconditional names of nsrun's default preset (its personality, ioctl and
+# clone rules compare arguments and are left out).
+RUNC_DENY=(keyctl add_key request_key mount umount umount2 pivot_root fsopen fsconfig fsmount fspick
+	move_mount open_tree mount_setattr kexec_load kexec_file_load reboot init_module finit_module
+	delete_module bpf perf_event_open userfaultfd open_by_handle_at swapon swapoff acct quotactl
+	quotactl_fd iopl ioperm clock_settime settimeofday adjtimex clock_adjtime)
+RUNC_CONTAINER_CAPS=(CHOWN DAC_OVERRIDE FOWNER FSETID KILL NET_BIND_SERVICE SETFCAP SETGID SETPCAP SETUID SYS_CHROOT)
+ALL_CAPS=(CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE
+	NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT
+	SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE
+	AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ
+	PERFMON BPF CHECKPOINT_RESTORE)
+json_list() { # PREFIX NAME...: ["PREFIXNAME", ...]
+	local p=$1 out="" n; shift
+	for n in "$@"; do out+="${out:+, }\"$p$n\""; done
+	echo "[$out]"
+}
+# runc_config KEY ARGS_JSON: a config.json for case KEY running ARGS_JSON.
+runc_config() {
+	local k=$1 argv=$2 caps nnp=false seccomp="" archs bnd i held=()
+	# Plain: every capability of the script's bounding set (runc fails on one outside it).
+	bnd=$((16#$(status_field CapBnd /proc/self/status)))
+	for ((i = 0; i < ${#ALL_CAPS[@]}; i++)); do
+		if (((bnd >> i) & 1)); then held+=("${ALL_CAPS[i]}"); fi
+	done
+	caps=$(json_list CAP_ "${held[@]}")
+	case $k in caps|caps_seccomp) caps=$(json_list CAP_ "${RUNC_CONTAINER_CAPS[@]}") nnp=true ;; esac
+	case $(uname -m) in
+	x86_64) archs='["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]' ;;
+	aarch64) archs='["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"]' ;;
+	*) archs='[]' ;;
+	esac
+	case $k in seccomp|caps_seccomp)
+		nnp=true
+		seccomp=", \"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": $archs,
+	\"syscalls\": [{\"names\": $(json_list "" "${RUNC_DENY[@]}"), \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}]}" ;;
+	esac
+	cat <<-JSON
+	{"ociVersion": "1.0.2",
+	 "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "args": $argv, "env": ["PATH=/"], "cwd": "/",
+	  "capabilities": {"bounding": $caps, "effective": $caps, "permitted": $caps}, "noNewPrivileges": $nnp},
+	 "root": {"path": "rootfs", "readonly": true},
+	 "hostname": "runc",
+	 "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
+	 "linux": {"cgroupsPath": "nsrun-bench-runc-$$-$k",
+	  "namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}]$seccomp}}
+	JSON
+}
+RUNC_VERSION="" RUNC_NOTE=""
+if [ "$LOCKS" = 1 ]; then
+	RHF=()
+	if [ -z "$RUNC_BIN" ]; then
+		RUNC_NOTE="runc not installed (apt-get install runc)"
+	elif [ -z "$BUSYBOX_BIN" ] || ldd "$BUSYBOX_BIN" >/dev/null 2>&1; then
+		RUNC_NOTE="no static busybox for the bundle's probe (apt-get install busybox-static)"
+	else
+		RUNC_NOTE=""
+		RUNC_VERSION=$(ver "$RUNC_BIN" --version)
+		RSTATE=$SCRATCH/runc-state
+		mkdir -p "$RSTATE"
+		for k in "${RUNC_KEYS[@]}"; do
+			b=$SCRATCH/runc-$k
+			mkdir -p "$b/rootfs/proc"
+			cp "$TRUE" "$b/rootfs/true"
+			cp "$BUSYBOX_BIN" "$b/rootfs/busybox"
+			# Probe: the locks are in force in the command (as for nsrun above).
+			runc_config "$k" '["/busybox", "cat", "/proc/self/status"]' >"$b/config.json"
+			rc=0
+			timeout 20 "$RUNC_BIN" --root "$RSTATE" run --bundle "$b" "nsrun-bench-$$-$k" \
+				</dev/null >"$SCRATCH/status.in" 2>&1 || rc=$?
+			why=""
+			if [ "$rc" != 0 ]; then
+				why="probe run failed (exit $rc): $(first_line "$SCRATCH/status.in")"
+			else
+				inner=$(status_field CapBnd "$SCRATCH/status.in") outer=$(status_field CapBnd /proc/self/status)
+				case $k in
+				caps|caps_seccomp) [ "$inner" != "$outer" ] || why+=", the bounding set is runc's" ;;
+				*) [ "$inner" = "$outer" ] || why+=", the plain bounding set ($inner) is not runc's ($outer)" ;;
+				esac
+				inner=$(status_field Seccomp "$SCRATCH/status.in")
+				case $k in
+				seccomp|caps_seccomp) [ "$inner" = 2 ] || why+=", no seccomp filter" ;;
+				*) [ "$inner" = 0 ] || why+=", a seccomp filter in a case without one" ;;
+				esac
+				why=${why#, }
+			fi
+			if [ -n "$why" ]; then
+				RWHY[$k]=$why
+				note "runc, $k: n/a: $why"
+				continue
+			fi
+			runc_config "$k" '["/true"]' >"$b/config.json"
+			RHF+=("runc-$k" "$RUNC_BIN --root $RSTATE run --bundle $b nsrun-bench-$$-$k")
+		done
+		if [ ${#RHF[@]} -gt 0 ]; then
+			echo
+			echo "== 5, runc: hyperfine -N, $RROUNDS rounds × $((RRUNS / RROUNDS)) runs (+$RWARMUP warm-up) per case =="
+			run_hyperfine "$OUT/locks-runc.json" "$RROUNDS" "$RWARMUP" "$RRUNS" "${RHF[@]}" </dev/null
+			while read -r name med _ _ bad rlo rhi n; do
+				k=${name#runc-}
+				RMED[$k]=$med RRLO[$k]=$rlo RRHI[$k]=$rhi
+				[ "$bad" = 0 ] || RBAD[$k]="$bad of $n runs exited non-zero"
+			done < <(hf_stats "$OUT/locks-runc.json")
+			sleep 0.2
+			left=$(cg_nsrun_dirs | grep -c "/nsrun-bench-runc-$$-" || true)
+			[ "$left" = 0 ] || RUNC_NOTE="warning: runc left $left cgroup(s) nsrun-bench-runc-$$-* behind"
+		fi
 	fi
 fi
 T_TOTAL=$SECONDS
@@ -441,6 +754,8 @@ echo
 if [ -n "$SIZE_B" ]; then
 	kib=$(awk -v b="$SIZE_B" 'BEGIN { printf "%.1f", b / 1024 }')
 	echo "nsrun stripped: $SIZE_B bytes = $kib KiB (target ≤ 120 KiB = 122880 bytes): $(pass test "$SIZE_B" -le 122880)"
+	echo
+	echo "nsrun stripped: $SIZE_B bytes = $kib KiB (target with the locks in, issue 7: ≤ 160 KiB = 163840 bytes): $(pass test "$SIZE_B" -le 163840)"
 else
 	echo "nsrun stripped: n/a$(na_reason nsrun)"
 fi
@@ -507,5 +822,90 @@ if [ "$MOUNTS" = 1 ]; then
 	done
 	if [ -n "$MOUNT_NOTE" ]; then echo; printf '%s' "$MOUNT_NOTE" | sed 's/^/- /'; fi
 fi
+if [ "$LOCKS" = 1 ]; then
+	echo
+	echo "### Lock cost: \`nsrun LOCKS -- true\` against \`nsrun -- true\`, hyperfine -N, $LRUNS runs per case in $LROUNDS interleaved rounds, median of round medians"
+	echo
+	echo "Added: the case's median minus (a)'s. Paired: the same difference within each round (the"
+	echo "rounds interleave the cases, so each pair ran close together in time): median (min – max) over"
+	echo "the rounds. 5th pct: the 5th percentile of all runs (the runs least disturbed). CPU: user +"
+	echo "system time per run as hyperfine measures it, mean of the rounds. The last two are less"
+	echo "sensitive than the median to other load on the machine."
+	echo
+	echo "| Case | Median (ms) | Round medians (ms) | Added vs (a) (µs) | Added, paired by round (µs) | 5th pct (ms) | Added 5th pct (µs) | CPU (ms) | Added CPU (µs) |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	for k in "${LOCK_KEYS[@]}"; do
+		if [ -n "${LMED[$k]:-}" ]; then
+			if [ "$k" = plain ]; then
+				add="—" per="—" dp5="—" dcpu="—"
+			else
+				add=$(awk -v a="${LMED[$k]}" -v b="${LMED[plain]}" 'BEGIN { printf "%+.0f", (a - b) * 1e6 }')
+				dp5=$(awk -v a="${LP5[$k]}" -v b="${LP5[plain]}" 'BEGIN { printf "%+.0f", (a - b) * 1e6 }')
+				per=${LPAIR[$k]} dcpu=${LADD_CPU[$k]}
+			fi
+			printf '| %s | %s | %s–%s | %s | %s | %s | %s | %s | %s |\n' "${LLABEL[$k]}" "$(ms "${LMED[$k]}")" \
+				"$(ms "${LRLO[$k]}")" "$(ms "${LRHI[$k]}")" "$add" "$per" "$(ms "${LP5[$k]}")" "$dp5" "${LCPU[$k]}" "$dcpu"
+		else
+			printf '| %s | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a |\n' "${LLABEL[$k]}"
+		fi
+	done
+	echo
+	for k in "${LOCK_KEYS[@]}"; do
+		if [ -n "${LWHY[$k]:-}" ]; then echo "- ${LLABEL[$k]}: n/a: ${LWHY[$k]}"; fi
+		if [ -n "${LBAD[$k]:-}" ]; then echo "- warning: ${LLABEL[$k]}: ${LBAD[$k]}"; fi
+	done
+	echo
+	if [ "${CG_LEFT:-0}" != 0 ]; then
+		echo "- warning: $CG_LEFT nsrun-* cgroup(s) below the script's cgroups that were not there before the run (left behind, or another nsrun's)"
+		echo
+	fi
+	echo "Targets:"
+	echo
+	# lock_target KEY WHAT LIMIT_US
+	lock_target() {
+		local add
+		if [ -n "${LMED[$1]:-}" ] && [ -n "${LMED[plain]:-}" ]; then
+			add=$(awk -v a="${LMED[$1]}" -v b="${LMED[plain]}" 'BEGIN { printf "%.0f", (a - b) * 1e6 }')
+			echo "- $2 add $add µs (target ≤ $3 µs = $(awk -v u="$3" 'BEGIN { print u / 1000 }') ms): $(pass le "$add" "$3")" \
+				"(paired by round ${LPAIR[$1]%% *} µs, 5th percentile $(awk -v a="${LP5[$1]}" -v b="${LP5[plain]}" 'BEGIN { printf "%+.0f", (a - b) * 1e6 }') µs, CPU ${LADD_CPU[$1]} µs)"
+		else
+			echo "- $2 add: n/a (${LWHY[$1]:-${LWHY[plain]:-not measured}})"
+		fi
+	}
+	lock_target caps_seccomp "caps + seccomp together (d)" 100
+	lock_target cgroup "a cgroup with three limits (e)" 500
+	echo
+	echo "#### runc with the same locks (a different process model), hyperfine -N, $RRUNS runs per case in $RROUNDS interleaved round(s), median of round medians"
+	echo
+	echo "Not like for like: runc is a Go runtime that re-executes itself as \`runc init\`, always makes a"
+	echo "cgroup and writes and deletes the container's state on every run; only the differences between its"
+	echo "cases compare with nsrun's. Bundle: a read-only root with the static \`true\`, /proc, the namespaces"
+	echo "nsrun makes. Plain keeps every capability (runc sets capabilities on every run), no seccomp, no"
+	echo "no_new_privs; caps: the 11 of \`--caps-preset container\` and no_new_privs; seccomp: one filter"
+	echo "denying (EPERM) the unconditional names of nsrun's \`--seccomp-preset default\` and no_new_privs.${RUNC_VERSION:+ $RUNC_VERSION.}"
+	echo
+	echo "| Case | Median (ms) | Round medians (ms) | Added vs plain (µs) |"
+	echo "|---|---:|---:|---:|"
+	declare -A RLABEL=([plain]='`runc run` plain' [caps]='`runc run`, container capabilities'
+		[seccomp]='`runc run`, seccomp deny list' [caps_seccomp]='`runc run`, both')
+	for k in "${RUNC_KEYS[@]}"; do
+		if [ -n "${RMED[$k]:-}" ]; then
+			add="—"
+			if [ "$k" != plain ] && [ -n "${RMED[plain]:-}" ]; then
+				add=$(awk -v a="${RMED[$k]}" -v b="${RMED[plain]}" 'BEGIN { printf "%+.0f", (a - b) * 1e6 }')
+			fi
+			printf '| %s | %s | %s–%s | %s |\n' "${RLABEL[$k]}" "$(ms "${RMED[$k]}")" \
+				"$(ms "${RRLO[$k]}")" "$(ms "${RRHI[$k]}")" "$add"
+		else
+			printf '| %s | n/a | n/a | n/a |\n' "${RLABEL[$k]}"
+		fi
+	done
+	notes=${RUNC_NOTE:+- $RUNC_NOTE$'\n'}
+	for k in "${RUNC_KEYS[@]}"; do
+		if [ -n "${RWHY[$k]:-}" ]; then notes+="- ${RLABEL[$k]}: n/a: ${RWHY[$k]}"$'\n'; fi
+		if [ -n "${RBAD[$k]:-}" ]; then notes+="- warning: ${RLABEL[$k]}: ${RBAD[$k]}"$'\n'; fi
+	done
+	if [ -n "$notes" ]; then echo; printf '%s' "$notes"; fi
+fi
 echo
-echo "(start-up section ${T_STARTUP}s, whole run ${T_TOTAL}s; raw data: ${OUT#"$ROOT"/}/startup.json${MMED[*]:+, ${OUT#"$ROOT"/}/mounts.json})"
+echo "(start-up section ${T_STARTUP}s, whole run ${T_TOTAL}s; raw data: ${OUT#"$ROOT"/}/startup.json${MMED[*]:+, ${OUT#"$ROOT"/}/mounts.json}${LMED[*]:+, ${OUT#"$ROOT"/}/locks.json}${RMED[*]:+, ${OUT#"$ROOT"/}/locks-runc.json})"
