@@ -3,14 +3,13 @@
 # kernel (the newest /boot/vmlinuz-*, or BOOT_KERNEL), with cgroup v2 only and every controller
 # at the root: the layout of most distributions today, which this machine (cgroup v1 and a
 # controller-less cgroup2) lacks. Needs qemu-system-x86 and busybox-static (as
-# scripts/boot-test.sh); prints the tests' output and "VM-RESULT <exit status>". (To be moved to
-# scripts/ by the lead.)
+# scripts/boot-test.sh); prints the tests' output and "VM-RESULT <exit status>".
 set -euo pipefail
 test -x /bin/busybox && command -v qemu-system-x86_64 >/dev/null || {
     echo "vm-test: needs busybox-static and qemu-system-x86" >&2
     exit 1
 }
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/.."
 out=$(cargo test --target x86_64-unknown-linux-musl --lib --no-run --target-dir target --message-format=json 2>/dev/null | grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4)
 work=$(mktemp -d "${TMPDIR:-/tmp}/nsrun-cgroup-vm.XXXXXX")
 tree=$work/tree
