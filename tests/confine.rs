@@ -1803,3 +1803,18 @@ fn groups_refusal_rootless_is_a_well_formed_line() {
         "a run of spaces in the message\n{out}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// `nsrun gc`: the one command word.
+
+#[test]
+fn gc_is_a_command_word_only_alone_and_first() {
+    let out = nsrun(&["gc", "extra"]);
+    assert_refused(&out, 2, &["gc takes no arguments", "nsrun -- gc"]);
+    // After `--` (or after any option) `gc` is the command to run, which does not exist here.
+    let out = nsrun(&["--", "gc"]);
+    out.assert_code(127);
+    out.assert_one_error_line(&["execute gc"]);
+    let out = nsrun(&["--share-net", "gc"]);
+    out.assert_code(127);
+}
