@@ -213,3 +213,28 @@ fn gc_removes_a_live_runs_cgroup_below_a_reserved_parent() {
         failed.first()
     );
 }
+
+/// README, `--new-session`: "run the command in a new session (setsid): it has no controlling
+/// terminal, so it cannot push input into nsrun's terminal with TIOCSTI". The kernel lets a
+/// process with CAP_SYS_ADMIN (in the initial user namespace) use TIOCSTI on any terminal it has
+/// open, controlling or not (drivers/tty/tty_io.c, `tiocsti`), and the command keeps its
+/// descriptors 0, 1, 2 on nsrun's terminal: as root without `--root` (capabilities left alone,
+/// `--caps-preset all`) a `--new-session` command pushes input into the terminal. Run here on a
+/// pseudo-terminal of `script`'s own, so nothing reaches a real one.
+#[test]
+#[ignore = "needs root"]
+fn new_session_does_not_stop_tiocsti_for_a_root_command() {
+    require_root();
+    let script = common::require_tool("script");
+    let python = common::require_tool("python3");
+    let inner = format!(
+        "{} --new-session -- {} -c 'import fcntl, termios; fcntl.ioctl(0, termios.TIOCSTI, b\"#\"); print(\"TIOCSTI-PASSED\")'",
+        common::nsrun_bin().display(),
+        python.display()
+    );
+    let out = common::run(std::process::Command::new(script).args(["-qec", &inner, "/dev/null"]));
+    assert!(
+        !out.stdout.contains("TIOCSTI-PASSED"),
+        "a --new-session command pushed input into nsrun's terminal with TIOCSTI\n{out}"
+    );
+}
