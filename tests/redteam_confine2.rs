@@ -25,7 +25,9 @@ const IDLE_UID: &str = "64321";
 fn rlimit_nproc_stops_the_init_from_starting_the_command() {
     require_root();
     let args = |pid1: bool| {
-        let mut a = vec!["--setuid", IDLE_UID, "--setgid", IDLE_UID, "--rlimit", "nproc=1"];
+        let mut a = vec![
+            "--setuid", IDLE_UID, "--setgid", IDLE_UID, "--rlimit", "nproc=1",
+        ];
         if pid1 {
             a.push("--as-pid-1");
         }
@@ -97,7 +99,10 @@ fn seccomp_allow_then_a_descriptor_program_kills_nsrun_silently() {
     );
     if out.code() != Some(0) {
         assert_eq!(
-            out.stderr.lines().filter(|l| l.starts_with("nsrun: ")).count(),
+            out.stderr
+                .lines()
+                .filter(|l| l.starts_with("nsrun: "))
+                .count(),
             1,
             "a failure must print one line\n{out}"
         );
@@ -147,7 +152,11 @@ fn masked_path_under_proc_self_misses_the_command() {
         script,
     ]);
     pid1.assert_code(0);
-    assert_eq!(pid1.stdout.trim(), "0", "--as-pid-1 was expected to mask it\n{pid1}");
+    assert_eq!(
+        pid1.stdout.trim(),
+        "0",
+        "--as-pid-1 was expected to mask it\n{pid1}"
+    );
     let init = nsrun(&[
         "--masked-path",
         "/proc/self/environ",
@@ -178,7 +187,11 @@ fn masked_path_under_proc_self_misses_the_command() {
 fn gc_removes_a_live_runs_cgroup_below_a_reserved_parent() {
     require_root();
     let link = std::fs::read_link("/proc/self/ns/pid").expect("read /proc/self/ns/pid");
-    let ns: String = link.to_string_lossy().chars().filter(char::is_ascii_digit).collect();
+    let ns: String = link
+        .to_string_lossy()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
     // A pid above pid_max: that launcher is surely gone.
     let parent = format!("nsrun-{ns}-4194305-1");
     let bin = common::nsrun_bin();
@@ -198,7 +211,14 @@ fn gc_removes_a_live_runs_cgroup_below_a_reserved_parent() {
     let mut failed = Vec::new();
     for i in 0..80 {
         let path = format!("{parent}/rtc2-{}-{i}", std::process::id());
-        let out = nsrun(&["--cgroup-path", &path, "--pids-max", "20", "--", "/bin/true"]);
+        let out = nsrun(&[
+            "--cgroup-path",
+            &path,
+            "--pids-max",
+            "20",
+            "--",
+            "/bin/true",
+        ]);
         if out.code() != Some(0) {
             failed.push(out.stderr.trim().to_string());
         }
