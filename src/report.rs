@@ -350,9 +350,10 @@ fn step_hint(
         (Step::Seccomp { .. }, Errno::INVAL) => {
             Some("the kernel refused the filter: a --seccomp program must be valid classic BPF")
         }
-        (Step::Seccomp { .. }, Errno::ACCESS | Errno::PERM) => {
-            Some("installing a filter needs no_new_privs or CAP_SYS_ADMIN")
-        }
+        (Step::Seccomp { .. }, Errno::ACCESS | Errno::PERM) => Some(
+            "installing a filter needs no_new_privs or CAP_SYS_ADMIN, and no filter installed \
+             before it (a --seccomp program) may deny seccomp(2)",
+        ),
         (Step::LimitUserns | Step::NestUserns, Errno::XDEV) => Some(
             "something is mounted over that part of /proc: nsrun writes only to the procfs itself",
         ),

@@ -155,6 +155,19 @@ impl<'a> Parser<'a> {
             }
             b"masked-path" | b"ro-path" => {
                 let dst = absolute(name, v)?;
+                // Resolved while nsrun sets up, /proc/self would be nsrun's PID 1, not the
+                // command.
+                let mut parts = dst
+                    .split(|&b| b == b'/')
+                    .filter(|p| !p.is_empty() && *p != b".");
+                if parts.next() == Some(b"proc")
+                    && matches!(parts.next(), Some(b"self" | b"thread-self"))
+                {
+                    return Err(bad(
+                        "is below /proc/self, which names nsrun's init while nsrun sets up, not \
+                         the command: name the file below /proc/sys or /proc instead",
+                    ));
+                }
                 self.spec.mounts.push(match key {
                     b"masked-path" => MountOp::Mask(dst),
                     _ => MountOp::ReadOnlyPath(dst),

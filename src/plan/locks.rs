@@ -9,7 +9,7 @@ use crate::confine::caps;
 use crate::confine::seccomp::{self, preset::PresetContext, Filter};
 use crate::out::Bytes as Show;
 use crate::setup::step::Step;
-use crate::spec::{CapOp, CapsPreset, SeccompOp, Spec};
+use crate::spec::{Bytes, CapOp, CapsPreset, SeccompOp, Spec};
 use crate::status;
 
 /// The preset in effect: the one asked for, else `container` with `--root`, else `all`.
@@ -108,21 +108,27 @@ pub fn seccomp_steps(spec: &Spec, sys_admin: bool, steps: &mut Vec<Step>) -> Res
     // as bubblewrap installs them. The kernel's answer does not depend on the order (the
     // strictest wins), but for two errnos, where the later filter's is given.
     let ops = &spec.locks.seccomp;
-    let allows = ops
-        .iter()
-        .filter(|o| matches!(o, SeccompOp::Allow(_)))
-        .count();
-    if allows > 1 {
+    // A filter that blocks seccomp(2) itself (an allow list without it, a deny list with it)
+    // must be installed last: at most one of them. Programs from descriptors come before it, in
+    // their order (each must let the later installs through, as under bubblewrap).
+    let names_seccomp = |names: &[Bytes]| names.iter().any(|n| n == b"seccomp");
+    let blocks = |op: &SeccompOp| match op {
+        SeccompOp::Allow(names) => !names_seccomp(names),
+        SeccompOp::Deny(names) => names_seccomp(names),
+        _ => false,
+    };
+    if ops.iter().filter(|o| blocks(o)).count() > 1 {
         return Err(usage(
-            "--seccomp-allow given twice: give one list (a second filter could not be \
-             installed under the first)"
+            "two seccomp filters that block seccomp(2) (an allow list without it, or a deny \
+             list with it): nsrun installs each filter with seccomp(2), so only one of them can \
+             come last (hint: give one --seccomp-allow list, or allow seccomp in it)"
                 .into(),
         ));
     }
     let rank = |op: &SeccompOp| match op {
-        SeccompOp::Preset | SeccompOp::Deny(_) => 0,
-        SeccompOp::Allow(_) => 1,
-        SeccompOp::Fd { .. } => 2,
+        _ if blocks(op) => 2,
+        SeccompOp::Fd { .. } => 1,
+        _ => 0,
     };
     let ordered = (0..3).flat_map(|r| ops.iter().filter(move |o| rank(o) == r));
     for op in ordered {

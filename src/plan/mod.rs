@@ -163,9 +163,11 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
             line: e.line(),
             code: status::USAGE,
         })?;
+        // In any component: nsrun gc removes such a cgroup, with what is below it, once the
+        // launcher its name names is gone.
         let path = spec.locks.cgroup.path.as_deref().unwrap_or_default();
-        let last = path.split(|&b| b == b'/').rfind(|c| !c.is_empty());
-        if last.is_some_and(crate::confine::cgroup::reserved) {
+        let mut parts = path.split(|&b| b == b'/');
+        if parts.any(crate::confine::cgroup::reserved) {
             return Err(Refusal {
                 line: format!(
                     "--cgroup-path {}: names of the form nsrun-PIDNS-PID-START are those of \

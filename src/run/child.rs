@@ -106,7 +106,7 @@ fn exec_with(cx: &Context, inherited: bool) -> ! {
     // The locks that belong to the command alone, last: the init holds none of them.
     let locks = cx.plan.steps.get(cx.plan.exec_from..).unwrap_or_default();
     for (i, step) in locks.iter().enumerate() {
-        if inherited && matches!(step, Step::Rlimit(_) | Step::Caps(_)) {
+        if inherited && step.inherited_from_init() {
             continue;
         }
         if let Err(errno) = step.apply_last() {

@@ -12,7 +12,6 @@ use crate::report::{special, Report};
 use crate::run::child::{self, Context};
 use crate::run::forward;
 use crate::run::job;
-use crate::setup::step::Step;
 use crate::status;
 use crate::sys::{self, clone};
 
@@ -35,12 +34,13 @@ pub fn run(cx: &Context) -> ! {
     // the error pipe and the job socket.
     sys::fd::close_all_but(cx.init_keep);
     // The command inherits what the init holds: so the init first takes on the resource limits
-    // (raising one needs privilege the capabilities may drop) and the capability sets of the
-    // command, and never holds more than the command while both run; the command inherits them
-    // ([`child::exec_from_init`]).
+    // (raising one needs privilege the capabilities may drop) but nproc (which would count the
+    // init and could keep it from starting the command: the command sets it itself) and the
+    // capability sets of the command, and never holds more than the command while both run; the
+    // command inherits them ([`child::exec_from_init`]).
     let plan = cx.plan;
     for (i, step) in plan.steps.iter().enumerate().skip(plan.exec_from) {
-        if matches!(step, Step::Rlimit(_) | Step::Caps(_)) {
+        if step.inherited_from_init() {
             if let Err(errno) = step.apply_last() {
                 Report::new(i as u32, errno).send(cx.report);
                 sys::exit::exit_now(status::SETUP_FAILED);

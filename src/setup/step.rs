@@ -348,6 +348,17 @@ impl Step {
         }
     }
 
+    /// Whether nsrun's init applies this step of the command process to itself before it starts
+    /// the command, which then inherits it: the capability sets, and the resource limits but
+    /// nproc (which counts the init's own clone of the command).
+    pub fn inherited_from_init(&self) -> bool {
+        match self {
+            Step::Caps(_) => true,
+            Step::Rlimit(limit) => limit.resource != libc::RLIMIT_NPROC as u8,
+            _ => false,
+        }
+    }
+
     /// For a step whose failure does not stop the run, what it does and a hint, for the warning
     /// the child prints itself. Only bringing up loopback: some kernels and sandboxes refuse it.
     pub fn warning(&self) -> Option<(&'static str, &'static str)> {
