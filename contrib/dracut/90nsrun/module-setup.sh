@@ -1,0 +1,45 @@
+#!/bin/bash
+# dracut module: puts the static nsrun binary into the initramfs as /usr/sbin/nsrun and the
+# example of contrib/initramfs-tools/scripts/init-bottom/nsrun-example as a pre-pivot hook (it
+# runs a container when the kernel command line has nsrun.example=1).
+#
+# Install: copy this directory, with nsrun-example.sh next to this file (scripts/initramfs-test.sh
+# shows how), to /usr/lib/dracut/modules.d/90nsrun, and ask for it: add_dracutmodules+=" nsrun "
+# in /etc/dracut.conf.d/nsrun.conf, or dracut --add nsrun. The binary is NSRUN (environment or
+# dracut configuration), by default the first of /usr/local/sbin/nsrun and /usr/sbin/nsrun.
+
+nsrun_binary() {
+    local b
+    if [[ ${NSRUN-} ]]; then
+        echo "$NSRUN"
+        return
+    fi
+    for b in /usr/local/sbin/nsrun /usr/sbin/nsrun; do
+        if [[ -x $b ]]; then
+            echo "$b"
+            return
+        fi
+    done
+    echo /usr/sbin/nsrun
+}
+
+# Included only when asked for (255), and only with a binary to install.
+check() {
+    local b
+    b=$(nsrun_binary)
+    if [[ ! -f $b || ! -x $b ]]; then
+        derror "nsrun: no nsrun binary at $b (set NSRUN)"
+        return 1
+    fi
+    return 255
+}
+
+# nsrun needs no other module: it is static and mounts its own /proc.
+depends() {
+    return 0
+}
+
+install() {
+    inst_simple "$(nsrun_binary)" /usr/sbin/nsrun
+    inst_hook pre-pivot 90 "$moddir/nsrun-example.sh"
+}
