@@ -210,6 +210,39 @@ run_in_scratch() {
 }
 mkdir -p "$work/tmp"
 
+# What must not change on this machine: its mount table, and the files the generators own.
+host_state() {
+    cat /proc/self/mountinfo
+    # (find complains of the paths this machine does not have: they must stay absent.)
+    { find /boot /etc/initramfs-tools /usr/share/initramfs-tools /usr/lib/klibc /etc/dracut.conf \
+        /etc/dracut.conf.d /usr/lib/dracut /usr/sbin/nsrun /usr/local/sbin/nsrun \
+        -printf '%p %s %T@ %m\n' 2>/dev/null || true; } | LC_ALL=C sort
+}
+host_before=$(host_state)
+
+# The example by itself, first (a fraction of a second): a command line of the test's own bound
+# over /proc/cmdline in a scratch mount namespace, nsrun on the PATH. Without nsrun.example it
+# prints nothing; with nsrun.example=1 it runs the container; sourced, as dracut's /init sources
+# its hooks, it returns to the shell that sourced it instead of ending it.
+example=contrib/initramfs-tools/scripts/init-bottom/nsrun-example
+mkdir -p "$work/example/bin"
+ln -s "$nsrun" "$work/example/bin/nsrun"
+run_example() {
+    printf '%s\n' "$1" >"$work/example/cmdline"
+    shift
+    "$nsrun" --mount --ro-bind "$work/example/cmdline" /proc/cmdline \
+        --setenv PATH "$work/example/bin:/usr/sbin:/usr/bin:/sbin:/bin" -- "$@"
+}
+[ "$(sh "$example" prereqs)" = "" ] || die "$example prereqs: it names prerequisites"
+out=$(run_example "quiet nsrun.example=0" sh "$example") || die "$example failed without nsrun.example"
+[ -z "$out" ] || die "$example printed something without nsrun.example: $out"
+# shellcheck disable=SC2016
+out=$(run_example "quiet nsrun.example=1" sh -c '. "$1"; echo "sourced: back, status $?"' sh "$example") ||
+    die "$example (sourced) failed"
+want=$'nsrun-example: hostname nsrun-example, PID 1 nsrun, command PID 2\nnsrun-example: exit status 0\nsourced: back, status 0'
+[ "$out" = "$want" ] || die "$example with nsrun.example=1, sourced, printed: $out"
+say "the example alone: silent without nsrun.example; with it, the container's line; sourced, it returns"
+
 # 3. mkinitramfs, with the hook and the example in a configuration directory of its own.
 conf=$work/initramfs-tools
 cp -a "$x/etc/initramfs-tools" "$conf"
@@ -242,7 +275,9 @@ say "lsinitramfs: $(grep -cx 'usr/sbin/nsrun\|scripts/init-bottom/nsrun-example'
 run_in_scratch unmkinitramfs "$img" "$work/img" || die "unmkinitramfs failed"
 checked_nsrun "$work/img/usr/sbin/nsrun" mkinitramfs
 
-# 4. dracut, from the unpacked tree (dracutbasedir), with 90nsrun and a configuration of its own.
+# 4. dracut, from the unpacked tree (dracutbasedir), with 90nsrun and a configuration of its own;
+# the modules and drivers a boot from an ext4 virtio disk needs, nothing of the host's (no
+# hostonly), and no stripping: the binary must stay the one under test.
 dracutbase=$x/usr/lib/dracut
 cp -rL contrib/dracut/90nsrun "$dracutbase/modules.d/90nsrun"
 mkdir -p "$work/dracut.conf.d" "$work/dracut-tmp"
@@ -251,55 +286,81 @@ dimg=$work/dracut.img-$kver
 t=$SECONDS
 run_in_scratch env dracutbasedir="$dracutbase" NSRUN="$nsrun" \
     dracut --quiet --conf "$work/dracut.conf" --confdir "$work/dracut.conf.d" \
-    --tmpdir "$work/dracut-tmp" --no-hostonly --no-kernel --no-early-microcode \
-    --modules "base nsrun" --force "$dimg" "$kver" || die "dracut failed"
+    --tmpdir "$work/dracut-tmp" --no-hostonly --no-early-microcode --nostrip --nohardlink \
+    --modules "base rootfs-block udev-rules kernel-modules nsrun" \
+    --drivers "virtio_pci virtio_blk ext4" --force "$dimg" "$kver" || die "dracut failed"
 say "dracut: $dimg, $(($(stat -c %s "$dimg") / 1024)) KB, in $((SECONDS - t))s"
-dlisting=$(run_in_scratch env dracutbasedir="$dracutbase" lsinitrd "$dimg") || die "lsinitrd failed"
+lsinitrd() {
+    run_in_scratch env dracutbasedir="$dracutbase" lsinitrd "$@"
+}
+dlisting=$(lsinitrd "$dimg") || die "lsinitrd failed"
 grep -qE '(^| )usr/sbin/nsrun$' <<<"$dlisting" || die "lsinitrd: no usr/sbin/nsrun in $dimg"
 grep -qE 'hooks/pre-pivot/90-nsrun-example\.sh$' <<<"$dlisting" ||
     die "lsinitrd: no pre-pivot hook 90-nsrun-example.sh in $dimg"
-grep -qE '(^| )nsrun$' <<<"$(run_in_scratch env dracutbasedir="$dracutbase" lsinitrd -m "$dimg")" ||
-    die "lsinitrd -m: the module nsrun is not in $dimg"
+grep -qE '(^| )nsrun$' <<<"$(lsinitrd -m "$dimg")" || die "lsinitrd -m: the module nsrun is not in $dimg"
 say "lsinitrd: usr/sbin/nsrun, the pre-pivot hook and the module nsrun are in"
-run_in_scratch env dracutbasedir="$dracutbase" lsinitrd -f usr/sbin/nsrun "$dimg" >"$work/dracut-nsrun" ||
-    die "lsinitrd -f usr/sbin/nsrun failed"
+lsinitrd -f usr/sbin/nsrun "$dimg" >"$work/dracut-nsrun" || die "lsinitrd -f usr/sbin/nsrun failed"
 checked_nsrun "$work/dracut-nsrun" dracut
 
-# 5. Boot the mkinitramfs image: root on an empty ext4 virtio disk, so init-bottom runs once the
-# root is mounted; nsrun.example=poweroff makes the example power off after its line.
-disk=$work/root.img
-truncate -s 16M "$disk"
-mkfs.ext4 -q -F -L nsrun-test "$disk"
-log=$top/console.log
-append="console=ttyS0 panic=-1 root=/dev/vda rootfstype=ext4 ro quiet nsrun.example=poweroff"
+# 5. Boot both images at once (one CPU each): root on an ext4 virtio disk holding only
+# proc, sys and dev (dracut's test of a root), so init-bottom and pre-pivot run once the root is
+# mounted; nsrun.example=poweroff makes the example power off after its lines. INITRAMFS_BOOT
+# picks the images to boot ("mkinitramfs dracut").
+mkdir -p "$work/root"/{proc,sys,dev}
 timeout=${INITRAMFS_TIMEOUT:-180}
-say "boot: $kernel, -append \"$append\""
-t=$SECONDS
-qemu_rc=0
-timeout "$timeout" qemu-system-x86_64 -nographic -no-reboot -m 512 -nic none \
-    -drive "file=$disk,format=raw,if=virtio" \
-    -kernel "$kernel" -initrd "$img" -append "$append" </dev/null >"$log" 2>&1 || qemu_rc=$?
-case $qemu_rc in
-    0) ;;
-    124) say "qemu did not finish within ${timeout}s" ;;
-    *) say "qemu exited with status $qemu_rc" ;;
-esac
-say "qemu ran $((SECONDS - t))s; console in $log"
-lines=$(tr -d '\r' <"$log" | sed 's/\x1bc//g; s/\x1b\[[0-9;?]*[A-Za-z]//g')
-grep 'nsrun-example: ' <<<"$lines" | sed 's/^/    /' || true
+read -r -a boots <<<"${INITRAMFS_BOOT-mkinitramfs dracut}"
+declare -A pids=() began=()
+for name in "${boots[@]}"; do
+    case "$name" in
+        mkinitramfs) image=$img ;;
+        dracut) image=$dimg ;;
+        *) die "INITRAMFS_BOOT: '$name' is neither mkinitramfs nor dracut" ;;
+    esac
+    disk=$work/root-$name.img
+    truncate -s 16M "$disk"
+    mkfs.ext4 -q -F -L nsrun-test -d "$work/root" "$disk"
+    append="console=ttyS0 panic=-1 root=/dev/vda rootfstype=ext4 ro quiet rd.shell=0 nsrun.example=poweroff"
+    say "boot the $name image: $kernel, -append \"$append\""
+    began[$name]=$SECONDS
+    timeout "$timeout" qemu-system-x86_64 -nographic -no-reboot -m 512 -nic none \
+        -drive "file=$disk,format=raw,if=virtio" \
+        -kernel "$kernel" -initrd "$image" -append "$append" </dev/null >"$top/console-$name.log" 2>&1 &
+    pids[$name]=$!
+done
 failed=0
-# A line that ends with the text: with quiet, the first line may follow SeaBIOS's last words.
-for want in 'nsrun-example: hostname nsrun-example, PID 1 nsrun, command PID 2' \
-    'nsrun-example: exit status 0'; do
-    if ! awk -v w="$want" 'substr($0, length($0) - length(w) + 1) == w { found = 1 }
-        END { exit !found }' <<<"$lines"; then
-        say "FAIL: the console never showed: $want"
+for name in "${boots[@]}"; do
+    log=$top/console-$name.log
+    qemu_rc=0
+    wait "${pids[$name]}" || qemu_rc=$?
+    case $qemu_rc in
+        0) ;;
+        124) say "$name: qemu did not finish within ${timeout}s" ;;
+        *) say "$name: qemu exited with status $qemu_rc" ;;
+    esac
+    say "$name: qemu ran $((SECONDS - began[$name]))s; console in $log"
+    lines=$(tr -d '\r' <"$log" | sed 's/\x1bc//g; s/\x1b\[[0-9;?]*[A-Za-z]//g')
+    grep 'nsrun-example: ' <<<"$lines" | sed 's/^/    /' || true
+    # A line that ends with the text: with quiet, the first one may follow SeaBIOS's last words.
+    bad=0
+    for want in 'nsrun-example: hostname nsrun-example, PID 1 nsrun, command PID 2' \
+        'nsrun-example: exit status 0'; do
+        if ! awk -v w="$want" 'substr($0, length($0) - length(w) + 1) == w { found = 1 }
+            END { exit !found }' <<<"$lines"; then
+            say "FAIL: $name: the console never showed: $want"
+            bad=1
+        fi
+    done
+    if [ "$bad" -ne 0 ]; then
         failed=1
+        say "$name: the console's end:"
+        tail -n 20 <<<"$lines" | sed 's/^/    /'
     fi
 done
-if [ "$failed" -ne 0 ]; then
-    say "the console's end:"
-    tail -n 20 <<<"$lines" | sed 's/^/    /'
-    exit 1
+host_after=$(host_state)
+if [ "$host_before" != "$host_after" ]; then
+    say "FAIL: this machine's mounts or generator files changed:"
+    diff <(echo "$host_before") <(echo "$host_after") | sed 's/^/    /' || true
+    failed=1
 fi
-say "PASS: both images hold nsrun; the mkinitramfs image ran the example at boot (the whole test took $((SECONDS - start))s)"
+[ "$failed" -eq 0 ] || exit 1
+say "PASS: both images hold nsrun${boots[*]:+; booted (${boots[*]}): the example ran its container} (the whole test took $((SECONDS - start))s)"

@@ -41,5 +41,6 @@ depends() {
 
 install() {
     inst_simple "$(nsrun_binary)" /usr/sbin/nsrun
+    # shellcheck disable=SC2154 # moddir: set by dracut
     inst_hook pre-pivot 90 "$moddir/nsrun-example.sh"
 }
