@@ -3,10 +3,11 @@
 # example of contrib/initramfs-tools/scripts/init-bottom/nsrun-example as a pre-pivot hook (it
 # runs a container when the kernel command line has nsrun.example=1).
 #
-# Install: copy this directory, with nsrun-example.sh next to this file (scripts/initramfs-test.sh
-# shows how), to /usr/lib/dracut/modules.d/90nsrun, and ask for it: add_dracutmodules+=" nsrun "
-# in /etc/dracut.conf.d/nsrun.conf, or dracut --add nsrun. The binary is NSRUN (environment or
-# dracut configuration), by default the first of /usr/local/sbin/nsrun and /usr/sbin/nsrun.
+# Install: copy this directory, following links (nsrun-example.sh links to the initramfs-tools
+# example), to /usr/lib/dracut/modules.d: cp -rL contrib/dracut/90nsrun /usr/lib/dracut/modules.d/
+# and ask for it: add_dracutmodules+=" nsrun " in /etc/dracut.conf.d/nsrun.conf, or
+# dracut --add nsrun. The binary is NSRUN (environment, or a line NSRUN=/path/to/nsrun in a
+# dracut configuration file), by default the first of /usr/local/sbin/nsrun and /usr/sbin/nsrun.
 
 nsrun_binary() {
     local b
