@@ -16,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+tdir=${CARGO_TARGET_DIR:-$root/target}
 
 targets=${NSRUN_TARGETS:-x86_64-unknown-linux-musl aarch64-unknown-linux-musl i686-unknown-linux-musl armv7-unknown-linux-musleabihf riscv64gc-unknown-linux-musl}
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
@@ -32,6 +33,7 @@ build() {
         rm -f "$bin"
         local flags="--remap-path-prefix=$src=/build/nsrun --remap-path-prefix=$cargo_home=/cargo"
         case "$t" in "$(uname -m)"-*) flags+=" -C link-arg=-Wl,--build-id=none" ;; esac
+        # shellcheck disable=SC2030 # the build's own environment, on purpose
         (
             cd "$src"
             export CARGO_TARGET_DIR=$tdir NSRUN_TARGET=$t RUSTFLAGS="$flags ${RUSTFLAGS:-}"
@@ -49,6 +51,7 @@ if [ "${1:-}" = --check ]; then
     [ -z "$(git status --porcelain --untracked-files=no)" ] ||
         echo "release.sh --check: checking HEAD ($(git rev-parse --short HEAD)); uncommitted changes are not in it" >&2
     tmp=$(mktemp -d /tmp/nsrun-repro.XXXXXX)
+    # shellcheck disable=SC2317 # run by the trap
     cleanup() {
         git -C "$root" worktree remove --force "$tmp/one/nsrun" 2>/dev/null || true
         git -C "$root" worktree remove --force "$tmp/second-checkout/src" 2>/dev/null || true
@@ -78,7 +81,7 @@ if [ "${1:-}" = --check ]; then
 fi
 
 rm -rf dist
-build "$root" "${CARGO_TARGET_DIR:-$root/target}" dist
+build "$root" "$tdir" dist
 [ -n "$(ls dist)" ] || { echo "release.sh: no target was built" >&2; exit 1; }
 (cd dist && sha256sum -- nsrun-* >SHA256SUMS)
 echo
