@@ -996,7 +996,8 @@ fn version_runs_in_an_empty_chroot() {
     dir.copy_in(&nsrun_bin(), "nsrun");
     let out = run(Command::new("chroot").args([dir.str(), "/nsrun", "--version"]));
     out.assert_ok();
-    assert!(out.stdout.starts_with("nsrun 0.1.0 ("), "\n{out}");
+    let head = format!("nsrun {} (", env!("CARGO_PKG_VERSION"));
+    assert!(out.stdout.starts_with(&head), "\n{out}");
 }
 
 #[test]
