@@ -16,7 +16,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-tdir=${CARGO_TARGET_DIR:-$root/target}
+# Its own target directory: the remapping flags would otherwise make each build-static.sh build
+# and each release build undo the other's.
+tdir=${CARGO_TARGET_DIR:-$root/target}/dist
 
 targets=${NSRUN_TARGETS:-x86_64-unknown-linux-musl aarch64-unknown-linux-musl i686-unknown-linux-musl armv7-unknown-linux-musleabihf riscv64gc-unknown-linux-musl}
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
