@@ -13,6 +13,9 @@ fn main() {
             println!("cargo:rustc-link-lib=c");
         }
     }
+    // `nsrun --version` names the target it was built for.
+    let target = std::env::var("TARGET").unwrap_or_default();
+    println!("cargo:rustc-env=NSRUN_BUILD_TARGET={target}");
     println!("cargo:rerun-if-changed=build.rs");
 }
 

@@ -22,7 +22,13 @@ fn run(args: &[&'static [u8]], env: &[&'static [u8]]) -> i32 {
             return 0;
         }
         Ok(cli::Parsed::Version) => {
-            out::stdout_str(concat!("nsrun ", env!("CARGO_PKG_VERSION"), "\n"));
+            out::stdout_str(concat!(
+                "nsrun ",
+                env!("CARGO_PKG_VERSION"),
+                " (",
+                env!("NSRUN_BUILD_TARGET"),
+                "; Linux 3.15 or later)\n"
+            ));
             return 0;
         }
         Ok(cli::Parsed::Gc) => return gc(),
