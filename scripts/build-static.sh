@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the static musl binary and leaves it at target/static/nsrun (under $CARGO_TARGET_DIR when
 # that is set).
-# NSRUN_TARGET picks another musl target: aarch64-unknown-linux-musl, i686-unknown-linux-musl,
-# armv7-unknown-linux-musleabihf, riscv64gc-unknown-linux-musl, ...; a foreign target links with
-# rust-lld and is left at target/static/nsrun-ARCH (nsrun-aarch64, nsrun-i686, ...).
+# NSRUN_TARGET picks another musl target: aarch64-unknown-linux-musl, armv7-unknown-linux-musleabihf,
+# riscv64gc-unknown-linux-musl, ...; a foreign target links with rust-lld and is left at
+# target/static/nsrun-ARCH (nsrun-aarch64, ...).
 # A target whose Rust standard library rustup cannot install here is skipped with a message on
 # stderr and exit status 0 (nothing is built): scripts/release.sh builds what it can.
 set -euo pipefail
@@ -22,7 +22,7 @@ args=(--release --locked --target "$target")
 case "$target" in
     "$(uname -m)"-*) ;;
     # rust-lld links every foreign musl target statically against the target's self-contained
-    # musl (i686 too: no gcc-multilib needed).
+    # musl.
     *) args+=(--config "target.$target.linker=\"rust-lld\"") ;;
 esac
 cargo build "${args[@]}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs each built foreign binary (target/static/nsrun-ARCH, or the files given as arguments, e.g.
 # dist/nsrun-*): --version (names its target and Linux 3.15), --help, and a usage error (exit 2).
-# A binary this machine runs natively (i686 on x86-64 with IA32 emulation) runs directly, and,
+# A binary this machine runs natively (a 32-bit x86 one on x86-64, say) runs directly, and,
 # as root, also runs a container (a new UTS namespace with busybox's hostname); any other runs
 # under qemu-user (apt-get install qemu-user-static), which does not emulate namespaces, so only
 # the binary-level checks run there. A binary with no way to run it is skipped with a message.
