@@ -6,23 +6,34 @@
 #   scripts/boot-test.sh                    this machine's Debian kernel (linux-image-amd64)
 #   scripts/boot-test.sh --kernel bullseye  Debian 11's kernel (Linux 5.10), fetched and cached
 #   scripts/boot-test.sh --kernel PATH      any x86-64 kernel image file
+#   scripts/boot-test.sh --arch aarch64     Debian 12's arm64 kernel (linux-image-arm64) and
+#                                           busybox-static:arm64, fetched and cached, under
+#                                           qemu-system-aarch64 -M virt -cpu max
+#   scripts/boot-test.sh --arch aarch64 --kernel SUITE|PATH   another suite's, or any arm64 Image
 #
-# nsrun is $NSRUN_BIN, else target/static/nsrun.
+# nsrun is $NSRUN_BIN, else target/static/nsrun (target/static/nsrun-aarch64 with --arch aarch64:
+# NSRUN_TARGET=aarch64-unknown-linux-musl scripts/build-static.sh builds it). --arch armv7 is
+# refused: this machine's rustup has no rust-std for armv7-unknown-linux-musleabihf (HTTP 404), so
+# there is no armv7 nsrun to boot.
 #
 # --kernel SUITE fetches SUITE's linux-image-amd64 with an apt configuration of its own
 # (APT_CONFIG in target/boot/kernel-SUITE/apt: the machine's apt configuration, sources, lists
 # and dpkg status are neither read nor changed) from the Debian mirror this machine's apt sources
 # use (BOOT_MIRROR picks another), signed by /usr/share/keyrings/debian-archive-keyring.gpg;
 # unpacks it with dpkg -x and keeps its vmlinuz in target/boot/kernel-SUITE, so the next run
-# boots at once.
+# boots at once. --arch aarch64 does the same for linux-image-arm64 (target/boot/kernel-SUITE-arm64,
+# SUITE bookworm without --kernel) and for busybox-static:arm64 (target/boot/busybox-bookworm-arm64);
+# the names of its applets come from this machine's busybox (the same Debian 12 package, amd64).
 #
-# Installs what it needs (qemu-system-x86, busybox-static, cpio, and linux-image-amd64 without
-# --kernel) when missing; run it as root. BOOT_KERNEL picks a kernel image without --kernel
-# (default: the newest /boot/vmlinuz-*), BOOT_TIMEOUT the seconds each boot may take (180),
+# Installs what it needs (qemu-system-x86 or, with --arch aarch64, qemu-system-arm;
+# busybox-static, cpio, and linux-image-amd64 for x86_64 without --kernel) when missing; run it
+# as root. BOOT_KERNEL picks a kernel image without --kernel (x86_64 only; default: the newest
+# /boot/vmlinuz-*), BOOT_TIMEOUT the seconds each boot may take (180; 900 with --arch aarch64),
 # BOOT_SMP the number of CPUs (1), BOOT_ROOTFS the kinds of rootfs to boot with ("ramfs tmpfs",
 # one boot each). The serial console ends up in target/boot/console.log (console-SUITE.log with
-# --kernel SUITE). Exits 0 only when, on every boot, each check /init must run (the list in step
-# 5) printed its PASS line, none printed FAIL, and /init got to the end (BOOT-DONE).
+# --kernel SUITE; console-aarch64.log, console-SUITE-aarch64.log with --arch aarch64). Exits 0 only
+# when, on every boot, each check /init must run (the list in step 5) printed its PASS line, none
+# printed FAIL, and /init got to the end (BOOT-DONE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -33,8 +44,20 @@ die() {
 }
 
 choice=
+default_kernel=
+arch=x86_64
+usage="usage: scripts/boot-test.sh [--arch x86_64|aarch64] [--kernel SUITE|FILE]"
 while [ $# -gt 0 ]; do
     case "$1" in
+        --arch)
+            [ $# -ge 2 ] && [ -n "$2" ] || die "--arch needs x86_64 or aarch64 ($usage)"
+            arch=$2
+            shift 2
+            ;;
+        --arch=?*)
+            arch=${1#--arch=}
+            shift
+            ;;
         --kernel)
             [ $# -ge 2 ] && [ -n "$2" ] || die "--kernel needs a Debian suite (bullseye) or a kernel image file"
             choice=$2
@@ -48,13 +71,49 @@ while [ $# -gt 0 ]; do
             sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
             exit 0
             ;;
-        *) die "unknown argument '$1' (usage: scripts/boot-test.sh [--kernel SUITE|FILE])" ;;
+        *) die "unknown argument '$1' ($usage)" ;;
     esac
 done
 
+# What differs between the architectures: the Debian architecture, qemu (its package, binary and
+# machine), the serial console, and how file(1) names a static binary of the architecture.
+case "$arch" in
+    x86_64 | amd64)
+        arch=x86_64
+        debarch=amd64
+        qemu_pkg="qemu-system-x86"
+        qemu=(qemu-system-x86_64)
+        console=ttyS0
+        static_pattern='*x86-64*static*linked*'
+        nsrun_default=target/static/nsrun
+        timeout_default=180
+        ;;
+    aarch64 | arm64)
+        arch=aarch64
+        debarch=arm64
+        qemu_pkg="qemu-system-arm"
+        # Software emulation (TCG) of the most capable CPU qemu has; never KVM.
+        qemu=(qemu-system-aarch64 -M virt -cpu max)
+        console=ttyAMA0
+        static_pattern='*ARM aarch64*static*linked*'
+        nsrun_default=target/static/nsrun-aarch64
+        timeout_default=900
+        # Debian 12's kernel unless --kernel names another suite or an image file.
+        if [ -z "$choice" ]; then
+            choice=bookworm
+            default_kernel=yes
+        fi
+        ;;
+    armv7 | armhf | arm)
+        die "--arch $arch: not supported: this machine's rustup cannot download rust-std for armv7-unknown-linux-musleabihf (HTTP 404), so there is no armv7 nsrun to boot"
+        ;;
+    *) die "--arch: '$arch' is neither x86_64 nor aarch64 ($usage)" ;;
+esac
+
 # 1. What the test needs.
-needed=(qemu-system-x86 busybox-static cpio)
+needed=("$qemu_pkg" busybox-static cpio)
 [ -n "$choice" ] || needed+=(linux-image-amd64)
+command -v file >/dev/null || needed+=(file)
 missing=()
 for pkg in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
@@ -69,17 +128,23 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # 2. The binary under test, and the kernel.
-nsrun=${NSRUN_BIN:-target/static/nsrun}
+nsrun=${NSRUN_BIN:-$nsrun_default}
+build=scripts/build-static.sh
+[ "$arch" = "$(uname -m)" ] || build="NSRUN_TARGET=$arch-unknown-linux-musl $build"
 if [ ! -f "$nsrun" ] || [ ! -x "$nsrun" ]; then
-    die "no nsrun binary at $nsrun (build it with scripts/build-static.sh, or set NSRUN_BIN)"
+    die "no nsrun binary at $nsrun (build it with $build, or set NSRUN_BIN)"
 fi
-if command -v file >/dev/null; then
-    what=$(file -bL "$nsrun")
+# static_binary FILE WHAT: dies unless FILE is a static binary for $arch.
+static_binary() {
+    local what
+    what=$(file -bL "$1")
+    # shellcheck disable=SC2254 # the pattern is meant to match
     case "$what" in
-        *x86-64*static*linked*) ;;
-        *) die "$nsrun is not a static x86-64 binary, it cannot run in the initramfs: $what" ;;
+        $static_pattern) ;;
+        *) die "$2 $1 is not a static $arch binary, it cannot run in the initramfs: $what" ;;
     esac
-fi
+}
+static_binary "$nsrun" nsrun
 
 # The Debian mirror this machine's apt sources use (one-line and deb822 formats): the first URI
 # that ends in /debian (or is a snapshot.debian.org archive of it), else deb.debian.org.
@@ -103,24 +168,14 @@ host_mirror() {
     echo http://deb.debian.org/debian
 }
 
-# fetch_kernel SUITE: sets kernel to the vmlinuz of SUITE's linux-image-amd64, fetched once into
-# target/boot/kernel-SUITE with an apt configuration of its own and unpacked with dpkg -x.
-fetch_kernel() {
-    local suite=$1 dir apt conf mirror pkg deb image
+# apt_setup DIR SUITE: an apt configuration of its own in DIR/apt for SUITE's main component of
+# the Debian architecture $debarch, its lists updated; sets apt (the directory) and conf (the file
+# for APT_CONFIG).
+apt_setup() {
+    local dir=$1 suite=$2 mirror
     local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-    case "$suite" in
-        "" | *[!a-z0-9-]*) die "--kernel: '$suite' is neither a kernel image file nor a Debian suite name" ;;
-    esac
-    dir=$PWD/target/boot/kernel-$suite
-    kernel=$dir/vmlinuz
-    if [ -r "$kernel" ] && [ -r "$dir/package" ]; then
-        read -r pkg _ <"$dir/package"
-        release=${pkg#linux-image-}
-        echo "boot-test: $suite kernel from the cache: $(cat "$dir/package") ($kernel)"
-        return
-    fi
     command -v apt-get >/dev/null && command -v dpkg >/dev/null ||
-        die "--kernel $suite needs apt-get and dpkg"
+        die "fetching from $suite needs apt-get and dpkg"
     [ -r "$keyring" ] || die "no $keyring (package debian-archive-keyring)"
     mirror=${BOOT_MIRROR:-$(host_mirror)}
     apt=$dir/apt
@@ -143,20 +198,47 @@ fetch_kernel() {
         "Dir::State::Lists \"$apt/lists\";" \
         "Dir::State::status \"$apt/status\";" \
         "Dir::Cache \"$apt/cache\";" \
-        'APT::Architecture "amd64";' \
-        'APT::Architectures { "amd64"; };' \
+        "APT::Architecture \"$debarch\";" \
+        "APT::Architectures { \"$debarch\"; };" \
         'APT::Sandbox::User "root";' \
         'Acquire::Languages "none";' >"$conf"
-    echo "boot-test: fetching $suite's linux-image-amd64 from $mirror"
+    echo "boot-test: fetching from $suite ($debarch) at $mirror"
     APT_CONFIG=$conf apt-get -q=2 update || die "apt-get update ($suite from $mirror) failed"
-    # linux-image-amd64 is a metapackage: the kernel is in the package it depends on.
-    pkg=$(APT_CONFIG=$conf apt-cache depends linux-image-amd64 |
-        awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
-    [ -n "$pkg" ] || die "$suite's linux-image-amd64 depends on no linux-image-VERSION package"
+}
+
+# apt_unpack PKG: downloads PKG (of $debarch) with the configuration apt_setup made and unpacks
+# it into $apt/unpacked with dpkg -x; sets deb to the package file.
+apt_unpack() {
+    local pkg=$1
     (cd "$apt" && APT_CONFIG=$conf apt-get -q=2 download "$pkg") || die "apt-get download $pkg failed"
-    deb=$(find "$apt" -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)
+    deb=$(find "$apt" -maxdepth 1 -name "${pkg}_*_$debarch.deb" | head -n 1)
     [ -n "$deb" ] || die "apt-get download $pkg left no .deb in $apt"
     dpkg -x "$deb" "$apt/unpacked"
+}
+
+# fetch_kernel SUITE: sets kernel to the vmlinuz of SUITE's linux-image-$debarch, fetched once
+# into target/boot/kernel-SUITE (kernel-SUITE-$debarch but for amd64) with an apt configuration
+# of its own and unpacked with dpkg -x.
+fetch_kernel() {
+    local suite=$1 dir pkg image meta=linux-image-$debarch
+    case "$suite" in
+        "" | *[!a-z0-9-]*) die "--kernel: '$suite' is neither a kernel image file nor a Debian suite name" ;;
+    esac
+    dir=$PWD/target/boot/kernel-$suite
+    [ "$debarch" = amd64 ] || dir=$dir-$debarch
+    kernel=$dir/vmlinuz
+    if [ -r "$kernel" ] && [ -r "$dir/package" ]; then
+        read -r pkg _ <"$dir/package"
+        release=${pkg#linux-image-}
+        echo "boot-test: $suite kernel from the cache: $(cat "$dir/package") ($kernel)"
+        return
+    fi
+    apt_setup "$dir" "$suite"
+    # linux-image-$debarch is a metapackage: the kernel is in the package it depends on.
+    pkg=$(APT_CONFIG=$conf apt-cache depends "$meta" |
+        awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+    [ -n "$pkg" ] || die "$suite's $meta depends on no linux-image-VERSION package"
+    apt_unpack "$pkg"
     image=$(find "$apt/unpacked/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n 1)
     [ -n "$image" ] || die "$deb holds no boot/vmlinuz-*"
     cp "$image" "$kernel.tmp"
@@ -168,15 +250,39 @@ fetch_kernel() {
     echo "boot-test: $suite kernel: $(cat "$dir/package") ($kernel)"
 }
 
+# fetch_busybox SUITE: sets busybox to SUITE's busybox-static for $debarch, fetched once into
+# target/boot/busybox-SUITE-$debarch as fetch_kernel fetches a kernel.
+fetch_busybox() {
+    local suite=$1 dir
+    dir=$PWD/target/boot/busybox-$suite-$debarch
+    busybox=$dir/busybox
+    if [ -x "$busybox" ] && [ -r "$dir/package" ]; then
+        echo "boot-test: $suite busybox from the cache: $(cat "$dir/package") ($busybox)"
+        return
+    fi
+    apt_setup "$dir" "$suite"
+    apt_unpack busybox-static
+    [ -x "$apt/unpacked/bin/busybox" ] || die "$deb holds no bin/busybox"
+    cp "$apt/unpacked/bin/busybox" "$busybox.tmp"
+    mv -f "$busybox.tmp" "$busybox"
+    echo "busybox-static:$debarch $(dpkg-deb -f "$deb" Version)" >"$dir/package"
+    rm -rf "$apt"
+    echo "boot-test: $suite busybox: $(cat "$dir/package") ($busybox)"
+}
+
 # release: the `uname -r` the booted kernel must show (empty: not known, for --kernel FILE).
 log=target/boot/console.log
+[ "$arch" = x86_64 ] || log=target/boot/console-$arch.log
 release=
 mkdir -p target/boot
 if [ -n "$choice" ] && [ -f "$choice" ]; then
     kernel=$choice
 elif [ -n "$choice" ]; then
     fetch_kernel "$choice"
-    log=target/boot/console-$choice.log
+    if [ -z "$default_kernel" ]; then
+        log=target/boot/console-$choice.log
+        [ "$arch" = x86_64 ] || log=target/boot/console-$choice-$arch.log
+    fi
 else
     kernel=${BOOT_KERNEL:-$(find /boot -maxdepth 1 -name 'vmlinuz-*' | sort -V | tail -n 1)}
     case "$kernel" in
@@ -194,8 +300,14 @@ for kind in "${kinds[@]}"; do
     esac
 done
 [ ${#kinds[@]} -gt 0 ] || die "BOOT_ROOTFS names no kind of rootfs (ramfs, tmpfs)"
-busybox=/bin/busybox
-[ -x "$busybox" ] || die "no $busybox (package busybox-static)"
+# This machine's busybox: the initramfs's on x86_64, and the list of applets for every arch.
+host_busybox=/bin/busybox
+[ -x "$host_busybox" ] || die "no $host_busybox (package busybox-static)"
+busybox=$host_busybox
+if [ "$arch" != "$(uname -m)" ]; then
+    fetch_busybox bookworm
+    static_binary "$busybox" busybox
+fi
 
 # 3. The initramfs: busybox, nsrun and /init at the top, a small container tree in /ctr.
 work=$(mktemp -d "$PWD/target/boot/initramfs.XXXXXX")
@@ -205,7 +317,9 @@ mkdir -p "$tree"/{bin,dev,proc,sys,tmp,mnt} "$tree"/ctr/{bin,dev,etc,mnt,proc,tm
 chmod 1777 "$tree/tmp" "$tree/ctr/tmp"
 cp "$busybox" "$tree/bin/busybox"
 ln "$tree/bin/busybox" "$tree/ctr/bin/busybox"
-mapfile -t applets < <("$busybox" --list)
+# A foreign busybox cannot run here to list its applets: Debian builds busybox-static with one
+# configuration for every architecture, so this machine's list is its list.
+mapfile -t applets < <("$host_busybox" --list)
 for applet in "${applets[@]}"; do
     case "$applet" in
         busybox | */*) continue ;;
@@ -251,18 +365,18 @@ expected=(
     caps-container seccomp-preset disable-userns locks-small
 )
 : >"$log"
-timeout=${BOOT_TIMEOUT:-180}
+timeout=${BOOT_TIMEOUT:-$timeout_default}
 passed=0
 failed=0
 for kind in "${kinds[@]}"; do
     append=
     [ "$kind" = tmpfs ] || append="root=/dev/vda"
-    append="console=ttyS0 panic=-1 quiet rdinit=/init${append:+ $append}"
+    append="console=$console panic=-1 quiet rdinit=/init${append:+ $append}"
     echo "boot-test: boot with rootfs as $kind: -append \"$append\""
     one=$work/console-$kind.log
     qemu_start=$SECONDS
     qemu_rc=0
-    timeout "$timeout" qemu-system-x86_64 -nographic -no-reboot -m 512 -smp "${BOOT_SMP:-1}" \
+    timeout "$timeout" "${qemu[@]}" -nographic -no-reboot -m 512 -smp "${BOOT_SMP:-1}" \
         -nic none -kernel "$kernel" -initrd "$cpio" -append "$append" \
         </dev/null >"$one" 2>&1 || qemu_rc=$?
     { echo "=== boot-test: rootfs as $kind, -append \"$append\""; cat "$one"; } >>"$log"
