@@ -12,7 +12,8 @@
 #   scripts/boot-test.sh --arch aarch64 --kernel SUITE|PATH   another suite's, or any arm64 Image
 #
 # nsrun is $NSRUN_BIN, else target/static/nsrun (target/static/nsrun-aarch64 with --arch aarch64:
-# NSRUN_TARGET=aarch64-unknown-linux-musl scripts/build-static.sh builds it). --arch armv7 is
+# NSRUN_TARGET=aarch64-unknown-linux-musl scripts/build-static.sh builds it), under
+# $CARGO_TARGET_DIR instead of target when that is set, as build-static.sh does. --arch armv7 is
 # refused: this machine's rustup has no rust-std for armv7-unknown-linux-musleabihf (HTTP 404), so
 # there is no armv7 nsrun to boot.
 #
@@ -85,7 +86,7 @@ case "$arch" in
         qemu=(qemu-system-x86_64)
         console=ttyS0
         static_pattern='*x86-64*static*linked*'
-        nsrun_default=target/static/nsrun
+        nsrun_default=${CARGO_TARGET_DIR:-target}/static/nsrun
         timeout_default=180
         ;;
     aarch64 | arm64)
@@ -99,7 +100,7 @@ case "$arch" in
         qemu=(qemu-system-aarch64 -M virt -cpu "max,pauth-impdef=on")
         console=ttyAMA0
         static_pattern='*ARM aarch64*static*linked*'
-        nsrun_default=target/static/nsrun-aarch64
+        nsrun_default=${CARGO_TARGET_DIR:-target}/static/nsrun-aarch64
         timeout_default=900
         # Debian 12's kernel unless --kernel names another suite or an image file.
         if [ -z "$choice" ]; then
