@@ -68,10 +68,23 @@ pub fn compile(filter: &Filter) -> Result<Program, Error> {
             return Err(Error::ArgIndex { rule: r });
         }
     }
+    compile_named(filter, &named)
+}
+
+/// [`compile`] with the names already looked up: `named` holds the (table index, rule) of each
+/// name of `filter` (whose rules' own names are then not read).
+pub fn compile_named(filter: &Filter, named: &[(usize, usize)]) -> Result<Program, Error> {
+    if let Some(r) = filter
+        .rules
+        .iter()
+        .position(|r| r.args.iter().any(|a| a.index > 5))
+    {
+        return Err(Error::ArgIndex { rule: r });
+    }
     let native = arch::NATIVE.as_ref().ok_or(Error::Arch)?;
     let mut w = Writer {
         filter,
-        named: &named,
+        named,
         code: Vec::new(),
         rets: Vec::new(),
     };
