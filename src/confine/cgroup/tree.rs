@@ -360,6 +360,11 @@ pub(crate) fn kill_all(fs: &impl Fs, roots: &[&[u8]]) -> bool {
 /// Removes the tree at `root`, children first, trying again on EBUSY (processes still exiting,
 /// zombies not yet reaped) while `patience` rounds last. A directory already gone is fine.
 pub(crate) fn remove_tree(fs: &impl Fs, root: &[u8], patience: u32) -> Result<(), (Bytes, Errno)> {
+    // Most often the tree is the one directory, empty once its processes are gone: removed
+    // without listing it (a cgroup with children or processes refuses, and is walked below).
+    if let Ok(()) | Err(Errno::NOENT) = fs.rmdir(root) {
+        return Ok(());
+    }
     for dir in tree(fs, root).iter().rev() {
         let mut tries = 0;
         loop {
@@ -465,7 +470,13 @@ impl Cgroup {
                 let _ = fs.write(&join(&d.path, b"cgroup.kill"), b"1");
             }
         }
-        let roots: Vec<&[u8]> = self.paths().collect();
+        // A cgroup already empty (no process, no cgroup below: most often, the container's
+        // processes having ended with its init) is removed at once, without a walk; the others
+        // are emptied first.
+        let roots: Vec<&[u8]> = self
+            .paths()
+            .filter(|p| !matches!(fs.rmdir(p), Ok(()) | Err(Errno::NOENT)))
+            .collect();
         kill_all(fs, &roots);
         self.remove_dirs(fs).map_err(|(dir, e)| {
             let hint = match e {
