@@ -7,7 +7,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{absolute, parse_u32, unknown, Parser};
+use super::{absolute, parse_u32, unknown, Opt, Parser};
 use crate::confine::cgroup::{self, Swap};
 use crate::confine::{caps, rlimit};
 use crate::out::Bytes as Show;
@@ -18,7 +18,7 @@ impl<'a> Parser<'a> {
     #[inline(never)]
     pub(super) fn lock(
         &mut self,
-        key: &[u8],
+        key: Opt,
         name: &[u8],
         inline: Option<&'a [u8]>,
     ) -> Result<(), String> {
@@ -32,12 +32,12 @@ impl<'a> Parser<'a> {
             false => Ok(()),
         };
         match key {
-            b"disable-userns" => {
+            Opt::DisableUserns => {
                 flag()?;
                 locks.disable_userns = true;
                 return Ok(());
             }
-            b"new-session" => {
+            Opt::NewSession => {
                 flag()?;
                 locks.new_session = true;
                 return Ok(());
@@ -48,16 +48,16 @@ impl<'a> Parser<'a> {
         let bad = |what: &str| complaint(name, v, what);
         let locks = &mut self.spec.locks;
         match key {
-            b"cap-drop" | b"cap-add" => {
+            Opt::CapDrop | Opt::CapAdd => {
                 let mask = caps::parse(v).ok_or_else(|| {
                     bad("is not a capability name (as capsh prints them, e.g. CAP_NET_ADMIN or net_admin, or ALL)")
                 })?;
                 locks.caps.push(match key {
-                    b"cap-drop" => CapOp::Drop(mask),
+                    Opt::CapDrop => CapOp::Drop(mask),
                     _ => CapOp::Add(mask),
                 });
             }
-            b"caps-preset" => {
+            Opt::CapsPreset => {
                 once(locks.caps_preset.is_some())?;
                 locks.caps_preset = Some(match v {
                     b"container" => CapsPreset::Container,
@@ -65,12 +65,12 @@ impl<'a> Parser<'a> {
                     _ => return Err(bad("is not a preset (container or all)")),
                 });
             }
-            b"seccomp" | b"add-seccomp-fd" => {
+            Opt::Seccomp | Opt::AddSeccompFd => {
                 let fd = parse_u32(v, 10).filter(|fd| *fd < i32::MAX as u32);
                 let fd = fd.ok_or_else(|| bad("is not a descriptor number"))? as i32;
                 let given = |k: &'static [u8]| self.seccomp_fds.contains(&k);
                 let other: &[u8] = match key {
-                    b"seccomp" => b"add-seccomp-fd",
+                    Opt::Seccomp => b"add-seccomp-fd",
                     _ => b"seccomp",
                 };
                 if given(other) {
@@ -79,81 +79,81 @@ impl<'a> Parser<'a> {
                             .into(),
                     );
                 }
-                if key == b"seccomp" && given(b"seccomp") {
+                if key == Opt::Seccomp && given(b"seccomp") {
                     return Err("--seccomp given twice (use --add-seccomp-fd for several)".into());
                 }
-                self.seccomp_fds.push(if key == b"seccomp" {
+                self.seccomp_fds.push(if key == Opt::Seccomp {
                     b"seccomp"
                 } else {
                     b"add-seccomp-fd"
                 });
-                let add = key != b"seccomp";
+                let add = key != Opt::Seccomp;
                 self.spec.locks.seccomp.push(SeccompOp::Fd { fd, add });
             }
-            b"seccomp-deny" | b"seccomp-allow" => {
+            Opt::SeccompDeny | Opt::SeccompAllow => {
                 let names: Vec<Vec<u8>> = v.split(|&b| b == b',').map(|n| n.to_vec()).collect();
                 if names.iter().any(|n| n.is_empty()) {
                     return Err(bad("is not a comma-separated list of syscall names"));
                 }
                 locks.seccomp.push(match key {
-                    b"seccomp-deny" => SeccompOp::Deny(names),
+                    Opt::SeccompDeny => SeccompOp::Deny(names),
                     _ => SeccompOp::Allow(names),
                 });
             }
-            b"seccomp-errno" => {
+            Opt::SeccompErrno => {
                 once(locks.seccomp_errno.is_some())?;
                 let n = parse_u32(v, 10).filter(|n| (1..=4095).contains(n));
                 locks.seccomp_errno =
                     Some(n.ok_or_else(|| bad("is not an errno number from 1 to 4095"))? as u16);
             }
-            b"seccomp-preset" => {
+            Opt::SeccompPreset => {
                 if v != b"default" {
                     return Err(bad("is not a preset (default)"));
                 }
                 locks.seccomp.push(SeccompOp::Preset);
             }
-            b"rlimit" => {
+            Opt::Rlimit => {
                 let limit = rlimit::parse(v).map_err(bad)?;
                 locks.rlimits.push(limit);
             }
-            b"memory" => {
+            Opt::Memory => {
                 once(locks.cgroup.memory.is_some())?;
                 let n = cgroup::parse_bytes(v).filter(|n| *n > 0);
                 locks.cgroup.memory = Some(n.ok_or_else(|| bad(SIZE))?);
             }
-            b"memory-swap" => {
+            Opt::MemorySwap => {
                 once(locks.cgroup.memory_swap.is_some())?;
                 let swap = cgroup::parse_swap(v).filter(|s| *s != Swap::Limit(0));
                 locks.cgroup.memory_swap = Some(swap.ok_or_else(|| {
                     bad("is not a size in bytes (k, m, g, t suffixes allowed) or -1 (unlimited)")
                 })?);
             }
-            b"pids-max" => {
+            Opt::PidsMax => {
                 once(locks.cgroup.pids_max.is_some())?;
                 locks.cgroup.pids_max = Some(
                     cgroup::parse_pids(v)
                         .ok_or_else(|| bad("is not a number from 1 to 4194304"))?,
                 );
             }
-            b"cpus" => {
+            Opt::Cpus => {
                 once(locks.cgroup.cpus.is_some())?;
                 locks.cgroup.cpus = Some(cgroup::parse_cpus(v).ok_or_else(|| {
                     bad("is not a number of CPUs such as 0.5 or 2 (0.01 at least, 3 decimals at most)")
                 })?);
             }
-            b"cpu-weight" => {
+            Opt::CpuWeight => {
                 once(locks.cgroup.cpu_weight.is_some())?;
                 locks.cgroup.cpu_weight = Some(
                     cgroup::parse_weight(v)
                         .ok_or_else(|| bad("is not a weight from 1 to 10000"))?,
                 );
             }
-            b"cgroup-path" => {
+            Opt::CgroupPath => {
                 once(locks.cgroup.path.is_some())?;
                 cgroup::check_path(v).map_err(bad)?;
                 locks.cgroup.path = Some(v.to_vec());
             }
-            b"masked-path" | b"ro-path" => {
+            Opt::MaskedPath | Opt::RoPath => {
                 let dst = absolute(name, v)?;
                 // Resolved while nsrun sets up, /proc/self would be nsrun's PID 1, not the
                 // command.
@@ -169,16 +169,16 @@ impl<'a> Parser<'a> {
                     ));
                 }
                 self.spec.mounts.push(match key {
-                    b"masked-path" => MountOp::Mask(dst),
+                    Opt::MaskedPath => MountOp::Mask(dst),
                     _ => MountOp::ReadOnlyPath(dst),
                 });
             }
-            b"umask" => {
+            Opt::Umask => {
                 once(locks.umask.is_some())?;
                 let m = parse_u32(v, 8).filter(|m| *m <= 0o777);
                 locks.umask = Some(m.ok_or_else(|| bad("is not an octal umask such as 022"))?);
             }
-            b"groups" => {
+            Opt::Groups => {
                 once(locks.groups.is_some())?;
                 let mut groups = Vec::new();
                 if !v.is_empty() {
@@ -194,7 +194,7 @@ impl<'a> Parser<'a> {
                 }
                 locks.groups = Some(groups);
             }
-            b"oom-score-adj" => {
+            Opt::OomScoreAdj => {
                 once(locks.oom_score_adj.is_some())?;
                 locks.oom_score_adj =
                     Some(parse_oom(v).ok_or_else(|| bad("is not a number from -1000 to 1000"))?);

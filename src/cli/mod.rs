@@ -101,6 +101,152 @@ pub const LONG: &[&str] = &[
     "oom-score-adj",
 ];
 
+/// The options of [`LONG`], one variant each, in its order ([`OPTS`]): the parser finds an
+/// option's name once and dispatches on the variant.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
+enum Opt {
+    Help,
+    Version,
+    UnshareAll,
+    Propagation,
+    Hostname,
+    Domainname,
+    NoProc,
+    MountProc,
+    AsPid1,
+    Fork,
+    ForwardSignals,
+    KillChild,
+    Root,
+    Bind,
+    RoBind,
+    DevBind,
+    BindTry,
+    RoBindTry,
+    DevBindTry,
+    Tmpfs,
+    Size,
+    Perms,
+    Proc,
+    Sys,
+    Dev,
+    Mkdir,
+    Symlink,
+    RemountRo,
+    ReadOnly,
+    Chdir,
+    Wd,
+    Setenv,
+    Unsetenv,
+    Clearenv,
+    ClearEnv,
+    KeepFd,
+    NoNewPrivs,
+    MapRootUser,
+    MapCurrentUser,
+    Setuid,
+    Setgid,
+    UidMap,
+    GidMap,
+    CapDrop,
+    CapAdd,
+    CapsPreset,
+    Seccomp,
+    AddSeccompFd,
+    SeccompDeny,
+    SeccompAllow,
+    SeccompErrno,
+    SeccompPreset,
+    Rlimit,
+    Memory,
+    MemorySwap,
+    PidsMax,
+    Cpus,
+    CpuWeight,
+    CgroupPath,
+    DisableUserns,
+    NewSession,
+    MaskedPath,
+    RoPath,
+    Umask,
+    Groups,
+    OomScoreAdj,
+}
+
+/// The variant of each name of [`LONG`], at the same index (a unit test checks that each
+/// variant is its name in CamelCase).
+const OPTS: [Opt; 66] = [
+    Opt::Help,
+    Opt::Version,
+    Opt::UnshareAll,
+    Opt::Propagation,
+    Opt::Hostname,
+    Opt::Domainname,
+    Opt::NoProc,
+    Opt::MountProc,
+    Opt::AsPid1,
+    Opt::Fork,
+    Opt::ForwardSignals,
+    Opt::KillChild,
+    Opt::Root,
+    Opt::Bind,
+    Opt::RoBind,
+    Opt::DevBind,
+    Opt::BindTry,
+    Opt::RoBindTry,
+    Opt::DevBindTry,
+    Opt::Tmpfs,
+    Opt::Size,
+    Opt::Perms,
+    Opt::Proc,
+    Opt::Sys,
+    Opt::Dev,
+    Opt::Mkdir,
+    Opt::Symlink,
+    Opt::RemountRo,
+    Opt::ReadOnly,
+    Opt::Chdir,
+    Opt::Wd,
+    Opt::Setenv,
+    Opt::Unsetenv,
+    Opt::Clearenv,
+    Opt::ClearEnv,
+    Opt::KeepFd,
+    Opt::NoNewPrivs,
+    Opt::MapRootUser,
+    Opt::MapCurrentUser,
+    Opt::Setuid,
+    Opt::Setgid,
+    Opt::UidMap,
+    Opt::GidMap,
+    Opt::CapDrop,
+    Opt::CapAdd,
+    Opt::CapsPreset,
+    Opt::Seccomp,
+    Opt::AddSeccompFd,
+    Opt::SeccompDeny,
+    Opt::SeccompAllow,
+    Opt::SeccompErrno,
+    Opt::SeccompPreset,
+    Opt::Rlimit,
+    Opt::Memory,
+    Opt::MemorySwap,
+    Opt::PidsMax,
+    Opt::Cpus,
+    Opt::CpuWeight,
+    Opt::CgroupPath,
+    Opt::DisableUserns,
+    Opt::NewSession,
+    Opt::MaskedPath,
+    Opt::RoPath,
+    Opt::Umask,
+    Opt::Groups,
+    Opt::OomScoreAdj,
+];
+
+const _: () = assert!(LONG.len() == OPTS.len());
+
 /// Every short option, as [`LONG`] (each is named in HELP as `-X`).
 pub const SHORT: &[u8] = b"muinpUCTrcfRwSGhV";
 
@@ -310,7 +456,11 @@ impl<'a> Parser<'a> {
             false => Ok(()),
         };
         let key = &name[2..];
-        if !matches!(key, b"tmpfs" | b"mkdir" | b"size" | b"perms") {
+        let opt = LONG
+            .iter()
+            .position(|n| n.as_bytes() == key)
+            .and_then(|i| OPTS.get(i).copied());
+        if !matches!(opt, Some(Opt::Tmpfs | Opt::Mkdir | Opt::Size | Opt::Perms)) {
             self.no_pending_modifier()?;
         }
         // A flag (an option without a value) refuses `--flag=VALUE`.
@@ -332,17 +482,17 @@ impl<'a> Parser<'a> {
             self.shared.add(kind);
             return Ok(None);
         }
-        if !LONG.iter().any(|n| n.as_bytes() == key) {
+        let Some(opt) = opt else {
             return Err(unknown(name));
-        }
-        match key {
-            b"help" => return Ok(Some(Parsed::Help)),
-            b"version" => return Ok(Some(Parsed::Version)),
-            b"unshare-all" => {
+        };
+        match opt {
+            Opt::Help => return Ok(Some(Parsed::Help)),
+            Opt::Version => return Ok(Some(Parsed::Version)),
+            Opt::UnshareAll => {
                 flag()?;
                 self.chosen = ns::Set::all();
             }
-            b"propagation" => {
+            Opt::Propagation => {
                 let v = self.value(name, inline)?;
                 self.spec.propagation = match v {
                     b"private" => Propagation::Private,
@@ -358,7 +508,7 @@ impl<'a> Parser<'a> {
                 };
                 self.propagation_given = true;
             }
-            b"hostname" => {
+            Opt::Hostname => {
                 once(self.spec.hostname.is_some())?;
                 let v = self.name_value(name, inline)?;
                 if v.is_empty() {
@@ -366,19 +516,19 @@ impl<'a> Parser<'a> {
                 }
                 self.spec.hostname = Some(v);
             }
-            b"domainname" => {
+            Opt::Domainname => {
                 once(self.spec.domainname.is_some())?;
                 self.spec.domainname = Some(self.name_value(name, inline)?);
             }
-            b"no-proc" => {
+            Opt::NoProc => {
                 flag()?;
                 self.spec.mount_proc = false;
             }
-            b"as-pid-1" => {
+            Opt::AsPid1 => {
                 flag()?;
                 self.spec.pid1 = Pid1::Command;
             }
-            b"root" => {
+            Opt::Root => {
                 once(self.spec.root.is_some())?;
                 let v = self.value(name, inline)?;
                 if v.is_empty() {
@@ -386,7 +536,7 @@ impl<'a> Parser<'a> {
                 }
                 self.spec.root = Some(v.to_vec());
             }
-            b"mount-proc" => {
+            Opt::MountProc => {
                 // unshare's spelling: a fresh proc at DIR (default /proc), and no other.
                 self.mount_proc_given = true;
                 match inline {
@@ -402,8 +552,8 @@ impl<'a> Parser<'a> {
             }
             // unshare's --fork, --forward-signals and --kill-child: nsrun always runs the command
             // as a child, passes signals on, and kills it with SIGKILL when it dies.
-            b"fork" | b"forward-signals" => flag()?,
-            b"kill-child" => {
+            Opt::Fork | Opt::ForwardSignals => flag()?,
+            Opt::KillChild => {
                 if let Some(sig) = inline {
                     if signal_number(sig).is_none() {
                         return Err(format!(
@@ -413,12 +563,17 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
-            b"bind" | b"ro-bind" | b"dev-bind" | b"bind-try" | b"ro-bind-try" | b"dev-bind-try" => {
+            Opt::Bind
+            | Opt::RoBind
+            | Opt::DevBind
+            | Opt::BindTry
+            | Opt::RoBindTry
+            | Opt::DevBindTry => {
                 let (src, dst) = self.two(name, inline)?;
-                let optional = key.ends_with(b"-try");
-                let kind = match key[0] {
-                    b'r' => BindKind::ReadOnly,
-                    b'd' => BindKind::Devices,
+                let optional = matches!(opt, Opt::BindTry | Opt::RoBindTry | Opt::DevBindTry);
+                let kind = match opt {
+                    Opt::RoBind | Opt::RoBindTry => BindKind::ReadOnly,
+                    Opt::DevBind | Opt::DevBindTry => BindKind::Devices,
                     _ => BindKind::ReadWrite,
                 };
                 let (src, dst) = (src.to_vec(), absolute(name, dst)?);
@@ -429,7 +584,7 @@ impl<'a> Parser<'a> {
                     optional,
                 });
             }
-            b"size" => {
+            Opt::Size => {
                 if self.size.is_some() {
                     return Err("--size given twice before one --tmpfs".into());
                 }
@@ -441,7 +596,7 @@ impl<'a> Parser<'a> {
                     )
                 })?);
             }
-            b"perms" => {
+            Opt::Perms => {
                 if self.perms.is_some() {
                     return Err("--perms given twice before one --tmpfs or --mkdir".into());
                 }
@@ -450,12 +605,12 @@ impl<'a> Parser<'a> {
                     format!("--perms: '{}' is not an octal mode such as 0755", Show(v))
                 })?);
             }
-            b"tmpfs" => {
+            Opt::Tmpfs => {
                 let dst = self.path_value(name, inline)?;
                 let (size, mode) = (self.size.take(), self.perms.take());
                 self.spec.mounts.push(MountOp::Tmpfs { dst, size, mode });
             }
-            b"mkdir" => {
+            Opt::Mkdir => {
                 let dst = self.path_value(name, inline)?;
                 if self.size.take().is_some() {
                     return Err("--size applies to --tmpfs, not --mkdir".into());
@@ -463,16 +618,16 @@ impl<'a> Parser<'a> {
                 let mode = self.perms.take();
                 self.spec.mounts.push(MountOp::Mkdir { dst, mode });
             }
-            b"proc" | b"sys" | b"dev" | b"remount-ro" => {
+            Opt::Proc | Opt::Sys | Opt::Dev | Opt::RemountRo => {
                 let dst = self.path_value(name, inline)?;
-                self.spec.mounts.push(match key {
-                    b"proc" => MountOp::Proc(dst),
-                    b"sys" => MountOp::Sys(dst),
-                    b"dev" => MountOp::Dev(dst),
+                self.spec.mounts.push(match opt {
+                    Opt::Proc => MountOp::Proc(dst),
+                    Opt::Sys => MountOp::Sys(dst),
+                    Opt::Dev => MountOp::Dev(dst),
                     _ => MountOp::RemountRo(dst),
                 });
             }
-            b"symlink" => {
+            Opt::Symlink => {
                 let (target, dst) = self.two(name, inline)?;
                 if target.is_empty() {
                     return Err("--symlink: the link's target must not be empty".into());
@@ -480,11 +635,11 @@ impl<'a> Parser<'a> {
                 let (target, dst) = (target.to_vec(), absolute(name, dst)?);
                 self.spec.mounts.push(MountOp::Symlink { target, dst });
             }
-            b"read-only" => {
+            Opt::ReadOnly => {
                 flag()?;
                 self.spec.read_only = true;
             }
-            b"chdir" | b"wd" => {
+            Opt::Chdir | Opt::Wd => {
                 if self.spec.chdir.is_some() {
                     return Err(format!(
                         "{} given twice (--chdir and --wd are one option)",
@@ -497,33 +652,33 @@ impl<'a> Parser<'a> {
                 }
                 self.spec.chdir = Some(v.to_vec());
             }
-            b"setuid" | b"setgid" => {
+            Opt::Setuid | Opt::Setgid => {
                 let v = self.value(name, inline)?;
                 let id = parse_u32(v, 10)
                     .filter(|id| *id != u32::MAX)
                     .ok_or_else(|| format!("{}: '{}' is not a numeric id", Show(name), Show(v)))?;
-                let slot = match key {
-                    b"setuid" => &mut self.spec.setuid,
+                let slot = match opt {
+                    Opt::Setuid => &mut self.spec.setuid,
                     _ => &mut self.spec.setgid,
                 };
                 once(slot.is_some())?;
                 *slot = Some(id);
             }
-            b"setenv" => {
+            Opt::Setenv => {
                 let (var, val) = self.two(name, inline)?;
                 check_portable_var(name, var)?;
                 self.spec.env.push(EnvOp::Set(var.to_vec(), val.to_vec()));
             }
-            b"unsetenv" => {
+            Opt::Unsetenv => {
                 let var = self.value(name, inline)?;
                 check_var(name, var)?;
                 self.spec.env.push(EnvOp::Unset(var.to_vec()));
             }
-            b"clearenv" | b"clear-env" => {
+            Opt::Clearenv | Opt::ClearEnv => {
                 flag()?;
                 self.spec.env.push(EnvOp::Clear);
             }
-            b"keep-fd" => {
+            Opt::KeepFd => {
                 let v = self.value(name, inline)?;
                 let fd = parse_u32(v, 10).filter(|fd| *fd >= 3 && *fd < i32::MAX as u32);
                 let fd = fd.ok_or_else(|| {
@@ -534,19 +689,19 @@ impl<'a> Parser<'a> {
                 })?;
                 self.spec.keep_fds.push(fd as i32);
             }
-            b"no-new-privs" => {
+            Opt::NoNewPrivs => {
                 flag()?;
                 self.spec.no_new_privs = true;
             }
-            b"map-root-user" => {
+            Opt::MapRootUser => {
                 flag()?;
                 self.spec.map_root_user = true;
             }
-            b"map-current-user" => {
+            Opt::MapCurrentUser => {
                 flag()?;
                 self.spec.map_current_user = true;
             }
-            b"uid-map" | b"gid-map" => {
+            Opt::UidMap | Opt::GidMap => {
                 let v = self.value(name, inline)?;
                 let map = parse_id_map(v).ok_or_else(|| {
                     format!(
@@ -555,13 +710,13 @@ impl<'a> Parser<'a> {
                         Show(v)
                     )
                 })?;
-                if key == b"uid-map" {
+                if opt == Opt::UidMap {
                     self.spec.uid_map.push(map);
                 } else {
                     self.spec.gid_map.push(map);
                 }
             }
-            _ => self.lock(key, name, inline)?,
+            _ => self.lock(opt, name, inline)?,
         }
         Ok(None)
     }
@@ -888,6 +1043,20 @@ mod tests {
 
     fn err(args: &[&str]) -> String {
         run(args).expect_err("expected a usage error")
+    }
+
+    #[test]
+    fn each_variant_is_its_name() {
+        for (name, opt) in LONG.iter().zip(OPTS) {
+            let mut kebab = String::new();
+            for (i, c) in format!("{opt:?}").chars().enumerate() {
+                if i > 0 && (c.is_ascii_uppercase() || c.is_ascii_digit()) {
+                    kebab.push('-');
+                }
+                kebab.push(c.to_ascii_lowercase());
+            }
+            assert_eq!(&kebab, name);
+        }
     }
 
     #[test]

@@ -132,7 +132,7 @@ pub fn seccomp_steps(spec: &Spec, sys_admin: bool, steps: &mut Vec<Step>) -> Res
     };
     let ordered = (0..3).flat_map(|r| ops.iter().filter(move |o| rank(o) == r));
     for op in ordered {
-        let (filter, option) = match op {
+        let (filter, named, option) = match op {
             SeccompOp::Fd { fd, add } => {
                 let option = match add {
                     false => format!("--seccomp {fd}"),
@@ -162,17 +162,25 @@ pub fn seccomp_steps(spec: &Spec, sys_admin: bool, steps: &mut Vec<Step>) -> Res
                 });
                 continue;
             }
-            SeccompOp::Deny(names) => (Filter::deny(names.clone(), errno), "--seccomp-deny"),
-            SeccompOp::Allow(names) => (Filter::allow(names.clone()), "--seccomp-allow"),
-            SeccompOp::Preset => (
-                seccomp::preset::default(&PresetContext {
+            SeccompOp::Deny(names) => {
+                let filter = Filter::deny(names.clone(), errno);
+                (filter, None, "--seccomp-deny")
+            }
+            SeccompOp::Allow(names) => (Filter::allow(names.clone()), None, "--seccomp-allow"),
+            SeccompOp::Preset => {
+                // Its names were looked up when nsrun was built.
+                let (filter, named) = seccomp::preset::default_named(&PresetContext {
                     sys_admin,
                     kernel: kernel_version(),
-                }),
-                "--seccomp-preset default",
-            ),
+                });
+                (filter, Some(named), "--seccomp-preset default")
+            }
         };
-        let program = seccomp::compile(&filter).map_err(|e| {
+        let program = match &named {
+            Some(named) => seccomp::compile_named(&filter, named),
+            None => seccomp::compile(&filter),
+        };
+        let program = program.map_err(|e| {
             usage(match e {
                 seccomp::Error::Unknown { rule, name } => {
                     let name = filter

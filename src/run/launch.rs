@@ -77,10 +77,9 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
 fn make_cgroup(
     request: &crate::confine::cgroup::Request,
 ) -> Result<crate::confine::cgroup::Cgroup, alloc::string::String> {
-    use crate::confine::cgroup;
-    // Best effort: a leftover that cannot be removed now is removed by a later run, or by hand.
-    let _ = cgroup::gc();
-    cgroup::create(request).map_err(|e| e.line())
+    // The gc is best effort: a leftover that cannot be removed now is removed by a later run, or
+    // by hand.
+    crate::confine::cgroup::gc_and_create(request).map_err(|e| e.line())
 }
 
 /// The container has ended: says so if the OOM killer ended it, then removes its cgroup

@@ -181,10 +181,10 @@ fn each_line(
 
 /// What the tables show: the v2 hierarchy, then the v1 hierarchy of each controller of
 /// `ctl::NAMES`, each the first mount that shows nsrun's cgroup, else the first mount.
-type Found = [Option<Hierarchy>; 4];
+pub(crate) type Found = [Option<Hierarchy>; 4];
 
 /// Reads /proc/self/cgroup and /proc/self/mountinfo.
-fn tables(fs: &impl Fs) -> Result<Found, Box<Error>> {
+pub(crate) fn tables(fs: &impl Fs) -> Result<Found, Box<Error>> {
     let mut lines = Vec::new();
     each_line(fs, CGROUP, &mut |l| {
         lines.push(parse_line(l)?);
@@ -226,7 +226,11 @@ fn tables(fs: &impl Fs) -> Result<Found, Box<Error>> {
 /// Chooses the hierarchies for the controllers `needs` (bits of `ctl`) on the system `fs` shows;
 /// `req` names the options in messages.
 pub(crate) fn detect_in(fs: &impl Fs, req: &Request, needs: u8) -> Result<Layout, Box<Error>> {
-    let found = tables(fs)?;
+    choose(&tables(fs)?, req, needs)
+}
+
+/// [`detect_in`] on the tables `found` already read.
+pub(crate) fn choose(found: &Found, req: &Request, needs: u8) -> Result<Layout, Box<Error>> {
     let v2 = &found[0];
     if let Some(h) = v2 {
         if needs & !h.controllers == 0 {
@@ -273,13 +277,18 @@ pub(crate) fn detect_in(fs: &impl Fs, req: &Request, needs: u8) -> Result<Layout
 /// Every hierarchy a cgroup of nsrun may be in: the v2 one and the v1 ones of memory, pids and
 /// cpu, each once (for [`super::gc`]).
 pub(crate) fn all_in(fs: &impl Fs) -> Result<Vec<Hierarchy>, Box<Error>> {
+    Ok(distinct(&tables(fs)?))
+}
+
+/// [`all_in`] on the tables `found` already read.
+pub(crate) fn distinct(found: &Found) -> Vec<Hierarchy> {
     let mut out: Vec<Hierarchy> = Vec::new();
-    for h in tables(fs)?.into_iter().flatten() {
+    for h in found.iter().flatten() {
         if !out.iter().any(|o| o.mount == h.mount) {
-            out.push(h);
+            out.push(h.clone());
         }
     }
-    Ok(out)
+    out
 }
 
 /// The hierarchies [`super::create`] would use for `req` on this system.

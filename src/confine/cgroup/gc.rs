@@ -62,12 +62,21 @@ pub fn gc() -> Result<Collected, Box<Error>> {
 
 /// [`gc`] on `fs`.
 pub(crate) fn gc_in(fs: &impl Fs) -> Result<Collected, Box<Error>> {
-    let me = fs.me().map_err(|e| {
-        let hint = "/proc must be the procfs of nsrun's PID namespace".into();
-        Error::new(0, "read", b"/proc/self/stat", Some(e), hint)
-    })?;
+    let me = fs.me().map_err(me_error)?;
+    Ok(collect(fs, &me, &all_in(fs)?))
+}
+
+/// The error of [`Fs::me`].
+pub(crate) fn me_error(e: rustix::io::Errno) -> Box<Error> {
+    let hint = "/proc must be the procfs of nsrun's PID namespace".into();
+    Error::new(0, "read", b"/proc/self/stat", Some(e), hint)
+}
+
+/// [`gc_in`] as the launcher `me`, in the hierarchies `all` (of [`all_in`]).
+pub(crate) fn collect(fs: &impl Fs, me: &Owner, all: &[super::detect::Hierarchy]) -> Collected {
+    let me = *me;
     let mut got = Collected::default();
-    for h in all_in(fs)? {
+    for h in all {
         let Some(own) = &h.own else { continue };
         let dir = match own.is_empty() {
             true => h.mount.clone(),
@@ -85,5 +94,5 @@ pub(crate) fn gc_in(fs: &impl Fs) -> Result<Collected, Box<Error>> {
             }
         }
     }
-    Ok(got)
+    got
 }

@@ -6,8 +6,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use rustix::io::Errno;
 
-use super::detect::{detect_in, Layout};
-use super::fs::{Fs, Real};
+use super::detect::{choose, detect_in, distinct, tables, Layout};
+use super::fs::{Fs, Owner, Real};
 use super::parse::{decimal, Dec};
 use super::{ctl, gc, Error, Request, Swap};
 use crate::out::Bytes as Show;
@@ -64,22 +64,43 @@ pub fn create(req: &Request) -> Result<Cgroup, Box<Error>> {
     create_in(&Real, req, &layout)
 }
 
+/// [`super::gc`] (best effort: what it cannot remove stays for a later run), then [`create`]:
+/// the launcher's way, which reads /proc/self/cgroup, /proc/self/mountinfo and /proc/self/stat
+/// once for both (nothing gc removes changes them).
+pub fn gc_and_create(req: &Request) -> Result<Cgroup, Box<Error>> {
+    let fs = &Real;
+    let me = fs.me();
+    let found = tables(fs);
+    if let (Ok(me), Ok(found)) = (&me, &found) {
+        gc::collect(fs, me, &distinct(found));
+    }
+    req.check()?;
+    let layout = choose(&found?, req, req.needs())?;
+    create_unnamed(fs, req, &layout, Some(me)).map_err(|e| e.about(req))
+}
+
 /// [`create`] on `fs`, in `layout`.
 pub(crate) fn create_in(
     fs: &impl Fs,
     req: &Request,
     layout: &Layout,
 ) -> Result<Cgroup, Box<Error>> {
-    create_unnamed(fs, req, layout).map_err(|e| e.about(req))
+    create_unnamed(fs, req, layout, None).map_err(|e| e.about(req))
 }
 
-/// [`create_in`], with errors not yet naming the option.
-fn create_unnamed(fs: &impl Fs, req: &Request, layout: &Layout) -> Result<Cgroup, Box<Error>> {
+/// [`create_in`], with errors not yet naming the option; `me`: what [`Fs::me`] gave, if it was
+/// asked already.
+fn create_unnamed(
+    fs: &impl Fs,
+    req: &Request,
+    layout: &Layout,
+    me: Option<Result<Owner, Errno>>,
+) -> Result<Cgroup, Box<Error>> {
     let mut cg = Cgroup {
         v2: matches!(layout, Layout::V2(_)),
         dirs: Vec::new(),
     };
-    let made = build(fs, req, layout, &mut cg).and_then(|()| limits(fs, req, &cg));
+    let made = build(fs, req, layout, &mut cg, me).and_then(|()| limits(fs, req, &cg));
     if let Err(e) = made {
         // The controllers it enabled in existing ancestors stay enabled, as after a run:
         // disabling one could take the limits of a sibling another run made meanwhile.
@@ -91,7 +112,13 @@ fn create_unnamed(fs: &impl Fs, req: &Request, layout: &Layout) -> Result<Cgroup
 
 /// Makes the directories (and on v2 enables the controllers); what it made is in `cg` when it
 /// fails.
-fn build(fs: &impl Fs, req: &Request, layout: &Layout, cg: &mut Cgroup) -> Result<(), Box<Error>> {
+fn build(
+    fs: &impl Fs,
+    req: &Request,
+    layout: &Layout,
+    cg: &mut Cgroup,
+    me: Option<Result<Owner, Errno>>,
+) -> Result<(), Box<Error>> {
     let hierarchies = match layout {
         Layout::V2(h) => core::slice::from_ref(h),
         Layout::V1(hs) => hs.as_slice(),
@@ -103,10 +130,7 @@ fn build(fs: &impl Fs, req: &Request, layout: &Layout, cg: &mut Cgroup) -> Resul
             (rel.len() < p.len(), rel.strip_suffix(b"/").unwrap_or(rel))
         }
         None => {
-            let me = fs.me().map_err(|e| {
-                let hint = "/proc must be the procfs of nsrun's PID namespace".into();
-                Error::new(0, "read", b"/proc/self/stat", Some(e), hint)
-            })?;
+            let me = me.unwrap_or_else(|| fs.me()).map_err(gc::me_error)?;
             default_name = gc::name(&me);
             (false, default_name.as_bytes())
         }
@@ -336,6 +360,11 @@ pub(crate) fn kill_all(fs: &impl Fs, roots: &[&[u8]]) -> bool {
 /// Removes the tree at `root`, children first, trying again on EBUSY (processes still exiting,
 /// zombies not yet reaped) while `patience` rounds last. A directory already gone is fine.
 pub(crate) fn remove_tree(fs: &impl Fs, root: &[u8], patience: u32) -> Result<(), (Bytes, Errno)> {
+    // Most often the tree is the one directory, empty once its processes are gone: removed
+    // without listing it (a cgroup with children or processes refuses, and is walked below).
+    if let Ok(()) | Err(Errno::NOENT) = fs.rmdir(root) {
+        return Ok(());
+    }
     for dir in tree(fs, root).iter().rev() {
         let mut tries = 0;
         loop {
@@ -441,7 +470,13 @@ impl Cgroup {
                 let _ = fs.write(&join(&d.path, b"cgroup.kill"), b"1");
             }
         }
-        let roots: Vec<&[u8]> = self.paths().collect();
+        // A cgroup already empty (no process, no cgroup below: most often, the container's
+        // processes having ended with its init) is removed at once, without a walk; the others
+        // are emptied first.
+        let roots: Vec<&[u8]> = self
+            .paths()
+            .filter(|p| !matches!(fs.rmdir(p), Ok(()) | Err(Errno::NOENT)))
+            .collect();
         kill_all(fs, &roots);
         self.remove_dirs(fs).map_err(|(dir, e)| {
             let hint = match e {

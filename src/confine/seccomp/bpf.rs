@@ -68,10 +68,23 @@ pub fn compile(filter: &Filter) -> Result<Program, Error> {
             return Err(Error::ArgIndex { rule: r });
         }
     }
+    compile_named(filter, &named)
+}
+
+/// [`compile`] with the names already looked up: `named` holds the (table index, rule) of each
+/// name of `filter` (whose rules' own names are then not read).
+pub fn compile_named(filter: &Filter, named: &[(usize, usize)]) -> Result<Program, Error> {
+    if let Some(r) = filter
+        .rules
+        .iter()
+        .position(|r| r.args.iter().any(|a| a.index > 5))
+    {
+        return Err(Error::ArgIndex { rule: r });
+    }
     let native = arch::NATIVE.as_ref().ok_or(Error::Arch)?;
     let mut w = Writer {
         filter,
-        named: &named,
+        named,
         code: Vec::new(),
         rets: Vec::new(),
     };
@@ -169,16 +182,25 @@ impl Writer<'_> {
     /// The checks of one ABI, from loading `nr`; returns its entry.
     fn abi(&mut self, abi: &Abi, x32: Option<u32>) -> Label {
         // (number, rule) for every name this ABI has, sorted (insertion sort: small lists, and
-        // no sort routine to link in), one pair per rule.
-        let mut pairs: Vec<(u32, usize)> = Vec::new();
+        // no sort routine to link in), one pair per rule. Each new pair is swapped down into
+        // place rather than inserted: `Vec::insert` shifts with a backward memmove, which musl
+        // makes byte by byte (`std; rep movsb`), the most of a compile's time.
+        let mut pairs: Vec<(u32, usize)> = Vec::with_capacity(self.named.len());
         for &(index, r) in self.named {
             if let Some(nr) = abi.number(index) {
-                let at = pairs
-                    .iter()
-                    .position(|&p| p > (nr, r))
-                    .unwrap_or(pairs.len());
-                if pairs.get(at.wrapping_sub(1)) != Some(&(nr, r)) {
-                    pairs.insert(at, (nr, r));
+                let pair = (nr, r);
+                let mut at = pairs.len();
+                while at > 0 && pairs.get(at - 1).is_some_and(|&p| p > pair) {
+                    at -= 1;
+                }
+                if at > 0 && pairs.get(at - 1) == Some(&pair) {
+                    continue;
+                }
+                pairs.push(pair);
+                for i in (at + 1..pairs.len()).rev() {
+                    if let Some(two) = pairs.get_mut(i - 1..=i) {
+                        two.swap(0, 1);
+                    }
                 }
             }
         }

@@ -44,7 +44,7 @@ mod table;
 mod tests;
 
 pub use crate::sys::seccomp::{SockFilter, MAX_INSNS};
-pub use bpf::compile;
+pub use bpf::{compile, compile_named};
 
 /// What the kernel does with a syscall: one `SECCOMP_RET_*` value of
 /// [seccomp(2)](https://man7.org/linux/man-pages/man2/seccomp.2.html).

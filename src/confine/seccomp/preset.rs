@@ -1,6 +1,6 @@
 //! Ready-made filters (`--seccomp-preset NAME`).
 
-use super::{Action, ArgCmp, Filter, Op, Rule};
+use super::{table, Action, ArgCmp, Filter, Op, Rule};
 use alloc::vec::Vec;
 
 /// What a preset depends on.
@@ -96,6 +96,178 @@ pub fn default(ctx: &PresetContext) -> Filter {
     }
 }
 
+/// [`default`] with its names already looked up, for [`super::compile_named`]: the rules without
+/// names, and the (table index, rule) of each name, as [`super::compile`] would find them. The
+/// indices are found when nsrun is built ([`INDICES`]): a run with the preset decodes no name.
+pub fn default_named(ctx: &PresetContext) -> (Filter, Vec<(usize, usize)>) {
+    let mut rules = Vec::with_capacity(DEFAULT.len());
+    let mut named = Vec::with_capacity(INDICES.len());
+    let mut at = 0;
+    for entry in &DEFAULT {
+        let count = words(entry.names);
+        let indices = INDICES.get(at..at + count).unwrap_or_default();
+        at += count;
+        if !entry.applies(ctx) {
+            continue;
+        }
+        for &index in indices {
+            named.push((index as usize, rules.len()));
+        }
+        rules.push(Rule {
+            names: Vec::new(),
+            action: entry.action,
+            args: entry.arg_cmp(),
+        });
+    }
+    let filter = Filter {
+        default: Action::Allow,
+        rules,
+    };
+    (filter, named)
+}
+
+impl Entry {
+    fn applies(&self, ctx: &PresetContext) -> bool {
+        match self.when {
+            When::Always => true,
+            When::Before48 => ctx.kernel < (4, 8),
+            When::NoSysAdmin => !ctx.sys_admin,
+        }
+    }
+
+    fn arg_cmp(&self) -> Vec<ArgCmp> {
+        match self.arg {
+            Some((index, mask, value)) => alloc::vec![ArgCmp {
+                index,
+                op: Op::MaskedEq,
+                value: mask as u64,
+                value_two: value as u64,
+            }],
+            None => Vec::new(),
+        }
+    }
+}
+
+/// How many space-separated words `names` holds.
+const fn words(names: &[u8]) -> usize {
+    let (mut count, mut i) = (0, 0);
+    while i < names.len() {
+        if names[i] != b' ' && (i == 0 || names[i - 1] == b' ') {
+            count += 1;
+        }
+        i += 1;
+    }
+    count
+}
+
+/// How many names [`DEFAULT`] holds.
+const NAME_COUNT: usize = {
+    let mut count = 0;
+    let mut e = 0;
+    while e < DEFAULT.len() {
+        count += words(DEFAULT[e].names);
+        e += 1;
+    }
+    count
+};
+
+/// The table index of every name of [`DEFAULT`], entry after entry, found by the compiler (a
+/// name the table lacks fails the build).
+static INDICES: [u16; NAME_COUNT] = {
+    let table = Decoded::new();
+    let mut out = [0u16; NAME_COUNT];
+    let (mut n, mut e) = (0, 0);
+    while e < DEFAULT.len() {
+        let names = DEFAULT[e].names;
+        let mut i = 0;
+        while i < names.len() {
+            if names[i] == b' ' {
+                i += 1;
+                continue;
+            }
+            let mut end = i;
+            while end < names.len() && names[end] != b' ' {
+                end += 1;
+            }
+            out[n] = table.index(names, i, end);
+            n += 1;
+            i = end;
+        }
+        e += 1;
+    }
+    out
+};
+
+/// The names of the generated table, decoded (at build time only).
+struct Decoded {
+    names: [[u8; 32]; table::COUNT],
+    lens: [u8; table::COUNT],
+}
+
+impl Decoded {
+    /// Decodes the table as [`super::each_name`] does.
+    const fn new() -> Decoded {
+        let mut d = Decoded {
+            names: [[0; 32]; table::COUNT],
+            lens: [0; table::COUNT],
+        };
+        let bytes: &[u8] = table::NAMES;
+        let mut current = [0u8; 32];
+        let mut len = 0;
+        let (mut i, mut index) = (0, 0);
+        while i < bytes.len() {
+            let keep = bytes[i] as usize;
+            i += 1;
+            if keep < len {
+                len = keep;
+            }
+            while i < bytes.len() && bytes[i] >= 32 {
+                let mut stack = [0u8; 32];
+                stack[0] = bytes[i];
+                i += 1;
+                let mut top = 1;
+                while top > 0 {
+                    top -= 1;
+                    let symbol = stack[top];
+                    if symbol >= 0x80 {
+                        let pair = table::PAIRS[(symbol - 0x80) as usize];
+                        stack[top] = pair[1];
+                        stack[top + 1] = pair[0];
+                        top += 2;
+                    } else {
+                        current[len] = symbol;
+                        len += 1;
+                    }
+                }
+            }
+            d.names[index] = current;
+            d.lens[index] = len as u8;
+            index += 1;
+        }
+        assert!(index == table::COUNT);
+        d
+    }
+
+    /// The index of `names[start..end]`.
+    const fn index(&self, names: &[u8], start: usize, end: usize) -> u16 {
+        let mut index = 0;
+        while index < table::COUNT {
+            let len = self.lens[index] as usize;
+            if len == end - start {
+                let mut k = 0;
+                while k < len && self.names[index][k] == names[start + k] {
+                    k += 1;
+                }
+                if k == len {
+                    return index as u16;
+                }
+            }
+            index += 1;
+        }
+        panic!("a name of the seccomp preset is not in the syscall table");
+    }
+}
+
 /// When an entry of a preset applies.
 #[derive(Clone, Copy)]
 enum When {
@@ -118,7 +290,7 @@ struct Entry {
 const DENY: Action = Action::Errno(EPERM);
 
 /// The rules of [`default`], in order.
-static DEFAULT: [Entry; 14] = [
+const DEFAULT: [Entry; 14] = [
     Entry {
         when: When::Always,
         action: DENY,

@@ -696,6 +696,29 @@ fn preset_i386() {
 }
 
 #[test]
+fn preset_names_looked_up_at_build_time() {
+    for sys_admin in [false, true] {
+        for kernel in [(4, 4), (6, 1)] {
+            let c = ctx(sys_admin, kernel);
+            let (filter, named) = preset::default_named(&c);
+            let full = preset::default(&c);
+            assert_eq!(filter.rules.len(), full.rules.len());
+            let by_name: usize = full.rules.iter().map(|r| r.names.len()).sum();
+            assert_eq!(named.len(), by_name);
+            let looked_up: Vec<(usize, usize)> = full
+                .rules
+                .iter()
+                .enumerate()
+                .flat_map(|(r, rule)| rule.names.iter().map(move |n| (table_index(n), r)))
+                .map(|(i, r)| (i.unwrap_or(usize::MAX), r))
+                .collect();
+            assert_eq!(named, looked_up);
+            assert_eq!(compile_named(&filter, &named), compile(&full));
+        }
+    }
+}
+
+#[test]
 fn preset_names_are_known() {
     for rule in preset::default(&ctx(false, (4, 0))).rules {
         for name in rule.names {
