@@ -150,65 +150,9 @@ static_binary() {
 }
 static_binary "$nsrun" nsrun
 
-# The Debian mirror this machine's apt sources use (one-line and deb822 formats): the first URI
-# that ends in /debian (or is a snapshot.debian.org archive of it), else deb.debian.org.
-host_mirror() {
-    local files=() f uri
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-        [ -r "$f" ] && files+=("$f")
-    done
-    if [ ${#files[@]} -gt 0 ]; then
-        while read -r uri; do
-            case "$uri" in
-                *://*/debian | *://*/debian/ | *://snapshot.debian.org/archive/debian/*)
-                    echo "${uri%/}"
-                    return
-                    ;;
-            esac
-        done < <(awk '
-            $1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }
-            $1 == "URIs:" { for (i = 2; i <= NF; i++) print $i }' "${files[@]}")
-    fi
-    echo http://deb.debian.org/debian
-}
-
-# apt_setup DIR SUITE: an apt configuration of its own in DIR/apt for SUITE's main component of
-# the Debian architecture $debarch, its lists updated; sets apt (the directory) and conf (the file
-# for APT_CONFIG).
-apt_setup() {
-    local dir=$1 suite=$2 mirror
-    local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-    command -v apt-get >/dev/null && command -v dpkg >/dev/null ||
-        die "fetching from $suite needs apt-get and dpkg"
-    [ -r "$keyring" ] || die "no $keyring (package debian-archive-keyring)"
-    mirror=${BOOT_MIRROR:-$(host_mirror)}
-    apt=$dir/apt
-    conf=$apt/apt.conf
-    rm -rf "$apt"
-    mkdir -p "$apt"/lists/partial "$apt"/cache/archives/partial "$apt"/sources.list.d \
-        "$apt"/apt.conf.d "$apt"/preferences.d
-    : >"$apt/status"
-    : >"$apt/main.conf"
-    echo "deb [signed-by=$keyring] $mirror $suite main" >"$apt/sources.list"
-    # apt reads APT_CONFIG before anything else; from it on, it reads this directory only: not
-    # /etc/apt/apt.conf(.d), nor the machine's sources, preferences, lists, cache or dpkg status.
-    printf '%s\n' \
-        "Dir::Etc::Main \"$apt/main.conf\";" \
-        "Dir::Etc::Parts \"$apt/apt.conf.d\";" \
-        "Dir::Etc::SourceList \"$apt/sources.list\";" \
-        "Dir::Etc::SourceParts \"$apt/sources.list.d\";" \
-        "Dir::Etc::Preferences \"$apt/preferences\";" \
-        "Dir::Etc::PreferencesParts \"$apt/preferences.d\";" \
-        "Dir::State::Lists \"$apt/lists\";" \
-        "Dir::State::status \"$apt/status\";" \
-        "Dir::Cache \"$apt/cache\";" \
-        "APT::Architecture \"$debarch\";" \
-        "APT::Architectures { \"$debarch\"; };" \
-        'APT::Sandbox::User "root";' \
-        'Acquire::Languages "none";' >"$conf"
-    echo "boot-test: fetching from $suite ($debarch) at $mirror"
-    APT_CONFIG=$conf apt-get -q=2 update || die "apt-get update ($suite from $mirror) failed"
-}
+# host_mirror and apt_setup DIR SUITE ARCH WHO.
+# shellcheck source=scripts/lib/debian-apt.sh
+. scripts/lib/debian-apt.sh
 
 # apt_unpack PKG: downloads PKG (of $debarch) with the configuration apt_setup made and unpacks
 # it into $apt/unpacked with dpkg -x; sets deb to the package file.
@@ -237,7 +181,7 @@ fetch_kernel() {
         echo "boot-test: $suite kernel from the cache: $(cat "$dir/package") ($kernel)"
         return
     fi
-    apt_setup "$dir" "$suite"
+    apt_setup "$dir" "$suite" "$debarch" boot-test
     # linux-image-$debarch is a metapackage: the kernel is in the package it depends on.
     pkg=$(APT_CONFIG=$conf apt-cache depends "$meta" |
         awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
@@ -264,7 +208,7 @@ fetch_busybox() {
         echo "boot-test: $suite busybox from the cache: $(cat "$dir/package") ($busybox)"
         return
     fi
-    apt_setup "$dir" "$suite"
+    apt_setup "$dir" "$suite" "$debarch" boot-test
     apt_unpack busybox-static
     [ -x "$apt/unpacked/bin/busybox" ] || die "$deb holds no bin/busybox"
     cp "$apt/unpacked/bin/busybox" "$busybox.tmp"

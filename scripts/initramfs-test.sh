@@ -89,26 +89,9 @@ top=$PWD/target/initramfs
 debs=$top/debs
 packages=(initramfs-tools initramfs-tools-core klibc-utils libklibc dracut dracut-core)
 
-# The Debian mirror this machine's apt sources use (as scripts/boot-test.sh finds it).
-host_mirror() {
-    local files=() f uri
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-        [ -r "$f" ] && files+=("$f")
-    done
-    if [ ${#files[@]} -gt 0 ]; then
-        while read -r uri; do
-            case "$uri" in
-                *://*/debian | *://*/debian/ | *://snapshot.debian.org/archive/debian/*)
-                    echo "${uri%/}"
-                    return
-                    ;;
-            esac
-        done < <(awk '
-            $1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }
-            $1 == "URIs:" { for (i = 2; i <= NF; i++) print $i }' "${files[@]}")
-    fi
-    echo http://deb.debian.org/debian
-}
+# host_mirror and apt_setup DIR SUITE ARCH WHO.
+# shellcheck source=scripts/lib/debian-apt.sh
+. scripts/lib/debian-apt.sh
 
 have_debs() {
     local pkg
@@ -118,37 +101,11 @@ have_debs() {
 }
 
 fetch_debs() {
-    local suite apt conf mirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+    local suite
     # shellcheck disable=SC1091
     suite=${INITRAMFS_SUITE:-$(. /etc/os-release && echo "${VERSION_CODENAME:-}")}
     [ -n "$suite" ] || die "no VERSION_CODENAME in /etc/os-release (set INITRAMFS_SUITE)"
-    [ -r "$keyring" ] || die "no $keyring (package debian-archive-keyring)"
-    mirror=${BOOT_MIRROR:-$(host_mirror)}
-    apt=$top/apt
-    conf=$apt/apt.conf
-    rm -rf "$apt"
-    mkdir -p "$apt"/lists/partial "$apt"/cache/archives/partial "$apt"/sources.list.d \
-        "$apt"/apt.conf.d "$apt"/preferences.d
-    : >"$apt/status"
-    : >"$apt/main.conf"
-    echo "deb [signed-by=$keyring] $mirror $suite main" >"$apt/sources.list"
-    # apt reads APT_CONFIG before anything else; from it on, it reads this directory only.
-    printf '%s\n' \
-        "Dir::Etc::Main \"$apt/main.conf\";" \
-        "Dir::Etc::Parts \"$apt/apt.conf.d\";" \
-        "Dir::Etc::SourceList \"$apt/sources.list\";" \
-        "Dir::Etc::SourceParts \"$apt/sources.list.d\";" \
-        "Dir::Etc::Preferences \"$apt/preferences\";" \
-        "Dir::Etc::PreferencesParts \"$apt/preferences.d\";" \
-        "Dir::State::Lists \"$apt/lists\";" \
-        "Dir::State::status \"$apt/status\";" \
-        "Dir::Cache \"$apt/cache\";" \
-        'APT::Architecture "amd64";' \
-        'APT::Architectures { "amd64"; };' \
-        'APT::Sandbox::User "root";' \
-        'Acquire::Languages "none";' >"$conf"
-    say "fetching ${packages[*]} ($suite) from $mirror"
-    APT_CONFIG=$conf apt-get -q=2 update || die "apt-get update ($suite from $mirror) failed"
+    apt_setup "$top" "$suite" amd64 initramfs-test
     (cd "$apt" && APT_CONFIG=$conf apt-get -q=2 download "${packages[@]}") ||
         die "apt-get download ${packages[*]} failed"
     rm -rf "$debs.tmp"
