@@ -197,6 +197,10 @@ pub struct Spec {
     pub env: Vec<EnvOp>,
     /// Descriptors above 2 passed to the command; all others are closed at exec.
     pub keep_fds: Vec<i32>,
+    /// `--info-fd`: the launcher writes the container's pid and namespaces there, as bwrap.
+    pub info_fd: Option<i32>,
+    /// `--json-status-fd`: the same object as one line, then the exit code.
+    pub json_status_fd: Option<i32>,
     /// Set no_new_privs before exec.
     pub no_new_privs: bool,
     /// Map the caller's uid and gid to root inside a new user namespace.
@@ -236,6 +240,8 @@ impl Default for Spec {
             chdir: None,
             env: Vec::new(),
             keep_fds: Vec::new(),
+            info_fd: None,
+            json_status_fd: None,
             no_new_privs: false,
             map_root_user: false,
             map_current_user: false,

@@ -69,6 +69,8 @@ pub const LONG: &[&str] = &[
     "clearenv",
     "clear-env",
     "keep-fd",
+    "info-fd",
+    "json-status-fd",
     "no-new-privs",
     "map-root-user",
     "map-current-user",
@@ -142,6 +144,8 @@ enum Opt {
     Clearenv,
     ClearEnv,
     KeepFd,
+    InfoFd,
+    JsonStatusFd,
     NoNewPrivs,
     MapRootUser,
     MapCurrentUser,
@@ -176,7 +180,7 @@ enum Opt {
 
 /// The variant of each name of [`LONG`], at the same index (a unit test checks that each
 /// variant is its name in CamelCase).
-const OPTS: [Opt; 66] = [
+const OPTS: [Opt; 68] = [
     Opt::Help,
     Opt::Version,
     Opt::UnshareAll,
@@ -213,6 +217,8 @@ const OPTS: [Opt; 66] = [
     Opt::Clearenv,
     Opt::ClearEnv,
     Opt::KeepFd,
+    Opt::InfoFd,
+    Opt::JsonStatusFd,
     Opt::NoNewPrivs,
     Opt::MapRootUser,
     Opt::MapCurrentUser,
@@ -282,6 +288,8 @@ Environment:
   -w, --chdir DIR          the command's working directory (also --wd DIR)
       --setenv VAR VALUE   --unsetenv VAR    --clearenv (also --clear-env)
       --keep-fd FD         pass descriptor FD (all others above 2 are closed)
+      --info-fd FD         write the container's pid and namespaces to FD as JSON, as bwrap
+      --json-status-fd FD  the same as one line to FD, then the exit code as another
       --no-new-privs       set no_new_privs before exec
 
 User namespace:
@@ -679,15 +687,16 @@ impl<'a> Parser<'a> {
                 self.spec.env.push(EnvOp::Clear);
             }
             Opt::KeepFd => {
-                let v = self.value(name, inline)?;
-                let fd = parse_u32(v, 10).filter(|fd| *fd >= 3 && *fd < i32::MAX as u32);
-                let fd = fd.ok_or_else(|| {
-                    format!(
-                        "--keep-fd: '{}' is not a descriptor number from 3 to 2147483646",
-                        Show(v)
-                    )
-                })?;
-                self.spec.keep_fds.push(fd as i32);
+                let fd = fd_number(name, self.value(name, inline)?)?;
+                self.spec.keep_fds.push(fd);
+            }
+            Opt::InfoFd => {
+                once(self.spec.info_fd.is_some())?;
+                self.spec.info_fd = Some(fd_number(name, self.value(name, inline)?)?);
+            }
+            Opt::JsonStatusFd => {
+                once(self.spec.json_status_fd.is_some())?;
+                self.spec.json_status_fd = Some(fd_number(name, self.value(name, inline)?)?);
             }
             Opt::NoNewPrivs => {
                 flag()?;
@@ -985,6 +994,19 @@ fn check_var(name: &[u8], var: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// The descriptor number of `--keep-fd`, `--info-fd`, `--json-status-fd`: 3 and up (0, 1 and 2
+/// always pass).
+fn fd_number(name: &[u8], v: &[u8]) -> Result<i32, String> {
+    let fd = parse_u32(v, 10).filter(|fd| *fd >= 3 && *fd < i32::MAX as u32);
+    fd.map(|fd| fd as i32).ok_or_else(|| {
+        format!(
+            "{}: '{}' is not a descriptor number from 3 to 2147483646",
+            Show(name),
+            Show(v)
+        )
+    })
+}
+
 /// A number in `radix` (8 or 10): digits only, no sign or space.
 fn parse_u32(s: &[u8], radix: u32) -> Option<u32> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
@@ -1251,6 +1273,9 @@ mod tests {
         assert!(err(&["--uid-map", "0:1000"]).contains("INSIDE:OUTSIDE:COUNT"));
         assert!(err(&["--setenv", "A=B", "x"]).contains("not a variable name"));
         assert!(err(&["--keep-fd", "2"]).contains("from 3 to"));
+        assert!(err(&["--info-fd", "x"]).contains("--info-fd: 'x' is not a descriptor"));
+        assert!(err(&["--json-status-fd", "1"]).contains("from 3 to"));
+        assert!(err(&["--info-fd", "5", "--info-fd", "6"]).contains("given twice"));
         assert!(err(&["--symlink", "", "/l"]).contains("must not be empty"));
     }
 

@@ -60,6 +60,12 @@ pub struct Plan {
     pub slots: Slots,
     /// The descriptors above 2 passed to the command (`--keep-fd`).
     pub keep_fds: Vec<i32>,
+    /// `--info-fd`: the launcher's, written once the container runs.
+    pub info_fd: Option<i32>,
+    /// `--json-status-fd`: the launcher's, written once the container runs and once it ends.
+    pub status_fd: Option<i32>,
+    /// The namespaces made (by clone, or by unshare in the child).
+    pub made: crate::ns::Set,
     /// The steps from this index on are applied by the command process just before exec (under
     /// init, the init's child); the ones before by the child that runs the setup.
     pub exec_from: usize,
@@ -122,13 +128,29 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         ns.add(Kind::User);
         map_root = true;
     }
-    for &fd in &spec.keep_fds {
+    let named = spec.keep_fds.iter().map(|fd| ("--keep-fd", *fd));
+    let status_fds = [
+        ("--info-fd", spec.info_fd),
+        ("--json-status-fd", spec.json_status_fd),
+    ];
+    let status_fds = status_fds.into_iter().filter_map(|(o, fd)| Some((o, fd?)));
+    for (option, fd) in named.chain(status_fds.clone()) {
         if !crate::sys::fd::is_open(fd) {
             return Err(Refusal {
-                line: format!("--keep-fd {fd}: Bad file descriptor (hint: it is not open)"),
+                line: format!("{option} {fd}: Bad file descriptor (hint: it is not open)"),
                 code: status::USAGE,
             });
         }
+    }
+    // The launcher's descriptors: the command must not get them.
+    if let Some((option, fd)) = status_fds
+        .clone()
+        .find(|(_, fd)| spec.keep_fds.contains(fd))
+    {
+        return Err(Refusal {
+            line: format!("{option} {fd}: also given to --keep-fd (the command does not get it)"),
+            code: status::USAGE,
+        });
     }
 
     // Sized once: the arena allocator keeps what a growing Vec leaves behind until exit.
@@ -304,6 +326,9 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         exec: Exec::new(&spec.command, env::build(environ, &spec.env)),
         slots: Slots::new(sources, ours),
         keep_fds: spec.keep_fds.clone(),
+        info_fd: spec.info_fd,
+        status_fd: spec.json_status_fd,
+        made: ns,
         exec_from,
         // What the command holds after exec: S as root, its ambient set as another uid.
         init_keep: crate::confine::caps::KILL

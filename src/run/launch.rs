@@ -10,6 +10,7 @@ use crate::plan::{self, Caller, Plan};
 use crate::report::{self, Report};
 use crate::run::child::{self, Context};
 use crate::run::forward;
+use crate::run::info::{self, Info};
 use crate::run::job;
 use crate::spec::Spec;
 use crate::status;
@@ -56,7 +57,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
         },
         None => None,
     };
-    let started = match start(&plan, cgroup.as_ref()) {
+    let mut started = match start(&plan, cgroup.as_ref()) {
         Ok(started) => started,
         Err(line) => {
             out::error_line(format_args!("{line}"));
@@ -66,7 +67,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
             sys::exit::exit_now(status::SETUP_FAILED);
         }
     };
-    let code = finish(&plan, spec, &started);
+    let code = finish(&plan, spec, &mut started);
     if let Some(cgroup) = cgroup {
         end_cgroup(cgroup, &spec.locks.cgroup);
     }
@@ -163,6 +164,8 @@ struct Started {
     _stacks: (Stack, Option<Stack>),
     /// The launcher's end of the job socket (command on the terminal under init).
     job: Option<rustix::fd::OwnedFd>,
+    /// What `--info-fd` and `--json-status-fd` get once the command runs.
+    info: Option<Info>,
 }
 
 /// Clones the child and releases it; returns its pid and the error pipe's read end.
@@ -186,7 +189,11 @@ fn start(
         true => Some(job_socket().map_err(|e| fail("create the job socket", e))?),
         false => None,
     };
-    let mask = signal::block(&forward::waited(job_signals(plan, job.is_some())));
+    // With status descriptors, the error pipe raises SIGIO when the command runs (it hangs up).
+    if status_fds(plan) {
+        sys::fd::signal_on_input(report_r.as_fd()).map_err(|e| fail("watch the pipe", e))?;
+    }
+    let mask = signal::block(&forward::waited(job_signals(plan, sigio(plan, &job))));
     // The init's keep list, made here: the child allocates nothing.
     let mut init_keep = alloc::vec![0, 1, 2, report_w.as_raw_fd()];
     init_keep.extend(job.as_ref().map(|(_, init)| init.as_raw_fd()));
@@ -226,16 +233,17 @@ fn start(
     // descriptors it owns here (its ends of the pipes, the job socket's two ends, the init's
     // closed below), so a command that sees it in /proc (--share-pid, or a PID namespace with
     // the host's /proc) cannot open what nsrun inherited through it.
-    let mut keep = [0, 1, 2, report_r.as_raw_fd(), go_w.as_raw_fd(), 0, 0];
-    let keep = match &job {
-        Some((ours, init)) => {
-            keep[5] = ours.as_raw_fd();
-            keep[6] = init.as_raw_fd();
-            &keep[..]
-        }
-        None => &keep[..5],
-    };
-    sys::fd::close_all_but(keep);
+    let mut keep = alloc::vec![0, 1, 2, report_r.as_raw_fd(), go_w.as_raw_fd()];
+    if let Some((ours, init)) = &job {
+        keep.extend([ours.as_raw_fd(), init.as_raw_fd()]);
+    }
+    keep.extend(plan.info_fd.iter().chain(&plan.status_fd));
+    sys::fd::close_all_but(&keep);
+    let info = status_fds(plan).then(|| {
+        // A reader gone is no reason to die: the write fails with EPIPE instead.
+        signal::block(&signal::SigSet::of(&[libc::SIGPIPE]));
+        Info::new(plan, pid)
+    });
     if let Err(line) = before_go(plan, pid, cgroup) {
         // The child is still waiting for its go byte: end it before it does anything.
         signal::send(pid, libc::SIGKILL);
@@ -253,6 +261,7 @@ fn start(
         _go: go_w,
         _stacks: (stack, spawn_stack),
         job: job.map(|(ours, _)| ours),
+        info,
     })
 }
 
@@ -293,9 +302,9 @@ fn before_go(
 /// Waits for the child to end, then reads the error pipe: a report there is the failure to print
 /// and its status; a closed, empty pipe means the command ran, and the child's status is nsrun's.
 /// (Reading only at the end spares the launcher a wake-up at exec.)
-fn finish(plan: &Plan, spec: &Spec, started: &Started) -> i32 {
+fn finish(plan: &Plan, spec: &Spec, started: &mut Started) -> i32 {
     use rustix::fd::AsFd;
-    let code = supervise(plan, started);
+    let (code, running) = supervise(plan, started);
     if plan.terminal {
         // The command had the terminal; give it back to nsrun's group, where the caller expects it.
         sys::tty::give_foreground(rustix::process::getpgrp());
@@ -305,6 +314,9 @@ fn finish(plan: &Plan, spec: &Spec, started: &Started) -> i32 {
         let r = Report::decode(&buf);
         out::error_line(format_args!("{}", report::describe(&r, plan, spec)));
         return r.code as i32;
+    }
+    if running {
+        info::send_exit(plan, code);
     }
     code
 }
@@ -323,14 +335,17 @@ fn read_exact(fd: rustix::fd::BorrowedFd<'_>, buf: &mut [u8]) -> bool {
 }
 
 /// Waits for the child to end, passing on the forwarded signals and relaying the command's
-/// terminal stops ([`job`]); returns its exit status.
-fn supervise(plan: &Plan, started: &Started) -> i32 {
+/// terminal stops ([`job`]), and writing the [`Info`] once the command runs; returns its exit
+/// status, and whether the info was written.
+fn supervise(plan: &Plan, started: &mut Started) -> (i32, bool) {
     use rustix::fd::AsFd;
     let container = job::Container {
         pid: started.pid,
         socket: started.job.as_ref().map(|fd| fd.as_fd()),
     };
-    let waited = forward::waited(job_signals(plan, container.socket.is_some()));
+    let waited = forward::waited(job_signals(plan, sigio(plan, &started.job)));
+    let mut pending = started.info.is_some();
+    let mut running = false;
     let child = Pid::from_raw(started.pid);
     // Run directly on the terminal (no init), the command is this process's child: its stops
     // show up here.
@@ -339,20 +354,34 @@ fn supervise(plan: &Plan, started: &Started) -> i32 {
         false => WaitOptions::NOHANG,
     };
     loop {
+        // Before the wait: a child that has ended has closed the pipe too, so the info always
+        // precedes the exit code.
+        if pending {
+            use rustix::event::PollFlags;
+            let r = sys::fd::revents(started.reports.as_fd());
+            // Hung up with no report in it: the command was executed.
+            running = r == PollFlags::HUP;
+            pending = r.is_empty();
+            if let Some(info) = started.info.as_mut().filter(|_| running) {
+                info.read(plan, true);
+                info.send(plan);
+            }
+        }
         match rustix::process::waitpid(child, options) {
             Ok(Some((_, st))) if st.stopped() => {
                 container.stop_with_the_command();
                 continue;
             }
-            Ok(Some((_, st))) => return status::from_wait(st.as_raw()),
+            Ok(Some((_, st))) => return (status::from_wait(st.as_raw()), running),
             Ok(None) => {}
-            Err(_) => return status::SETUP_FAILED,
+            Err(_) => return (status::SETUP_FAILED, running),
         }
         let Ok(caught) = signal::wait(&waited) else {
             continue;
         };
         match caught.signo {
             libc::SIGIO if container.stop_reported() => container.stop_with_the_command(),
+            libc::SIGIO => {}
             libc::SIGCONT if plan.terminal => container.resume(),
             // On a terminal the command has the foreground; a signal from the terminal reaches
             // nsrun only when nsrun has it (after `bg` then `fg`, which sends no SIGCONT to a
@@ -368,13 +397,25 @@ fn supervise(plan: &Plan, started: &Started) -> i32 {
     }
 }
 
+/// Whether `--info-fd` or `--json-status-fd` was given.
+fn status_fds(plan: &Plan) -> bool {
+    plan.info_fd.is_some() || plan.status_fd.is_some()
+}
+
+/// Whether the launcher waits for SIGIO: from the job socket, or the error pipe ([`status_fds`]).
+fn sigio<T>(plan: &Plan, job: &Option<T>) -> bool {
+    job.is_some() || status_fds(plan)
+}
+
 /// The job-control signals the launcher waits for: SIGCONT on a terminal (nsrun continued, the
-/// command must be too), and SIGIO when the init reports stops on the job socket.
-fn job_signals(plan: &Plan, socket: bool) -> &'static [i32] {
-    match (plan.terminal, socket) {
+/// command must be too), and SIGIO when the init reports stops on the job socket (or the error
+/// pipe says the command runs).
+fn job_signals(plan: &Plan, sigio: bool) -> &'static [i32] {
+    match (plan.terminal, sigio) {
         (true, true) => &[libc::SIGCONT, libc::SIGIO],
         (true, false) => &[libc::SIGCONT],
-        (false, _) => &[],
+        (false, true) => &[libc::SIGIO],
+        (false, false) => &[],
     }
 }
 

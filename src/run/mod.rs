@@ -4,6 +4,7 @@
 
 pub mod child;
 pub mod forward;
+pub mod info;
 pub mod init;
 pub mod job;
 pub mod launch;

@@ -73,6 +73,12 @@ pub fn is_open(fd: RawFd) -> bool {
 
 /// Whether the other end of the pipe whose read end is `fd` has been closed by every holder.
 pub fn hung_up(fd: BorrowedFd<'_>) -> bool {
+    revents(fd).contains(rustix::event::PollFlags::HUP)
+}
+
+/// What `fd` has for a reader now, without waiting: IN (data), HUP (every writer gone); HUP
+/// too if it cannot be polled.
+pub fn revents(fd: BorrowedFd<'_>) -> rustix::event::PollFlags {
     use rustix::event::{PollFd, PollFlags};
     let mut fds = [PollFd::new(&fd, PollFlags::IN)];
     match rustix::event::poll(
@@ -82,9 +88,16 @@ pub fn hung_up(fd: BorrowedFd<'_>) -> bool {
             tv_nsec: 0,
         }),
     ) {
-        Ok(_) => fds[0].revents().contains(PollFlags::HUP),
-        Err(_) => true,
+        Ok(_) => fds[0].revents(),
+        Err(_) => PollFlags::HUP,
     }
+}
+
+/// Closes `fd`, a descriptor the user named (`--info-fd`) that nsrun is done with.
+pub fn close_named(fd: RawFd) {
+    // SAFETY: no OwnedFd owns a number the user named, so nothing closes it again, and the
+    // caller uses it no more (nsrun is single-threaded: no other call holds it meanwhile).
+    unsafe { rustix::io::close(fd) }
 }
 
 /// Makes `fd` non-blocking and has the kernel send this process SIGIO when input arrives on it.
