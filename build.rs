@@ -27,14 +27,18 @@ fn dev_libc_last() {
     if std::env::var("PROFILE").as_deref() != Ok("debug") {
         return;
     }
-    // A linker named *lld (the arm64 build's rust-lld) takes linker arguments directly; the
-    // default (cc) takes them after -Wl.
-    let lld = std::env::var("RUSTC_LINKER").is_ok_and(|l| l.ends_with("lld"));
-    if lld {
-        println!("cargo:rustc-link-arg-bins=-Bstatic");
-        println!("cargo:rustc-link-arg-bins=-lc");
+    linker_args(&["-Bstatic", "-lc"]);
+}
+
+/// Passes `args` to the linker of the binary: directly to a linker named *lld (the arm64 build's
+/// rust-lld), after -Wl to the default (cc).
+fn linker_args(args: &[&str]) {
+    if std::env::var("RUSTC_LINKER").is_ok_and(|l| l.ends_with("lld")) {
+        for arg in args {
+            println!("cargo:rustc-link-arg-bins={arg}");
+        }
     } else {
-        println!("cargo:rustc-link-arg-bins=-Wl,-Bstatic,-lc");
+        println!("cargo:rustc-link-arg-bins=-Wl,{}", args.join(","));
     }
 }
 
@@ -53,15 +57,8 @@ fn no_unwind_tables() {
     if std::fs::write(&script, text).is_err() {
         return;
     }
-    let lld = std::env::var("RUSTC_LINKER").is_ok_and(|l| l.ends_with("lld"));
-    let script = script.display();
-    if lld {
-        println!("cargo:rustc-link-arg-bins=--no-eh-frame-hdr");
-        println!("cargo:rustc-link-arg-bins=-T{script}");
-    } else {
-        println!("cargo:rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
-        println!("cargo:rustc-link-arg-bins=-Wl,-T,{script}");
-    }
+    linker_args(&["--no-eh-frame-hdr"]);
+    linker_args(&["-T", &script.display().to_string()]);
 }
 
 /// A static PIE carries a relocation for every pointer in its data (vtables, tables of strings):
@@ -72,10 +69,5 @@ fn packed_relocs() {
     if std::env::var("PROFILE").as_deref() != Ok("release") {
         return;
     }
-    let lld = std::env::var("RUSTC_LINKER").is_ok_and(|l| l.ends_with("lld"));
-    if lld {
-        println!("cargo:rustc-link-arg-bins=-zpack-relative-relocs");
-    } else {
-        println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
-    }
+    linker_args(&["-z", "pack-relative-relocs"]);
 }

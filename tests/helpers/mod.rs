@@ -32,32 +32,7 @@ pub const NEWER_SYSCALLS: [(&str, &str); 13] = [
 /// cargo's temp dir for integration tests (target/tmp).
 pub fn nosys_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(build_nosys)
-}
-
-fn build_nosys() -> PathBuf {
-    let cc = common::require_tool("cc");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/helpers/nosys.c");
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("mkdir {}: {e}", dir.display()));
-    // Compiled under a name of its own, then renamed: test binaries running at the same time each
-    // build it, and a rename never leaves a half-written file where another one executes it.
-    let tmp = dir.join(format!("nosys.{}.tmp", std::process::id()));
-    let out = common::run(
-        Command::new(&cc)
-            .args(["-O2", "-Wall", "-Wextra", "-Werror", "-o"])
-            .arg(&tmp)
-            .arg(&src),
-    );
-    assert!(
-        out.status.success(),
-        "cannot compile {} (scripts/setup.sh installs gcc and libc6-dev)\n{out}",
-        src.display()
-    );
-    let bin = dir.join("nosys");
-    std::fs::rename(&tmp, &bin)
-        .unwrap_or_else(|e| panic!("rename {} to {}: {e}", tmp.display(), bin.display()));
-    bin
+    BIN.get_or_init(|| build_c("nosys"))
 }
 
 /// A `Command` running `cmd args...` under nosys with the syscalls of `set` (comma-separated, or
@@ -92,8 +67,9 @@ pub fn sysprobe_bin() -> &'static Path {
     BIN.get_or_init(|| build_c("sysprobe"))
 }
 
-/// Compiles tests/helpers/NAME.c into cargo's temp dir for integration tests as NAME (under a
-/// name of its own first, then renamed, as [`nosys_bin`] does).
+/// Compiles tests/helpers/NAME.c into cargo's temp dir for integration tests as NAME. Compiled
+/// under a name of its own, then renamed: test binaries running at the same time each build it,
+/// and a rename never leaves a half-written file where another one executes it.
 fn build_c(name: &str) -> PathBuf {
     let cc = common::require_tool("cc");
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/helpers/{name}.c"));
