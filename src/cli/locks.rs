@@ -68,26 +68,24 @@ impl<'a> Parser<'a> {
             Opt::Seccomp | Opt::AddSeccompFd => {
                 let fd = parse_u32(v, 10).filter(|fd| *fd < i32::MAX as u32);
                 let fd = fd.ok_or_else(|| bad("is not a descriptor number"))? as i32;
-                let given = |k: &'static [u8]| self.seccomp_fds.contains(&k);
-                let other: &[u8] = match key {
-                    Opt::Seccomp => b"add-seccomp-fd",
-                    _ => b"seccomp",
+                let add = key != Opt::Seccomp;
+                // What was given before, as the spec holds it.
+                let given = |as_add: bool| {
+                    self.spec
+                        .locks
+                        .seccomp
+                        .iter()
+                        .any(|op| matches!(op, SeccompOp::Fd { add: a, .. } if *a == as_add))
                 };
-                if given(other) {
+                if given(!add) {
                     return Err(
                         "--seccomp and --add-seccomp-fd exclude each other (as in bubblewrap)"
                             .into(),
                     );
                 }
-                if key == Opt::Seccomp && given(b"seccomp") {
+                if !add && given(false) {
                     return Err("--seccomp given twice (use --add-seccomp-fd for several)".into());
                 }
-                self.seccomp_fds.push(if key == Opt::Seccomp {
-                    b"seccomp"
-                } else {
-                    b"add-seccomp-fd"
-                });
-                let add = key != Opt::Seccomp;
                 self.spec.locks.seccomp.push(SeccompOp::Fd { fd, add });
             }
             Opt::SeccompDeny | Opt::SeccompAllow => {

@@ -351,7 +351,6 @@ pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
         size: None,
         perms: None,
         mount_proc_given: false,
-        seccomp_fds: Vec::new(),
     };
     while p.pos < args.len() {
         let arg = args[p.pos];
@@ -401,8 +400,6 @@ struct Parser<'a> {
     perms: Option<u32>,
     /// `--mount-proc` was given: it needs a mount namespace, as with unshare.
     mount_proc_given: bool,
-    /// Which of `--seccomp` and `--add-seccomp-fd` were given (they exclude each other).
-    seccomp_fds: Vec<&'static [u8]>,
 }
 
 /// The short options that take a value (as unshare has them), and their long names.

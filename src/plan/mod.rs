@@ -293,7 +293,7 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         None => {
             root_command
                 && (caller.uid == 0 || ns.has(Kind::User))
-                && crate::sys::caps::in_bounding(21)
+                && crate::sys::caps::in_bounding(crate::confine::caps::SYS_ADMIN.trailing_zeros())
         }
     };
     locks::seccomp_steps(spec, sys_admin, &mut steps)?;

@@ -17,7 +17,7 @@ fn prctl(option: i32, arg: u64) -> Result<i32, Errno> {
 
 /// Whether capability `n` is in the bounding set.
 pub fn in_bounding(n: u32) -> bool {
-    prctl(libc::PR_CAPBSET_READ, u64::from(n)) == Ok(1)
+    bounding_has(n) == Ok(true)
 }
 
 /// Whether capability `n` is in the bounding set; EINVAL past the kernel's last capability.
