@@ -877,3 +877,31 @@ fn seccomp_works_unprivileged_in_the_automatic_user_namespace() {
     assert_results(&out, &[("getppid", "errno 1"), ("getpid", "ok")]);
     let _ = Path::new(bin);
 }
+
+/// Before Linux 3.17 there is no seccomp(2): nsrun installs its filters with
+/// prctl(PR_SET_SECCOMP) instead (src/sys/seccomp.rs, `install`). With seccomp(2) made ENOSYS
+/// (the nosys helper), every form still filters: a deny list, the preset, an allow list.
+#[test]
+#[ignore = "needs root"]
+fn without_seccomp_2_the_filters_are_installed_by_prctl() {
+    require_root();
+    let probe = probe_bin().display().to_string();
+    let run = |opts: &[&str], ops: &[&str]| {
+        let mut args: Vec<&str> = vec!["--rlimit", "core=0"];
+        args.extend_from_slice(opts);
+        args.push("--");
+        args.push(&probe);
+        args.extend_from_slice(ops);
+        helpers::nsrun_without("seccomp", &args)
+    };
+    // The probe itself under nosys: seccomp(2) is missing, getppid works.
+    let base = run(&[], &["getppid"]);
+    assert_results(&base, &[("getppid", "ok")]);
+    let out = run(
+        &["--seccomp-deny", "getppid", "--seccomp-errno", "13"],
+        &["getppid", "getpid"],
+    );
+    assert_results(&out, &[("getppid", "errno 13"), ("getpid", "ok")]);
+    let out = run(&["--seccomp-preset", "default"], &["keyctl", "getpid"]);
+    assert_results(&out, &[("keyctl", "errno 1"), ("getpid", "ok")]);
+}

@@ -101,6 +101,7 @@ struct entry {
 };
 
 static const struct entry table[] = {
+    {"seccomp", SYS_seccomp, "3.17"},
     {"statx", SYS_statx, "4.11"},
     {"pidfd_send_signal", SYS_pidfd_send_signal, "5.1"},
     {"open_tree", SYS_open_tree, "5.2"},
