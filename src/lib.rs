@@ -18,6 +18,7 @@
 extern crate alloc;
 
 pub mod cli;
+pub mod cmd;
 pub mod confine;
 pub mod mountinfo;
 pub mod ns;

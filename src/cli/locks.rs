@@ -7,44 +7,34 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::{absolute, parse_u32, unknown, Opt, Parser};
+use super::run::{Opt, Parser};
+use super::table::unknown;
+use super::{absolute, parse_u32};
 use crate::confine::cgroup::{self, Swap};
 use crate::confine::{caps, rlimit};
 use crate::out::Bytes as Show;
 use crate::spec::{CapOp, CapsPreset, MountOp, SeccompOp};
 
 impl<'a> Parser<'a> {
-    /// Parses the lock option `key` (`name` as written, `inline` its `=VALUE`).
+    /// Parses the lock option `key` (`name` as written, `v` its value, "" for a flag).
     #[inline(never)]
-    pub(super) fn lock(
-        &mut self,
-        key: Opt,
-        name: &[u8],
-        inline: Option<&'a [u8]>,
-    ) -> Result<(), String> {
+    pub(super) fn lock(&mut self, key: Opt, name: &[u8], v: &'a [u8]) -> Result<(), String> {
         let locks = &mut self.spec.locks;
-        let flag = || match inline {
-            Some(_) => Err(complaint(name, b"", "takes no value")),
-            None => Ok(()),
-        };
         let once = |given: bool| match given {
             true => Err(complaint(name, b"", "given twice")),
             false => Ok(()),
         };
         match key {
             Opt::DisableUserns => {
-                flag()?;
                 locks.disable_userns = true;
                 return Ok(());
             }
             Opt::NewSession => {
-                flag()?;
                 locks.new_session = true;
                 return Ok(());
             }
             _ => {}
         }
-        let v = self.value(name, inline)?;
         let bad = |what: &str| complaint(name, v, what);
         let locks = &mut self.spec.locks;
         match key {

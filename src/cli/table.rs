@@ -1,0 +1,401 @@
+//! The command line as data: every command's options are one table of [`Def`]s, and the option
+//! walker ([`Args`]), the arity checks and the `--help` text ([`help`]) all read that table, so the
+//! help cannot name an option the parser does not take, or miss one it does.
+
+use alloc::string::String;
+
+use crate::out::Bytes as Show;
+
+/// How an option takes its values.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(Debug))]
+pub enum Arity {
+    /// No value: `--read-only`; `--read-only=x` is refused.
+    Flag,
+    /// One value: `--root DIR`, `--root=DIR`, `-R DIR`, `-RDIR`.
+    One,
+    /// Two values, as separate words only: `--bind SRC DST`.
+    Two,
+    /// An optional value, given only with `=`: `--mount-proc[=DIR]`.
+    Optional,
+    /// A family of flags whose name ends in the value: `--share-net` is `--share-` with `net`.
+    Suffix,
+}
+
+/// One option: its names, how it takes its values, its help line, and the tag its command's
+/// parser dispatches on. The names and texts are one string ([`opt!`] makes it), which keeps the
+/// tables small.
+pub struct Def<T: 'static> {
+    /// `SHORT\0--long\0--also\0VALUES\0help`: the short letter or "", the long name with its
+    /// dashes (a family's prefix for [`Arity::Suffix`]), a second long name or "", the values'
+    /// names in the help or "", and the help line.
+    pub text: &'static str,
+    /// How it takes its values.
+    pub arity: Arity,
+    /// What the option means to its command's parser.
+    pub tag: T,
+}
+
+/// A [`Def`] as a line of a table: `opt!("R", "--root", "", One, "DIR", "pivot_root into DIR",
+/// Opt::Root)`.
+#[macro_export]
+macro_rules! opt {
+    ($short:literal, $long:literal, $also:literal, $arity:ident, $values:literal, $help:literal, $tag:expr) => {
+        $crate::cli::table::Item::Opt($crate::cli::table::Def {
+            text: concat!($short, "\0", $long, "\0", $also, "\0", $values, "\0", $help),
+            arity: $crate::cli::table::Arity::$arity,
+            tag: $tag,
+        })
+    };
+}
+
+/// The fields of a [`Def`]'s text.
+pub struct Fields {
+    /// The short letter, or 0.
+    pub short: u8,
+    /// The long name (with dashes).
+    pub long: &'static str,
+    /// The second long name, or "".
+    pub also: &'static str,
+    /// The values' names, or "".
+    pub values: &'static str,
+    /// The help line.
+    pub help: &'static str,
+}
+
+impl<T> Def<T> {
+    /// The names and texts of this option.
+    pub fn fields(&self) -> Fields {
+        fields(self.text)
+    }
+}
+
+fn fields(text: &'static str) -> Fields {
+    let mut parts = text.split('\0');
+    let mut next = || parts.next().unwrap_or("");
+    Fields {
+        short: next().bytes().next().unwrap_or(0),
+        long: next(),
+        also: next(),
+        values: next(),
+        help: next(),
+    }
+}
+
+/// A line of a command's table: an option, or a heading or note of its help text.
+pub enum Item<T: 'static> {
+    /// A section heading of the help.
+    Head(&'static str),
+    /// An option.
+    Opt(Def<T>),
+    /// A line of text in the help, under the options above it.
+    Note(&'static str),
+}
+
+/// A command of nsrun: its word, the arguments after it, what it does, and its options.
+pub struct Command {
+    /// The word (`gc`), or "" for running a container without a command word.
+    pub name: &'static str,
+    /// What follows the word in the usage line (`[OPTIONS] NAME`).
+    pub usage: &'static str,
+    /// One line on what it does.
+    pub about: &'static str,
+}
+
+/// What [`Args::take`] found.
+pub enum Got<'a, T: 'static> {
+    /// An option of the table and its values.
+    Opt {
+        /// The option's definition.
+        def: &'static Def<T>,
+        /// Its name as given for a long option (an alias stays an alias), else its long name: for
+        /// messages.
+        name: &'a [u8],
+        /// Its first value, or the suffix of a [`Arity::Suffix`] family.
+        value: Option<&'a [u8]>,
+        /// Its second value ([`Arity::Two`]), else "".
+        second: &'a [u8],
+    },
+    /// A word that is not an option (already taken: [`Args::rest`] starts after it).
+    Operand(&'a [u8]),
+    /// No more words, or `--` (taken).
+    End,
+}
+
+/// Walks the words of a command line over one command's table, as getopt_long does: options and
+/// their values until `--`, and operands the caller takes one by one.
+pub struct Args<'a, T: 'static> {
+    walk: Walk<'a>,
+    table: &'static [Item<T>],
+}
+
+impl<'a, T: 'static> Args<'a, T> {
+    /// A walker over `words` (the words after the command word) for `table`.
+    pub fn new(words: &'a [&'a [u8]], table: &'static [Item<T>]) -> Self {
+        Args {
+            walk: Walk {
+                words,
+                pos: 0,
+                cluster: None,
+            },
+            table,
+        }
+    }
+
+    /// The words not taken yet.
+    pub fn rest(&self) -> &'a [&'a [u8]] {
+        &self.walk.words[self.walk.pos..]
+    }
+
+    /// The next option, operand or the end. An unknown option, a flag given a value and a
+    /// missing value are errors naming the option.
+    pub fn take(&mut self) -> Result<Got<'a, T>, String> {
+        let table = self.table;
+        let view = |i: usize| match &table[i] {
+            Item::Opt(def) => Some((def.text, def.arity)),
+            _ => None,
+        };
+        Ok(match self.walk.next(table.len(), &view)? {
+            Raw::Opt {
+                index,
+                name,
+                value,
+                second,
+            } => match &table[index] {
+                Item::Opt(def) => Got::Opt {
+                    def,
+                    name,
+                    value,
+                    second,
+                },
+                _ => Got::End,
+            },
+            Raw::Operand(word) => Got::Operand(word),
+            Raw::End => Got::End,
+        })
+    }
+}
+
+/// What [`Walk::next`] found: an option by its index in the table.
+enum Raw<'a> {
+    Opt {
+        index: usize,
+        name: &'a [u8],
+        value: Option<&'a [u8]>,
+        second: &'a [u8],
+    },
+    Operand(&'a [u8]),
+    End,
+}
+
+/// The walker itself, the same code for every command's table (it sees the table through a
+/// function from index to option text and arity).
+struct Walk<'a> {
+    words: &'a [&'a [u8]],
+    pos: usize,
+    /// Inside a cluster of short options (`-mun`): the word and the index of the next letter.
+    cluster: Option<(&'a [u8], usize)>,
+}
+
+type View<'v> = &'v dyn Fn(usize) -> Option<(&'static str, Arity)>;
+
+impl<'a> Walk<'a> {
+    fn next(&mut self, len: usize, view: View<'_>) -> Result<Raw<'a>, String> {
+        if let Some((word, at)) = self.cluster.take() {
+            return self.short(word, at, len, view);
+        }
+        let Some(&word) = self.words.get(self.pos) else {
+            return Ok(Raw::End);
+        };
+        self.pos += 1;
+        if word == b"--" {
+            return Ok(Raw::End);
+        }
+        if word.len() < 2 || word[0] != b'-' {
+            return Ok(Raw::Operand(word));
+        }
+        if word.starts_with(b"--") {
+            return self.long(word, len, view);
+        }
+        self.short(word, 1, len, view)
+    }
+
+    fn long(&mut self, word: &'a [u8], len: usize, view: View<'_>) -> Result<Raw<'a>, String> {
+        let (name, inline) = match word.iter().position(|&b| b == b'=') {
+            Some(eq) => (&word[..eq], Some(&word[eq + 1..])),
+            None => (word, None),
+        };
+        let is = |s: &str| !s.is_empty() && s.as_bytes() == name;
+        let found = (0..len).find_map(|i| {
+            let (text, arity) = view(i)?;
+            let f = fields(text);
+            let hit = match arity {
+                Arity::Suffix => name.starts_with(f.long.as_bytes()),
+                _ => is(f.long) || is(f.also),
+            };
+            hit.then_some((i, arity, f.long.len()))
+        });
+        let Some((index, arity, prefix)) = found else {
+            return Err(unknown(name));
+        };
+        if inline.is_some() && matches!(arity, Arity::Flag | Arity::Suffix) {
+            return Err(alloc::format!("option '{}' takes no value", Show(name)));
+        }
+        let (value, second) = match arity {
+            Arity::Flag => (None, &b""[..]),
+            Arity::Suffix => (Some(&name[prefix..]), &b""[..]),
+            Arity::Optional => (inline, &b""[..]),
+            Arity::One => (Some(self.value(name, inline)?), &b""[..]),
+            Arity::Two => match (inline, self.words.get(self.pos..self.pos + 2)) {
+                (None, Some(&[a, b])) => {
+                    self.pos += 2;
+                    (Some(a), b)
+                }
+                _ => return Err(needs(name, "two values")),
+            },
+        };
+        Ok(Raw::Opt {
+            index,
+            name,
+            value,
+            second,
+        })
+    }
+
+    /// The letter at `at` of `word`: a flag (more letters may follow), or an option taking a
+    /// value, which is the rest of the word or the next word.
+    fn short(
+        &mut self,
+        word: &'a [u8],
+        at: usize,
+        len: usize,
+        view: View<'_>,
+    ) -> Result<Raw<'a>, String> {
+        let c = word[at];
+        let found = (0..len).find_map(|i| {
+            let (text, arity) = view(i)?;
+            let f = fields(text);
+            (f.short == c).then_some((i, arity, f.long))
+        });
+        let Some((index, arity, long)) = found else {
+            return Err(alloc::format!("unknown option '-{}'", Show(&[c])));
+        };
+        let name = long.as_bytes();
+        let rest = &word[at + 1..];
+        let value = match arity {
+            Arity::One if !rest.is_empty() => Some(rest),
+            Arity::One => Some(self.value(name, None)?),
+            _ => {
+                if !rest.is_empty() {
+                    self.cluster = Some((word, at + 1));
+                }
+                None
+            }
+        };
+        Ok(Raw::Opt {
+            index,
+            name,
+            value,
+            second: b"",
+        })
+    }
+
+    fn value(&mut self, name: &[u8], inline: Option<&'a [u8]>) -> Result<&'a [u8], String> {
+        if let Some(v) = inline {
+            return Ok(v);
+        }
+        let v = self
+            .words
+            .get(self.pos)
+            .ok_or_else(|| needs(name, "a value"))?;
+        self.pos += 1;
+        Ok(v)
+    }
+}
+
+/// The options of a table, without its headings and notes.
+pub fn defs<T>(table: &'static [Item<T>]) -> impl Iterator<Item = &'static Def<T>> {
+    table.iter().filter_map(|item| match item {
+        Item::Opt(def) => Some(def),
+        _ => None,
+    })
+}
+
+/// The message for an option no table has.
+pub fn unknown(name: &[u8]) -> String {
+    alloc::format!("unknown option '{}'", Show(name))
+}
+
+/// The message for an option given without its value(s).
+pub fn needs(name: &[u8], what: &str) -> String {
+    alloc::format!("option '{}' needs {what}", Show(name))
+}
+
+/// The help text of `command` with the options of `table`: a usage line, its line on what it
+/// does, then each option as `-X, --long VALUES   help (also --alias)`.
+pub fn help<T>(command: &Command, table: &'static [Item<T>], text: &mut String) {
+    usage(command, text);
+    for item in table {
+        match item {
+            Item::Head(head) => line(text, "\n", head, ":"),
+            Item::Note(note) => line(text, "  ", note, ""),
+            Item::Opt(def) => option_line(def.text, def.arity, text),
+        }
+    }
+}
+
+fn line(text: &mut String, before: &str, middle: &str, after: &str) {
+    for part in [before, middle, after, "\n"] {
+        text.push_str(part);
+    }
+}
+
+fn usage(command: &Command, text: &mut String) {
+    let space = |s: &str| if s.is_empty() { "" } else { " " };
+    let (name, args) = (command.name, command.usage);
+    for part in ["Usage: nsrun", space(name), name, space(args), args, "\n"] {
+        text.push_str(part);
+    }
+    line(text, "", command.about, "");
+}
+
+/// The column where help lines start.
+const HELP_COLUMN: usize = 29;
+
+fn option_line(def: &'static str, arity: Arity, text: &mut String) {
+    let f = fields(def);
+    let start = text.len();
+    text.push_str("  ");
+    if f.short != 0 {
+        text.push('-');
+        text.push(char::from(f.short));
+        text.push_str(", ");
+    } else {
+        text.push_str("    ");
+    }
+    text.push_str(f.long);
+    let (open, close) = match arity {
+        Arity::Optional => ("[=", "]"),
+        Arity::Suffix => ("", ""),
+        _ => (" ", ""),
+    };
+    if !f.values.is_empty() {
+        for part in [open, f.values, close] {
+            text.push_str(part);
+        }
+    }
+    let width = text.len() - start;
+    if width + 2 > HELP_COLUMN {
+        text.push('\n');
+        text.extend(core::iter::repeat_n(' ', HELP_COLUMN));
+    } else {
+        text.extend(core::iter::repeat_n(' ', HELP_COLUMN - width));
+    }
+    text.push_str(f.help);
+    if !f.also.is_empty() {
+        for part in [" (also ", f.also, ")"] {
+            text.push_str(part);
+        }
+    }
+    text.push('\n');
+}

@@ -1,0 +1,36 @@
+//! What each command does: the [`crate::cli`] front end parses the command line into a
+//! [`Parsed`], and [`main`] hands it to the command's module here, which calls the subsystems
+//! (the launcher, the state store, the cgroup code...) and turns their answer into output and an
+//! exit status.
+
+use crate::cli::Parsed;
+use crate::{out, status};
+
+mod gc;
+
+/// Does what the command line asked for and returns nsrun's exit status (a run exits with the
+/// command's, from inside the launcher).
+pub fn main(parsed: Result<Parsed, alloc::string::String>, environ: &[&[u8]]) -> i32 {
+    match parsed {
+        Ok(Parsed::Run(spec)) => crate::run::launch::run(&spec, environ),
+        Ok(Parsed::Help(text)) => {
+            out::stdout_str(&text);
+            0
+        }
+        Ok(Parsed::Version) => {
+            out::stdout_str(concat!(
+                "nsrun ",
+                env!("CARGO_PKG_VERSION"),
+                " (",
+                env!("NSRUN_BUILD_TARGET"),
+                "; Linux 3.15 or later)\n"
+            ));
+            0
+        }
+        Ok(Parsed::Gc) => gc::run(),
+        Err(e) => {
+            out::error_line(format_args!("{e} (see nsrun --help)"));
+            status::USAGE
+        }
+    }
+}
