@@ -399,3 +399,115 @@ fn option_line(def: &'static str, arity: Arity, text: &mut String) {
     }
     text.push('\n');
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    enum T {
+        F,
+        G,
+        V,
+        W,
+        O,
+        S,
+    }
+
+    const TABLE: &[Item<T>] = &[
+        Item::Head("Some"),
+        crate::opt!("f", "--flag", "--also-flag", Flag, "", "a flag", T::F),
+        crate::opt!("g", "--gee", "", Flag, "", "another", T::G),
+        crate::opt!("v", "--value", "", One, "V", "one value", T::V),
+        crate::opt!("", "--two", "", Two, "A B", "two values", T::W),
+        crate::opt!("", "--opt", "", Optional, "X", "optional", T::O),
+        crate::opt!("", "--fam-", "", Suffix, "K", "a family", T::S),
+        Item::Note("a note"),
+    ];
+
+    /// Every option taken from `words` as (tag, name, value, second), then the operand or "--end".
+    fn walk(words: &[&str]) -> Result<Vec<(T, String, Option<String>, String)>, String> {
+        let bytes: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
+        let mut args = Args::new(&bytes, TABLE);
+        let mut got = Vec::new();
+        let s = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
+        loop {
+            match args.take()? {
+                Got::Opt {
+                    def,
+                    name,
+                    value,
+                    second,
+                } => got.push((def.tag, s(name), value.map(s), s(second))),
+                Got::Operand(_) | Got::End => return Ok(got),
+            }
+        }
+    }
+
+    #[test]
+    fn forms_of_values() {
+        let one = |w: &[&str]| walk(w).unwrap();
+        let v = |x: &str| Some(String::from(x));
+        assert_eq!(one(&["--value", "x"])[0].2, v("x"));
+        assert_eq!(one(&["--value=x"])[0].2, v("x"));
+        assert_eq!(one(&["--value="])[0].2, v(""));
+        assert_eq!(one(&["-vx"])[0].2, v("x"));
+        assert_eq!(one(&["-v", "x"])[0].2, v("x"));
+        assert_eq!(one(&["-fgvx"]).len(), 3);
+        assert_eq!(one(&["-fgvx"])[2].2, v("x"));
+        assert_eq!(one(&["--two", "a", "b"])[0].2, v("a"));
+        assert_eq!(one(&["--two", "a", "b"])[0].3, "b");
+        assert_eq!(one(&["--opt"])[0].2, None);
+        assert_eq!(one(&["--opt=x"])[0].2, v("x"));
+        // An optional value is only ever given with '=': the next word is an operand.
+        assert_eq!(one(&["--opt", "x"]).len(), 1);
+        assert_eq!(one(&["--fam-net"])[0].2, v("net"));
+        assert_eq!(one(&["--also-flag"])[0].1, "--also-flag");
+        assert_eq!(one(&["-f"])[0].1, "--flag");
+        // Options end at "--" and at the first operand.
+        assert_eq!(one(&["-f", "--", "-g"]).len(), 1);
+        assert_eq!(one(&["-f", "cmd", "-g"]).len(), 1);
+        assert_eq!(one(&["-", "-g"]).len(), 0);
+    }
+
+    #[test]
+    fn bad_forms_are_refused_naming_the_option() {
+        let e = |w: &[&str]| walk(w).expect_err("expected an error");
+        assert_eq!(e(&["--flag=1"]), "option '--flag' takes no value");
+        assert_eq!(e(&["--also-flag="]), "option '--also-flag' takes no value");
+        assert_eq!(e(&["--fam-net=1"]), "option '--fam-net' takes no value");
+        assert_eq!(e(&["--value"]), "option '--value' needs a value");
+        assert_eq!(e(&["-v"]), "option '--value' needs a value");
+        assert_eq!(e(&["-fv"]), "option '--value' needs a value");
+        assert_eq!(e(&["--two", "a"]), "option '--two' needs two values");
+        assert_eq!(e(&["--two=a", "b"]), "option '--two' needs two values");
+        assert_eq!(e(&["--nope"]), "unknown option '--nope'");
+        assert_eq!(e(&["--fla"]), "unknown option '--fla'");
+        assert_eq!(e(&["-x"]), "unknown option '-x'");
+        assert_eq!(e(&["-fx"]), "unknown option '-x'");
+    }
+
+    #[test]
+    fn help_lists_every_option_once_in_order() {
+        let command = Command {
+            name: "t",
+            usage: "[OPTIONS]",
+            about: "Test.",
+        };
+        let mut text = String::new();
+        help(&command, TABLE, &mut text);
+        let want = "Usage: nsrun t [OPTIONS]\nTest.\n\nSome:\n";
+        assert!(text.starts_with(want), "{text}");
+        for line in [
+            "  -f, --flag                 a flag (also --also-flag)\n",
+            "  -v, --value V              one value\n",
+            "      --two A B              two values\n",
+            "      --opt[=X]              optional\n",
+            "      --fam-K                a family\n",
+            "  a note\n",
+        ] {
+            assert_eq!(text.matches(line).count(), 1, "{line:?} in\n{text}");
+        }
+    }
+}
