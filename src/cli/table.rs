@@ -426,8 +426,11 @@ mod tests {
         Item::Note("a note"),
     ];
 
-    /// Every option taken from `words` as (tag, name, value, second), then the operand or "--end".
-    fn walk(words: &[&str]) -> Result<Vec<(T, String, Option<String>, String)>, String> {
+    /// An option as taken: its tag, name, value and second value.
+    type Taken = (T, String, Option<String>, String);
+
+    /// Every option taken from `words`, up to the first operand or the end.
+    fn walk(words: &[&str]) -> Result<Vec<Taken>, String> {
         let bytes: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
         let mut args = Args::new(&bytes, TABLE);
         let mut got = Vec::new();
