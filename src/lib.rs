@@ -33,3 +33,4 @@ pub mod status;
 pub mod sys;
 #[cfg(test)]
 pub mod testing;
+pub mod view;

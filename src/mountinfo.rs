@@ -55,7 +55,7 @@ fn fields(line: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
 }
 
 /// A decimal field (a mount id): digits only, at most u32::MAX.
-fn number(field: &[u8]) -> Result<u32, Errno> {
+pub(crate) fn number(field: &[u8]) -> Result<u32, Errno> {
     if field.is_empty() || field.len() > 10 {
         return Err(MALFORMED);
     }

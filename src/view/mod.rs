@@ -1,0 +1,3 @@
+//! Commands that only look: [`mounts`] (`nsrun mounts`) prints a process's mount tree.
+
+pub mod mounts;

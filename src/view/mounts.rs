@@ -1,0 +1,309 @@
+//! `nsrun mounts [--json] [PID]`: the mount tree of a process (nsrun's own by default), read
+//! from `/proc/PID/mountinfo` with [`crate::mountinfo::parse`]. Each mount is shown under its
+//! parent (by mount id), with its filesystem type, source and propagation: the kernel's optional
+//! fields as they are (`shared:N`, `master:N` for a slave of peer group N, `propagate_from:N`,
+//! `unbindable`), or `private` when there are none. Paths are decoded (`\040` is a space).
+//!
+//! `--json` prints an array of objects in the same (depth-first) order, one a line:
+//! `{"id":N,"parent":N,"depth":N,"target":"/","fstype":"ext4","source":"/dev/vda",
+//! "propagation":"shared:1"}`; bytes that are not UTF-8 become U+FFFD.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::ffi::CStr;
+use core::fmt::Write;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fs::{Mode, OFlags};
+use rustix::io::Errno;
+
+use crate::mountinfo::{self, unescape_in_place};
+use crate::out::{self, Bytes};
+use crate::status;
+use crate::sys::fd;
+
+/// One line of the table, decoded.
+struct Mount {
+    id: u32,
+    parent: u32,
+    point: Vec<u8>,
+    fstype: Vec<u8>,
+    source: Vec<u8>,
+    propagation: String,
+    /// N of `shared:N`.
+    shared: Option<u32>,
+}
+
+fn decoded(field: &[u8]) -> Result<Vec<u8>, Errno> {
+    let mut v = field.to_vec();
+    let n = unescape_in_place(&mut v)?;
+    v.truncate(n);
+    Ok(v)
+}
+
+fn mount(line: &[u8]) -> Result<Mount, Errno> {
+    let e = mountinfo::parse(line, true)?;
+    let mut f = line.split(|&b| b == b' ');
+    let mut propagation = String::new();
+    let mut shared = None;
+    for tag in f.by_ref().skip(6).take_while(|t| *t != b"-") {
+        if let Some(n) = tag.strip_prefix(b"shared:") {
+            shared = mountinfo::number(n).ok();
+        }
+        if !propagation.is_empty() {
+            propagation.push(' ');
+        }
+        let _ = write!(propagation, "{}", Bytes(tag));
+    }
+    if propagation.is_empty() {
+        propagation.push_str("private");
+    }
+    let mut next = || decoded(f.next().unwrap_or_default());
+    Ok(Mount {
+        id: e.id,
+        parent: e.parent,
+        point: decoded(&line[e.point])?,
+        fstype: next()?,
+        source: next()?,
+        propagation,
+        shared,
+    })
+}
+
+/// The mounts in tree order: (index, depth), each mount after its parent, children in table
+/// order. A mount whose parent is not in the table (or is itself) is a root.
+fn tree(m: &[Mount]) -> Vec<(usize, usize)> {
+    let mut by_id: Vec<(u32, usize)> = m.iter().enumerate().map(|(i, x)| (x.id, i)).collect();
+    by_id.sort_unstable();
+    let mut kids = vec![Vec::new(); m.len()];
+    let mut stack = Vec::new();
+    for (i, x) in m.iter().enumerate().rev() {
+        match by_id.binary_search_by_key(&x.parent, |p| p.0) {
+            Ok(k) if x.parent != x.id => kids[by_id[k].1].push(i),
+            _ => stack.push((i, 0)),
+        }
+    }
+    let mut order = Vec::with_capacity(m.len());
+    while let Some((i, depth)) = stack.pop() {
+        order.push((i, depth));
+        stack.extend(kids[i].iter().map(|&k| (k, depth + 1)));
+    }
+    order
+}
+
+/// `b` as a JSON string.
+fn json_str(s: &mut String, b: &[u8]) {
+    s.push('"');
+    for chunk in b.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' | '\\' => {
+                    s.push('\\');
+                    s.push(c);
+                }
+                c if (c as u32) < 0x20 => {
+                    let _ = write!(s, "\\u{:04x}", c as u32);
+                }
+                c => s.push(c),
+            }
+        }
+        if !chunk.invalid().is_empty() {
+            s.push('\u{fffd}');
+        }
+    }
+    s.push('"');
+}
+
+/// The text (or JSON) for a mountinfo table; Err(line number) for a line not in its format.
+pub fn render(text: &[u8], json: bool) -> Result<String, usize> {
+    let lines = text.strip_suffix(b"\n").unwrap_or(text);
+    let mut m = Vec::new();
+    for (n, line) in lines.split(|&b| b == b'\n').enumerate() {
+        if !text.is_empty() {
+            m.push(mount(line).map_err(|_| n + 1)?);
+        }
+    }
+    let mut s = String::from(if json { "[" } else { "" });
+    for (k, &(i, depth)) in tree(&m).iter().enumerate() {
+        let x = &m[i];
+        if !json {
+            let _ = writeln!(
+                s,
+                "{:w$}{}  {} {}  {}",
+                "",
+                Bytes(&x.point),
+                Bytes(&x.fstype),
+                Bytes(&x.source),
+                x.propagation,
+                w = 2 * depth
+            );
+            continue;
+        }
+        let sep = if k == 0 { "" } else { "," };
+        let _ = write!(
+            s,
+            "{sep}\n{{\"id\":{},\"parent\":{},\"depth\":{depth},\"target\":",
+            x.id, x.parent
+        );
+        json_str(&mut s, &x.point);
+        s.push_str(",\"fstype\":");
+        json_str(&mut s, &x.fstype);
+        s.push_str(",\"source\":");
+        json_str(&mut s, &x.source);
+        s.push_str(",\"propagation\":");
+        json_str(&mut s, x.propagation.as_bytes());
+        s.push('}');
+    }
+    if json {
+        s.push_str("\n]\n");
+    } else if let Some(n) = m
+        .iter()
+        .rev()
+        .find(|x| x.point == b"/")
+        .and_then(|x| x.shared)
+    {
+        let _ = writeln!(
+            s,
+            "note: / is shared (peer group {n}): a new mount namespace starts as its peer, so a \
+             mount made in it would appear here; nsrun makes / private first (--propagation \
+             private, the default)"
+        );
+    }
+    Ok(s)
+}
+
+/// Reads the whole of `name` in the directory `dir` (a /proc/PID directory).
+pub fn read_at(dir: BorrowedFd<'_>, name: &CStr) -> Result<Vec<u8>, Errno> {
+    let f = rustix::fs::openat(
+        dir,
+        name,
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        Mode::empty(),
+    )?;
+    let mut text = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match fd::read(f.as_fd(), &mut buf)? {
+            0 => return Ok(text),
+            n => text.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// Opens `/proc/PID` (None: `/proc/self`, the directory of this process) as a directory
+/// descriptor. Every file of the process is then read through it: the directory stays bound to
+/// the process it was opened for, so if that one ends and its pid is reused, reads through it fail
+/// (ESRCH) instead of showing the newcomer's files.
+pub fn open_proc_dir(pid: Option<u32>) -> Result<OwnedFd, Errno> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    match pid {
+        None => rustix::fs::open(c"/proc/self", flags, Mode::empty()),
+        Some(p) => {
+            let mut buf = [0u8; 24];
+            let path = mountinfo::with_number(&mut buf, b"/proc/", p).ok_or(Errno::NAMETOOLONG)?;
+            let path = CStr::from_bytes_with_nul(path).map_err(|_| Errno::INVAL)?;
+            // A pid is digits: `/proc/N` has no symlink to follow but `self` and `thread-self`,
+            // which digits cannot spell.
+            rustix::fs::open(path, flags | OFlags::NOFOLLOW, Mode::empty())
+        }
+    }
+}
+
+/// How messages name the mount table of `pid`.
+fn shown(pid: Option<u32>) -> String {
+    match pid {
+        Some(p) => format!("/proc/{p}/mountinfo"),
+        None => "/proc/self/mountinfo".into(),
+    }
+}
+
+/// The mount table of `pid` (None: nsrun's own), read through one descriptor of its /proc
+/// directory.
+pub fn read_table(pid: Option<u32>) -> Result<Vec<u8>, Errno> {
+    let dir = open_proc_dir(pid)?;
+    read_at(dir.as_fd(), c"mountinfo")
+}
+
+/// `nsrun mounts`: prints the tree of `pid` (None: nsrun's own); 0, or 125 when the table cannot
+/// be read or is not in the kernel's format.
+pub fn run(pid: Option<u32>, json: bool) -> i32 {
+    let text = match read_table(pid) {
+        Ok(t) => t,
+        Err(e) => {
+            let hint = match e {
+                Errno::NOENT | Errno::SRCH => "no such process (or no procfs on /proc)",
+                Errno::ACCESS | Errno::PERM => {
+                    "another user's process: reading its mount table takes CAP_SYS_PTRACE"
+                }
+                _ => "is /proc a procfs?",
+            };
+            out::error_line(format_args!(
+                "mounts: read {}: {} (hint: {hint})",
+                shown(pid),
+                crate::sys::errno::text(e.raw_os_error())
+            ));
+            return status::SETUP_FAILED;
+        }
+    };
+    match render(&text, json) {
+        Ok(s) => {
+            out::stdout_str(&s);
+            0
+        }
+        Err(n) => {
+            out::error_line(format_args!(
+                "mounts: {}: line {n} is not in the kernel's format",
+                shown(pid)
+            ));
+            status::SETUP_FAILED
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: &str = "\
+22 27 0:21 / /proc rw - proc proc rw
+27 1 254:0 / / rw shared:1 - ext4 /dev/vda rw
+40 27 0:30 / /srv/a\\040b rw master:3 propagate_from:2 - tmpfs my\\040src rw
+41 40 0:31 / /srv/a\\040b/c rw unbindable - tmpfs t rw
+23 27 0:22 / /sys rw - sysfs sysfs rw
+";
+
+    #[test]
+    fn text_tree() {
+        let s = render(TABLE.as_bytes(), false).unwrap();
+        let want = "\
+/  ext4 /dev/vda  shared:1
+  /proc  proc proc  private
+  /srv/a b  tmpfs my src  master:3 propagate_from:2
+    /srv/a b/c  tmpfs t  unbindable
+  /sys  sysfs sysfs  private
+note: / is shared (peer group 1): a new mount namespace starts as its peer, so a mount made in \
+it would appear here; nsrun makes / private first (--propagation private, the default)
+";
+        assert_eq!(s, want);
+        assert!(!render(TABLE.replace("shared:1 ", "").as_bytes(), false)
+            .unwrap()
+            .contains("note"));
+    }
+
+    #[test]
+    fn json_tree() {
+        let s = render(b"5 5 0:1 / /\\042q\\134\\011 rw - e \xff rw\n", true).unwrap();
+        assert_eq!(
+            s,
+            "[\n{\"id\":5,\"parent\":5,\"depth\":0,\"target\":\"/\\\"q\\\\\\u0009\",\
+             \"fstype\":\"e\",\"source\":\"\u{fffd}\",\"propagation\":\"private\"}\n]\n"
+        );
+        assert_eq!(render(b"", true).unwrap(), "[\n]\n");
+    }
+
+    #[test]
+    fn malformed() {
+        assert_eq!(render(b"1 1 0:1 / / rw - e s o\nbad\n", false), Err(2));
+    }
+}
