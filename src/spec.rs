@@ -20,6 +20,10 @@ pub enum Propagation {
     Shared,
     /// No change: the container's mounts propagate wherever `/` already sends them.
     Unchanged,
+    /// Private, and no mount of the tree can be bound anywhere (MS_UNBINDABLE): `/` is made private
+    /// before anything is mounted and unbindable once the tree is built, since nsrun's own binds
+    /// (`--root`, `--bind`, `--dev`) need bindable sources.
+    Unbindable,
 }
 
 impl Propagation {
@@ -30,6 +34,16 @@ impl Propagation {
             Propagation::Slave => "slave",
             Propagation::Shared => "shared",
             Propagation::Unchanged => "unchanged",
+            Propagation::Unbindable => "unbindable",
+        }
+    }
+
+    /// The change made to `/` before anything is mounted: [`Propagation::Private`] for
+    /// unbindable, whose own change comes once the tree is built.
+    pub fn first(self) -> Propagation {
+        match self {
+            Propagation::Unbindable => Propagation::Private,
+            p => p,
         }
     }
 }

@@ -209,7 +209,7 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         steps.push(Step::UnshareCgroup);
     }
     if ns.has(Kind::Mount) && spec.propagation != Propagation::Unchanged {
-        steps.push(Step::Propagation(spec.propagation));
+        steps.push(Step::Propagation(spec.propagation.first()));
     }
     if let Some(name) = &spec.hostname {
         steps.push(Step::Hostname(name.clone()));
@@ -224,6 +224,10 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         true => mount_steps(spec, ns, &mut steps, &mut spans)?,
         false => (0, 0),
     };
+    // Once the tree is built and entered: from here on no mount of it can be bound.
+    if ns.has(Kind::Mount) && spec.propagation == Propagation::Unbindable {
+        steps.push(Step::Propagation(Propagation::Unbindable));
+    }
     if let Some(dir) = &spec.chdir {
         steps.push(Step::Chdir(c_string(dir.clone())));
     }
@@ -481,7 +485,7 @@ fn mount_steps(
             target: b"/".to_vec(),
             attrs: RDONLY,
             recursive: true,
-            private: spec.propagation != Propagation::Private,
+            private: spec.propagation.first() != Propagation::Private,
         });
     }
     if own_proc {
@@ -519,7 +523,7 @@ fn mount_steps(
                     attrs,
                     // A host mount arriving later under a read-only bind would be writable.
                     private: *kind == BindKind::ReadOnly
-                        && spec.propagation != Propagation::Private,
+                        && spec.propagation.first() != Propagation::Private,
                     option: kind.option(*optional),
                 });
             }
@@ -580,14 +584,14 @@ fn mount_steps(
             }
             MountOp::ReadOnlyPath(dst) => steps.push(Step::ReadOnlyPath {
                 target: path::normalize(dst),
-                private: spec.propagation != Propagation::Private,
+                private: spec.propagation.first() != Propagation::Private,
             }),
             MountOp::RemountRo(dst) => steps.push(Step::SetAttrs {
                 target: path::normalize(dst),
                 attrs: RDONLY,
                 recursive: true,
                 // A host mount arriving later under it would be writable.
-                private: spec.propagation != Propagation::Private,
+                private: spec.propagation.first() != Propagation::Private,
             }),
         }
         let end = steps.len() as u32;
@@ -767,6 +771,38 @@ mod tests {
             | libc::CLONE_NEWNET
             | libc::CLONE_NEWPID;
         assert_eq!(p.clone_flags, flags);
+    }
+
+    #[test]
+    fn unbindable_is_private_first_and_unbindable_once_the_tree_is_entered() {
+        let root = env!("CARGO_MANIFEST_DIR").as_bytes();
+        let args: Vec<&[u8]> =
+            [&b"--root"[..], root, b"--bind", b"/etc", b"/src", b"true"].to_vec();
+        let Ok(Parsed::Run(mut spec)) = cli::parse(&args) else {
+            panic!("not a run");
+        };
+        spec.propagation = Propagation::Unbindable;
+        let p = prepare(&spec, &[b"PATH=/bin"], Caller { uid: 0, gid: 0 })
+            .ok()
+            .expect("a plan");
+        let s = steps(&p);
+        let at = |d: &str| {
+            s.iter()
+                .position(|x| x == d)
+                .unwrap_or_else(|| panic!("{d}: {s:?}"))
+        };
+        assert_eq!(at("make / private (recursively)"), 0, "{s:?}");
+        assert_eq!(
+            at("make / unbindable (recursively)"),
+            at("pivot_root into the new root") + 1
+        );
+        // The binds come before, and are not made private again: / already is.
+        let bind = at("--bind /etc on /src");
+        assert!(bind < at("pivot_root into the new root"), "{s:?}");
+        assert!(p
+            .steps
+            .iter()
+            .all(|st| !matches!(st, Step::Bind { private: true, .. })));
     }
 
     #[test]

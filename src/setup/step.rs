@@ -223,6 +223,7 @@ impl Step {
                     Propagation::Private => MountPropagationFlags::PRIVATE,
                     Propagation::Slave => MountPropagationFlags::DOWNSTREAM,
                     Propagation::Shared => MountPropagationFlags::SHARED,
+                    Propagation::Unbindable => MountPropagationFlags::UNBINDABLE,
                     Propagation::Unchanged => return Ok(()),
                 };
                 // Only MS_REC and the type: the kernel rejects any other flag mixed in (EINVAL).
