@@ -24,3 +24,22 @@ pub fn unshare_cgroup() -> Result<(), Errno> {
     // only CLONE_NEWCGROUP, in the single-threaded child.
     unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWCGROUP) }
 }
+
+/// Moves this process into new namespaces of the kinds in `flags` (namespace flags only: anything
+/// else, CLONE_FILES among them, is EINVAL); `nsrun demo` makes its scratch namespaces with it.
+pub fn unshare_namespaces(flags: UnshareFlags) -> Result<(), Errno> {
+    let kinds = UnshareFlags::NEWNS
+        | UnshareFlags::NEWUSER
+        | UnshareFlags::NEWPID
+        | UnshareFlags::NEWUTS
+        | UnshareFlags::NEWIPC
+        | UnshareFlags::NEWNET
+        | UnshareFlags::NEWCGROUP
+        | UnshareFlags::NEWTIME;
+    if !kinds.contains(flags) {
+        return Err(Errno::INVAL);
+    }
+    // SAFETY: unshare_unsafe is unsafe only for CLONE_FILES in multi-threaded programs; `flags`
+    // holds namespace kinds only (checked above), and the callers are single-threaded.
+    unsafe { rustix::thread::unshare_unsafe(flags) }
+}

@@ -24,15 +24,21 @@ use crate::status;
 use crate::sys::fd;
 
 /// One line of the table, decoded.
-struct Mount {
-    id: u32,
-    parent: u32,
-    point: Vec<u8>,
-    fstype: Vec<u8>,
-    source: Vec<u8>,
-    propagation: String,
+pub struct Mount {
+    /// The mount id.
+    pub id: u32,
+    /// The parent's mount id.
+    pub parent: u32,
+    /// The mount point, decoded, relative to the reading process's root.
+    pub point: Vec<u8>,
+    /// The filesystem type.
+    pub fstype: Vec<u8>,
+    /// The source, decoded.
+    pub source: Vec<u8>,
+    /// The optional fields as the kernel writes them (`shared:1 master:2`), or `private`.
+    pub propagation: String,
     /// N of `shared:N`.
-    shared: Option<u32>,
+    pub shared: Option<u32>,
 }
 
 fn decoded(field: &[u8]) -> Result<Vec<u8>, Errno> {
@@ -93,7 +99,7 @@ fn tree(m: &[Mount]) -> Vec<(usize, usize)> {
 }
 
 /// `b` as a JSON string.
-fn json_str(s: &mut String, b: &[u8]) {
+pub fn json_str(s: &mut String, b: &[u8]) {
     s.push('"');
     for chunk in b.utf8_chunks() {
         for c in chunk.valid().chars() {
@@ -115,8 +121,8 @@ fn json_str(s: &mut String, b: &[u8]) {
     s.push('"');
 }
 
-/// The text (or JSON) for a mountinfo table; Err(line number) for a line not in its format.
-pub fn render(text: &[u8], json: bool) -> Result<String, usize> {
+/// The mounts of a mountinfo text, in its order; Err(line number) for a line not in its format.
+pub fn table(text: &[u8]) -> Result<Vec<Mount>, usize> {
     let lines = text.strip_suffix(b"\n").unwrap_or(text);
     let mut m = Vec::new();
     for (n, line) in lines.split(|&b| b == b'\n').enumerate() {
@@ -124,6 +130,12 @@ pub fn render(text: &[u8], json: bool) -> Result<String, usize> {
             m.push(mount(line).map_err(|_| n + 1)?);
         }
     }
+    Ok(m)
+}
+
+/// The text (or JSON) for a mountinfo table; Err(line number) for a line not in its format.
+pub fn render(text: &[u8], json: bool) -> Result<String, usize> {
+    let m = table(text)?;
     let mut s = String::from(if json { "[" } else { "" });
     for (k, &(i, depth)) in tree(&m).iter().enumerate() {
         let x = &m[i];
