@@ -13,8 +13,10 @@ use alloc::vec::Vec;
 use crate::out::Bytes as Show;
 use crate::spec::{IdMap, Spec};
 
+mod demo;
 mod gc;
 mod locks;
+mod mounts;
 mod run;
 pub mod table;
 
@@ -34,6 +36,18 @@ pub enum Parsed {
     Version,
     /// `nsrun gc`: remove the cgroups killed runs left behind.
     Gc,
+    /// `nsrun mounts [--json] [PID]`: the mount tree of PID (None: nsrun's own).
+    Mounts {
+        /// The process (None: nsrun itself).
+        pid: Option<u32>,
+        /// JSON instead of text.
+        json: bool,
+    },
+    /// `nsrun demo propagation [--json]`: the propagation experiments.
+    Demo {
+        /// The observations as JSON.
+        json: bool,
+    },
 }
 
 /// nsrun's commands: the first is running a container without a command word; the others are
@@ -54,6 +68,16 @@ pub const COMMANDS: &[Command] = &[
         name: "gc",
         usage: "",
         about: "Remove the cgroups of nsrun runs that were killed; say what stays.",
+    },
+    Command {
+        name: "mounts",
+        usage: "[--json] [PID]",
+        about: "The mount tree of PID (default: nsrun's own) with each mount's propagation.",
+    },
+    Command {
+        name: "demo",
+        usage: "propagation [--json]",
+        about: "Run the mount propagation experiments in scratch namespaces; print what they show.",
     },
     Command {
         name: "help",
@@ -77,6 +101,8 @@ pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
     match word {
         b"run" => run::parse("run", rest),
         b"gc" => gc::parse(rest),
+        b"mounts" => mounts::parse(rest),
+        b"demo" => demo::parse(rest),
         b"help" => match rest {
             [] => Ok(Parsed::Help(help_of(""))),
             [name] => match COMMANDS
@@ -101,6 +127,8 @@ pub fn help_of(name: &str) -> String {
         .unwrap_or(&COMMANDS[0]);
     match command.name {
         "gc" => table::help(command, gc::OPTIONS, &mut text),
+        "mounts" => table::help(command, mounts::OPTIONS, &mut text),
+        "demo" => table::help(command, demo::OPTIONS, &mut text),
         "help" => table::help::<()>(command, &[], &mut text),
         _ => {
             table::help(command, run::OPTIONS, &mut text);

@@ -192,7 +192,7 @@ pub(super) const OPTIONS: &[Item<Opt>] = &[
         "",
         One,
         "MODE",
-        "private|slave|shared|unchanged, applied recursively to / (default private)",
+        "private|slave|shared|unchanged|unbindable, applied recursively to / (default private)",
         Opt::Propagation
     ),
     opt!(
@@ -852,9 +852,10 @@ impl<'a> Parser<'a> {
                     b"slave" => Propagation::Slave,
                     b"shared" => Propagation::Shared,
                     b"unchanged" => Propagation::Unchanged,
+                    b"unbindable" => Propagation::Unbindable,
                     _ => {
                         return Err(format!(
-                            "--propagation: unknown value '{}' (expected private, slave, shared or unchanged)",
+                            "--propagation: unknown value '{}' (expected private, slave, shared, unchanged or unbindable)",
                             Show(v)
                         ))
                     }
@@ -1245,6 +1246,7 @@ mod tests {
             ("slave", Propagation::Slave),
             ("shared", Propagation::Shared),
             ("unchanged", Propagation::Unchanged),
+            ("unbindable", Propagation::Unbindable),
         ] {
             assert_eq!(run(&["--propagation", v]).unwrap().propagation, p);
             let inline = format!("--propagation={v}");

@@ -6,7 +6,9 @@
 use crate::cli::Parsed;
 use crate::{out, status};
 
+mod demo;
 mod gc;
+mod mounts;
 
 /// Does what the command line asked for and returns nsrun's exit status (a run exits with the
 /// command's, from inside the launcher).
@@ -28,6 +30,8 @@ pub fn main(parsed: Result<Parsed, alloc::string::String>, environ: &[&[u8]]) ->
             0
         }
         Ok(Parsed::Gc) => gc::run(),
+        Ok(Parsed::Mounts { pid, json }) => mounts::run(pid, json),
+        Ok(Parsed::Demo { json }) => demo::run(json),
         Err(e) => {
             out::error_line(format_args!("{e} (see nsrun --help)"));
             status::USAGE

@@ -8,7 +8,6 @@
 //! `{"id":N,"parent":N,"depth":N,"target":"/","fstype":"ext4","source":"/dev/vda",
 //! "propagation":"shared:1"}`; bytes that are not UTF-8 become U+FFFD.
 
-use alloc::format;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -19,8 +18,7 @@ use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 
 use crate::mountinfo::{self, unescape_in_place};
-use crate::out::{self, Bytes};
-use crate::status;
+use crate::out::Bytes;
 use crate::sys::fd;
 
 /// One line of the table, decoded.
@@ -222,55 +220,11 @@ pub fn open_proc_dir(pid: Option<u32>) -> Result<OwnedFd, Errno> {
     }
 }
 
-/// How messages name the mount table of `pid`.
-fn shown(pid: Option<u32>) -> String {
-    match pid {
-        Some(p) => format!("/proc/{p}/mountinfo"),
-        None => "/proc/self/mountinfo".into(),
-    }
-}
-
 /// The mount table of `pid` (None: nsrun's own), read through one descriptor of its /proc
 /// directory.
 pub fn read_table(pid: Option<u32>) -> Result<Vec<u8>, Errno> {
     let dir = open_proc_dir(pid)?;
     read_at(dir.as_fd(), c"mountinfo")
-}
-
-/// `nsrun mounts`: prints the tree of `pid` (None: nsrun's own); 0, or 125 when the table cannot
-/// be read or is not in the kernel's format.
-pub fn run(pid: Option<u32>, json: bool) -> i32 {
-    let text = match read_table(pid) {
-        Ok(t) => t,
-        Err(e) => {
-            let hint = match e {
-                Errno::NOENT | Errno::SRCH => "no such process (or no procfs on /proc)",
-                Errno::ACCESS | Errno::PERM => {
-                    "another user's process: reading its mount table takes CAP_SYS_PTRACE"
-                }
-                _ => "is /proc a procfs?",
-            };
-            out::error_line(format_args!(
-                "mounts: read {}: {} (hint: {hint})",
-                shown(pid),
-                crate::sys::errno::text(e.raw_os_error())
-            ));
-            return status::SETUP_FAILED;
-        }
-    };
-    match render(&text, json) {
-        Ok(s) => {
-            out::stdout_str(&s);
-            0
-        }
-        Err(n) => {
-            out::error_line(format_args!(
-                "mounts: {}: line {n} is not in the kernel's format",
-                shown(pid)
-            ));
-            status::SETUP_FAILED
-        }
-    }
 }
 
 #[cfg(test)]
