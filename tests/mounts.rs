@@ -1,13 +1,16 @@
-//! `nsrun mounts [--json] [PID]`: the mount tree, checked against findmnt (util-linux). Mounts are
-//! made only in scratch mount namespaces (`unshare -m`), never in the machine's own.
+//! `nsrun mounts [--json] [PID]`: the mount tree, checked against findmnt (util-linux), and
+//! `--propagation unbindable`. Mounts are made only in scratch mount namespaces (`unshare -m`)
+//! and containers, never in the machine's own; each test that mounts checks the host's table.
 
 mod common;
+mod rootfs;
 
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{nsrun, poll, require_root, require_tool, run, Running};
+use common::{host_mountinfo, nsrun, poll, require_root, require_tool, run, Running};
+use rootfs::Rootfs;
 
 /// (target, propagation words as findmnt names them) of `nsrun mounts` text output.
 fn ours(text: &str) -> BTreeSet<(String, String)> {
@@ -104,17 +107,49 @@ fn json_parses() {
 
 #[test]
 fn errors() {
-    for bad in ["x", "-1", "1x", "99999999999"] {
+    for bad in [
+        "x",
+        "1x",
+        "0",
+        "99999999999",
+        "4294967295",
+        "2147483648",
+        "",
+        "self",
+        "+1",
+    ] {
         nsrun(&["mounts", bad])
             .assert_code(2)
-            .assert_one_error_line(&["mounts"]);
+            .assert_one_error_line(&["mounts", "is not a process id"]);
+    }
+    for bad in [
+        &["-1"][..],
+        &["--jsn"],
+        &["--json=1"],
+        &["--json", "--json"],
+    ] {
+        let mut a = vec!["mounts"];
+        a.extend(bad);
+        nsrun(&a).assert_code(2).assert_one_error_line(&["nsrun: "]);
     }
     nsrun(&["mounts", "1", "2"])
         .assert_code(2)
         .assert_one_error_line(&["nsrun -- mounts"]);
-    nsrun(&["mounts", "4294967295"])
+    // The largest pid the parser takes; no kernel's pid_max reaches it.
+    nsrun(&["mounts", "2147483647"])
         .assert_code(125)
-        .assert_one_error_line(&["/proc/4294967295/mountinfo", "No such file or directory"]);
+        .assert_one_error_line(&[
+            "/proc/2147483647/mountinfo",
+            "No such file or directory",
+            "hint:",
+        ]);
+    // A command of that name runs as one.
+    let out = nsrun(&["--share-all", "--", "mounts"]);
+    assert_ne!(out.code(), Some(0), "{out}");
+    assert!(!out.stdout.contains("ext4"), "{out}");
+    let help = nsrun(&["mounts", "--help"]);
+    help.assert_ok();
+    assert!(help.stdout.contains("--json"), "{help}");
 }
 
 #[test]
@@ -156,19 +191,171 @@ fn a_containers_tree_shows_slave_mounts() {
 #[ignore = "needs root"]
 fn escaped_paths_are_decoded() {
     require_root();
+    let before = host_mountinfo();
+    // A space, a tab and a backslash: the kernel writes them \040, \011 and \134.
     let out = run(Command::new("unshare").args([
         "-m",
         "--propagation",
-        "unchanged",
+        "private",
         "sh",
         "-c",
-        "mount --make-rprivate / && mkdir -p '/tmp/a b' && mount -t tmpfs 'x y' '/tmp/a b' && \"$0\" mounts && \"$0\" mounts --json",
+        "mount -t tmpfs scratch /tmp && mkdir '/tmp/a b' \"$(printf '/tmp/t\\tb')\" '/tmp/x\\y' &&
+         mount -t tmpfs 'x y' '/tmp/a b' && mount -t tmpfs t \"$(printf '/tmp/t\\tb')\" &&
+         mount -t tmpfs b '/tmp/x\\y' && grep -c '\\\\040' /proc/self/mountinfo &&
+         \"$0\" mounts && echo @@ && \"$0\" mounts --json",
         common::nsrun_bin().to_str().unwrap(),
     ]));
     out.assert_ok();
-    assert!(out.stdout.contains("/tmp/a b  tmpfs x y  private"), "{out}");
-    assert!(out.stdout.contains("\"target\":\"/tmp/a b\""), "{out}");
-    assert!(!out.stdout.contains("\\040"), "{out}");
+    assert_eq!(host_mountinfo(), before);
+    let (text, json) = out.stdout.split_once("@@\n").expect("two parts");
+    assert!(text.contains("    /tmp/a b  tmpfs x y  private\n"), "{out}");
+    // The text form quotes control characters and backslashes (out::Bytes), one line each.
+    assert!(text.contains("/tmp/t\\tb  tmpfs t  private"), "{out}");
+    assert!(text.contains("/tmp/x\\\\y  tmpfs b  private"), "{out}");
+    assert!(!text.contains("\\040"), "{out}");
+    let py = common::run_with_input(
+        Command::new("python3").args([
+            "-c",
+            "import json,sys; print(sorted(m['target'] for m in json.load(sys.stdin) if m['target'].startswith('/tmp/')))",
+        ]),
+        json.as_bytes(),
+    );
+    py.assert_ok();
+    assert_eq!(
+        py.stdout.trim(),
+        r"['/tmp/a b', '/tmp/t\tb', '/tmp/x\\y']",
+        "{out}"
+    );
+}
+
+/// `nsrun mounts` run inside a container: what it shows is checked against findmnt there.
+fn inside(opts: &[&str], script: &str) -> common::Output {
+    let mut args: Vec<&str> = opts.to_vec();
+    let bin = common::nsrun_bin();
+    args.extend([
+        "--setenv",
+        "NSRUN",
+        bin.to_str().unwrap(),
+        "--",
+        "sh",
+        "-c",
+        script,
+    ]);
+    nsrun(&args)
+}
+
+/// The bind(2)... mount(2) with MS_BIND of / on /mnt, by python's ctypes: the errno itself, which
+/// mount(8) would turn into a message of its own.
+const BIND_ROOT: &str = "python3 -c 'import ctypes,os; l=ctypes.CDLL(None,use_errno=True); \
+    r=l.mount(b\"/\",b\"/mnt\",None,4096,None); print(\"bind\", r, os.strerror(ctypes.get_errno()) if r else \"ok\")'";
+
+#[test]
+#[ignore = "needs root"]
+fn unbindable_refuses_a_bind_of_root_and_every_view_says_unbindable() {
+    require_root();
+    require_tool("python3");
+    let before = host_mountinfo();
+    let script = format!(
+        "{BIND_ROOT}; echo @@ ours; \"$NSRUN\" mounts; echo @@ findmnt; \
+         findmnt -r -n -o TARGET,PROPAGATION"
+    );
+    let out = inside(&["--propagation", "unbindable"], &script);
+    out.assert_ok();
+    let s = out.sections();
+    assert!(
+        out.stdout.starts_with("bind -1 Invalid argument\n"),
+        "a bind of / is EINVAL\n{out}"
+    );
+    let ours = ours(&s["ours"]);
+    assert!(!ours.is_empty(), "{out}");
+    assert!(
+        ours.iter().all(|(_, p)| p == "unbindable"),
+        "every mount is unbindable\n{out}"
+    );
+    let theirs: BTreeSet<(String, String)> = s["findmnt"]
+        .lines()
+        .map(|l| {
+            let (t, p) = l.rsplit_once(' ').unwrap();
+            (t.replace("\\x20", " "), p.to_string())
+        })
+        .collect();
+    assert!(
+        theirs.iter().all(|(_, p)| p == "private,unbindable"),
+        "findmnt agrees\n{out}"
+    );
+    assert_eq!(
+        ours.iter().map(|m| &m.0).collect::<Vec<_>>(),
+        theirs.iter().map(|m| &m.0).collect::<Vec<_>>()
+    );
+    // The control: the default (private) lets the same bind through.
+    let out = inside(&[], BIND_ROOT);
+    out.assert_ok();
+    assert_eq!(out.stdout, "bind 0 ok\n", "{out}");
+    assert_eq!(host_mountinfo(), before);
+}
+
+/// With --root nsrun binds the new root onto itself and its --bind sources before pivot_root:
+/// unbindable comes after that, so the run works, and inside nothing can be bound.
+#[test]
+#[ignore = "needs root"]
+fn unbindable_with_root_and_binds_works_and_refuses_binds_inside() {
+    require_root();
+    let r = Rootfs::new("unbindable");
+    let data = r.scratch("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("f"), "from the host\n").unwrap();
+    let data = data.to_str().unwrap();
+    let script = "cat /mnt/f; mount --bind / /tmp 2>&1; echo rc=$?; \
+                  mount --bind /mnt /tmp 2>&1; echo rc=$?; \
+                  grep -c . /proc/self/mountinfo; grep -c ' unbindable ' /proc/self/mountinfo";
+    let out = r.sh(
+        &[
+            "--propagation",
+            "unbindable",
+            "--bind",
+            data,
+            "/mnt",
+            "--dev",
+            "/dev",
+            "--cap-add",
+            "cap_sys_admin",
+        ],
+        script,
+    );
+    out.assert_ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines[0], "from the host", "{out}");
+    // busybox mount says "mounting / on /tmp failed: Invalid argument".
+    for i in [1, 3] {
+        assert!(lines[i].contains("Invalid argument"), "{out}");
+    }
+    assert_eq!(lines[2], "rc=255", "{out}");
+    assert_eq!(lines[4], "rc=255", "{out}");
+    assert_eq!(
+        lines[5], lines[6],
+        "every mount of the tree is unbindable\n{out}"
+    );
+    // As an ordinary user, in a user namespace, the same.
+    let out = r.run_as_nobody(
+        &[
+            "--propagation",
+            "unbindable",
+            "--bind",
+            data,
+            "/mnt",
+            "--cap-add",
+            "cap_sys_admin",
+        ],
+        &["/bin/sh", "-c", script],
+    );
+    if !common::skip_without_unprivileged_userns() {
+        out.assert_ok();
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        assert_eq!(lines[0], "from the host", "{out}");
+        assert!(lines[1].contains("Invalid argument"), "{out}");
+        assert_eq!(lines[5], lines[6], "{out}");
+    }
+    r.finish();
 }
 
 #[test]

@@ -24,7 +24,8 @@ pub fn run(pid: Option<u32>, json: bool) -> i32 {
             let hint = match e {
                 Errno::NOENT | Errno::SRCH => "no such process (or no procfs on /proc)",
                 Errno::ACCESS | Errno::PERM => {
-                    "another user's process: reading its mount table takes CAP_SYS_PTRACE"
+                    "/proc hides other users' processes (hidepid): that takes root or the \
+                     process's user"
                 }
                 _ => "is /proc a procfs?",
             };

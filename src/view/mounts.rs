@@ -268,6 +268,29 @@ it would appear here; nsrun makes / private first (--propagation private, the de
         assert_eq!(render(b"", true).unwrap(), "[\n]\n");
     }
 
+    /// The /proc/PID directory stays bound to the process it was opened for: once that one is gone,
+    /// reads through it fail (whoever gets the pid next), and a fresh open fails too.
+    #[test]
+    fn a_proc_directory_outlives_no_process() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("60")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let dir = open_proc_dir(Some(pid)).unwrap();
+        assert!(!read_at(dir.as_fd(), c"mountinfo").unwrap().is_empty());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(
+            read_at(dir.as_fd(), c"mountinfo").err(),
+            Some(Errno::SRCH),
+            "the dead process's directory reads nothing"
+        );
+        assert_eq!(read_table(Some(pid)).err(), Some(Errno::NOENT));
+        // `self` is this process; a pid is only ever digits.
+        assert!(!read_table(None).unwrap().is_empty());
+    }
+
     #[test]
     fn malformed() {
         assert_eq!(render(b"1 1 0:1 / / rw - e s o\nbad\n", false), Err(2));
