@@ -319,10 +319,23 @@ struct TrapArg {
     report: i32,
     /// PID 1 waits for the end of this pipe before it exits.
     go: i32,
+    /// The scratch process's pid.
+    parent: i32,
+}
+
+/// Dies with the process that started this one (or at once if that one is gone already): no
+/// demo process outlives nsrun, and with the last of them every scratch namespace goes.
+fn die_with_parent(parent: i32) {
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+    if rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get()) != parent {
+        sys::exit::exit_now(status::SETUP_FAILED)
+    }
 }
 
 /// The new namespace's PID 1: mounts proc on /proc, says how that went, waits, exits.
 fn trap_pid1(arg: &TrapArg) -> ! {
+    // Its parent is in the parent PID namespace: getppid() is 0 here.
+    die_with_parent(0);
     let flags = MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
     let r = rustix::mount::mount(c"proc", c"/proc", c"proc", flags, None);
     let code = r.err().map_or(0, |e| e.raw_os_error());
@@ -339,6 +352,7 @@ fn trap_pid1(arg: &TrapArg) -> ! {
 /// The process that makes the new mount and PID namespace (unshare(2) puts its children in the
 /// PID namespace, so it starts PID 1 and waits for it).
 fn trap_parent(arg: &TrapArg) -> ! {
+    die_with_parent(arg.parent);
     let flags = UnshareFlags::NEWNS | UnshareFlags::NEWPID;
     if let Err(e) = sys::ns::unshare_namespaces(flags) {
         sys::fd::write_all(
@@ -380,6 +394,7 @@ fn proc_in_new_ns(s: &Scratch) -> R<ProcSeen> {
     let arg = TrapArg {
         report: report_w.as_raw_fd(),
         go: go_r.as_raw_fd(),
+        parent: rustix::process::getpid().as_raw_nonzero().get(),
     };
     let stack = ctx(sys::stack::Stack::new(STACK), || "map a stack".into())?;
     let close = [report_r.as_fd(), go_w.as_fd()];
@@ -590,9 +605,11 @@ const STACK: usize = 256 * 1024;
 struct Arg {
     out: i32,
     json: bool,
+    parent: i32,
 }
 
 fn scratch(arg: &Arg) -> ! {
+    die_with_parent(arg.parent);
     match observe() {
         Ok(r) => {
             let text = match arg.json {
@@ -881,6 +898,7 @@ pub fn run(json: bool) -> Result<String, String> {
         let arg = Arg {
             out: w.as_raw_fd(),
             json,
+            parent: rustix::process::getpid().as_raw_nonzero().get(),
         };
         let pid = ctx(
             sys::clone::spawn(&stack, libc::SIGCHLD, scratch, &arg, &[r.as_fd()]),
