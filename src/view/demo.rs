@@ -28,7 +28,8 @@ use rustix::mount::{MountFlags, MountPropagationFlags as Prop, UnmountFlags};
 use rustix::process::{Pid, WaitOptions};
 use rustix::thread::{LinkNameSpaceType, UnshareFlags};
 
-use super::mounts::{self, json_str, Mount};
+use super::mounts::{self, Mount};
+use crate::json::string as json_str;
 use crate::out::{self, Bytes};
 use crate::status;
 use crate::sys;

@@ -6,7 +6,8 @@
 //!
 //! `--json` prints an array of objects in the same (depth-first) order, one a line:
 //! `{"id":N,"parent":N,"depth":N,"target":"/","fstype":"ext4","source":"/dev/vda",
-//! "propagation":"shared:1"}`; bytes that are not UTF-8 become U+FFFD.
+//! "propagation":"shared:1"}`; strings as [`crate::json::string`] writes them (a byte that is not
+//! UTF-8 as `\udcXX`).
 
 use alloc::string::String;
 use alloc::vec;
@@ -96,29 +97,6 @@ fn tree(m: &[Mount]) -> Vec<(usize, usize)> {
     order
 }
 
-/// `b` as a JSON string.
-pub fn json_str(s: &mut String, b: &[u8]) {
-    s.push('"');
-    for chunk in b.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '"' | '\\' => {
-                    s.push('\\');
-                    s.push(c);
-                }
-                c if (c as u32) < 0x20 => {
-                    let _ = write!(s, "\\u{:04x}", c as u32);
-                }
-                c => s.push(c),
-            }
-        }
-        if !chunk.invalid().is_empty() {
-            s.push('\u{fffd}');
-        }
-    }
-    s.push('"');
-}
-
 /// The mounts of a mountinfo text, in its order; Err(line number) for a line not in its format.
 pub fn table(text: &[u8]) -> Result<Vec<Mount>, usize> {
     let lines = text.strip_suffix(b"\n").unwrap_or(text);
@@ -156,13 +134,13 @@ pub fn render(text: &[u8], json: bool) -> Result<String, usize> {
             "{sep}\n{{\"id\":{},\"parent\":{},\"depth\":{depth},\"target\":",
             x.id, x.parent
         );
-        json_str(&mut s, &x.point);
+        crate::json::string(&mut s, &x.point);
         s.push_str(",\"fstype\":");
-        json_str(&mut s, &x.fstype);
+        crate::json::string(&mut s, &x.fstype);
         s.push_str(",\"source\":");
-        json_str(&mut s, &x.source);
+        crate::json::string(&mut s, &x.source);
         s.push_str(",\"propagation\":");
-        json_str(&mut s, x.propagation.as_bytes());
+        crate::json::string(&mut s, x.propagation.as_bytes());
         s.push('}');
     }
     if json {
@@ -262,8 +240,8 @@ it would appear here; nsrun makes / private first (--propagation private, the de
         let s = render(b"5 5 0:1 / /\\042q\\134\\011 rw - e \xff rw\n", true).unwrap();
         assert_eq!(
             s,
-            "[\n{\"id\":5,\"parent\":5,\"depth\":0,\"target\":\"/\\\"q\\\\\\u0009\",\
-             \"fstype\":\"e\",\"source\":\"\u{fffd}\",\"propagation\":\"private\"}\n]\n"
+            "[\n{\"id\":5,\"parent\":5,\"depth\":0,\"target\":\"/\\\"q\\\\\\t\",\
+             \"fstype\":\"e\",\"source\":\"\\udcff\",\"propagation\":\"private\"}\n]\n"
         );
         assert_eq!(render(b"", true).unwrap(), "[\n]\n");
     }
