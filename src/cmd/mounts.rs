@@ -23,6 +23,7 @@ pub fn run(pid: Option<u32>, json: bool) -> i32 {
         Err(e) => {
             let hint = match e {
                 Errno::NOENT | Errno::SRCH => "no such process (or no procfs on /proc)",
+                Errno::INVAL => "the process has ended: a zombie has no mount namespace",
                 Errno::ACCESS | Errno::PERM => {
                     "/proc hides other users' processes (hidepid): that takes root or the \
                      process's user"

@@ -126,6 +126,9 @@ struct Scratch {
     proc_self: OwnedFd,
     home: OwnedFd,
     base: &'static str,
+    /// The write end of the pipe to nsrun, which the trap's processes must not hold (nsrun reads
+    /// until every write end is closed).
+    out: i32,
 }
 
 impl Scratch {
@@ -398,7 +401,7 @@ fn proc_in_new_ns(s: &Scratch) -> R<ProcSeen> {
         parent: rustix::process::getpid().as_raw_nonzero().get(),
     };
     let stack = ctx(sys::stack::Stack::new(STACK), || "map a stack".into())?;
-    let close = [report_r.as_fd(), go_w.as_fd()];
+    let close = [report_r.as_fd(), go_w.as_fd(), sys::fd::borrow_named(s.out)];
     let pid = ctx(
         sys::clone::spawn(&stack, libc::SIGCHLD, trap_parent, &arg, &close),
         || "clone".into(),
@@ -530,7 +533,7 @@ fn own_namespace() -> R<bool> {
     Ok(true)
 }
 
-fn observe() -> R<Report> {
+fn observe(out: i32) -> R<Report> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
     let proc_self = ctx(
         rustix::fs::open(c"/proc/self", flags, Mode::empty()),
@@ -551,6 +554,7 @@ fn observe() -> R<Report> {
         proc_self,
         home,
         base: "/tmp",
+        out,
     };
     let root = s.tag("/")?;
     let base = match ["/tmp", "/mnt"].into_iter().find(|p| open_dir(p).is_ok()) {
@@ -611,7 +615,7 @@ struct Arg {
 
 fn scratch(arg: &Arg) -> ! {
     die_with_parent(arg.parent);
-    match observe() {
+    match observe(arg.out) {
         Ok(r) => {
             let text = match arg.json {
                 true => json(&r),
