@@ -30,6 +30,7 @@ pub(super) const OPTIONS: &[Item<Opt>] = &[
     Item::Note("of its own on a tmpfs (as root, or in a new user namespace)."),
 ];
 
+#[inline(never)]
 pub(super) fn parse(words: &[&[u8]]) -> Result<Parsed, String> {
     let mut args = Args::new(words, OPTIONS);
     let (mut name, mut json) = (None, false);

@@ -28,6 +28,7 @@ pub(super) const OPTIONS: &[Item<Opt>] = &[
     Item::Note("PID: the process whose mount table to show (default: nsrun's own)."),
 ];
 
+#[inline(never)]
 pub(super) fn parse(words: &[&[u8]]) -> Result<Parsed, String> {
     let mut args = Args::new(words, OPTIONS);
     let (mut pid, mut json) = (None, false);

@@ -430,7 +430,9 @@ fn proc_in_new_ns(s: &Scratch) -> R<ProcSeen> {
     };
     let on_proc = s.on("/proc")?;
     let pids = pids_in_proc()?;
-    let self_link = rustix::fs::readlink(c"/proc/self", Vec::new()).map(|c| c.into_bytes());
+    let mut link = [0u8; 32];
+    let self_link = rustix::fs::readlinkat_raw(rustix::fs::CWD, c"/proc/self", &mut link[..])
+        .map(|n| link[..n].to_vec());
     drop(go_w);
     wait(pid);
     let left = s.on("/proc")?.len();
@@ -443,18 +445,19 @@ fn proc_in_new_ns(s: &Scratch) -> R<ProcSeen> {
     })
 }
 
-/// The numeric entries of whatever /proc is now (the top mount on it).
+/// The numeric entries of whatever /proc is now (the top mount on it), in readdir's order
+/// (procfs lists pids in increasing order).
 fn pids_in_proc() -> R<Vec<u32>> {
     let dir = open_dir("/proc")?;
-    let mut d = ctx(rustix::fs::Dir::read_from(&dir), || "read /proc".into())?;
+    let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 2048];
+    let mut entries = rustix::fs::RawDir::new(&dir, &mut buf);
     let mut pids = Vec::new();
-    while let Some(entry) = d.read() {
+    while let Some(entry) = entries.next() {
         let entry = ctx(entry, || "read /proc".into())?;
         if let Ok(n) = crate::mountinfo::number(entry.file_name().to_bytes()) {
             pids.push(n);
         }
     }
-    pids.sort_unstable();
     Ok(pids)
 }
 
@@ -655,6 +658,15 @@ fn seen(s: &mut String, m: &Option<Mount>) {
     };
 }
 
+/// `[1, 2]`, without the Debug machinery.
+fn list(s: &mut String, numbers: &[u32]) {
+    s.push('[');
+    for (i, n) in numbers.iter().enumerate() {
+        let _ = write!(s, "{}{n}", if i == 0 { "" } else { ", " });
+    }
+    s.push(']');
+}
+
 fn mounts_word(n: usize) -> &'static str {
     match n {
         1 => "mount",
@@ -684,7 +696,11 @@ fn proc_text(s: &mut String, p: &ProcSeen) {
         );
     }
     let _ = match p.pids.len() {
-        0..=8 => write!(s, "; its /proc lists pids {:?}", p.pids),
+        0..=8 => {
+            s.push_str("; its /proc lists pids ");
+            list(s, &p.pids);
+            Ok(())
+        }
         n => write!(s, "; its /proc lists {n} pids"),
     };
     s.push_str("; /proc/self: ");
@@ -808,7 +824,11 @@ fn json_proc(s: &mut String, key: &str, p: &ProcSeen) {
     json_mount(s, p.on_proc.last());
     // The list only when short: a /proc of the host's PID namespace lists every process.
     let _ = match p.pids.len() {
-        0..=8 => write!(s, ",\"pid_count\":{},\"pids\":{:?}", p.pids.len(), p.pids),
+        n @ 0..=8 => {
+            let _ = write!(s, ",\"pid_count\":{n},\"pids\":");
+            list(s, &p.pids);
+            Ok(())
+        }
         n => write!(s, ",\"pid_count\":{n},\"pids\":null"),
     };
     s.push_str(",\"self_link\":");

@@ -79,13 +79,12 @@ fn mount(line: &[u8]) -> Result<Mount, Errno> {
 /// The mounts in tree order: (index, depth), each mount after its parent, children in table
 /// order. A mount whose parent is not in the table (or is itself) is a root.
 fn tree(m: &[Mount]) -> Vec<(usize, usize)> {
-    let mut by_id: Vec<(u32, usize)> = m.iter().enumerate().map(|(i, x)| (x.id, i)).collect();
-    by_id.sort_unstable();
     let mut kids = vec![Vec::new(); m.len()];
     let mut stack = Vec::new();
     for (i, x) in m.iter().enumerate().rev() {
-        match by_id.binary_search_by_key(&x.parent, |p| p.0) {
-            Ok(k) if x.parent != x.id => kids[by_id[k].1].push(i),
+        // A linear search (no sort and search code in the binary for a table of some hundreds).
+        match m.iter().position(|p| p.id == x.parent) {
+            Some(k) if x.parent != x.id => kids[k].push(i),
             _ => stack.push((i, 0)),
         }
     }
@@ -116,15 +115,14 @@ pub fn render(text: &[u8], json: bool) -> Result<String, usize> {
     for (k, &(i, depth)) in tree(&m).iter().enumerate() {
         let x = &m[i];
         if !json {
+            s.extend(core::iter::repeat_n(' ', 2 * depth));
             let _ = writeln!(
                 s,
-                "{:w$}{}  {} {}  {}",
-                "",
+                "{}  {} {}  {}",
                 Bytes(&x.point),
                 Bytes(&x.fstype),
                 Bytes(&x.source),
                 x.propagation,
-                w = 2 * depth
             );
             continue;
         }
