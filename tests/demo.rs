@@ -6,6 +6,7 @@
 //! table is the same after as before each run.
 
 mod common;
+mod rootfs;
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -98,17 +99,21 @@ fn check(f: &BTreeMap<String, String>, userns: bool) {
     // resolves there; it stays after that namespace is gone.
     assert!(get("trap.root").starts_with("shared:"), "{f:#?}");
     assert!(get("trap.proc").starts_with("shared:"), "{f:#?}");
+    // One more mount on /proc than before (nsrun's own namespace has one; a container's, two).
+    let before: usize = get("trap.shared.proc_mounts_before").parse().unwrap();
+    let plus_one = (before + 1).to_string();
     assert_eq!(get("trap.shared.mount_errno"), "0");
-    assert_eq!(get("trap.shared.proc_mounts"), "2", "{f:#?}");
+    assert_eq!(get("trap.shared.proc_mounts"), plus_one, "{f:#?}");
     assert_eq!(get("trap.shared.top.fstype"), "proc");
     assert_eq!(get("trap.shared.pids"), "[1]");
     assert_eq!(get("trap.shared.self_errno"), libc::ENOENT.to_string());
-    assert_eq!(get("trap.shared.proc_mounts_after"), "2");
-    assert_eq!(get("trap.proc_mounts_after_umount"), "1");
+    assert_eq!(get("trap.shared.proc_mounts_after"), plus_one);
+    assert_eq!(get("trap.proc_mounts_after_umount"), before.to_string());
     // With / private first (nsrun's default), the same mount stays in its namespace.
     assert_eq!(get("trap.private_root"), "private");
     assert_eq!(get("trap.private.mount_errno"), "0");
-    assert_eq!(get("trap.private.proc_mounts"), "1");
+    assert_eq!(get("trap.private.proc_mounts_before"), before.to_string());
+    assert_eq!(get("trap.private.proc_mounts"), before.to_string());
     assert_eq!(get("trap.private.top.propagation"), "private");
     assert_eq!(get("trap.private.self_errno"), "0");
     assert_eq!(get("host.unchanged"), "true");
@@ -126,9 +131,9 @@ fn check_text(out: &Output) {
         "mount in B on /tmp/private/from-b: A does not see it\n",
         "bind of it on /tmp/unbindable-bind: EINVAL (Invalid argument)\n",
         "/tmp/tree-copy is a mount, /tmp/tree-copy/sub is not a mount\n",
-        "the scratch side then has 2 mounts on /proc, the top one proc (shared:",
+        "the scratch side then has 2 mounts on /proc (1 before), the top one proc (shared:",
         "its /proc lists pids [1]; /proc/self: ENOENT (No such file or directory)\n",
-        "the scratch side then has 1 mount on /proc, the top one proc (private,",
+        "the scratch side then has 1 mount on /proc (1 before), the top one proc (private,",
         "host: nsrun's mount table before and after: identical (",
     ] {
         assert!(t.contains(want), "missing {want:?}\n{out}");
@@ -210,6 +215,46 @@ fn without_the_privilege_it_says_why_in_one_line() {
         "hint: the demo needs CAP_SYS_ADMIN",
     ]);
     assert_eq!(host_mountinfo(), before);
+}
+
+/// Run again inside a container whose mounts are all unbindable (the demo makes / private in its
+/// own namespace first, which is allowed there): the same observations.
+#[test]
+#[ignore = "needs root"]
+fn inside_an_unbindable_container_the_same() {
+    require_root();
+    let before = host_mountinfo();
+    let bin = common::nsrun_bin();
+    let out = nsrun(&[
+        "--propagation",
+        "unbindable",
+        "--",
+        bin.to_str().unwrap(),
+        "demo",
+        "propagation",
+        "--json",
+    ]);
+    out.assert_ok();
+    check(&facts(&out), false);
+    assert_eq!(host_mountinfo(), before);
+}
+
+/// A root with neither /tmp nor /mnt: one line says what is missing; nothing is left behind.
+#[test]
+#[ignore = "needs root"]
+fn without_tmp_or_mnt_it_says_so() {
+    require_root();
+    let r = rootfs::Rootfs::new("demo-no-tmp");
+    for d in ["tmp", "mnt"] {
+        std::fs::remove_dir(r.root().join(d)).unwrap();
+    }
+    std::fs::copy(common::nsrun_bin(), r.root().join("bin/nsrun")).unwrap();
+    let r = r.resnapshot();
+    let out = r.run(&[], &["/bin/nsrun", "demo", "propagation"]);
+    out.assert_code(125);
+    assert_eq!(out.stdout, "", "{out}");
+    out.assert_one_error_line(&["demo propagation: find /tmp or /mnt", "ENOENT"]);
+    r.finish();
 }
 
 #[test]

@@ -202,6 +202,9 @@ fn escaped_paths_are_decoded() {
         "mount -t tmpfs scratch /tmp && mkdir '/tmp/a b' \"$(printf '/tmp/t\\tb')\" '/tmp/x\\y' &&
          mount -t tmpfs 'x y' '/tmp/a b' && mount -t tmpfs t \"$(printf '/tmp/t\\tb')\" &&
          mount -t tmpfs b '/tmp/x\\y' && grep -c '\\\\040' /proc/self/mountinfo &&
+         mkdir \"$(printf '/tmp/n\\nl')\" \"$(printf '/tmp/\\033[31mred')\" \"$(printf '/tmp/\\377')\" &&
+         mount -t tmpfs n \"$(printf '/tmp/n\\nl')\" && mount -t tmpfs e \"$(printf '/tmp/\\033[31mred')\" &&
+         mount -t tmpfs f \"$(printf '/tmp/\\377')\" &&
          \"$0\" mounts && echo @@ && \"$0\" mounts --json",
         common::nsrun_bin().to_str().unwrap(),
     ]));
@@ -213,17 +216,26 @@ fn escaped_paths_are_decoded() {
     assert!(text.contains("/tmp/t\\tb  tmpfs t  private"), "{out}");
     assert!(text.contains("/tmp/x\\\\y  tmpfs b  private"), "{out}");
     assert!(!text.contains("\\040"), "{out}");
+    // A newline (the kernel's \012), an escape sequence and a byte that is not UTF-8 stay on
+    // their line, quoted; nothing reaches the terminal raw.
+    assert!(text.contains("    /tmp/n\\nl  tmpfs n  private\n"), "{out}");
+    assert!(
+        text.contains("    /tmp/\\x1b[31mred  tmpfs e  private\n"),
+        "{out}"
+    );
+    assert!(text.contains("    /tmp/\\xff  tmpfs f  private\n"), "{out}");
+    assert!(!text.contains('\x1b'), "{out}");
     let py = common::run_with_input(
         Command::new("python3").args([
             "-c",
-            "import json,sys; print(sorted(m['target'] for m in json.load(sys.stdin) if m['target'].startswith('/tmp/')))",
+            "import json,os,sys; print(sorted(os.fsencode(m['target']) for m in json.load(sys.stdin) if m['target'].startswith('/tmp/')))",
         ]),
         json.as_bytes(),
     );
     py.assert_ok();
     assert_eq!(
         py.stdout.trim(),
-        r"['/tmp/a b', '/tmp/t\tb', '/tmp/x\\y']",
+        r"[b'/tmp/\x1b[31mred', b'/tmp/a b', b'/tmp/n\nl', b'/tmp/t\tb', b'/tmp/x\\y', b'/tmp/\xff']",
         "{out}"
     );
 }

@@ -295,6 +295,8 @@ fn unbindable(s: &Scratch) -> R<Unbind> {
 
 /// What the scratch side saw of a proc mounted on /proc in a new mount and PID namespace.
 struct ProcSeen {
+    /// The mounts on /proc on the scratch side before (a container has its own on the host's).
+    before: usize,
     /// The new namespace's mount(2) of proc on /proc.
     mounted: Result<(), Errno>,
     /// The mounts on /proc on the scratch side while that namespace lived.
@@ -387,6 +389,7 @@ fn wait(pid: i32) -> i32 {
 
 /// Runs the new mount and PID namespace and looks at /proc from the scratch side meanwhile.
 fn proc_in_new_ns(s: &Scratch) -> R<ProcSeen> {
+    let before = s.on("/proc")?.len();
     let pipe = || {
         ctx(
             rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC),
@@ -437,6 +440,7 @@ fn proc_in_new_ns(s: &Scratch) -> R<ProcSeen> {
     wait(pid);
     let left = s.on("/proc")?.len();
     Ok(ProcSeen {
+        before,
         mounted,
         on_proc,
         pids,
@@ -468,7 +472,7 @@ fn trap(s: &Scratch) -> R<Trap> {
     let shared = proc_in_new_ns(s)?;
     // The proc that came over: taken off again, so the scratch /proc is its own once more.
     let mut unmounted = shared.left;
-    if shared.left > 1 {
+    if shared.left > shared.before {
         let r = rustix::mount::unmount(c"/proc", UnmountFlags::DETACH);
         ctx(r, || "umount /proc (the proc that propagated)".into())?;
         unmounted = s.on("/proc")?.len();
@@ -678,13 +682,15 @@ fn proc_text(s: &mut String, p: &ProcSeen) {
     let _ = write!(
         s,
         "  a new mount and PID namespace (unshare(CLONE_NEWNS|CLONE_NEWPID), propagation \
-         unchanged) mounts proc on /proc: {}\n  the scratch side then has {} {} on /proc",
+         unchanged) mounts proc on /proc: {}\n  the scratch side then has {} {} on /proc ({} \
+         before)",
         match p.mounted {
             Ok(()) => String::from("ok"),
             Err(e) => errno_name(e),
         },
         p.on_proc.len(),
-        mounts_word(p.on_proc.len())
+        mounts_word(p.on_proc.len()),
+        p.before
     );
     if let Some(top) = p.on_proc.last() {
         let _ = write!(
@@ -818,7 +824,7 @@ fn json_errno(s: &mut String, key: &str, r: &Result<(), Errno>) {
 }
 
 fn json_proc(s: &mut String, key: &str, p: &ProcSeen) {
-    let _ = write!(s, "\"{key}\":{{");
+    let _ = write!(s, "\"{key}\":{{\"proc_mounts_before\":{},", p.before);
     json_errno(s, "mount_errno", &p.mounted);
     let _ = write!(s, ",\"proc_mounts\":{},\"top\":", p.on_proc.len());
     json_mount(s, p.on_proc.last());
