@@ -3,12 +3,13 @@
 # against the C "floor" (scripts/floor/floor.c: clone + private / + /proc + exec,
 # nothing else).
 #
-# Usage: scripts/bench.sh [--quick] [--nsrun PATH] [--no-mounts] [--no-locks] [-h]
+# Usage: scripts/bench.sh [--quick] [--nsrun PATH] [--no-mounts] [--no-locks] [--no-enter] [-h]
 #   --quick        few runs (smoke test, ~15 s; a full run takes ~3 min); numbers are noisy
 #   --nsrun PATH   nsrun binary to measure (default: $NSRUN, else target/static/nsrun)
 #   --no-mounts    skip the mount-cost section
 #   --no-locks     skip the lock-cost section
-# Environment: NSRUN, UNSHARE, BUSYBOX, BWRAP, RUNC (peer binaries), CC (default musl-gcc),
+#   --no-enter     skip the enter section
+# Environment: NSRUN, UNSHARE, BUSYBOX, BWRAP, RUNC, NSENTER (peer binaries), CC (default musl-gcc),
 #              BENCH_DIR (build/output dir, default target/bench).
 #
 # Must run as root: the launchers create mount/UTS/IPC/net/PID namespaces
@@ -21,6 +22,8 @@
 #           4. mount cost: 0/50/200 --ro-bind with nsrun and bwrap
 #           5. lock cost: caps preset, seccomp preset, both, a cgroup with
 #              limits, each against plain `nsrun -- true` (one hyperfine run)
+#           6. entering a running container: `nsrun enter PID -- true` against
+#              util-linux `nsenter -t PID -a true` (one hyperfine run)
 # The Markdown tables are printed at the end, ready to paste into README.md.
 # shellcheck disable=SC2016 # backquotes in single quotes are Markdown, not command substitution
 set -euo pipefail
@@ -34,12 +37,14 @@ cd "$ROOT"
 QUICK=0
 MOUNTS=1
 LOCKS=1
+ENTER=1
 NSRUN=${NSRUN:-target/static/nsrun}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--no-mounts) MOUNTS=0 ;;
 	--no-locks) LOCKS=0 ;;
+	--no-enter) ENTER=0 ;;
 	--nsrun) [ $# -ge 2 ] || die "--nsrun needs a path"; NSRUN=$2; shift ;;
 	--nsrun=*) NSRUN=${1#--nsrun=} ;;
 	-h|--help) sed -n '2,/^# shellcheck/{/^# shellcheck/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
@@ -51,10 +56,10 @@ case $NSRUN in /*) ;; *) NSRUN=$ROOT/$NSRUN ;; esac
 
 if [ "$QUICK" = 1 ]; then
 	ROUNDS=3 WARMUP=5 RUNS=60 MROUNDS=1 MWARMUP=3 MRUNS=20 LROUNDS=3 LWARMUP=5 LRUNS=60
-	RROUNDS=1 RWARMUP=2 RRUNS=10
+	RROUNDS=1 RWARMUP=2 RRUNS=10 EROUNDS=2 EWARMUP=5 ERUNS=60
 else
 	ROUNDS=14 WARMUP=30 RUNS=2800 MROUNDS=3 MWARMUP=5 MRUNS=300 LROUNDS=20 LWARMUP=20 LRUNS=2000
-	RROUNDS=4 RWARMUP=5 RRUNS=200
+	RROUNDS=4 RWARMUP=5 RRUNS=200 EROUNDS=10 EWARMUP=20 ERUNS=2000
 fi
 
 [ "$(id -u)" = 0 ] || die "must run as root (namespaces are created without a user namespace)"
@@ -680,6 +685,51 @@ if [ "$LOCKS" = 1 ]; then
 		fi
 	fi
 fi
+# ------------------------------------------------------------ 6. enter -----
+# `nsrun enter PID -- true` against util-linux `nsenter -t PID -a true`, both
+# entering the same running container (`nsrun -- sleeper`: mount, UTS, IPC,
+# net and PID namespaces; PID is its init) in one hyperfine run. A probe first
+# checks that each really lands in the container's PID namespace.
+declare -A EMED ERLO ERHI EMEAN ESD
+ENTER_NOTE=""
+NSENTER_BIN=${NSENTER:-$(command -v nsenter || true)}
+NSENTER_VERSION=""
+if [ "$ENTER" = 1 ]; then
+	if [ -n "${WHY[nsrun]:-}" ]; then
+		ENTER_NOTE="nsrun: ${WHY[nsrun]}"
+	elif [ -z "$NSENTER_BIN" ]; then
+		ENTER_NOTE="util-linux nsenter not installed"
+	else
+		NSENTER_VERSION=$(ver "$NSENTER_BIN" --version)
+		sleeper_start "$NSRUN" --
+		EPID=""
+		# (the children file ends without a newline: read then fails, having read it)
+		if [ -n "$SL_PID" ]; then read -r EPID _ <"/proc/$BG_PID/task/$BG_PID/children" || true; fi
+		if [ -z "$EPID" ]; then
+			ENTER_NOTE="the container did not start"
+		else
+			want=$(readlink "/proc/$EPID/ns/pid")
+			probe_ns='readlink /proc/self/ns/pid'
+			a=$(timeout 10 "$NSRUN" enter "$EPID" -- /bin/sh -c "$probe_ns" 2>&1 || true)
+			b=$(timeout 10 "$NSENTER_BIN" -t "$EPID" -a /bin/sh -c "$probe_ns" 2>&1 || true)
+			if [ "$a" != "$want" ]; then
+				ENTER_NOTE="probe: nsrun enter reached ${a:-nothing}, not the container's $want"
+			elif [ "$b" != "$want" ]; then
+				ENTER_NOTE="probe: nsenter -a reached ${b:-nothing}, not the container's $want"
+			else
+				echo
+				echo "== 6. enter: hyperfine -N, $EROUNDS rounds × $((ERUNS / EROUNDS)) runs (+$EWARMUP warm-up) per command =="
+				run_hyperfine "$OUT/enter.json" "$EROUNDS" "$EWARMUP" "$ERUNS" \
+					nsrun_enter "$NSRUN enter $EPID -- $TRUE" nsenter "$NSENTER_BIN -t $EPID -a $TRUE" </dev/null
+				while read -r name med mean sd bad rlo rhi n; do
+					EMED[$name]=$med EMEAN[$name]=$mean ESD[$name]=$sd ERLO[$name]=$rlo ERHI[$name]=$rhi
+					[ "$bad" = 0 ] || ENTER_NOTE+="warning: $name: $bad of $n runs exited non-zero"$'\n'
+				done < <(hf_stats "$OUT/enter.json")
+			fi
+		fi
+		sleeper_stop
+	fi
+fi
 T_TOTAL=$SECONDS
 
 # ------------------------------------------------------------- report ------
@@ -907,5 +957,33 @@ if [ "$LOCKS" = 1 ]; then
 	done
 	if [ -n "$notes" ]; then echo; printf '%s' "$notes"; fi
 fi
+if [ "$ENTER" = 1 ]; then
+	echo
+	echo "### Entering a running container, hyperfine -N, $ERUNS runs per command in $EROUNDS interleaved rounds, median of round medians"
+	echo
+	echo "Both join the mount, UTS, IPC, network and PID namespaces of the same container (\`nsrun -- sleeper\`,"
+	echo "its init as PID) and fork into its PID namespace to run the static \`true\`.${NSENTER_VERSION:+ $NSENTER_VERSION.}"
+	echo
+	echo "| Command | Median (ms) | Round medians (ms) | Mean ± σ (ms) |"
+	echo "|---|---:|---:|---:|"
+	declare -A ELABEL=([nsrun_enter]='`nsrun enter PID -- true`' [nsenter]='`nsenter -t PID -a true`')
+	for k in nsrun_enter nsenter; do
+		if [ -n "${EMED[$k]:-}" ]; then
+			printf '| %s | %s | %s–%s | %s ± %s |\n' "${ELABEL[$k]}" "$(ms "${EMED[$k]}")" \
+				"$(ms "${ERLO[$k]}")" "$(ms "${ERHI[$k]}")" "$(ms "${EMEAN[$k]}")" "$(ms "${ESD[$k]}")"
+		else
+			printf '| %s | n/a | n/a | n/a |\n' "${ELABEL[$k]}"
+		fi
+	done
+	echo
+	if [ -n "$ENTER_NOTE" ]; then printf '%s\n' "$ENTER_NOTE" | sed '/^$/d; s/^/- /'; echo; fi
+	if [ -n "${EMED[nsrun_enter]:-}" ] && [ -n "${EMED[nsenter]:-}" ]; then
+		verdict=FAIL
+		awk -v a="${EMED[nsrun_enter]}" -v b="${EMED[nsenter]}" 'BEGIN { exit !(a < b) }' && verdict=PASS
+		echo "- nsrun enter faster than nsenter -a: $(ms "${EMED[nsrun_enter]}") ms against $(ms "${EMED[nsenter]}") ms ($(ratio "${EMED[nsrun_enter]}" "${EMED[nsenter]}")): $verdict"
+	else
+		echo "- nsrun enter faster than nsenter -a: n/a"
+	fi
+fi
 echo
-echo "(start-up section ${T_STARTUP}s, whole run ${T_TOTAL}s; raw data: ${OUT#"$ROOT"/}/startup.json${MMED[*]:+, ${OUT#"$ROOT"/}/mounts.json}${LMED[*]:+, ${OUT#"$ROOT"/}/locks.json}${RMED[*]:+, ${OUT#"$ROOT"/}/locks-runc.json})"
+echo "(start-up section ${T_STARTUP}s, whole run ${T_TOTAL}s; raw data: ${OUT#"$ROOT"/}/startup.json${MMED[*]:+, ${OUT#"$ROOT"/}/mounts.json}${LMED[*]:+, ${OUT#"$ROOT"/}/locks.json}${RMED[*]:+, ${OUT#"$ROOT"/}/locks-runc.json}${EMED[*]:+, ${OUT#"$ROOT"/}/enter.json})"

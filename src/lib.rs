@@ -20,6 +20,7 @@ extern crate alloc;
 pub mod cli;
 pub mod cmd;
 pub mod confine;
+pub mod join;
 pub mod json;
 pub mod mountinfo;
 pub mod ns;

@@ -192,7 +192,7 @@ pub fn clone_hint(e: Errno, unprivileged: bool, new_user: bool) -> Option<&'stat
 pub fn describe(r: &Report, plan: &Plan, spec: &Spec) -> String {
     let errno = Errno::from_raw_os_error(r.errno);
     let (what, hint) = match r.step {
-        special::EXEC => exec_what(r, plan, errno),
+        special::EXEC => exec_what(r, &plan.exec, errno),
         special::SPAWN => ("start the command from init".into(), None),
         i => match plan.steps.get(i as usize) {
             Some(step) => {
@@ -242,9 +242,20 @@ fn warning_line<'b>(buf: &'b mut [u8; 512], what: &str, errno: Errno, hint: &str
     &buf[..len]
 }
 
+/// The line for a failed exec of `exec` (`nsrun enter`, which executes in its own process).
+pub fn exec_line(exec: &crate::plan::exec::Exec, failure: Failure) -> String {
+    let r = Report::new(special::EXEC, failure);
+    let (what, hint) = exec_what(&r, exec, failure.errno);
+    line(&what, failure.errno, hint)
+}
+
 /// What failed to execute, and the hint, for an EXEC report.
-fn exec_what(r: &Report, plan: &Plan, errno: Errno) -> (String, Option<&'static str>) {
-    let name = &plan.exec.name;
+fn exec_what(
+    r: &Report,
+    exec: &crate::plan::exec::Exec,
+    errno: Errno,
+) -> (String, Option<&'static str>) {
+    let name = &exec.name;
     if name.is_empty() {
         return ("execute ''".into(), Some("the command name is empty"));
     }
@@ -260,11 +271,7 @@ fn exec_what(r: &Report, plan: &Plan, errno: Errno) -> (String, Option<&'static 
         }
         _ => "the file exists, but its interpreter (of the #! line, or the dynamic loader) was not found",
     };
-    if let Some(path) = plan
-        .exec
-        .candidate(r.candidate as usize)
-        .filter(|p| p != name)
-    {
+    if let Some(path) = exec.candidate(r.candidate as usize).filter(|p| p != name) {
         what = format!("{what} (found as {})", Show(path));
     }
     (what, Some(hint))

@@ -14,12 +14,14 @@ use crate::out::Bytes as Show;
 use crate::spec::{IdMap, Spec};
 
 mod demo;
+mod enter;
 mod gc;
 mod locks;
 mod mounts;
 mod run;
 pub mod table;
 
+pub use enter::{Enter, Which};
 use table::Command;
 
 /// The longest hostname or domain name the kernel accepts (HOST_NAME_MAX).
@@ -48,6 +50,8 @@ pub enum Parsed {
         /// The observations as JSON.
         json: bool,
     },
+    /// `nsrun enter`: join a running container.
+    Enter(enter::Enter),
 }
 
 /// nsrun's commands: the first is running a container without a command word; the others are
@@ -63,6 +67,11 @@ pub const COMMANDS: &[Command] = &[
         name: "run",
         usage: "[OPTIONS] [--] [COMMAND [ARG...]]",
         about: "The same as nsrun without a command word.",
+    },
+    Command {
+        name: "enter",
+        usage: "NAME|PID [OPTIONS] [--] [COMMAND [ARG...]]",
+        about: "Run COMMAND (default /bin/sh) in the namespaces of a running container.",
     },
     Command {
         name: "gc",
@@ -103,6 +112,7 @@ pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
         b"gc" => gc::parse(rest),
         b"mounts" => mounts::parse(rest),
         b"demo" => demo::parse(rest),
+        b"enter" => enter::parse(rest),
         b"help" => match rest {
             [] => Ok(Parsed::Help(help_of(""))),
             [name] => match COMMANDS
@@ -129,6 +139,7 @@ pub fn help_of(name: &str) -> String {
         "gc" => table::help(command, gc::OPTIONS, &mut text),
         "mounts" => table::help(command, mounts::OPTIONS, &mut text),
         "demo" => table::help(command, demo::OPTIONS, &mut text),
+        "enter" => table::help(command, enter::OPTIONS, &mut text),
         "help" => table::help::<()>(command, &[], &mut text),
         _ => {
             table::help(command, run::OPTIONS, &mut text);

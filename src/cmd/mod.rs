@@ -7,6 +7,7 @@ use crate::cli::Parsed;
 use crate::{out, status};
 
 mod demo;
+mod enter;
 mod gc;
 mod mounts;
 
@@ -32,6 +33,7 @@ pub fn main(parsed: Result<Parsed, alloc::string::String>, environ: &[&[u8]]) ->
         Ok(Parsed::Gc) => gc::run(),
         Ok(Parsed::Mounts { pid, json }) => mounts::run(pid, json),
         Ok(Parsed::Demo { json }) => demo::run(json),
+        Ok(Parsed::Enter(request)) => enter::run(&request, environ),
         Err(e) => {
             out::error_line(format_args!("{e} (see nsrun --help)"));
             status::USAGE

@@ -9,6 +9,7 @@
 
 use rustix::fd::BorrowedFd;
 
+use crate::run::forward;
 use crate::sys::{self, fd, signal, tty};
 
 /// Sent by the init: the command stopped.
@@ -63,6 +64,26 @@ impl Container<'_> {
             None => signal::send_group(self.pid, signo),
             // The init knows the command; the mark tells it to signal the whole group.
             Some(_) => signal::queue_for_group(self.pid, signo),
+        }
+    }
+}
+
+impl Container<'_> {
+    /// What the launcher does with a signal it caught while the command runs (SIGIO aside): on
+    /// a terminal, SIGCONT continues the command ([`Container::resume`]), and a signal from the
+    /// terminal, which reaches nsrun only when nsrun has the terminal (after `bg` then `fg`,
+    /// which sends no SIGCONT to a running job), hands the terminal back to the command and goes
+    /// to its process group, as the terminal would have sent it; any other signal a process
+    /// sent is passed on ([`forward::passes`]).
+    pub fn on_signal(&self, terminal: bool, caught: &signal::Caught) {
+        match caught.signo {
+            libc::SIGCONT if terminal => self.resume(),
+            signo if terminal && caught.from_kernel && signo != libc::SIGCHLD => {
+                self.resume();
+                self.signal_foreground(signo);
+            }
+            signo if forward::passes(signo, caught.from_kernel) => signal::send(self.pid, signo),
+            _ => {}
         }
     }
 }

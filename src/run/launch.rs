@@ -382,17 +382,7 @@ fn supervise(plan: &Plan, started: &mut Started) -> (i32, bool) {
         match caught.signo {
             libc::SIGIO if container.stop_reported() => container.stop_with_the_command(),
             libc::SIGIO => {}
-            libc::SIGCONT if plan.terminal => container.resume(),
-            // On a terminal the command has the foreground; a signal from the terminal reaches
-            // nsrun only when nsrun has it (after `bg` then `fg`, which sends no SIGCONT to a
-            // running job): hand the terminal back to the command and deliver the signal to its
-            // process group, as the terminal would have.
-            signo if plan.terminal && caught.from_kernel && signo != libc::SIGCHLD => {
-                container.resume();
-                container.signal_foreground(signo);
-            }
-            signo if forward::passes(signo, caught.from_kernel) => signal::send(started.pid, signo),
-            _ => {}
+            _ => container.on_signal(plan.terminal, &caught),
         }
     }
 }

@@ -43,3 +43,16 @@ pub fn unshare_namespaces(flags: UnshareFlags) -> Result<(), Errno> {
     // holds namespace kinds only (checked above), and the callers are single-threaded.
     unsafe { rustix::thread::unshare_unsafe(flags) }
 }
+
+/// The CLONE_NEW* type of the namespace file `fd` (ioctl NS_GET_NSTYPE, Linux 4.11).
+pub fn ns_type(fd: rustix::fd::BorrowedFd<'_>) -> Result<i32, Errno> {
+    use rustix::fd::AsRawFd;
+    const NS_GET_NSTYPE: libc::c_ulong = 0xb703;
+    // SAFETY: NS_GET_NSTYPE takes no argument and writes no memory; the descriptor is borrowed
+    // for the call.
+    let rc = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_NSTYPE as _) };
+    match rc {
+        -1 => Err(super::errno::last()),
+        n => Ok(n),
+    }
+}

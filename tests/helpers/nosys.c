@@ -5,6 +5,10 @@
  *
  *   nosys SYSCALL[,SYSCALL...] -- CMD [ARG...]   run CMD with the listed syscalls missing
  *   nosys all -- CMD [ARG...]                    every syscall of the table missing
+ *   nosys setns_flags[,...] -- CMD [ARG...]      setns(2) as before Linux 5.8: a call whose
+ *                                                type is not 0 or one CLONE_NEW* flag (the
+ *                                                several flags of a setns through a pidfd) fails
+ *                                                with EINVAL; may be combined with the names above
  *   nosys --probe SYSCALL                        call SYSCALL with harmless invalid arguments
  *                                                and print "SYSCALL: ENOSYS" or "SYSCALL: errno N"
  *   nosys --list                                 print the names the table knows
@@ -28,6 +32,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +132,17 @@ static void usage(void)
     exit(2);
 }
 
+/* The pseudo-name for setns(2) before 5.8 (see the usage above), and the types it lets through. */
+static const char SETNS_FLAGS[] = "setns_flags";
+static const unsigned setns_types[] = {
+    0, CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+    CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, 0x80 /* CLONE_NEWTIME */,
+};
+#define SETNS_TYPES (sizeof setns_types / sizeof setns_types[0])
+/* The instructions the setns block takes: the test of the number, the load of the type, one
+ * test per type and the EINVAL. */
+#define SETNS_BLOCK (1 + 1 + SETNS_TYPES + 1)
+
 static const struct entry *lookup(const char *name, size_t len)
 {
     for (size_t i = 0; i < TABLE_LEN; i++) {
@@ -179,6 +195,7 @@ int main(int argc, char **argv)
     /* The listed numbers, without duplicates. */
     long nrs[MAX_LISTED];
     size_t n = 0;
+    int setns_flags = 0;
     const char *list = argv[1];
     if (strcmp(list, "all") == 0) {
         for (size_t i = 0; i < TABLE_LEN; i++) {
@@ -189,6 +206,14 @@ int main(int argc, char **argv)
         for (;;) {
             size_t len = strcspn(p, ",");
             const struct entry *e = lookup(p, len);
+            if (e == NULL && len == strlen(SETNS_FLAGS) && memcmp(p, SETNS_FLAGS, len) == 0) {
+                setns_flags = 1;
+                if (p[len] == '\0') {
+                    break;
+                }
+                p += len + 1;
+                continue;
+            }
             if (e == NULL) {
                 fprintf(stderr, "nosys: unknown syscall '%.*s' (nosys --list)\n", (int)len, p);
                 return 2;
@@ -208,7 +233,8 @@ int main(int argc, char **argv)
     }
 
     /* arch check, (x32 mask), load nr, one test per number, ALLOW, ERRNO(ENOSYS). */
-    struct sock_filter prog[4 + 1 + MAX_LISTED + 2];
+    struct sock_filter prog[4 + 1 + MAX_LISTED + SETNS_BLOCK + 2];
+    size_t block = setns_flags ? SETNS_BLOCK : 0;
     size_t k = 0;
     prog[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
                                              offsetof(struct seccomp_data, arch));
@@ -221,9 +247,23 @@ int main(int argc, char **argv)
 #endif
     for (size_t i = 0; i < n; i++) {
         /* A match jumps over the remaining tests and the ALLOW to the ERRNO. */
-        unsigned char skip = (unsigned char)(n - 1 - i + 1);
+        unsigned char skip = (unsigned char)(n - 1 - i + block + 1);
         prog[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[i],
                                                  skip, 0);
+    }
+    if (setns_flags) {
+        /* setns: anything but the known types jumps to the EINVAL; a known one to the ALLOW. */
+        prog[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_setns, 0,
+                                                 (unsigned char)(SETNS_BLOCK - 1));
+        /* The low 32 bits of argument 1 (both architectures are little-endian). */
+        prog[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                                 offsetof(struct seccomp_data, args[1]));
+        for (size_t i = 0; i < SETNS_TYPES; i++) {
+            prog[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, setns_types[i],
+                                                     (unsigned char)(SETNS_TYPES - 1 - i + 1), 0);
+        }
+        prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+                                                 SECCOMP_RET_ERRNO | (EINVAL & SECCOMP_RET_DATA));
     }
     prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,

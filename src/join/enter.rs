@@ -1,0 +1,501 @@
+//! `nsrun enter`: join the namespaces of a running process (or those kept under a directory) and
+//! run a command there.
+//!
+//! The sequence: pin the target ([`Target`]) and open every namespace file first, with its root
+//! and working directory (before anything is joined, while the paths are still the host's); check
+//! the target still runs; join the user namespace first, then the others (through the pidfd in
+//! one setns where the kernel allows, 5.8, else file by file); enter the target's root and
+//! working directory (nsenter's `--root` and `--wd`: fchdir and chroot to the root, then fchdir
+//! to the working directory); in a user namespace become its root (setgroups, setgid(0),
+//! setuid(0), as nsenter -U does); then start the command. Joining a PID namespace places only
+//! the children in it, so the command is started as a child (a vfork-like clone), which nsrun
+//! waits for, passing signals and terminal stops on as `run` does ([`crate::run::job`]); without
+//! one, nsrun executes the command itself. The environment is the caller's, as nsenter keeps it;
+//! the container's capability bounds and seccomp filters are not applied (nsenter does not
+//! either).
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::Cell;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fs::{Mode, OFlags};
+use rustix::io::Errno;
+use rustix::process::{Pid, Signal, WaitOptions};
+
+use super::target::Target;
+use super::{Bad, NsFile};
+use crate::ns::{Kind, Set};
+use crate::plan::exec::Exec;
+use crate::report::{self, Failure};
+use crate::run::{forward, job};
+use crate::spec::Bytes;
+use crate::status;
+use crate::sys::{self, clone, signal, stack::Stack};
+
+/// Where the namespaces come from.
+pub enum Source<'a> {
+    /// A running process: its pid, and its start time when it is known from before (the state
+    /// store's record of a container), so a reused pid is refused.
+    Process {
+        /// Its pid in nsrun's PID namespace.
+        pid: i32,
+        /// Its start time in clock ticks since boot, as /proc/PID/stat says.
+        start: Option<u64>,
+    },
+    /// A directory of namespace files kept by `--keep DIR` (DIR/mnt, DIR/net, ...).
+    Kept(&'a [u8]),
+}
+
+/// What `nsrun enter` was asked to do.
+pub struct Request<'a> {
+    /// The namespaces' source.
+    pub source: Source<'a>,
+    /// The kinds to join; None: every kind the source has that nsrun is not in already (as
+    /// nsenter -a). A kind nsrun is in already is never joined again.
+    pub kinds: Option<Set>,
+    /// The command and its arguments; empty: /bin/sh.
+    pub command: &'a [Bytes],
+}
+
+/// The stack on which the command's process starts: it only takes the terminal, restores the
+/// signal mask and calls execve (rounded up to whole pages).
+const SPAWN_STACK: usize = 32 * 1024;
+
+/// Runs `request` with the environment `environ`; returns nsrun's exit status (the command's,
+/// or 125 with one line on stderr when nsrun failed, 126/127 when the command could not be
+/// executed).
+pub fn enter(request: &Request, environ: &[&[u8]]) -> i32 {
+    match prepare(request).and_then(|joining| joining.run(request, environ)) {
+        Ok(code) => code,
+        Err(line) => {
+            crate::out::error_line(format_args!("enter: {line}"));
+            status::SETUP_FAILED
+        }
+    }
+}
+
+/// Everything opened before anything is joined.
+struct Joining {
+    /// The target, pinned (None for kept namespaces).
+    target: Option<Target>,
+    /// The namespace files to join, one per kind.
+    files: Vec<NsFile>,
+    /// The kinds that may be joined through the target's pidfd (its own namespaces).
+    by_pidfd: Set,
+    /// The target's root and working directory, to enter after its mount namespace.
+    dirs: Option<(OwnedFd, OwnedFd)>,
+    /// Where the files are, for messages: `/proc/PID/ns` or the kept directory.
+    place: String,
+    /// This process's /proc/self, to compare its namespaces with.
+    own: OwnedFd,
+}
+
+fn prepare(request: &Request) -> Result<Joining, String> {
+    let own = super::open_self()
+        .map_err(|e| report::line("open /proc/self", e, Some("nsrun enter needs /proc")))?;
+    match request.source {
+        Source::Process { pid, start } => prepare_process(pid, start, request.kinds, own),
+        Source::Kept(dir) => prepare_kept(dir, request.kinds, own),
+    }
+}
+
+/// Whether a kind is to be joined: Some(true) asked for, Some(false) not, None (all) if the
+/// source has it.
+fn asked(kinds: Option<Set>, kind: Kind) -> Option<bool> {
+    kinds.map(|s| s.has(kind))
+}
+
+fn prepare_process(
+    pid: i32,
+    start: Option<u64>,
+    kinds: Option<Set>,
+    own: OwnedFd,
+) -> Result<Joining, String> {
+    let init = Target::open(pid, start)?;
+    // nsrun's init is not dumpable, and its memory belongs to the user namespace nsrun started
+    // in: its namespace files are open only to CAP_SYS_PTRACE there, which the unprivileged owner
+    // of a rootless container lacks. Its command, executed in the container's user namespace,
+    // is open to them: it has the container's namespaces (the init starts it first, in them,
+    // and ends with it), so it is entered through that process, its first child.
+    // Only for a process of the caller's own uid: another's is refused as the kernel refused it.
+    let (target, found) = match collect(&init, kinds, own.as_fd()) {
+        Ok(found) => (init, found),
+        Err((line, denied)) => {
+            // A process that ended meanwhile has no namespace files left: say that.
+            init.check_alive()?;
+            let mine = init.uid() == Some(rustix::process::getuid().as_raw());
+            let child = init
+                .first_child()
+                .filter(|_| denied && mine)
+                .ok_or(line.clone())?;
+            let found = collect(&child, kinds, own.as_fd()).map_err(|_| line)?;
+            init.check_alive()?;
+            (child, found)
+        }
+    };
+    target.check_alive()?;
+    let (files, by_pidfd, dirs) = found;
+    Ok(Joining {
+        place: format!("/proc/{}/ns", target.pid),
+        target: Some(target),
+        files,
+        by_pidfd,
+        dirs,
+        own,
+    })
+}
+
+/// The namespace files, those of them the pidfd may join, and the root and working directory.
+type Found = (Vec<NsFile>, Set, Option<(OwnedFd, OwnedFd)>);
+
+/// Opens the namespace files of `target` (those of `kinds`, or all) that differ from this
+/// process's, and its root and working directory if its mount namespace is among them. On
+/// failure, the line, and whether a namespace file was refused for want of permission.
+fn collect(
+    target: &Target,
+    kinds: Option<Set>,
+    own: BorrowedFd<'_>,
+) -> Result<Found, (String, bool)> {
+    let pid = target.pid;
+    let mut files = Vec::new();
+    let mut by_pidfd = Set::empty();
+    for kind in super::ORDER {
+        let wanted = asked(kinds, kind);
+        if wanted == Some(false) {
+            continue;
+        }
+        let file = match target.ns(kind) {
+            Ok(file) => file,
+            // A kind this kernel lacks has no file: all of them means those there are.
+            Err(Bad::Errno(Errno::NOENT)) if wanted.is_none() => continue,
+            Err(bad) => {
+                let shown = format!("/proc/{pid}/ns/{}", super::proc_name(kind));
+                let denied = matches!(bad, Bad::Errno(Errno::ACCESS | Errno::PERM));
+                return Err((bad_line(bad, kind, &shown), denied));
+            }
+        };
+        let (file, own_ns) = match kind {
+            Kind::Time => match target.time_for_children(&file) {
+                Some(children) => (children, false),
+                None => (file, true),
+            },
+            _ => (file, true),
+        };
+        if Some(file.id) == super::own(own, kind) {
+            continue;
+        }
+        if own_ns {
+            by_pidfd.add(kind);
+        }
+        files.push(file);
+    }
+    let dirs = match files.iter().any(|f| f.kind == Kind::Mount) {
+        true => {
+            let open = |name: &core::ffi::CStr, what: &str| {
+                target.open_dir(name).map_err(|e| {
+                    let line = report::line(&format!("open the {what} of process {pid}"), e, None);
+                    (line, false)
+                })
+            };
+            Some((open(c"root", "root")?, open(c"cwd", "working directory")?))
+        }
+        false => None,
+    };
+    Ok((files, by_pidfd, dirs))
+}
+
+fn prepare_kept(dir: &[u8], kinds: Option<Set>, own: OwnedFd) -> Result<Joining, String> {
+    let shown = crate::out::Bytes(dir);
+    let fd = rustix::fs::open(
+        dir,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| report::line(&format!("open --from {shown}"), e, None))?;
+    let mut files = Vec::new();
+    for kind in super::ORDER {
+        let wanted = asked(kinds, kind);
+        if wanted == Some(false) {
+            continue;
+        }
+        let name = alloc::ffi::CString::new(super::proc_name(kind)).unwrap_or_default();
+        let file = match super::open_given(fd.as_fd(), &name, kind) {
+            Ok(file) => file,
+            Err(Bad::Errno(Errno::NOENT)) if wanted.is_none() => continue,
+            Err(Bad::Errno(Errno::NOENT)) => {
+                return Err(format!(
+                    "{shown}/{} is missing (hint: the container had no {} namespace of its \
+                     own, and --keep keeps only those)",
+                    super::proc_name(kind),
+                    kind.name()
+                ))
+            }
+            Err(bad) => {
+                let path = format!("{shown}/{}", super::proc_name(kind));
+                return Err(bad_line(bad, kind, &path));
+            }
+        };
+        if Some(file.id) != super::own(own.as_fd(), kind) {
+            files.push(file);
+        }
+    }
+    if files.is_empty() && kinds.is_none() {
+        return Err(format!(
+            "{shown} holds no namespace file nsrun is not in already (mnt, uts, ipc, net, \
+             pid, user, cgroup, time)"
+        ));
+    }
+    Ok(Joining {
+        target: None,
+        files,
+        by_pidfd: Set::empty(),
+        dirs: None,
+        place: format!("{shown}"),
+        own,
+    })
+}
+
+/// The line for namespace file `shown` of `kind` that cannot be joined.
+fn bad_line(bad: Bad, kind: Kind, shown: &str) -> String {
+    match bad {
+        Bad::Errno(e) => report::line(
+            &format!("open the {} namespace file {shown}", kind.name()),
+            e,
+            super::open_hint(e),
+        ),
+        bad => bad.line(shown, kind),
+    }
+}
+
+/// What the command's process gets: it runs in nsrun's memory (CLONE_VM) while nsrun waits.
+struct Spawn<'a> {
+    exec: &'a Exec,
+    terminal: bool,
+    mask: signal::SigSet,
+    /// Set by the child when the command could not be executed.
+    failed: Cell<Option<Failure>>,
+}
+
+impl Joining {
+    fn has(&self, kind: Kind) -> bool {
+        self.files.iter().any(|f| f.kind == kind)
+    }
+
+    /// Where the file of `kind` is, for messages.
+    fn shown(&self, kind: Kind) -> String {
+        let name = match (kind, self.target.is_some()) {
+            (Kind::Time, true) if !self.by_pidfd.has(Kind::Time) => "time_for_children",
+            _ => super::proc_name(kind),
+        };
+        format!("{}/{name}", self.place)
+    }
+
+    fn run(self, request: &Request, environ: &[&[u8]]) -> Result<i32, String> {
+        // Everything that allocates comes before the joins.
+        let shell = [Bytes::from(&b"/bin/sh"[..])];
+        let command = match request.command.is_empty() {
+            true => &shell[..],
+            false => request.command,
+        };
+        let exec = Exec::new(command, environ.iter().map(|e| e.to_vec()).collect());
+        // The command gets 0, 1 and 2 only, as `run` gives: a descriptor nsrun inherited (of a
+        // host directory, say) would lead the command, and the container's root who can reach
+        // it through /proc, out of the container.
+        sys::fd::cloexec_all_but(&[0, 1, 2])
+            .map_err(|e| report::line("mark the inherited descriptors close-on-exec", e, None))?;
+        // Root's supplementary groups go before its user namespace is joined, while it still may
+        // drop them (inside, an unprivileged container's user namespace denies setgroups), as
+        // nsenter -U does: they would stay host groups (group root's files) inside.
+        if self.has(Kind::User) {
+            let _ = rustix::thread::set_thread_groups(&[]);
+        }
+        let stack = match self.has(Kind::Pid) {
+            true => Some(
+                Stack::new(SPAWN_STACK)
+                    .map_err(|e| report::line("map the command's stack", e, None))?,
+            ),
+            false => None,
+        };
+        self.join()?;
+        if let Some((root, cwd)) = &self.dirs {
+            self.enter_dirs(root.as_fd(), cwd.as_fd())?;
+        }
+        if self.has(Kind::User) {
+            become_root()?;
+        }
+        match stack {
+            Some(stack) => self.spawn(&stack, &exec),
+            None => {
+                let failure = exec.run();
+                crate::out::error_line(format_args!("{}", report::exec_line(&exec, failure)));
+                Ok(report::exec_status(failure.errno))
+            }
+        }
+    }
+
+    /// Joins the namespaces: through the pidfd in one call where there are two or more of the
+    /// target's own (checked afterwards against the files opened), the rest file by file.
+    fn join(&self) -> Result<(), String> {
+        let mut rest: Vec<&NsFile> = self.files.iter().collect();
+        let pidfd = self.target.as_ref().and_then(|t| t.pidfd());
+        if let Some(pidfd) = pidfd.filter(|_| self.by_pidfd.iter().count() >= 2) {
+            match super::join_pidfd(pidfd, self.by_pidfd) {
+                Ok(()) => {
+                    for file in self.files.iter().filter(|f| self.by_pidfd.has(f.kind)) {
+                        if super::joined(self.own.as_fd(), file.kind) != Some(file.id) {
+                            return Err(format!(
+                                "the {} namespace joined is not the one opened from {}: the \
+                                 process changed its namespaces meanwhile",
+                                file.kind.name(),
+                                self.shown(file.kind)
+                            ));
+                        }
+                    }
+                    rest.retain(|f| !self.by_pidfd.has(f.kind));
+                }
+                // Before 5.8 a pidfd is no namespace file.
+                Err(Errno::INVAL) => {}
+                Err(e) => {
+                    let kinds: Vec<&str> = self.by_pidfd.iter().map(Kind::name).collect();
+                    let what = format!(
+                        "join the {} namespaces of {}",
+                        kinds.join(", "),
+                        self.place.trim_end_matches("/ns")
+                    );
+                    return Err(report::line(&what, e, pidfd_hint(e)));
+                }
+            }
+        }
+        super::join_files(&rest).map_err(|(file, e)| {
+            let what = format!(
+                "join the {} namespace {}",
+                file.kind.name(),
+                self.shown(file.kind)
+            );
+            report::line(&what, e, super::setns_hint(file.kind, e))
+        })
+    }
+
+    /// Enters the target's root and then its working directory (both opened before its mount
+    /// namespace was joined), as nsenter --root --wd does.
+    fn enter_dirs(&self, root: BorrowedFd<'_>, cwd: BorrowedFd<'_>) -> Result<(), String> {
+        let pid = self.target.as_ref().map_or(0, |t| t.pid);
+        let fail =
+            |what: &str, e: Errno| report::line(&format!("{what} of process {pid}"), e, None);
+        rustix::process::fchdir(root).map_err(|e| fail("enter the root", e))?;
+        rustix::process::chroot(c".").map_err(|e| fail("chroot to the root", e))?;
+        rustix::process::fchdir(cwd).map_err(|e| fail("enter the working directory", e))
+    }
+
+    /// Starts the command as a child (in the PID namespace joined), waits for it while passing
+    /// signals and terminal stops on, and returns its status.
+    fn spawn(&self, stack: &Stack, exec: &Exec) -> Result<i32, String> {
+        let terminal = sys::tty::own_foreground();
+        let extra: &[i32] = if terminal { &[libc::SIGCONT] } else { &[] };
+        let waited = forward::waited(extra);
+        let mask = signal::block(&waited);
+        let cx = Spawn {
+            exec,
+            terminal,
+            mask,
+            failed: Cell::new(None),
+        };
+        let flags = libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD;
+        let pid = clone::spawn(stack, flags, start_command, &cx, &[]).map_err(|e| {
+            signal::set_mask(&mask);
+            let hint = match e {
+                Errno::NOMEM => Some(
+                    "no process is left in that PID namespace: once its init has ended it \
+                     takes no new process",
+                ),
+                _ => None,
+            };
+            report::line(
+                &format!(
+                    "start the command in the PID namespace {}",
+                    self.shown(Kind::Pid)
+                ),
+                e,
+                hint,
+            )
+        })?;
+        if let Some(failure) = cx.failed.get() {
+            let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
+            if terminal {
+                sys::tty::give_foreground(rustix::process::getpgrp());
+            }
+            crate::out::error_line(format_args!("{}", report::exec_line(exec, failure)));
+            return Ok(report::exec_status(failure.errno));
+        }
+        let code = supervise(pid, terminal, &waited);
+        if terminal {
+            sys::tty::give_foreground(rustix::process::getpgrp());
+        }
+        Ok(code)
+    }
+}
+
+/// The hint for a failed setns(2) through the pidfd.
+fn pidfd_hint(e: Errno) -> Option<&'static str> {
+    match e {
+        Errno::PERM => Some(
+            "joining needs CAP_SYS_ADMIN over each namespace: run as root, or as the owner of \
+             the container's user namespace join it too",
+        ),
+        Errno::SRCH => Some("the process has ended"),
+        _ => None,
+    }
+}
+
+/// In the user namespace joined, becomes its root: no supplementary groups where it allows
+/// setgroups (where it denies them, an unprivileged container's, they stay as they are), then
+/// gid and uid 0 (refused where 0 is not mapped in it).
+fn become_root() -> Result<(), String> {
+    use rustix::process::{Gid, Uid};
+    let _ = rustix::thread::set_thread_groups(&[]);
+    let hint = Some("uid and gid 0 must be mapped in the container's user namespace");
+    rustix::thread::set_thread_res_gid(Gid::ROOT, Gid::ROOT, Gid::ROOT)
+        .map_err(|e| report::line("become gid 0 in the container's user namespace", e, hint))?;
+    rustix::thread::set_thread_res_uid(Uid::ROOT, Uid::ROOT, Uid::ROOT)
+        .map_err(|e| report::line("become uid 0 in the container's user namespace", e, hint))
+}
+
+/// The command's process (in nsrun's memory until it executes; nsrun is suspended meanwhile):
+/// dies with nsrun, takes the terminal's foreground in a process group of its own when nsrun
+/// had it, restores the signal mask and executes the command.
+fn start_command(cx: &Spawn) -> ! {
+    let _ = rustix::process::set_parent_process_death_signal(Some(Signal::KILL));
+    if cx.terminal {
+        sys::tty::take_foreground();
+    }
+    signal::set_mask(&cx.mask);
+    let failure = cx.exec.run();
+    cx.failed.set(Some(failure));
+    sys::exit::exit_now(report::exec_status(failure.errno))
+}
+
+/// Waits for the command `pid` to end, passing signals on and relaying its terminal stops
+/// ([`job::Container`]); returns its exit status.
+fn supervise(pid: i32, terminal: bool, waited: &signal::SigSet) -> i32 {
+    let container = job::Container { pid, socket: None };
+    let child = Pid::from_raw(pid);
+    let options = match terminal {
+        true => WaitOptions::NOHANG | WaitOptions::UNTRACED,
+        false => WaitOptions::NOHANG,
+    };
+    loop {
+        match rustix::process::waitpid(child, options) {
+            Ok(Some((_, st))) if st.stopped() => {
+                container.stop_with_the_command();
+                continue;
+            }
+            Ok(Some((_, st))) => return status::from_wait(st.as_raw()),
+            Ok(None) => {}
+            Err(_) => return status::SETUP_FAILED,
+        }
+        if let Ok(caught) = signal::wait(waited) {
+            container.on_signal(terminal, &caught);
+        }
+    }
+}
