@@ -58,9 +58,16 @@ fn errno_name(e: Errno) -> String {
         Errno::ACCESS => "EACCES",
         Errno::BUSY => "EBUSY",
         Errno::NOSPC => "ENOSPC",
-        _ => return format!("errno {}", e.raw_os_error()),
+        _ => "errno",
     };
-    format!("{name} ({})", sys::errno::text(e.raw_os_error()))
+    match name {
+        "errno" => format!(
+            "errno {} ({})",
+            e.raw_os_error(),
+            sys::errno::text(e.raw_os_error())
+        ),
+        _ => format!("{name} ({})", sys::errno::text(e.raw_os_error())),
+    }
 }
 
 /// `/proc/self/fd/N` for `fd`: a path that leads to exactly the object the descriptor holds, so

@@ -81,9 +81,17 @@ fn mount(line: &[u8]) -> Result<Mount, Errno> {
 fn tree(m: &[Mount]) -> Vec<(usize, usize)> {
     let mut kids = vec![Vec::new(); m.len()];
     let mut stack = Vec::new();
+    // The parent of the mount before is tried first (siblings come together), then the mounts
+    // before it (a parent is listed before its children unless it was moved), then all: linear
+    // in the usual table, without sort and search code in the binary.
+    let mut last: Option<usize> = None;
     for (i, x) in m.iter().enumerate().rev() {
-        // A linear search (no sort and search code in the binary for a table of some hundreds).
-        match m.iter().position(|p| p.id == x.parent) {
+        let parent = last
+            .filter(|&k| m[k].id == x.parent)
+            .or_else(|| m[..i].iter().rposition(|p| p.id == x.parent))
+            .or_else(|| m.iter().position(|p| p.id == x.parent));
+        last = parent;
+        match parent {
             Some(k) if x.parent != x.id => kids[k].push(i),
             _ => stack.push((i, 0)),
         }
@@ -265,6 +273,35 @@ it would appear here; nsrun makes / private first (--propagation private, the de
         assert_eq!(read_table(Some(pid)).err(), Some(Errno::NOENT));
         // `self` is this process; a pid is only ever digits.
         assert!(!read_table(None).unwrap().is_empty());
+    }
+
+    /// Many siblings, a deep chain and a child listed before its parent all land where the ids put
+    /// them.
+    #[test]
+    fn large_tables() {
+        let mut t = String::from("1 0 0:1 / / rw - e s o\n");
+        for i in 2..5000 {
+            t.push_str(&format!("{i} 1 0:1 / /f{i} rw - e s o\n"));
+        }
+        for i in 5000..5300 {
+            t.push_str(&format!("{i} {} 0:1 / /c rw - e s o\n", i - 1));
+        }
+        t.push_str("9001 9000 0:1 / /early rw - e s o\n9000 1 0:1 / /late rw - e s o\n");
+        let m = table(t.as_bytes()).unwrap();
+        let depths: Vec<(u32, usize)> = tree(&m).iter().map(|&(i, d)| (m[i].id, d)).collect();
+        assert_eq!(depths.len(), 5301);
+        assert_eq!(depths[0], (1, 0));
+        assert!(depths.contains(&(4999, 1)));
+        assert!(
+            depths.contains(&(5299, 301)),
+            "the chain hangs 300 deep under /f4999"
+        );
+        let late = depths.iter().position(|&(id, _)| id == 9000).unwrap();
+        assert_eq!(
+            depths[late + 1],
+            (9001, 2),
+            "a child listed first still goes under its parent"
+        );
     }
 
     #[test]
