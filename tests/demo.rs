@@ -257,6 +257,22 @@ fn without_tmp_or_mnt_it_says_so() {
     r.finish();
 }
 
+/// With something else than a procfs on /proc it stops before it mounts anything.
+#[test]
+#[ignore = "needs root"]
+fn a_fake_proc_stops_it() {
+    require_root();
+    let before = host_mountinfo();
+    let out = common::in_scratch_mount_ns(
+        "mount -t tmpfs fake /proc && mkdir /proc/self && \"$NSRUN\" demo propagation",
+        &[],
+    );
+    out.assert_code(125);
+    assert_eq!(out.stdout, "", "{out}");
+    out.assert_one_error_line(&["open /proc/self (a procfs)", "EXDEV"]);
+    assert_eq!(host_mountinfo(), before);
+}
+
 #[test]
 fn usage_errors() {
     for (args, part) in [

@@ -390,3 +390,23 @@ fn a_shared_root_gets_a_note() {
     );
     assert!(!nsrun(&["mounts", "--json"]).stdout.contains("note"));
 }
+
+/// Something else mounted on /proc (a tmpfs holding a made-up self/mountinfo) is not taken for
+/// the kernel's table.
+#[test]
+#[ignore = "needs root"]
+fn a_fake_proc_is_refused() {
+    require_root();
+    let before = host_mountinfo();
+    let out = common::in_scratch_mount_ns(
+        "mount -t tmpfs fake /proc && mkdir -p /proc/self /proc/1 &&
+         echo '1 1 0:1 / / rw - fakefs fake rw' > /proc/self/mountinfo &&
+         cp /proc/self/mountinfo /proc/1/mountinfo &&
+         \"$NSRUN\" mounts; echo rc=$?; \"$NSRUN\" mounts 1; echo rc=$?",
+        &[],
+    );
+    assert_eq!(host_mountinfo(), before);
+    assert!(!out.stdout.contains("fakefs"), "{out}");
+    assert_eq!(out.stdout, "rc=125\nrc=125\n", "{out}");
+    assert!(out.stderr.contains("not a procfs"), "{out}");
+}

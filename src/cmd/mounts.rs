@@ -26,6 +26,7 @@ pub fn run(pid: Option<u32>, json: bool) -> i32 {
             let hint = match e {
                 Errno::NOENT | Errno::SRCH => "no such process (or no procfs on /proc)",
                 Errno::INVAL => "the process has ended: a zombie has no mount namespace",
+                Errno::XDEV => "what is mounted on /proc is not a procfs",
                 Errno::ACCESS | Errno::PERM => {
                     "/proc hides other users' processes (hidepid): that takes root or the \
                      process's user"

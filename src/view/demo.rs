@@ -58,6 +58,7 @@ fn errno_name(e: Errno) -> String {
         Errno::ACCESS => "EACCES",
         Errno::BUSY => "EBUSY",
         Errno::NOSPC => "ENOSPC",
+        Errno::XDEV => "EXDEV",
         _ => "errno",
     };
     match name {
@@ -549,10 +550,10 @@ fn own_namespace() -> R<bool> {
 
 fn observe(out: i32) -> R<Report> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    let proc_self = ctx(
-        rustix::fs::open(c"/proc/self", flags, Mode::empty()),
-        || "open /proc/self".into(),
-    )?;
+    // On a procfs only: the demo reads its tables there and mounts through /proc/self/fd.
+    let proc_self = ctx(mounts::open_proc_dir(None), || {
+        "open /proc/self (a procfs)".into()
+    })?;
     let userns = own_namespace()?;
     set("/", Prop::PRIVATE | Prop::REC)?;
     let home = ctx(

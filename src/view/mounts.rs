@@ -188,8 +188,17 @@ pub fn read_at(dir: BorrowedFd<'_>, name: &CStr) -> Result<Vec<u8>, Errno> {
 /// Opens `/proc/PID` (None: `/proc/self`, the directory of this process) as a directory
 /// descriptor. Every file of the process is then read through it: the directory stays bound to
 /// the process it was opened for, so if that one ends and its pid is reused, reads through it fail
-/// (ESRCH) instead of showing the newcomer's files.
+/// (ESRCH) instead of showing the newcomer's files. EXDEV when it is not on a procfs (something
+/// else mounted on /proc, which could show any table).
 pub fn open_proc_dir(pid: Option<u32>) -> Result<OwnedFd, Errno> {
+    let dir = open_proc_path(pid)?;
+    match rustix::fs::fstatfs(&dir)?.f_type == rustix::fs::PROC_SUPER_MAGIC {
+        true => Ok(dir),
+        false => Err(Errno::XDEV),
+    }
+}
+
+fn open_proc_path(pid: Option<u32>) -> Result<OwnedFd, Errno> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
     match pid {
         None => rustix::fs::open(c"/proc/self", flags, Mode::empty()),
