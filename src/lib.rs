@@ -30,6 +30,7 @@ pub mod report;
 pub mod run;
 pub mod setup;
 pub mod spec;
+pub mod state;
 pub mod status;
 pub mod sys;
 #[cfg(test)]

@@ -2,15 +2,27 @@
 
 use alloc::string::String;
 use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicI32, Ordering};
 
 use crate::sys::fd;
+
+/// Where [`error_line`] writes: stderr, or the pipe of `--detach` to the foreground nsrun.
+static ERRORS: AtomicI32 = AtomicI32::new(2);
+
+/// Sends later [`error_line`]s to descriptor `fd` (2: stderr again).
+pub fn errors_to(fd: i32) {
+    ERRORS.store(fd, Ordering::Relaxed);
+}
 
 /// Formats `args` into one line `nsrun: ...\n` and writes it to stderr in one call.
 pub fn error_line(args: fmt::Arguments) {
     let mut line = String::with_capacity(128);
     let _ = write!(line, "nsrun: {args}");
     line.push('\n');
-    fd::write_all(fd::stderr(), line.as_bytes());
+    fd::write_all(
+        fd::borrow_named(ERRORS.load(Ordering::Relaxed)),
+        line.as_bytes(),
+    );
 }
 
 /// Writes `text` to stdout as it is.

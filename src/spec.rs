@@ -237,6 +237,29 @@ pub struct Spec {
     pub command: Vec<Bytes>,
     /// Capabilities, seccomp, limits, cgroups and the other locks.
     pub locks: Locks,
+    /// `run --name`, `--detach`, `--log`, `--state-dir`: the container's entry and background.
+    pub life: Life,
+}
+
+/// How `run` records and detaches the container ([`crate::state`]); all unset for the plain
+/// `nsrun -- CMD`, which the state code never sees.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Life {
+    /// `--name NAME`: record the container under this name in the state directory.
+    pub name: Option<Bytes>,
+    /// `--state-dir DIR`.
+    pub state_dir: Option<Bytes>,
+    /// `--detach`: run in the background, return once the command runs.
+    pub detach: bool,
+    /// `--log FILE`: the detached container's stdout and stderr (else /dev/null).
+    pub log: Option<Bytes>,
+}
+
+impl Life {
+    /// Whether any of it was asked for.
+    pub fn any(&self) -> bool {
+        self.name.is_some() || self.detach
+    }
 }
 
 impl Default for Spec {
@@ -266,6 +289,7 @@ impl Default for Spec {
             gid_map: Vec::new(),
             command: Vec::new(),
             locks: Locks::default(),
+            life: Life::default(),
         }
     }
 }

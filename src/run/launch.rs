@@ -13,6 +13,7 @@ use crate::run::forward;
 use crate::run::info::{self, Info};
 use crate::run::job;
 use crate::spec::Spec;
+use crate::state::launch::Record;
 use crate::status;
 use crate::sys::{self, clone, signal, stack::Stack};
 
@@ -32,6 +33,8 @@ const SPAWN_STACK: usize = 32 * 1024;
 /// kernel takes the whole address space back at once, which costs less than freeing and unmapping
 /// piece by piece on the way out.
 pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
+    // `--name`, `--detach`: None (and nothing of the state code run) without them.
+    let mut record = crate::state::launch::begin(spec, environ);
     let caller = Caller {
         uid: rustix::process::geteuid().as_raw(),
         gid: rustix::process::getegid().as_raw(),
@@ -57,7 +60,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
         },
         None => None,
     };
-    let mut started = match start(&plan, cgroup.as_ref()) {
+    let mut started = match start(&plan, cgroup.as_ref(), record.as_mut()) {
         Ok(started) => started,
         Err(line) => {
             out::error_line(format_args!("{line}"));
@@ -67,7 +70,10 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
             sys::exit::exit_now(status::SETUP_FAILED);
         }
     };
-    let code = finish(&plan, spec, &mut started);
+    let code = finish(&plan, spec, &mut started, record.as_mut());
+    if let Some(record) = &mut record {
+        record.ended(code);
+    }
     if let Some(cgroup) = cgroup {
         end_cgroup(cgroup, &spec.locks.cgroup);
     }
@@ -166,12 +172,15 @@ struct Started {
     job: Option<rustix::fd::OwnedFd>,
     /// What `--info-fd` and `--json-status-fd` get once the command runs.
     info: Option<Info>,
+    /// Whether the launcher watches the error pipe hang up (status descriptors, a record).
+    watch: bool,
 }
 
 /// Clones the child and releases it; returns its pid and the error pipe's read end.
 fn start(
     plan: &Plan,
     cgroup: Option<&crate::confine::cgroup::Cgroup>,
+    mut record: Option<&mut Record>,
 ) -> Result<Started, alloc::string::String> {
     let fail = |what: &str, e: Errno| report::line(what, e, None);
     let (report_r, report_w) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK)
@@ -189,11 +198,14 @@ fn start(
         true => Some(job_socket().map_err(|e| fail("create the job socket", e))?),
         false => None,
     };
-    // With status descriptors, the error pipe raises SIGIO when the command runs (it hangs up).
-    if status_fds(plan) {
+    // With status descriptors (or a record), the error pipe raises SIGIO when the command runs
+    // (it hangs up).
+    let watch = status_fds(plan) || record.is_some();
+    let hold = holds(plan) || record.is_some();
+    if watch {
         sys::fd::signal_on_input(report_r.as_fd()).map_err(|e| fail("watch the pipe", e))?;
     }
-    let mask = signal::block(&forward::waited(job_signals(plan, sigio(plan, &job))));
+    let mask = signal::block(&forward::waited(job_signals(plan, job.is_some() || watch)));
     // The init's keep list, made here: the child allocates nothing.
     let mut init_keep = alloc::vec![0, 1, 2, report_w.as_raw_fd()];
     init_keep.extend(job.as_ref().map(|(_, init)| init.as_raw_fd()));
@@ -203,7 +215,7 @@ fn start(
         init_keep: &init_keep,
         report: report_w.as_fd(),
         go: go_r.as_fd(),
-        wait_for_go: holds(plan),
+        wait_for_go: hold,
         job: job.as_ref().map(|(_, init)| init.as_fd()),
         mask,
         spawn_stack: spawn_stack.as_ref(),
@@ -238,13 +250,18 @@ fn start(
         keep.extend([ours.as_raw_fd(), init.as_raw_fd()]);
     }
     keep.extend(plan.info_fd.iter().chain(&plan.status_fd));
+    keep.extend(record.iter().flat_map(|r| r.fds()));
     sys::fd::close_all_but(&keep);
     let info = status_fds(plan).then(|| {
         // A reader gone is no reason to die: the write fails with EPIPE instead.
         signal::block(&signal::SigSet::of(&[libc::SIGPIPE]));
         Info::new(plan, pid)
     });
-    if let Err(line) = before_go(plan, pid, cgroup) {
+    let ready = before_go(plan, pid, cgroup).and_then(|()| match record.as_mut() {
+        Some(record) => record.created(pid, plan),
+        None => Ok(()),
+    });
+    if let Err(line) = ready {
         // The child is still waiting for its go byte: end it before it does anything.
         signal::send(pid, libc::SIGKILL);
         let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
@@ -252,7 +269,7 @@ fn start(
         return Err(line);
     }
     // With something to do first, the child waits for this byte before it does anything.
-    if holds(plan) {
+    if hold {
         sys::fd::write_all(go_w.as_fd(), b"g");
     }
     Ok(Started {
@@ -262,6 +279,7 @@ fn start(
         _stacks: (stack, spawn_stack),
         job: job.map(|(ours, _)| ours),
         info,
+        watch,
     })
 }
 
@@ -302,9 +320,9 @@ fn before_go(
 /// Waits for the child to end, then reads the error pipe: a report there is the failure to print
 /// and its status; a closed, empty pipe means the command ran, and the child's status is nsrun's.
 /// (Reading only at the end spares the launcher a wake-up at exec.)
-fn finish(plan: &Plan, spec: &Spec, started: &mut Started) -> i32 {
+fn finish(plan: &Plan, spec: &Spec, started: &mut Started, record: Option<&mut Record>) -> i32 {
     use rustix::fd::AsFd;
-    let (code, running) = supervise(plan, started);
+    let (code, running) = supervise(plan, started, record);
     if plan.terminal {
         // The command had the terminal; give it back to nsrun's group, where the caller expects it.
         sys::tty::give_foreground(rustix::process::getpgrp());
@@ -337,14 +355,14 @@ fn read_exact(fd: rustix::fd::BorrowedFd<'_>, buf: &mut [u8]) -> bool {
 /// Waits for the child to end, passing on the forwarded signals and relaying the command's
 /// terminal stops ([`job`]), and writing the [`Info`] once the command runs; returns its exit
 /// status, and whether the info was written.
-fn supervise(plan: &Plan, started: &mut Started) -> (i32, bool) {
+fn supervise(plan: &Plan, started: &mut Started, mut record: Option<&mut Record>) -> (i32, bool) {
     use rustix::fd::AsFd;
     let container = job::Container {
         pid: started.pid,
         socket: started.job.as_ref().map(|fd| fd.as_fd()),
     };
-    let waited = forward::waited(job_signals(plan, sigio(plan, &started.job)));
-    let mut pending = started.info.is_some();
+    let waited = forward::waited(job_signals(plan, started.job.is_some() || started.watch));
+    let mut pending = started.info.is_some() || record.is_some();
     let mut running = false;
     let child = Pid::from_raw(started.pid);
     // Run directly on the terminal (no init), the command is this process's child: its stops
@@ -365,6 +383,9 @@ fn supervise(plan: &Plan, started: &mut Started) -> (i32, bool) {
             if let Some(info) = started.info.as_mut().filter(|_| running) {
                 info.read(plan, true);
                 info.send(plan);
+            }
+            if let Some(record) = record.as_mut().filter(|_| running) {
+                record.running();
             }
         }
         match rustix::process::waitpid(child, options) {
@@ -390,11 +411,6 @@ fn supervise(plan: &Plan, started: &mut Started) -> (i32, bool) {
 /// Whether `--info-fd` or `--json-status-fd` was given.
 fn status_fds(plan: &Plan) -> bool {
     plan.info_fd.is_some() || plan.status_fd.is_some()
-}
-
-/// Whether the launcher waits for SIGIO: from the job socket, or the error pipe ([`status_fds`]).
-fn sigio<T>(plan: &Plan, job: &Option<T>) -> bool {
-    job.is_some() || status_fds(plan)
 }
 
 /// The job-control signals the launcher waits for: SIGCONT on a terminal (nsrun continued, the

@@ -14,6 +14,7 @@ pub mod fd;
 pub mod mount;
 pub mod net;
 pub mod ns;
+pub mod process;
 pub mod random;
 pub mod rlimit;
 pub mod runtime;

@@ -1,0 +1,292 @@
+//! What `run --name` and `run --detach` add to the launcher ([`crate::run::launch`]), which
+//! calls these hooks only when one of them was given: the plain `nsrun -- CMD` runs none of this.
+//!
+//! With `--name`: [`begin`] opens the store and refuses a name a live container holds; once the
+//! child exists (still waiting for its go byte) [`Record::created`] writes its entry under the
+//! store's lock, the authoritative, race-free check; [`Record::running`] marks it running when the
+//! command has been executed; [`Record::ended`] records the exit status (status `stopped`). The
+//! stopped entry stays, so `nsrun wait NAME` can report the status; `wait` removes it, and a
+//! later `run --name NAME` replaces it.
+//!
+//! With `--detach`: [`begin`] forks. The foreground half relays what the background half says on
+//! a pipe (its error lines) until it reads the running mark (a NUL byte and the container's pid),
+//! prints the pid and exits 0; if the pipe ends without the mark, the run failed and it exits with
+//! the background half's status. The background half starts a session of its own, puts
+//! /dev/null (or `--log FILE`) on its standard descriptors, which the container inherits, and
+//! goes on as the launcher, its error lines sent over the pipe until the command runs.
+
+use alloc::vec::Vec;
+
+use rustix::fd::{AsFd, AsRawFd, OwnedFd};
+use rustix::fs::{Mode, OFlags};
+
+use super::entry::{Entry, Status, NS_NAMES};
+use super::{proc, Life, Store};
+use crate::ns::Kind;
+use crate::out::{self, Bytes};
+use crate::plan::Plan;
+use crate::spec::Spec;
+use crate::status;
+use crate::sys;
+
+/// The launcher's part of a named or detached run.
+pub struct Record {
+    /// The store and the entry, with `--name`.
+    named: Option<(Store, Entry)>,
+    /// Whether this run's entry is on disk (so a failure before it leaves other entries alone).
+    written: bool,
+    /// With `--detach`, until the command runs: the pipe to the foreground half.
+    detached: Option<OwnedFd>,
+    /// The container's PID 1, once it exists.
+    pid: i32,
+}
+
+/// Leaves with `line` and `code`.
+fn fail(line: &str, code: i32) -> ! {
+    out::error_line(format_args!("{line}"));
+    sys::exit::exit_now(code)
+}
+
+/// Starts a named or detached run (None for a plain run): opens the store, checks the name,
+/// forks for `--detach`. Leaves on failure with the line and status.
+pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
+    let life = &spec.life;
+    if !life.any() {
+        return None;
+    }
+    let named = match &life.name {
+        Some(name) => {
+            if let Err(line) = super::check_name(name) {
+                fail(&line, status::USAGE);
+            }
+            let store = Store::open(life.state_dir.as_deref(), env)
+                .unwrap_or_else(|e| fail(&e.line, e.code));
+            // A quick look before anything is made; `created` decides under the lock.
+            match store.read(name) {
+                Ok(Some(old)) if matches!(super::life(&old), Life::Alive | Life::Ending) => {
+                    fail(&store.taken(&old).line, status::SETUP_FAILED)
+                }
+                Ok(_) => {}
+                Err(e) => fail(&e.line, e.code),
+            }
+            Some((store, entry_of(spec, env, name)))
+        }
+        None => None,
+    };
+    let detached = match life.detach {
+        true => Some(detach(life.log.as_deref())),
+        false => None,
+    };
+    Some(Record {
+        named,
+        written: false,
+        detached,
+        pid: 0,
+    })
+}
+
+/// The entry's fields known before the child exists.
+fn entry_of(spec: &Spec, env: &[&[u8]], name: &[u8]) -> Entry {
+    let command = match spec.command.is_empty() {
+        false => spec.command.clone(),
+        true => alloc::vec![super::getenv(env, "SHELL")
+            .filter(|s| !s.is_empty())
+            .unwrap_or(b"/bin/sh")
+            .to_vec()],
+    };
+    Entry {
+        name: name.to_vec(),
+        root: spec.root.clone(),
+        command,
+        ..Entry::default()
+    }
+}
+
+/// Forks for `--detach`; returns in the background half (the foreground half never returns).
+fn detach(log: Option<&[u8]>) -> OwnedFd {
+    let open = |path: &[u8], flags: OFlags| {
+        rustix::fs::open(
+            path,
+            flags | OFlags::CLOEXEC | OFlags::NOCTTY,
+            Mode::from(0o644),
+        )
+        .unwrap_or_else(|e| {
+            let what = alloc::format!("open {}", Bytes(path));
+            fail(&crate::report::line(&what, e, None), status::SETUP_FAILED)
+        })
+    };
+    let null = open(b"/dev/null", OFlags::RDWR);
+    let output = log.map(|p| open(p, OFlags::WRONLY | OFlags::CREATE | OFlags::APPEND));
+    let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap_or_else(|e| {
+        fail(
+            &crate::report::line("create pipe", e, None),
+            status::SETUP_FAILED,
+        )
+    });
+    match sys::process::fork() {
+        Ok(Some(pid)) => {
+            drop(w);
+            foreground(pid, r)
+        }
+        Ok(None) => {}
+        Err(e) => fail(&crate::report::line("fork", e, None), status::SETUP_FAILED),
+    }
+    drop(r);
+    let _ = rustix::process::setsid();
+    let output = output.as_ref().unwrap_or(&null);
+    let redirected = rustix::stdio::dup2_stdin(&null)
+        .and_then(|()| rustix::stdio::dup2_stdout(output))
+        .and_then(|()| rustix::stdio::dup2_stderr(output));
+    out::errors_to(w.as_raw_fd());
+    if let Err(e) = redirected {
+        fail(
+            &crate::report::line("redirect the standard descriptors", e, None),
+            status::SETUP_FAILED,
+        );
+    }
+    w
+}
+
+/// The foreground half of `--detach`: relays the background half's lines until its running
+/// mark (then prints the pid and exits 0) or the end of the pipe (then exits with its status).
+fn foreground(child: i32, r: OwnedFd) -> ! {
+    let mut buf = [0u8; 512];
+    let mut mark: Option<Vec<u8>> = None;
+    loop {
+        let n = match sys::fd::read(r.as_fd(), &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let got = &buf[..n];
+        match &mut mark {
+            Some(pid) => pid.extend_from_slice(got),
+            None => match got.iter().position(|&b| b == 0) {
+                Some(i) => {
+                    sys::fd::write_all(sys::fd::stderr(), &got[..i]);
+                    mark = Some(got[i + 1..].to_vec());
+                }
+                None => sys::fd::write_all(sys::fd::stderr(), got),
+            },
+        }
+        if mark.as_ref().is_some_and(|m| m.ends_with(b"\n")) {
+            break;
+        }
+    }
+    if let Some(pid) = mark.filter(|m| m.ends_with(b"\n")) {
+        sys::fd::write_all(sys::fd::stdout(), &pid);
+        sys::exit::exit_now(0);
+    }
+    let code = match rustix::process::waitpid(
+        rustix::process::Pid::from_raw(child),
+        rustix::process::WaitOptions::empty(),
+    ) {
+        Ok(Some((_, st))) => status::from_wait(st.as_raw()),
+        _ => status::SETUP_FAILED,
+    };
+    sys::exit::exit_now(code)
+}
+
+impl Record {
+    /// The descriptors the launcher keeps past its sweep after clone.
+    pub fn fds(&self) -> impl Iterator<Item = i32> + '_ {
+        let store = self.named.as_ref().map(|(s, _)| s.fd().as_raw_fd());
+        store
+            .into_iter()
+            .chain(self.detached.as_ref().map(|w| w.as_raw_fd()))
+    }
+
+    /// The child `pid` exists and waits for its go byte: writes its entry (status `created`),
+    /// unless a live container took the name meanwhile.
+    pub fn created(&mut self, pid: i32, plan: &Plan) -> Result<(), alloc::string::String> {
+        self.pid = pid;
+        let Some((store, e)) = &mut self.named else {
+            return Ok(());
+        };
+        let me = rustix::process::getpid().as_raw_nonzero().get();
+        e.status = Some(Status::Created);
+        e.pid = pid;
+        e.pid_start = proc::start_time(pid).unwrap_or(0);
+        e.launcher = me;
+        e.launcher_start = proc::start_time(me).unwrap_or(0);
+        if e.pid_start == 0 || e.launcher_start == 0 {
+            return Err(alloc::format!(
+                "record container '{}': cannot read the start time in /proc/{pid}/stat (hint: the \
+                 state store needs a procfs on /proc)",
+                Bytes(&e.name)
+            ));
+        }
+        e.created = rustix::time::clock_gettime(rustix::time::ClockId::Realtime).tv_sec as u64;
+        for (ns, name) in e.ns.iter_mut().zip(NS_NAMES) {
+            ns.new = Kind::ALL
+                .into_iter()
+                .find(|k| proc_name(*k) == name)
+                .is_some_and(|k| plan.made.has(k));
+        }
+        read_ns(pid, e);
+        store.create(e).map_err(|err| err.line)?;
+        self.written = true;
+        Ok(())
+    }
+
+    /// The command has been executed: the entry says so (with the namespaces made since), and the
+    /// foreground half of `--detach` gets the pid and goes.
+    pub fn running(&mut self) {
+        if let Some((store, e)) = self.named.as_mut().filter(|_| self.written) {
+            e.status = Some(Status::Running);
+            read_ns(e.pid, e);
+            if let Err(err) = store.write(e) {
+                out::error_line(format_args!("warning: {}", err.line));
+            }
+        }
+        self.release();
+    }
+
+    /// Hands the foreground half of `--detach` the pid: the command runs.
+    fn release(&mut self) {
+        if let Some(w) = self.detached.take() {
+            let mut mark = alloc::vec![0u8];
+            super::entry::decimal(&mut mark, self.pid as u64);
+            mark.push(b'\n');
+            sys::fd::write_all(w.as_fd(), &mark);
+            out::errors_to(2);
+        }
+    }
+
+    /// The container has ended with `code`: its entry says `stopped` and holds the code.
+    pub fn ended(&mut self, code: i32) {
+        if let Some((store, e)) = self.named.as_mut().filter(|_| self.written) {
+            e.status = Some(Status::Stopped);
+            e.exit = Some(code);
+            if let Err(err) = store.write(e) {
+                out::error_line(format_args!("warning: {}", err.line));
+            }
+        }
+    }
+}
+
+/// The name of `kind`'s file in /proc/PID/ns.
+fn proc_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Mount => "mnt",
+        Kind::Uts => "uts",
+        Kind::Ipc => "ipc",
+        Kind::Net => "net",
+        Kind::Pid => "pid",
+        Kind::User => "user",
+        Kind::Cgroup => "cgroup",
+        Kind::Time => "time",
+    }
+}
+
+/// Reads the namespaces of `pid` into `e`; a time namespace nsrun made is the one of PID 1's
+/// children (time_for_children: unshare(2) does not move the caller into it).
+fn read_ns(pid: i32, e: &mut Entry) {
+    proc::read_ns(pid, &mut e.ns);
+    let time = NS_NAMES.iter().position(|n| *n == "time").unwrap_or(5);
+    if e.ns[time].new {
+        let path = alloc::format!("/proc/{pid}/ns/time_for_children");
+        if let Ok(st) = rustix::fs::stat(path.as_str()) {
+            e.ns[time].inode = st.st_ino;
+        }
+    }
+}

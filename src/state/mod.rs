@@ -1,0 +1,400 @@
+//! The state store: one entry per named container under a state directory, shared by `run
+//! --name`, `list`, `kill`, `wait`, `enter` (and later the OCI runtime's create, start, state,
+//! kill and delete).
+//!
+//! The directory is resolved once into a descriptor (refused unless it belongs to the caller and
+//! nobody else may write in it); every file is reached from that descriptor with the *at() calls.
+//! An entry is the file named as its container, replaced whole by renameat from a temporary
+//! `.tmp.NAME.PID` written beside it, so a reader sees the old text or the new one, never a part.
+//! Whatever decides a name's owner (creating an entry, replacing a stopped one, removing a stale
+//! one) does so holding an exclusive flock on the directory, after reading the entry again under
+//! it: two runs with one name cannot both win, and a cleaner never removes an entry that another
+//! run made meanwhile. The launcher's own updates of its entry need no lock: nobody else takes a
+//! name whose launcher is alive.
+//!
+//! An entry is *stale* when it is not stopped and neither its PID 1 nor its launcher is the
+//! process it names (gone, or the pid now belongs to a process with another start time): the next
+//! command that meets it removes it, and never signals anything because of it.
+
+pub mod entry;
+pub mod launch;
+pub mod ops;
+pub mod proc;
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use rustix::fd::{AsFd, OwnedFd};
+use rustix::fs::{AtFlags, FlockOperation, Mode, OFlags};
+use rustix::io::Errno;
+
+pub use entry::{Entry, Ns, Status};
+
+use crate::out::Bytes;
+use crate::status;
+
+/// A failure of the store: its line (without `nsrun: `) and the exit status.
+#[derive(Debug)]
+pub struct Error {
+    /// The message.
+    pub line: String,
+    /// The exit status ([`status::SETUP_FAILED`], [`status::USAGE`], [`NOT_FOUND`]).
+    pub code: i32,
+}
+
+impl Error {
+    fn new(line: String, code: i32) -> Error {
+        Error { line, code }
+    }
+
+    fn io(what: &str, e: Errno, hint: Option<&str>) -> Error {
+        Error::new(crate::report::line(what, e, hint), status::SETUP_FAILED)
+    }
+}
+
+/// The exit status of `kill`, `wait` (and `enter`) for a name with no live container.
+pub const NOT_FOUND: i32 = 1;
+
+/// The longest name.
+pub const NAME_MAX: usize = 64;
+
+/// Checks a container name: 1 to 64 bytes of ASCII letters, digits, `_`, `.` and `-`, starting
+/// with a letter or a digit. So no `/`, no `.` or `..`, no leading `-` (read as an option) and no
+/// leading `.` (the store's own temporary files).
+pub fn check_name(name: &[u8]) -> Result<(), String> {
+    let ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+    let why = if name.is_empty() {
+        "is empty"
+    } else if name.len() > NAME_MAX {
+        "is longer than 64 bytes"
+    } else if !name[0].is_ascii_alphanumeric() {
+        "must start with a letter or a digit"
+    } else if !name.iter().all(|&b| ok(b)) {
+        "may hold only letters, digits, '_', '.' and '-'"
+    } else {
+        return Ok(());
+    };
+    Err(format!("container name '{}' {why}", Bytes(name)))
+}
+
+/// Where a container is, as the store tells it from its entry and /proc.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Life {
+    /// Its PID 1 is the process the entry names (created or running).
+    Alive,
+    /// Its PID 1 is gone but its launcher lives and is about to record the exit status.
+    Ending,
+    /// It has ended with this status (as the launcher recorded it).
+    Stopped(i32),
+    /// Nothing the entry names exists any more (see the module's text).
+    Stale,
+}
+
+/// What the store tells of `e`, from /proc.
+pub fn life(e: &Entry) -> Life {
+    if e.status() == Status::Stopped {
+        return Life::Stopped(e.exit.unwrap_or(0));
+    }
+    if proc::is(e.pid, e.pid_start) {
+        Life::Alive
+    } else if proc::is(e.launcher, e.launcher_start) {
+        Life::Ending
+    } else {
+        Life::Stale
+    }
+}
+
+/// The open state directory.
+pub struct Store {
+    dir: OwnedFd,
+    /// Its path, for messages.
+    pub path: Vec<u8>,
+}
+
+/// The value of `key` in `env`.
+pub fn getenv<'a>(env: &[&'a [u8]], key: &str) -> Option<&'a [u8]> {
+    env.iter().find_map(|kv| {
+        kv.strip_prefix(key.as_bytes())
+            .and_then(|rest| rest.strip_prefix(b"="))
+    })
+}
+
+/// The state directory's path: `given` (`--state-dir`), else $NSRUN_STATE_DIR, else /run/nsrun
+/// for root and $XDG_RUNTIME_DIR/nsrun for other users.
+pub fn dir_path(given: Option<&[u8]>, env: &[&[u8]], euid: u32) -> Result<Vec<u8>, Error> {
+    if let Some(dir) = given {
+        return Ok(dir.to_vec());
+    }
+    if let Some(dir) = getenv(env, "NSRUN_STATE_DIR").filter(|d| !d.is_empty()) {
+        return Ok(dir.to_vec());
+    }
+    if euid == 0 {
+        return Ok(b"/run/nsrun".to_vec());
+    }
+    match getenv(env, "XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => {
+            let mut p = dir.to_vec();
+            p.extend_from_slice(b"/nsrun");
+            Ok(p)
+        }
+        None => Err(Error::new(
+            String::from(
+                "no state directory: XDG_RUNTIME_DIR is not set (hint: give --state-dir DIR or \
+                 set NSRUN_STATE_DIR, a directory of yours that others cannot write)",
+            ),
+            status::SETUP_FAILED,
+        )),
+    }
+}
+
+impl Store {
+    /// Opens the state directory (see [`dir_path`]), making its last component (mode 0700) when
+    /// it is missing; refuses one that is not the caller's or that others may write.
+    pub fn open(given: Option<&[u8]>, env: &[&[u8]]) -> Result<Store, Error> {
+        let euid = rustix::process::geteuid().as_raw();
+        let path = dir_path(given, env, euid)?;
+        let shown = || format!("state directory {}", Bytes(&path));
+        match rustix::fs::mkdir(path.as_slice(), Mode::RWXU) {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => {
+                let hint = (e == Errno::NOENT).then_some("its parent directory must exist");
+                return Err(Error::io(&format!("create {}", shown()), e, hint));
+            }
+        }
+        let dir = rustix::fs::open(
+            path.as_slice(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::io(&format!("open {}", shown()), e, None))?;
+        let st = rustix::fs::fstat(&dir).map_err(|e| Error::io(&shown(), e, None))?;
+        if st.st_uid != euid {
+            return Err(Error::new(
+                format!(
+                    "{} belongs to uid {}, not to you (uid {euid}) (hint: use a directory of \
+                     your own, with --state-dir DIR)",
+                    shown(),
+                    st.st_uid
+                ),
+                status::SETUP_FAILED,
+            ));
+        }
+        if st.st_mode & 0o022 != 0 {
+            return Err(Error::new(
+                format!(
+                    "{} may be written by others (mode {:o}) (hint: chmod go-w it)",
+                    shown(),
+                    st.st_mode & 0o7777
+                ),
+                status::SETUP_FAILED,
+            ));
+        }
+        Ok(Store { dir, path })
+    }
+
+    /// The directory's descriptor (the launcher keeps it open past its descriptor sweep).
+    pub fn fd(&self) -> rustix::fd::BorrowedFd<'_> {
+        self.dir.as_fd()
+    }
+
+    fn shown(&self, name: &[u8]) -> String {
+        format!("{}/{}", Bytes(&self.path), Bytes(name))
+    }
+
+    /// Holds the directory's lock until the returned descriptor is dropped (on a descriptor of
+    /// its own: a lock on the store's would be shared by the launcher's child, which holds a copy).
+    fn lock(&self) -> Result<OwnedFd, Error> {
+        let fd = rustix::fs::openat(
+            &self.dir,
+            c".",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .and_then(|fd| rustix::fs::flock(&fd, FlockOperation::LockExclusive).map(|()| fd))
+        .map_err(|e| Error::io(&format!("lock {}", Bytes(&self.path)), e, None))?;
+        Ok(fd)
+    }
+
+    /// The entry named `name` as it is on disk: None when there is none.
+    pub fn read(&self, name: &[u8]) -> Result<Option<Entry>, Error> {
+        let fd = match rustix::fs::openat(
+            &self.dir,
+            name,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
+            Mode::empty(),
+        ) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Ok(None),
+            Err(e) => return Err(Error::io(&format!("open {}", self.shown(name)), e, None)),
+        };
+        let bad = |why: &str| {
+            Error::new(
+                format!(
+                    "{}: {why} (hint: remove it if no container of that name runs)",
+                    self.shown(name)
+                ),
+                status::SETUP_FAILED,
+            )
+        };
+        let st = rustix::fs::fstat(&fd).map_err(|e| Error::io(&self.shown(name), e, None))?;
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG || st.st_size > 1 << 20 {
+            return Err(bad(
+                "not a state entry (not a regular file of at most 1 MiB)",
+            ));
+        }
+        let mut text = alloc::vec![0u8; st.st_size as usize + 1];
+        let mut got = 0;
+        while got < text.len() {
+            match crate::sys::fd::read(fd.as_fd(), &mut text[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) => return Err(Error::io(&format!("read {}", self.shown(name)), e, None)),
+            }
+        }
+        text.truncate(got);
+        match Entry::decode(&text) {
+            Some(e) if e.name == name => Ok(Some(e)),
+            _ => Err(bad("not a state entry nsrun can read")),
+        }
+    }
+
+    /// Writes `e` as the entry of its name, replacing whatever is there (write a temporary file,
+    /// renameat it over the entry).
+    pub fn write(&self, e: &Entry) -> Result<(), Error> {
+        let mut tmp = b".tmp.".to_vec();
+        tmp.extend_from_slice(&e.name);
+        tmp.push(b'.');
+        entry::decimal(
+            &mut tmp,
+            rustix::process::getpid().as_raw_nonzero().get() as u64,
+        );
+        let fail =
+            |what: &str, err| Error::io(&format!("{what} {}", self.shown(&e.name)), err, None);
+        let fd = rustix::fs::openat(
+            &self.dir,
+            tmp.as_slice(),
+            OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::RUSR | Mode::WUSR,
+        )
+        .map_err(|err| fail("write", err))?;
+        let text = e.encode();
+        let mut rest = text.as_slice();
+        while !rest.is_empty() {
+            match rustix::io::write(&fd, rest) {
+                Ok(n) => rest = &rest[n..],
+                Err(Errno::INTR) => {}
+                Err(err) => {
+                    let _ = rustix::fs::unlinkat(&self.dir, tmp.as_slice(), AtFlags::empty());
+                    return Err(fail("write", err));
+                }
+            }
+        }
+        drop(fd);
+        rustix::fs::renameat(&self.dir, tmp.as_slice(), &self.dir, e.name.as_slice()).map_err(
+            |err| {
+                let _ = rustix::fs::unlinkat(&self.dir, tmp.as_slice(), AtFlags::empty());
+                fail("rename into place", err)
+            },
+        )
+    }
+
+    /// Makes `e` the entry of its name, unless a container of that name is alive or ending: a
+    /// stopped entry (or a stale one) is replaced. Decided under the directory's lock.
+    pub fn create(&self, e: &Entry) -> Result<(), Error> {
+        let _lock = self.lock()?;
+        if let Some(old) = self.read(&e.name)? {
+            if matches!(life(&old), Life::Alive | Life::Ending) {
+                return Err(self.taken(&old));
+            }
+        }
+        self.write(e)
+    }
+
+    /// The line for a name that a live container holds.
+    pub fn taken(&self, old: &Entry) -> Error {
+        Error::new(
+            format!(
+                "a container named '{}' exists (pid {}, entry {}) (hint: choose another name, or \
+                 nsrun kill it first)",
+                Bytes(&old.name),
+                old.pid,
+                self.shown(&old.name)
+            ),
+            status::SETUP_FAILED,
+        )
+    }
+
+    /// Removes the entry of `name` if, read again under the lock, `still` holds for it.
+    fn remove_if(&self, name: &[u8], still: impl Fn(&Entry) -> bool) -> Result<bool, Error> {
+        let _lock = self.lock()?;
+        match self.read(name)? {
+            Some(e) if still(&e) => {}
+            _ => return Ok(false),
+        }
+        match rustix::fs::unlinkat(&self.dir, name, AtFlags::empty()) {
+            Ok(()) | Err(Errno::NOENT) => Ok(true),
+            Err(e) => Err(Error::io(&format!("remove {}", self.shown(name)), e, None)),
+        }
+    }
+
+    /// Removes the entry of `name` if it is (still) stale.
+    pub fn remove_stale(&self, name: &[u8]) -> Result<bool, Error> {
+        self.remove_if(name, |e| life(e) == Life::Stale)
+    }
+
+    /// Removes the entry `e` if it is still the same (same PID 1 and start time): the launcher's
+    /// last act, or `wait` collecting a stopped entry.
+    pub fn remove(&self, e: &Entry) -> Result<bool, Error> {
+        self.remove_if(&e.name, |now| {
+            now.pid == e.pid && now.pid_start == e.pid_start && now.status == e.status
+        })
+    }
+
+    /// The entry of `name` unless it is stale (then it is removed): the lookup of `kill`,
+    /// `wait` and `enter`. Its [`life`] may be [`Life::Alive`], [`Life::Ending`] or
+    /// [`Life::Stopped`]; check [`Entry::pid`] against [`Entry::pid_start`] again (with
+    /// [`proc::is`], or [`ops::Target::open`]) right before acting on it.
+    pub fn find(&self, name: &[u8]) -> Result<Option<Entry>, Error> {
+        check_name(name).map_err(|line| Error::new(line, status::USAGE))?;
+        let Some(e) = self.read(name)? else {
+            return Ok(None);
+        };
+        if life(&e) == Life::Stale {
+            self.remove_stale(name)?;
+            return Ok(None);
+        }
+        Ok(Some(e))
+    }
+
+    /// Every entry, by name, with stale ones removed (an unreadable file is reported in
+    /// `bad` and left alone).
+    pub fn list(&self) -> Result<(Vec<Entry>, Vec<Error>), Error> {
+        let dir = rustix::fs::Dir::read_from(&self.dir)
+            .map_err(|e| Error::io(&format!("read {}", Bytes(&self.path)), e, None))?;
+        let mut names = Vec::new();
+        for d in dir {
+            let d = d.map_err(|e| Error::io(&format!("read {}", Bytes(&self.path)), e, None))?;
+            let name = d.file_name().to_bytes();
+            if check_name(name).is_ok() {
+                names.push(name.to_vec());
+            }
+        }
+        names.sort();
+        let (mut live, mut bad) = (Vec::new(), Vec::new());
+        for name in names {
+            match self.read(&name) {
+                Ok(Some(e)) if life(&e) == Life::Stale => {
+                    self.remove_stale(&name)?;
+                }
+                Ok(Some(e)) => live.push(e),
+                Ok(None) => {}
+                Err(e) => bad.push(e),
+            }
+        }
+        Ok((live, bad))
+    }
+}
+
+#[cfg(test)]
+mod tests;

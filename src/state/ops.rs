@@ -1,0 +1,337 @@
+//! `list`, `kill` and `wait` on the store's entries, and [`Target`]: a container's PID 1 held
+//! through a pidfd after its start time was checked, so a pid the kernel has given to another
+//! process since is never signalled.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+use rustix::fd::{AsFd, OwnedFd};
+use rustix::io::Errno;
+
+use super::entry::{Entry, NS_NAMES};
+use super::{life, proc, Error, Life, Store, NOT_FOUND};
+use crate::out::Bytes;
+
+/// A process checked to be the one an entry names.
+pub struct Target {
+    /// Its pid.
+    pub pid: i32,
+    /// A pidfd for it (Linux 5.3); None where the kernel has no pidfd_open (ENOSYS).
+    pub pidfd: Option<OwnedFd>,
+}
+
+impl Target {
+    /// The process `pid` if it is still the one that started at `start`; None when it is gone
+    /// or the pid now names another process.
+    ///
+    /// The pidfd is opened first, the start time read after: if it matches, the pidfd refers to
+    /// that process (the pid was not reused before the pidfd held it), and from then on it
+    /// cannot refer to another. Without pidfd_open there is only the check, and a pid freed and
+    /// reused between the check and the signal would be missed: a window of a few microseconds.
+    pub fn open(pid: i32, start: u64) -> Result<Option<Target>, Error> {
+        let Some(raw) = rustix::process::Pid::from_raw(pid) else {
+            return Ok(None);
+        };
+        let pidfd = match rustix::process::pidfd_open(raw, rustix::process::PidfdFlags::empty()) {
+            Ok(fd) => Some(fd),
+            Err(Errno::NOSYS) => None,
+            Err(Errno::SRCH) => return Ok(None),
+            Err(e) => {
+                return Err(Error::io(&format!("pidfd_open {pid}"), e, None));
+            }
+        };
+        Ok(proc::is(pid, start).then_some(Target { pid, pidfd }))
+    }
+
+    /// Sends it `signo`: through the pidfd, or (no pidfd_send_signal, or no pidfd) with kill(2)
+    /// after checking its start time once more. False when it has ended.
+    pub fn signal(&self, signo: i32, start: u64) -> Result<bool, Error> {
+        let sent = match &self.pidfd {
+            Some(fd) => match crate::sys::process::pidfd_send_signal(fd.as_fd(), signo) {
+                Err(Errno::NOSYS) => None,
+                other => Some(other),
+            },
+            None => None,
+        };
+        let sent = match sent {
+            Some(r) => r,
+            None if proc::is(self.pid, start) => crate::sys::process::kill(self.pid, signo),
+            None => Err(Errno::SRCH),
+        };
+        match sent {
+            Ok(()) => Ok(true),
+            Err(Errno::SRCH) => Ok(false),
+            Err(e) => {
+                let hint = (e == Errno::PERM).then_some("it belongs to another user");
+                Err(Error::io(
+                    &format!("signal {signo} to pid {}", self.pid),
+                    e,
+                    hint,
+                ))
+            }
+        }
+    }
+
+    /// Waits for it to end: poll(2) on the pidfd, or (no pidfd) a look at /proc every 20 ms.
+    pub fn wait(&self, start: u64) {
+        use rustix::event::{PollFd, PollFlags};
+        if let Some(fd) = &self.pidfd {
+            let mut fds = [PollFd::new(fd, PollFlags::IN)];
+            loop {
+                match rustix::event::poll(&mut fds, None) {
+                    Err(Errno::INTR) => continue,
+                    Ok(_) if fds[0].revents().is_empty() => continue,
+                    _ => return,
+                }
+            }
+        }
+        let pause = rustix::time::Timespec {
+            tv_sec: 0,
+            tv_nsec: 20_000_000,
+        };
+        while proc::is(self.pid, start) {
+            let _ = rustix::thread::nanosleep(&pause);
+        }
+    }
+}
+
+fn missing(store: &Store, name: &[u8]) -> Error {
+    Error::new(
+        format!(
+            "no container named '{}' in {} (hint: nsrun list shows them)",
+            Bytes(name),
+            Bytes(&store.path)
+        ),
+        NOT_FOUND,
+    )
+}
+
+/// `nsrun kill NAME SIGNAL`: signals the container's PID 1.
+pub fn kill(store: &Store, name: &[u8], signo: i32) -> Result<(), Error> {
+    let e = store.find(name)?.ok_or_else(|| missing(store, name))?;
+    let ended = || {
+        Error::new(
+            format!("container '{}' is not running (it has ended)", Bytes(name)),
+            NOT_FOUND,
+        )
+    };
+    if life(&e) != Life::Alive {
+        return Err(ended());
+    }
+    let target = Target::open(e.pid, e.pid_start)?.ok_or_else(ended)?;
+    match target.signal(signo, e.pid_start)? {
+        true => Ok(()),
+        false => Err(ended()),
+    }
+}
+
+/// `nsrun wait NAME`: waits for the container to end; its exit status as its launcher recorded
+/// it (the stopped entry is then removed), or 0 when none was recorded.
+pub fn wait(store: &Store, name: &[u8]) -> Result<i32, Error> {
+    let e = store.find(name)?.ok_or_else(|| missing(store, name))?;
+    if let Life::Stopped(code) = life(&e) {
+        store.remove(&e)?;
+        return Ok(code);
+    }
+    // The launcher records the status as it ends: wait for it while it lives, else for PID 1.
+    let launcher = Target::open(e.launcher, e.launcher_start)?;
+    match launcher {
+        Some(t) => t.wait(e.launcher_start),
+        None => {
+            if let Some(t) = Target::open(e.pid, e.pid_start)? {
+                t.wait(e.pid_start);
+            }
+        }
+    }
+    match store.read(name)? {
+        Some(now) if now.pid == e.pid && now.pid_start == e.pid_start => match life(&now) {
+            Life::Stopped(code) => {
+                store.remove(&now)?;
+                Ok(code)
+            }
+            Life::Stale => {
+                store.remove_stale(name)?;
+                Ok(0)
+            }
+            _ => Ok(0),
+        },
+        _ => Ok(0),
+    }
+}
+
+/// Seconds since the epoch, now.
+fn now() -> u64 {
+    rustix::time::clock_gettime(rustix::time::ClockId::Realtime).tv_sec as u64
+}
+
+/// What `list` shows as an entry's status and exit code.
+fn shown_status(e: &Entry) -> (&'static str, Option<i32>) {
+    match life(e) {
+        Life::Alive => (e.status().name(), None),
+        Life::Ending => ("stopped", None),
+        Life::Stopped(code) => ("stopped", Some(code)),
+        Life::Stale => ("stale", None),
+    }
+}
+
+/// A duration as `45s`, `3m07s`, `2h05m`, `4d03h`.
+pub fn duration(secs: u64) -> String {
+    let (m, h, d) = (secs / 60, secs / 3600, secs / 86400);
+    match () {
+        _ if secs < 60 => format!("{secs}s"),
+        _ if secs < 3600 => format!("{m}m{:02}s", secs % 60),
+        _ if secs < 86400 => format!("{h}h{:02}m", m % 60),
+        _ => format!("{d}d{:02}h", h % 24),
+    }
+}
+
+/// The kinds of namespace nsrun made for `e`, as `mnt,uts,pid`.
+fn new_kinds(e: &Entry) -> String {
+    let mut s = String::new();
+    for (name, ns) in NS_NAMES.iter().zip(&e.ns) {
+        if ns.new {
+            if !s.is_empty() {
+                s.push(',');
+            }
+            s.push_str(name);
+        }
+    }
+    if s.is_empty() {
+        s.push('-');
+    }
+    s
+}
+
+/// `nsrun list`: a table, one container a line.
+pub fn table(entries: &[Entry]) -> String {
+    let mut rows: Vec<[String; 7]> = alloc::vec![[
+        "NAME",
+        "PID",
+        "STATUS",
+        "EXIT",
+        "UPTIME",
+        "NAMESPACES",
+        "COMMAND"
+    ]
+    .map(String::from)];
+    let t = now();
+    for e in entries {
+        let (st, code) = shown_status(e);
+        let mut command = String::new();
+        for (i, arg) in e.command.iter().enumerate() {
+            let _ = write!(command, "{}{}", if i > 0 { " " } else { "" }, Bytes(arg));
+        }
+        rows.push([
+            format!("{}", Bytes(&e.name)),
+            format!("{}", e.pid),
+            String::from(st),
+            code.map_or(String::from("-"), |c| format!("{c}")),
+            duration(t.saturating_sub(e.created)),
+            new_kinds(e),
+            command,
+        ]);
+    }
+    let mut widths = [0usize; 7];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &rows {
+        for (i, cell) in row.iter().enumerate() {
+            out.push_str(cell);
+            if i + 1 < row.len() {
+                let pad = widths[i] - cell.chars().count() + 2;
+                out.extend(core::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Appends `s` as a JSON string: valid UTF-8 as it is, `"`, `\` and control characters
+/// escaped, and each byte that is not UTF-8 as U+FFFD.
+pub fn json_string(out: &mut String, s: &[u8]) {
+    out.push('"');
+    for chunk in s.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                    let _ = write!(out, "\\u{:04x}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for _ in chunk.invalid() {
+            out.push('\u{fffd}');
+        }
+    }
+    out.push('"');
+}
+
+/// `nsrun list --json`: an array of objects, one a container.
+pub fn json(entries: &[Entry]) -> String {
+    let t = now();
+    let mut out = String::from("[");
+    for (i, e) in entries.iter().enumerate() {
+        let (st, code) = shown_status(e);
+        out.push_str(if i == 0 { "\n  {" } else { ",\n  {" });
+        out.push_str("\"name\": ");
+        json_string(&mut out, &e.name);
+        let _ = write!(
+            out,
+            ", \"pid\": {}, \"pid-start\": {}, \"status\": \"{st}\", \"exit-code\": ",
+            e.pid, e.pid_start
+        );
+        match code {
+            Some(c) => {
+                let _ = write!(out, "{c}");
+            }
+            None => out.push_str("null"),
+        }
+        let _ = write!(
+            out,
+            ", \"created\": {}, \"uptime\": {}, \"launcher\": {}, \"root\": ",
+            e.created,
+            t.saturating_sub(e.created),
+            e.launcher
+        );
+        match &e.root {
+            Some(r) => json_string(&mut out, r),
+            None => out.push_str("null"),
+        }
+        out.push_str(", \"namespaces\": {");
+        let mut first = true;
+        for (name, ns) in NS_NAMES.iter().zip(&e.ns).filter(|(_, ns)| ns.inode != 0) {
+            let _ = write!(
+                out,
+                "{}\"{name}\": {}",
+                if first { "" } else { ", " },
+                ns.inode
+            );
+            first = false;
+        }
+        out.push_str("}, \"new-namespaces\": [");
+        let mut first = true;
+        for (name, _) in NS_NAMES.iter().zip(&e.ns).filter(|(_, ns)| ns.new) {
+            let _ = write!(out, "{}\"{name}\"", if first { "" } else { ", " });
+            first = false;
+        }
+        out.push_str("], \"command\": [");
+        for (j, arg) in e.command.iter().enumerate() {
+            if j > 0 {
+                out.push_str(", ");
+            }
+            json_string(&mut out, arg);
+        }
+        out.push_str("]}");
+    }
+    out.push_str(if entries.is_empty() { "]\n" } else { "\n]\n" });
+    out
+}

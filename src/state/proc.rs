@@ -1,0 +1,105 @@
+//! What /proc says of a process: its start time (to tell it from a later process with the same
+//! pid) and its namespaces.
+
+use alloc::vec::Vec;
+use rustix::fd::AsFd;
+use rustix::fs::{Mode, OFlags};
+
+use super::entry::{decimal, number, Ns, NS_NAMES};
+
+/// `/proc/PID/FILE` as a path.
+fn path(pid: i32, file: &str) -> Vec<u8> {
+    let mut p = Vec::with_capacity(32);
+    p.extend_from_slice(b"/proc/");
+    decimal(&mut p, pid as u64);
+    p.push(b'/');
+    p.extend_from_slice(file.as_bytes());
+    p
+}
+
+/// The start time of process `pid` (field 22 of /proc/PID/stat, clock ticks after boot); None
+/// when there is no such process (or no /proc).
+pub fn start_time(pid: i32) -> Option<u64> {
+    if pid <= 0 {
+        return None;
+    }
+    let fd = rustix::fs::open(
+        path(pid, "stat").as_slice(),
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()?;
+    let mut buf = [0u8; 1024];
+    let mut got = 0;
+    while got < buf.len() {
+        match crate::sys::fd::read(fd.as_fd(), &mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(_) => return None,
+        }
+    }
+    parse_start(buf.get(..got)?)
+}
+
+/// Field 22 of a /proc/PID/stat line: counted after the last `)`, since the command name in
+/// parentheses (field 2) may hold spaces and parentheses itself.
+pub fn parse_start(stat: &[u8]) -> Option<u64> {
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    // Fields 3 onwards follow the `)`; field 22 is the 20th of them.
+    let rest = stat.get(close + 1..)?;
+    let field = rest
+        .split(|&b| b == b' ' || b == b'\n')
+        .filter(|w| !w.is_empty())
+        .nth(19)?;
+    number(field)
+}
+
+/// Whether `pid` is the process that started at `start`.
+pub fn is(pid: i32, start: u64) -> bool {
+    start != 0 && start_time(pid) == Some(start)
+}
+
+/// Reads the inodes of the namespaces of `pid` into `ns`, keeping what was there for a file it
+/// cannot read (an init that is no longer dumpable closes /proc/PID/ns to an unprivileged
+/// launcher).
+pub fn read_ns(pid: i32, ns: &mut [Ns; 8]) {
+    for (slot, name) in ns.iter_mut().zip(NS_NAMES) {
+        let mut p = path(pid, "ns/");
+        p.extend_from_slice(name.as_bytes());
+        if let Ok(st) = rustix::fs::stat(p.as_slice()) {
+            slot.inode = st.st_ino;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_time_is_counted_after_the_last_parenthesis() {
+        let line = b"4242 (a) b) (c d) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 50 18446744073709551615\n";
+        assert_eq!(parse_start(line), Some(987654));
+        assert_eq!(parse_start(b"1 (x) S 0"), None);
+        assert_eq!(parse_start(b"no parenthesis"), None);
+    }
+
+    #[test]
+    fn own_start_time_is_stable_and_others_differ() {
+        let me = rustix::process::getpid().as_raw_nonzero().get();
+        let a = start_time(me).expect("own stat");
+        assert_eq!(start_time(me), Some(a));
+        assert!(is(me, a));
+        assert!(!is(me, a + 1));
+        assert!(!is(me, 0));
+        assert_eq!(start_time(0), None);
+        assert_eq!(start_time(-5), None);
+        let mut ns = [Ns::default(); 8];
+        read_ns(me, &mut ns);
+        let mnt = std::fs::metadata("/proc/self/ns/mnt").map(|m| {
+            use std::os::unix::fs::MetadataExt;
+            m.ino()
+        });
+        assert_eq!(ns[2].inode, mnt.unwrap());
+    }
+}
