@@ -16,10 +16,13 @@ use crate::spec::{IdMap, Spec};
 mod demo;
 mod enter;
 mod gc;
+mod kill;
+mod list;
 mod locks;
 mod mounts;
 mod run;
 pub mod table;
+mod wait;
 
 pub use enter::{Enter, Which};
 use table::Command;
@@ -52,6 +55,29 @@ pub enum Parsed {
     },
     /// `nsrun enter`: join a running container.
     Enter(enter::Enter),
+    /// `nsrun list`: the named containers.
+    List {
+        /// `--json`.
+        json: bool,
+        /// `--state-dir DIR`.
+        state_dir: Option<Vec<u8>>,
+    },
+    /// `nsrun kill NAME [SIGNAL]`.
+    Kill {
+        /// The container's name.
+        name: Vec<u8>,
+        /// The signal's number.
+        signal: i32,
+        /// `--state-dir DIR`.
+        state_dir: Option<Vec<u8>>,
+    },
+    /// `nsrun wait NAME`.
+    Wait {
+        /// The container's name.
+        name: Vec<u8>,
+        /// `--state-dir DIR`.
+        state_dir: Option<Vec<u8>>,
+    },
 }
 
 /// nsrun's commands: the first is running a container without a command word; the others are
@@ -89,6 +115,21 @@ pub const COMMANDS: &[Command] = &[
         about: "Run the mount propagation experiments in scratch namespaces; print what they show.",
     },
     Command {
+        name: "list",
+        usage: "[--json] [--state-dir DIR]",
+        about: "The named containers: name, pid, status, uptime, namespaces, command.",
+    },
+    Command {
+        name: "kill",
+        usage: "[--state-dir DIR] NAME [SIGNAL]",
+        about: "Signal a named container's PID 1 (default TERM), through a pidfd.",
+    },
+    Command {
+        name: "wait",
+        usage: "[--state-dir DIR] NAME",
+        about: "Wait for a named container to end; exit with its status.",
+    },
+    Command {
         name: "help",
         usage: "[COMMAND]",
         about: "This text, or COMMAND's (also nsrun COMMAND --help).",
@@ -113,6 +154,9 @@ pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
         b"mounts" => mounts::parse(rest),
         b"demo" => demo::parse(rest),
         b"enter" => enter::parse(rest),
+        b"list" => list::parse(rest),
+        b"kill" => kill::parse(rest),
+        b"wait" => wait::parse(rest),
         b"help" => match rest {
             [] => Ok(Parsed::Help(help_of(""))),
             [name] => match COMMANDS
@@ -140,6 +184,9 @@ pub fn help_of(name: &str) -> String {
         "mounts" => table::help(command, mounts::OPTIONS, &mut text),
         "demo" => table::help(command, demo::OPTIONS, &mut text),
         "enter" => table::help(command, enter::OPTIONS, &mut text),
+        "list" => table::help(command, list::OPTIONS, &mut text),
+        "kill" => table::help(command, kill::OPTIONS, &mut text),
+        "wait" => table::help(command, wait::OPTIONS, &mut text),
         "help" => table::help::<()>(command, &[], &mut text),
         _ => {
             table::help(command, run::OPTIONS, &mut text);

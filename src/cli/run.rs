@@ -90,6 +90,10 @@ pub(super) enum Opt {
     Umask,
     Groups,
     OomScoreAdj,
+    Name,
+    Detach,
+    Log,
+    StateDir,
 }
 
 /// Every option of running a container, in the order `nsrun --help` lists them.
@@ -704,6 +708,44 @@ pub(super) const OPTIONS: &[Item<Opt>] = &[
         Opt::OomScoreAdj
     ),
     Item::Note("Every seccomp option and --caps-preset container imply --no-new-privs."),
+    Item::Head("Named containers (README: \"Named containers\")"),
+    opt!(
+        "",
+        "--name",
+        "",
+        One,
+        "NAME",
+        "record the container as NAME for nsrun list, kill, wait",
+        Opt::Name
+    ),
+    opt!(
+        "d",
+        "--detach",
+        "",
+        Flag,
+        "",
+        "run in the background; print the pid once the command runs",
+        Opt::Detach
+    ),
+    opt!(
+        "",
+        "--log",
+        "",
+        One,
+        "FILE",
+        "with --detach: the command's stdout and stderr (else /dev/null)",
+        Opt::Log
+    ),
+    opt!(
+        "",
+        "--state-dir",
+        "",
+        One,
+        "DIR",
+        "the state directory (default: NSRUN_STATE_DIR, /run/nsrun for root, else $XDG_RUNTIME_DIR/nsrun)",
+        Opt::StateDir
+    ),
+    Item::Note("NAME: 1 to 64 letters, digits, '_', '.', '-', starting with a letter or digit."),
     Item::Head("unshare(1) compatibility (accepted; nsrun always does this)"),
     opt!(
         "f",
@@ -1058,6 +1100,23 @@ impl<'a> Parser<'a> {
                     self.spec.gid_map.push(map);
                 }
             }
+            Opt::Name => {
+                once(self.spec.life.name.is_some())?;
+                crate::state::check_name(v).map_err(|e| format!("{}: {e}", Show(name)))?;
+                self.spec.life.name = Some(v.to_vec());
+            }
+            Opt::Detach => self.spec.life.detach = true,
+            Opt::Log | Opt::StateDir => {
+                let slot = match opt {
+                    Opt::Log => &mut self.spec.life.log,
+                    _ => &mut self.spec.life.state_dir,
+                };
+                once(slot.is_some())?;
+                if v.is_empty() {
+                    return Err(format!("{}: the path must not be empty", Show(name)));
+                }
+                *slot = Some(v.to_vec());
+            }
             _ => self.lock(opt, name, v)?,
         }
         Ok(None)
@@ -1169,6 +1228,15 @@ impl<'a> Parser<'a> {
                 }
             }
             spec.mount_proc = false;
+        }
+        if spec.life.log.is_some() && !spec.life.detach {
+            return Err(
+                "--log needs --detach (a foreground run writes to nsrun's own stdout and stderr)"
+                    .into(),
+            );
+        }
+        if spec.life.state_dir.is_some() && spec.life.name.is_none() {
+            return Err("--state-dir needs --name (an unnamed run is not recorded)".into());
         }
         spec.command = command.iter().map(|a| a.to_vec()).collect();
         Ok(Parsed::Run(alloc::boxed::Box::new(self.spec)))

@@ -34,6 +34,17 @@ pub fn main(parsed: Result<Parsed, alloc::string::String>, environ: &[&[u8]]) ->
         Ok(Parsed::Mounts { pid, json }) => mounts::run(pid, json),
         Ok(Parsed::Demo { json }) => demo::run(json),
         Ok(Parsed::Enter(request)) => enter::run(&request, environ),
+        Ok(Parsed::List { json, state_dir }) => {
+            crate::state::ops::list_command(state_dir.as_deref(), json, environ)
+        }
+        Ok(Parsed::Kill {
+            name,
+            signal,
+            state_dir,
+        }) => crate::state::ops::kill_command(state_dir.as_deref(), &name, signal, environ),
+        Ok(Parsed::Wait { name, state_dir }) => {
+            crate::state::ops::wait_command(state_dir.as_deref(), &name, environ)
+        }
         Err(e) => {
             out::error_line(format_args!("{e} (see nsrun --help)"));
             status::USAGE

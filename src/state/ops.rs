@@ -335,3 +335,47 @@ pub fn json(entries: &[Entry]) -> String {
     out.push_str(if entries.is_empty() { "]\n" } else { "\n]\n" });
     out
 }
+
+/// Prints a store failure and returns its status.
+fn failed(e: Error) -> i32 {
+    crate::out::error_line(format_args!("{}", e.line));
+    e.code
+}
+
+/// `nsrun list [--json]`: prints the containers of the state directory (`dir`, else the default
+/// one, see [`super::dir_path`]); unreadable files are said on stderr and make the status 1.
+pub fn list_command(dir: Option<&[u8]>, as_json: bool, env: &[&[u8]]) -> i32 {
+    let store = match Store::open(dir, env) {
+        Ok(s) => s,
+        Err(e) => return failed(e),
+    };
+    let (entries, bad) = match store.list() {
+        Ok(found) => found,
+        Err(e) => return failed(e),
+    };
+    let text = match as_json {
+        true => json(&entries),
+        false => table(&entries),
+    };
+    crate::out::stdout_str(&text);
+    for e in &bad {
+        crate::out::error_line(format_args!("warning: {}", e.line));
+    }
+    i32::from(!bad.is_empty())
+}
+
+/// `nsrun kill NAME [SIGNAL]`.
+pub fn kill_command(dir: Option<&[u8]>, name: &[u8], signo: i32, env: &[&[u8]]) -> i32 {
+    match Store::open(dir, env).and_then(|s| kill(&s, name, signo)) {
+        Ok(()) => 0,
+        Err(e) => failed(e),
+    }
+}
+
+/// `nsrun wait NAME`: exits with the container's recorded status.
+pub fn wait_command(dir: Option<&[u8]>, name: &[u8], env: &[&[u8]]) -> i32 {
+    match Store::open(dir, env).and_then(|s| wait(&s, name)) {
+        Ok(code) => code,
+        Err(e) => failed(e),
+    }
+}
