@@ -9,7 +9,10 @@ use crate::{out, status};
 mod demo;
 mod enter;
 mod gc;
+mod kill;
+mod list;
 mod mounts;
+mod wait;
 
 /// Does what the command line asked for and returns nsrun's exit status (a run exits with the
 /// command's, from inside the launcher).
@@ -34,20 +37,22 @@ pub fn main(parsed: Result<Parsed, alloc::string::String>, environ: &[&[u8]]) ->
         Ok(Parsed::Mounts { pid, json }) => mounts::run(pid, json),
         Ok(Parsed::Demo { json }) => demo::run(json),
         Ok(Parsed::Enter(request)) => enter::run(&request, environ),
-        Ok(Parsed::List { json, state_dir }) => {
-            crate::state::ops::list_command(state_dir.as_deref(), json, environ)
-        }
+        Ok(Parsed::List { json, state_dir }) => list::run(state_dir.as_deref(), json, environ),
         Ok(Parsed::Kill {
             name,
             signal,
             state_dir,
-        }) => crate::state::ops::kill_command(state_dir.as_deref(), &name, signal, environ),
-        Ok(Parsed::Wait { name, state_dir }) => {
-            crate::state::ops::wait_command(state_dir.as_deref(), &name, environ)
-        }
+        }) => kill::run(state_dir.as_deref(), &name, signal, environ),
+        Ok(Parsed::Wait { name, state_dir }) => wait::run(state_dir.as_deref(), &name, environ),
         Err(e) => {
             out::error_line(format_args!("{e} (see nsrun --help)"));
             status::USAGE
         }
     }
+}
+
+/// Prints a state store failure and returns its status.
+fn failed(e: crate::state::Error) -> i32 {
+    out::error_line(format_args!("{}", e.line));
+    e.code
 }

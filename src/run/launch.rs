@@ -265,7 +265,8 @@ fn start(
         // The child is still waiting for its go byte: end it before it does anything.
         signal::send(pid, libc::SIGKILL);
         let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
-        signal::set_mask(&mask);
+        // The mask stays as it is: the launcher only prints the line and leaves, and where the
+        // error pipe is watched the child's end has raised a SIGIO that would kill it first.
         return Err(line);
     }
     // With something to do first, the child waits for this byte before it does anything.

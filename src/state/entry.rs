@@ -11,7 +11,8 @@ use alloc::vec::Vec;
 /// Where a container is in its life, as its launcher last wrote it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Status {
-    /// Its PID 1 exists and waits for the launcher's go (or does its setup).
+    /// Its PID 1 exists and waits to be started (the OCI runtime's create; `run --name` writes
+    /// [`Status::Running`] at once, just before it releases the child).
     Created,
     /// Its command runs.
     Running,

@@ -195,15 +195,16 @@ impl Record {
             .chain(self.detached.as_ref().map(|w| w.as_raw_fd()))
     }
 
-    /// The child `pid` exists and waits for its go byte: writes its entry (status `created`),
-    /// unless a live container took the name meanwhile.
+    /// The child `pid` exists and waits for its go byte, which it gets next: writes its entry
+    /// (status `running`, so `list` shows it before the command can do anything), unless a live
+    /// container took the name meanwhile.
     pub fn created(&mut self, pid: i32, plan: &Plan) -> Result<(), alloc::string::String> {
         self.pid = pid;
         let Some((store, e)) = &mut self.named else {
             return Ok(());
         };
         let me = rustix::process::getpid().as_raw_nonzero().get();
-        e.status = Some(Status::Created);
+        e.status = Some(Status::Running);
         e.pid = pid;
         e.pid_start = proc::start_time(pid).unwrap_or(0);
         e.launcher = me;
@@ -228,14 +229,17 @@ impl Record {
         Ok(())
     }
 
-    /// The command has been executed: the entry says so (with the namespaces made since), and the
+    /// The command has been executed: the entry gets the namespaces made since clone (by
+    /// unshare in the child: cgroup, time, a user namespace made late), if any, and the
     /// foreground half of `--detach` gets the pid and goes.
     pub fn running(&mut self) {
         if let Some((store, e)) = self.named.as_mut().filter(|_| self.written) {
-            e.status = Some(Status::Running);
+            let before = e.ns;
             read_ns(e.pid, e);
-            if let Err(err) = store.write(e) {
-                out::error_line(format_args!("warning: {}", err.line));
+            if e.ns != before {
+                if let Err(err) = store.write(e) {
+                    out::error_line(format_args!("warning: {}", err.line));
+                }
             }
         }
         self.release();

@@ -253,28 +253,6 @@ pub fn table(entries: &[Entry]) -> String {
     out
 }
 
-/// Appends `s` as a JSON string: valid UTF-8 as it is, `"`, `\` and control characters
-/// escaped, and each byte that is not UTF-8 as U+FFFD.
-pub fn json_string(out: &mut String, s: &[u8]) {
-    out.push('"');
-    for chunk in s.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                    let _ = write!(out, "\\u{:04x}", c as u32);
-                }
-                c => out.push(c),
-            }
-        }
-        for _ in chunk.invalid() {
-            out.push('\u{fffd}');
-        }
-    }
-    out.push('"');
-}
-
 /// `nsrun list --json`: an array of objects, one a container.
 pub fn json(entries: &[Entry]) -> String {
     let t = now();
@@ -283,7 +261,7 @@ pub fn json(entries: &[Entry]) -> String {
         let (st, code) = shown_status(e);
         out.push_str(if i == 0 { "\n  {" } else { ",\n  {" });
         out.push_str("\"name\": ");
-        json_string(&mut out, &e.name);
+        crate::json::string(&mut out, &e.name);
         let _ = write!(
             out,
             ", \"pid\": {}, \"pid-start\": {}, \"status\": \"{st}\", \"exit-code\": ",
@@ -303,7 +281,7 @@ pub fn json(entries: &[Entry]) -> String {
             e.launcher
         );
         match &e.root {
-            Some(r) => json_string(&mut out, r),
+            Some(r) => crate::json::string(&mut out, r),
             None => out.push_str("null"),
         }
         out.push_str(", \"namespaces\": {");
@@ -328,54 +306,10 @@ pub fn json(entries: &[Entry]) -> String {
             if j > 0 {
                 out.push_str(", ");
             }
-            json_string(&mut out, arg);
+            crate::json::string(&mut out, arg);
         }
         out.push_str("]}");
     }
     out.push_str(if entries.is_empty() { "]\n" } else { "\n]\n" });
     out
-}
-
-/// Prints a store failure and returns its status.
-fn failed(e: Error) -> i32 {
-    crate::out::error_line(format_args!("{}", e.line));
-    e.code
-}
-
-/// `nsrun list [--json]`: prints the containers of the state directory (`dir`, else the default
-/// one, see [`super::dir_path`]); unreadable files are said on stderr and make the status 1.
-pub fn list_command(dir: Option<&[u8]>, as_json: bool, env: &[&[u8]]) -> i32 {
-    let store = match Store::open(dir, env) {
-        Ok(s) => s,
-        Err(e) => return failed(e),
-    };
-    let (entries, bad) = match store.list() {
-        Ok(found) => found,
-        Err(e) => return failed(e),
-    };
-    let text = match as_json {
-        true => json(&entries),
-        false => table(&entries),
-    };
-    crate::out::stdout_str(&text);
-    for e in &bad {
-        crate::out::error_line(format_args!("warning: {}", e.line));
-    }
-    i32::from(!bad.is_empty())
-}
-
-/// `nsrun kill NAME [SIGNAL]`.
-pub fn kill_command(dir: Option<&[u8]>, name: &[u8], signo: i32, env: &[&[u8]]) -> i32 {
-    match Store::open(dir, env).and_then(|s| kill(&s, name, signo)) {
-        Ok(()) => 0,
-        Err(e) => failed(e),
-    }
-}
-
-/// `nsrun wait NAME`: exits with the container's recorded status.
-pub fn wait_command(dir: Option<&[u8]>, name: &[u8], env: &[&[u8]]) -> i32 {
-    match Store::open(dir, env).and_then(|s| wait(&s, name)) {
-        Ok(code) => code,
-        Err(e) => failed(e),
-    }
 }

@@ -42,16 +42,19 @@ pub fn start_time(pid: i32) -> Option<u64> {
 }
 
 /// Field 22 of a /proc/PID/stat line: counted after the last `)`, since the command name in
-/// parentheses (field 2) may hold spaces and parentheses itself.
+/// parentheses (field 2) may hold spaces and parentheses itself. None for a process that has
+/// ended but is not reaped yet (state Z or X, field 3): it runs nothing and takes no signal.
 pub fn parse_start(stat: &[u8]) -> Option<u64> {
     let close = stat.iter().rposition(|&b| b == b')')?;
     // Fields 3 onwards follow the `)`; field 22 is the 20th of them.
     let rest = stat.get(close + 1..)?;
-    let field = rest
+    let mut fields = rest
         .split(|&b| b == b' ' || b == b'\n')
-        .filter(|w| !w.is_empty())
-        .nth(19)?;
-    number(field)
+        .filter(|w| !w.is_empty());
+    if matches!(fields.next()?, b"Z" | b"X" | b"x") {
+        return None;
+    }
+    number(fields.nth(18)?)
 }
 
 /// Whether `pid` is the process that started at `start`.
@@ -80,6 +83,8 @@ mod tests {
     fn start_time_is_counted_after_the_last_parenthesis() {
         let line = b"4242 (a) b) (c d) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 50 18446744073709551615\n";
         assert_eq!(parse_start(line), Some(987654));
+        let zombie = b"4242 (a) Z 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 0 0\n";
+        assert_eq!(parse_start(zombie), None, "a zombie has ended");
         assert_eq!(parse_start(b"1 (x) S 0"), None);
         assert_eq!(parse_start(b"no parenthesis"), None);
     }
