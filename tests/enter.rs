@@ -348,6 +348,69 @@ fn the_entered_process_dies_with_the_containers_pid_1() {
 
 #[test]
 #[ignore = "needs root"]
+fn a_named_container_is_entered_and_a_stale_or_reused_one_never() {
+    require_root();
+    let dir = TempDir::new("enter-state");
+    let sd = dir.str();
+    let run_named = |name: &str| {
+        let out = nsrun(&[
+            "run",
+            "--name",
+            name,
+            "--state-dir",
+            sd,
+            "-d",
+            "--hostname",
+            name,
+            "--",
+            "sleep",
+            "30",
+        ]);
+        out.assert_ok();
+        let pid: i32 = out.stdout.trim().parse().unwrap();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        (pid, common::parse_stat(&stat).unwrap().ppid)
+    };
+    let enter = |name: &str| nsrun(&["enter", "--state-dir", sd, name, "--", "hostname"]);
+    // By name: its PID 1, as the store recorded it.
+    let (pid, launcher) = run_named("enter-named");
+    let out = enter("enter-named");
+    out.assert_ok();
+    assert_eq!(out.stdout, "enter-named\n");
+    // The entry names another pid now, as when the recorded one was reused by another process
+    // (here a live process of this test, started at another time): never entered.
+    let mut other = Command::new("sleep").arg("30").spawn().unwrap();
+    let entry_path = dir.path().join("enter-named");
+    let entry = std::fs::read_to_string(&entry_path).unwrap();
+    let reused = entry.replace(
+        &format!("\npid {pid}\n"),
+        &format!("\npid {}\n", other.id()),
+    );
+    assert_ne!(reused, entry);
+    std::fs::write(&entry_path, &reused).unwrap();
+    let out = enter("enter-named");
+    out.assert_code(1);
+    out.assert_one_error_line(&["enter: ", "enter-named"]);
+    assert_eq!(out.stdout, "", "\n{out}");
+    other.kill().unwrap();
+    other.wait().unwrap();
+    std::fs::write(&entry_path, &entry).unwrap();
+    // Ended (its PID 1 killed): refused with 1, as kill and wait do.
+    common::send_signal(pid, libc::SIGKILL);
+    let gone = |p: i32| !Path::new(&format!("/proc/{p}")).exists();
+    assert!(common::poll(common::TIMEOUT, || gone(launcher)));
+    let out = enter("enter-named");
+    out.assert_code(1);
+    out.assert_one_error_line(&["enter: ", "enter-named"]);
+    // Unknown, and not a name at all.
+    let out = enter("no-such-container");
+    out.assert_code(1);
+    out.assert_one_error_line(&["no container named 'no-such-container'", "nsrun list"]);
+    nsrun(&["enter", "--state-dir", sd, "../x", "true"]).assert_code(2);
+}
+
+#[test]
+#[ignore = "needs root"]
 fn the_entered_process_dies_with_nsrun_enter() {
     require_root();
     let c = Container::start(&[], false);

@@ -15,6 +15,7 @@ use crate::spec::Bytes;
 #[derive(Clone, Copy)]
 pub(super) enum Opt {
     Help,
+    StateDir,
     Target,
     All,
     Ns(Kind),
@@ -40,6 +41,18 @@ pub(super) const OPTIONS: &[Item<Opt>] = &[
         "DIR",
         "join the namespace files kept under DIR by --keep DIR instead",
         Opt::From
+    ),
+    opt!(
+        "",
+        "--state-dir",
+        "",
+        One,
+        "DIR",
+        "where NAME is looked up (as for nsrun list)",
+        Opt::StateDir
+    ),
+    Item::Note(
+        "NAME: a container started with nsrun run --name NAME; one of digits only is a PID.",
     ),
     Item::Head("Namespaces (default: all those that differ from nsrun's own, as nsenter -a)"),
     opt!(
@@ -151,6 +164,8 @@ pub struct Enter {
     pub kinds: Option<Set>,
     /// The command; empty: /bin/sh.
     pub command: Vec<Bytes>,
+    /// `--state-dir DIR`, where a name is looked up.
+    pub state_dir: Option<Bytes>,
 }
 
 /// A pid as the user wrote it: decimal digits, above 0.
@@ -165,6 +180,7 @@ pub(super) fn parse(words: &[&[u8]]) -> Result<Parsed, String> {
     let mut which: Option<Which> = None;
     let mut all = false;
     let mut kinds = Set::empty();
+    let mut state_dir = None;
     let set = |which: &mut Option<Which>, w: Which| match which {
         Some(_) => Err(String::from(
             "enter: give one container: NAME, PID, -t PID or --from DIR",
@@ -194,6 +210,7 @@ pub(super) fn parse(words: &[&[u8]]) -> Result<Parsed, String> {
                     }
                     set(&mut which, Which::Kept(v.to_vec()))?;
                 }
+                Opt::StateDir => state_dir = Some(super::list::state_dir(name, value, &state_dir)?),
                 Opt::All => all = true,
                 Opt::Ns(kind) => kinds.add(kind),
             },
@@ -203,7 +220,10 @@ pub(super) fn parse(words: &[&[u8]]) -> Result<Parsed, String> {
                     None if word.iter().all(u8::is_ascii_digit) => {
                         return Err(format!("enter: '{}' is not a process id", Show(word)))
                     }
-                    None => Which::Name(word.to_vec()),
+                    None => {
+                        crate::state::check_name(word)?;
+                        Which::Name(word.to_vec())
+                    }
                 };
                 set(&mut which, w)?;
             }
@@ -223,6 +243,7 @@ pub(super) fn parse(words: &[&[u8]]) -> Result<Parsed, String> {
         which,
         kinds: (!all && !kinds.is_empty()).then_some(kinds),
         command,
+        state_dir,
     }))
 }
 
@@ -274,6 +295,9 @@ mod tests {
             (&["-t", "1", "--from", "/x"][..], "give one container"),
             (&["--net=x", "1"][..], "--net"),
             (&["--bogus", "1"][..], "--bogus"),
+            (&["a/b"][..], "container name"),
+            (&[".."][..], "container name"),
+            (&["--state-dir", "", "x"][..], "--state-dir"),
         ] {
             let err = enter(words).unwrap_err();
             assert!(err.contains(part), "{words:?}: {err}");
