@@ -22,8 +22,8 @@
 #           4. mount cost: 0/50/200 --ro-bind with nsrun and bwrap
 #           5. lock cost: caps preset, seccomp preset, both, a cgroup with
 #              limits, each against plain `nsrun -- true` (one hyperfine run)
-#           6. entering a running container: `nsrun enter PID -- true` against
-#              util-linux `nsenter -t PID -a true` (one hyperfine run)
+#           6. entering a running container: `nsrun enter PID|NAME -- true`
+#              against util-linux `nsenter -t PID -a true` (one hyperfine run)
 # The Markdown tables are printed at the end, ready to paste into README.md.
 # shellcheck disable=SC2016 # backquotes in single quotes are Markdown, not command substitution
 set -euo pipefail
@@ -686,10 +686,11 @@ if [ "$LOCKS" = 1 ]; then
 	fi
 fi
 # ------------------------------------------------------------ 6. enter -----
-# `nsrun enter PID -- true` against util-linux `nsenter -t PID -a true`, both
-# entering the same running container (`nsrun -- sleeper`: mount, UTS, IPC,
-# net and PID namespaces; PID is its init) in one hyperfine run. A probe first
-# checks that each really lands in the container's PID namespace.
+# `nsrun enter PID -- true` and `nsrun enter NAME -- true` against util-linux
+# `nsenter -t PID -a true`, all entering the same running container (`nsrun
+# run --name NAME -- sleeper`: mount, UTS, IPC, net and PID namespaces; PID is
+# its init) in one hyperfine run. A probe first checks that each really lands
+# in the container's PID namespace.
 declare -A EMED ERLO ERHI EMEAN ESD
 ENTER_NOTE=""
 NSENTER_BIN=${NSENTER:-$(command -v nsenter || true)}
@@ -701,7 +702,17 @@ if [ "$ENTER" = 1 ]; then
 		ENTER_NOTE="util-linux nsenter not installed"
 	else
 		NSENTER_VERSION=$(ver "$NSENTER_BIN" --version)
-		sleeper_start "$NSRUN" --
+		# A named container where nsrun has the state store (run --name), so that
+		# `nsrun enter NAME` is timed too; else an unnamed one, entered by PID only.
+		ENAME=nsrun-bench-$$ EDIR=$SCRATCH/state
+		mkdir -p "$EDIR"
+		sleeper_start "$NSRUN" run --name "$ENAME" --state-dir "$EDIR" --
+		if [ -z "$SL_PID" ]; then
+			sleeper_stop
+			ENAME=""
+			ENTER_NOTE+="nsrun enter NAME: n/a (this nsrun has no run --name)"$'\n'
+			sleeper_start "$NSRUN" --
+		fi
 		EPID=""
 		# (the children file ends without a newline: read then fails, having read it)
 		if [ -n "$SL_PID" ]; then read -r EPID _ <"/proc/$BG_PID/task/$BG_PID/children" || true; fi
@@ -712,6 +723,16 @@ if [ "$ENTER" = 1 ]; then
 			probe_ns='readlink /proc/self/ns/pid'
 			a=$(timeout 10 "$NSRUN" enter "$EPID" -- /bin/sh -c "$probe_ns" 2>&1 || true)
 			b=$(timeout 10 "$NSENTER_BIN" -t "$EPID" -a /bin/sh -c "$probe_ns" 2>&1 || true)
+			ENTER_HF=(nsrun_enter "$NSRUN enter $EPID -- $TRUE")
+			if [ -n "$ENAME" ]; then
+				c=$(timeout 10 "$NSRUN" enter --state-dir "$EDIR" "$ENAME" -- /bin/sh -c "$probe_ns" 2>&1 || true)
+				if [ "$c" = "$want" ]; then
+					ENTER_HF+=(nsrun_enter_name "$NSRUN enter --state-dir $EDIR $ENAME -- $TRUE")
+				else
+					ENTER_NOTE+="nsrun enter NAME: probe reached ${c:-nothing}, not the container's $want"$'\n'
+				fi
+			fi
+			ENTER_HF+=(nsenter "$NSENTER_BIN -t $EPID -a $TRUE")
 			if [ "$a" != "$want" ]; then
 				ENTER_NOTE="probe: nsrun enter reached ${a:-nothing}, not the container's $want"
 			elif [ "$b" != "$want" ]; then
@@ -719,8 +740,7 @@ if [ "$ENTER" = 1 ]; then
 			else
 				echo
 				echo "== 6. enter: hyperfine -N, $EROUNDS rounds × $((ERUNS / EROUNDS)) runs (+$EWARMUP warm-up) per command =="
-				run_hyperfine "$OUT/enter.json" "$EROUNDS" "$EWARMUP" "$ERUNS" \
-					nsrun_enter "$NSRUN enter $EPID -- $TRUE" nsenter "$NSENTER_BIN -t $EPID -a $TRUE" </dev/null
+				run_hyperfine "$OUT/enter.json" "$EROUNDS" "$EWARMUP" "$ERUNS" "${ENTER_HF[@]}" </dev/null
 				while read -r name med mean sd bad rlo rhi n; do
 					EMED[$name]=$med EMEAN[$name]=$mean ESD[$name]=$sd ERLO[$name]=$rlo ERHI[$name]=$rhi
 					[ "$bad" = 0 ] || ENTER_NOTE+="warning: $name: $bad of $n runs exited non-zero"$'\n'
@@ -961,13 +981,14 @@ if [ "$ENTER" = 1 ]; then
 	echo
 	echo "### Entering a running container, hyperfine -N, $ERUNS runs per command in $EROUNDS interleaved rounds, median of round medians"
 	echo
-	echo "Both join the mount, UTS, IPC, network and PID namespaces of the same container (\`nsrun -- sleeper\`,"
-	echo "its init as PID) and fork into its PID namespace to run the static \`true\`.${NSENTER_VERSION:+ $NSENTER_VERSION.}"
+	echo "All join the mount, UTS, IPC, network and PID namespaces of the same container (\`nsrun run --name"
+	echo "NAME -- sleeper\`, its init as PID) and fork into its PID namespace to run the static \`true\`.${NSENTER_VERSION:+ $NSENTER_VERSION.}"
 	echo
 	echo "| Command | Median (ms) | Round medians (ms) | Mean ± σ (ms) |"
 	echo "|---|---:|---:|---:|"
-	declare -A ELABEL=([nsrun_enter]='`nsrun enter PID -- true`' [nsenter]='`nsenter -t PID -a true`')
-	for k in nsrun_enter nsenter; do
+	declare -A ELABEL=([nsrun_enter]='`nsrun enter PID -- true`' [nsrun_enter_name]='`nsrun enter NAME -- true`'
+		[nsenter]='`nsenter -t PID -a true`')
+	for k in nsrun_enter nsrun_enter_name nsenter; do
 		if [ -n "${EMED[$k]:-}" ]; then
 			printf '| %s | %s | %s–%s | %s ± %s |\n' "${ELABEL[$k]}" "$(ms "${EMED[$k]}")" \
 				"$(ms "${ERLO[$k]}")" "$(ms "${ERHI[$k]}")" "$(ms "${EMEAN[$k]}")" "$(ms "${ESD[$k]}")"
@@ -977,13 +998,15 @@ if [ "$ENTER" = 1 ]; then
 	done
 	echo
 	if [ -n "$ENTER_NOTE" ]; then printf '%s\n' "$ENTER_NOTE" | sed '/^$/d; s/^/- /'; echo; fi
-	if [ -n "${EMED[nsrun_enter]:-}" ] && [ -n "${EMED[nsenter]:-}" ]; then
-		verdict=FAIL
-		awk -v a="${EMED[nsrun_enter]}" -v b="${EMED[nsenter]}" 'BEGIN { exit !(a < b) }' && verdict=PASS
-		echo "- nsrun enter faster than nsenter -a: $(ms "${EMED[nsrun_enter]}") ms against $(ms "${EMED[nsenter]}") ms ($(ratio "${EMED[nsrun_enter]}" "${EMED[nsenter]}")): $verdict"
-	else
-		echo "- nsrun enter faster than nsenter -a: n/a"
-	fi
+	for k in nsrun_enter nsrun_enter_name; do
+		if [ -n "${EMED[$k]:-}" ] && [ -n "${EMED[nsenter]:-}" ]; then
+			verdict=FAIL
+			awk -v a="${EMED[$k]}" -v b="${EMED[nsenter]}" 'BEGIN { exit !(a < b) }' && verdict=PASS
+			echo "- ${ELABEL[$k]} faster than nsenter -a: $(ms "${EMED[$k]}") ms against $(ms "${EMED[nsenter]}") ms ($(ratio "${EMED[$k]}" "${EMED[nsenter]}")): $verdict"
+		else
+			echo "- ${ELABEL[$k]} faster than nsenter -a: n/a"
+		fi
+	done
 fi
 echo
 echo "(start-up section ${T_STARTUP}s, whole run ${T_TOTAL}s; raw data: ${OUT#"$ROOT"/}/startup.json${MMED[*]:+, ${OUT#"$ROOT"/}/mounts.json}${LMED[*]:+, ${OUT#"$ROOT"/}/locks.json}${RMED[*]:+, ${OUT#"$ROOT"/}/locks-runc.json}${EMED[*]:+, ${OUT#"$ROOT"/}/enter.json})"
