@@ -669,6 +669,28 @@ fn on_a_terminal_an_interactive_shell_runs_with_job_control() {
 
 #[test]
 #[ignore = "needs root"]
+fn ctrl_z_stops_nsrun_enter_as_a_job_and_fg_then_ctrl_c_end_the_command() {
+    require_root();
+    let c = Container::start(&[], false);
+    // ^Z reaches the command in the terminal's foreground; nsrun enter stops with it, so the
+    // shell lists it as a stopped job; fg continues both, and ^C then ends the command.
+    let enter = format!("enter {}", c.pid());
+    let mut t = common::Terminal::stopped_job(&enter, "; echo rc=$?");
+    t.wait_for("rc=148", 1);
+    t.type_in("echo back-in-shell; jobs\n");
+    t.wait_for("back-in-shell", 2);
+    t.wait_for("Stopped", 2);
+    t.fg_and_interrupt();
+    // bg, then fg of a running job (no SIGCONT): the ^C that reaches nsrun enter goes on to
+    // the command's process group.
+    let mut t = common::Terminal::stopped_job(&enter, "");
+    t.type_in("bg\n");
+    t.wait_for("&", 1);
+    t.fg_and_interrupt();
+}
+
+#[test]
+#[ignore = "needs root"]
 fn signals_to_nsrun_enter_reach_the_command() {
     require_root();
     let c = Container::start(&[], false);

@@ -770,3 +770,140 @@ pub fn while_swapping<T>(a: &Path, b: &Path, body: impl FnOnce() -> T) -> T {
     racer.join().unwrap();
     result
 }
+
+/// An interactive bash with job control on a pseudo-terminal (script(1)), driven line by line.
+pub struct Terminal {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    output: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Terminal {
+    /// Starts bash on a pseudo-terminal (script(1)), its prompt `$ `.
+    pub fn start() -> Terminal {
+        use std::io::Read;
+        use std::os::unix::process::CommandExt;
+        use std::process::Stdio;
+        let script = require_tool("script");
+        let mut child = Command::new(script)
+            .args(["-qfec", "bash --norc --noprofile -i", "/dev/null"])
+            .env("PS1", "$ ")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start script");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let output = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = output.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Terminal {
+            child,
+            stdin,
+            output,
+        }
+    }
+
+    /// Types `keys` on the terminal.
+    pub fn type_in(&mut self, keys: &str) {
+        use std::io::Write;
+        self.stdin.write_all(keys.as_bytes()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Waits (up to 10 s) until the output holds `text` `times` times.
+    pub fn wait_for(&self, text: &str, times: usize) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while self.output.lock().unwrap().matches(text).count() < times {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the terminal never showed {text:?} ({times}x):\n{}",
+                self.output.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Terminal {
+    /// Starts `nsrun OPTS -- sh -c '...; sleep 30'SUFFIX` at the prompt and stops it with ^Z
+    /// (OPTS may start with a command word: `enter PID`).
+    pub fn stopped_job(opts: &str, suffix: &str) -> Terminal {
+        let mut t = Terminal::start();
+        t.type_in(&format!(
+            "{} {opts} -- sh -c 'echo st''arted; sleep 30'{suffix}\n",
+            nsrun_bin().display()
+        ));
+        t.wait_for("started", 1);
+        t.type_in("\x1a");
+        t.wait_for("Stopped", 1);
+        t
+    }
+
+    /// Waits (up to 10 s) until the shell has handed the terminal to its job and no process of
+    /// the job is stopped any more: a ^C typed then reaches the job.
+    pub fn wait_until_job_in_foreground(&self) {
+        // (state, pgrp, tpgid) of /proc/PID/stat.
+        let stat = |pid: i32| -> Option<(char, i32, i32)> {
+            let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let f: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
+            Some((
+                f.first()?.chars().next()?,
+                f.get(2)?.parse().ok()?,
+                f.get(5)?.parse().ok()?,
+            ))
+        };
+        let script = self.child.id() as i32;
+        let in_foreground = || {
+            let Some(shell) = descendants(script)
+                .into_iter()
+                .find(|p| cmdline(p.pid).starts_with("bash"))
+            else {
+                return false;
+            };
+            let job = descendants(shell.pid);
+            match stat(shell.pid) {
+                Some((_, pgrp, tpgid)) => {
+                    tpgid != pgrp
+                        && !job.is_empty()
+                        && job.iter().all(|p| stat(p.pid).is_some_and(|s| s.0 != 'T'))
+                }
+                None => false,
+            }
+        };
+        assert!(
+            poll(Duration::from_secs(10), in_foreground),
+            "the job never ran in the foreground:\n{}",
+            self.output.lock().unwrap()
+        );
+    }
+
+    /// Brings the job to the foreground, interrupts it with ^C and checks that it ended by it.
+    pub fn fg_and_interrupt(&mut self) {
+        self.type_in("fg\n");
+        self.wait_until_job_in_foreground();
+        self.type_in("\x03");
+        self.type_in("echo fg-status=$?\n");
+        self.wait_for("fg-status=130", 1);
+        self.type_in("exit\n");
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        // Ends what this test started: script's process group (the shell goes with the pty).
+        kill_group_and_wait(&mut self.child);
+    }
+}
