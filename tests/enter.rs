@@ -836,6 +836,57 @@ fn kept_files_are_checked_by_what_the_kernel_says_they_are() {
 
 #[test]
 #[ignore = "needs root"]
+fn a_kept_directory_swapped_underneath_never_mixes_two_directories() {
+    require_root();
+    require_tool("python3");
+    let c = Container::start(&["--hostname", "enter-swap"], false);
+    let dir = TempDir::new("kept-swap");
+    // $2/a/net is the container's net namespace; $2/b/net is its uts namespace, under the same
+    // name. A racer swaps a and b (RENAME_EXCHANGE) as fast as it can: every enter --from a -n
+    // either joins the container's net namespace or refuses the uts one by what the kernel says
+    // it is; nothing else.
+    let script = r#"
+        mount -t tmpfs nsrun-kept "$2" || exit 99
+        mkdir "$2/a" "$2/b" && touch "$2/a/net" "$2/b/net" || exit 98
+        mount --bind "/proc/$1/ns/net" "$2/a/net" && mount --bind "/proc/$1/ns/uts" "$2/b/net" || exit 97
+        python3 -c '
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+a, b = sys.argv[1].encode(), sys.argv[2].encode()
+if libc.renameat2(-100, a, -100, b, 2) != 0:
+    sys.exit("renameat2: errno %d" % ctypes.get_errno())
+open(sys.argv[3], "w").close()
+while True:
+    libc.renameat2(-100, a, -100, b, 2)
+' "$2/a" "$2/b" "$2/swapping" & S=$!
+        trap 'kill $S' EXIT
+        i=0; while [ ! -e "$2/swapping" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
+        for i in $(seq 200); do $NSRUN enter --from "$2/a" -n readlink /proc/self/ns/net 2>&1; done
+        exit 0
+    "#;
+    let out = scratch(script, &[&c.pid(), dir.str()]);
+    out.assert_code(0);
+    let net = std::fs::read_link(format!("/proc/{}/ns/net", c.pid1)).unwrap();
+    let (mut joined, mut refused) = (0, 0);
+    for line in out.lines() {
+        if line == net.to_str().unwrap() {
+            joined += 1;
+        } else if line.contains("is a uts namespace, not a net namespace") {
+            refused += 1;
+        } else {
+            panic!("unexpected line {line:?}\n{out}");
+        }
+    }
+    assert_eq!(joined + refused, 200, "\n{out}");
+    // Both happened: the racer did swap them while nsrun ran.
+    assert!(
+        joined > 0 && refused > 0,
+        "{joined} joined, {refused} refused\n{out}"
+    );
+}
+
+#[test]
+#[ignore = "needs root"]
 fn a_kept_pid_namespace_without_processes_cannot_be_entered() {
     require_root();
     let c = Container::start(&[], false);
