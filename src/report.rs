@@ -298,6 +298,20 @@ fn step_hint(
     const MISSING: &str = "nsrun creates nothing on the host's filesystems: create it first, \
         put a --tmpfs over its parent, or use --root";
     match (step, errno) {
+        (Step::Sync { fork: true }, Errno::NOMEM) => Some(
+            "the PID namespace has no init any more (its PID 1 ended): no process can enter it",
+        ),
+        (Step::Join { .. }, Errno::PERM) => Some(
+            "setns needs CAP_SYS_ADMIN in the user namespace that owns it: join that user \
+             namespace too (--userns), or run as root",
+        ),
+        (Step::Join { .. }, Errno::INVAL) => Some(
+            "the kernel refuses this join here (a mount namespace from inside a chroot, a user \
+             namespace of a process with threads, or one nsrun is in already)",
+        ),
+        (Step::Unshare(_), Errno::PERM) => Some(
+            "creating namespaces after joining needs CAP_SYS_ADMIN in the joined user namespace",
+        ),
         (Step::Propagation(_), Errno::INVAL) => Some(
             "/ is not a mount point here, as inside a chroot; bind-mount the root onto itself \
              first, or use --root DIR, or --propagation unchanged if you accept that mounts propagate",

@@ -237,6 +237,10 @@ pub struct Spec {
     pub command: Vec<Bytes>,
     /// Capabilities, seccomp, limits, cgroups and the other locks.
     pub locks: Locks,
+    /// Namespaces joined instead of created (`--userns`, `--netns`, ...), one per kind.
+    pub join: Vec<Join>,
+    /// `--keep DIR`: bind the container's namespace files under DIR ([`crate::join::keep`]).
+    pub keep: Option<Bytes>,
     /// `run --name`, `--detach`, `--log`, `--state-dir`: the container's entry and background.
     pub life: Life,
 }
@@ -260,6 +264,24 @@ impl Life {
     pub fn any(&self) -> bool {
         self.name.is_some() || self.detach
     }
+}
+
+/// Where a joined namespace comes from.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum NsSource {
+    /// A namespace file: /proc/PID/ns/net, /run/netns/NAME, a kept file.
+    Path(Bytes),
+    /// An open descriptor of one (a value of digits only, as bubblewrap's --userns takes it).
+    Fd(i32),
+}
+
+/// One namespace to join (`--netns FILE|FD` and the others).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Join {
+    /// Its kind.
+    pub kind: ns::Kind,
+    /// The file or descriptor.
+    pub source: NsSource,
 }
 
 impl Default for Spec {
@@ -290,6 +312,8 @@ impl Default for Spec {
             command: Vec::new(),
             locks: Locks::default(),
             life: Life::default(),
+            join: Vec::new(),
+            keep: None,
         }
     }
 }

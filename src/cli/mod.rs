@@ -20,6 +20,7 @@ mod kill;
 mod list;
 mod locks;
 mod mounts;
+mod release;
 mod run;
 pub mod table;
 mod wait;
@@ -47,6 +48,11 @@ pub enum Parsed {
         pid: Option<u32>,
         /// JSON instead of text.
         json: bool,
+    },
+    /// `nsrun release DIR`: undo what `--keep DIR` made.
+    Release {
+        /// The kept directory.
+        dir: alloc::vec::Vec<u8>,
     },
     /// `nsrun demo propagation [--json]`: the propagation experiments.
     Demo {
@@ -110,6 +116,11 @@ pub const COMMANDS: &[Command] = &[
         about: "The mount tree of PID (default: nsrun's own) with each mount's propagation.",
     },
     Command {
+        name: "release",
+        usage: "DIR",
+        about: "Unmount and remove the namespace files run --keep DIR bound there.",
+    },
+    Command {
         name: "demo",
         usage: "propagation [--json]",
         about: "Run the mount propagation experiments in scratch namespaces; print what they show.",
@@ -157,6 +168,7 @@ pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
         b"list" => list::parse(rest),
         b"kill" => kill::parse(rest),
         b"wait" => wait::parse(rest),
+        b"release" => release::parse(rest),
         b"help" => match rest {
             [] => Ok(Parsed::Help(help_of(""))),
             [name] => match COMMANDS
@@ -187,6 +199,7 @@ pub fn help_of(name: &str) -> String {
         "list" => table::help(command, list::OPTIONS, &mut text),
         "kill" => table::help(command, kill::OPTIONS, &mut text),
         "wait" => table::help(command, wait::OPTIONS, &mut text),
+        "release" => table::help(command, release::OPTIONS, &mut text),
         "help" => table::help::<()>(command, &[], &mut text),
         _ => {
             table::help(command, run::OPTIONS, &mut text);

@@ -16,7 +16,7 @@ use super::{
 use crate::ns::{self, Kind};
 use crate::opt;
 use crate::out::Bytes as Show;
-use crate::spec::{BindKind, EnvOp, MountOp, Pid1, Propagation, Spec};
+use crate::spec::{BindKind, EnvOp, Join, MountOp, NsSource, Pid1, Propagation, Spec};
 
 /// What each option of [`OPTIONS`] means to the parser.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -25,6 +25,8 @@ pub(super) enum Opt {
     Help,
     Version,
     Ns(Kind),
+    Join(Kind),
+    Keep,
     UnshareAll,
     Share,
     Propagation,
@@ -188,6 +190,90 @@ pub(super) const OPTIONS: &[Item<Opt>] = &[
         "KIND",
         "keep KIND shared with the host (e.g. --share-net)",
         Opt::Share
+    ),
+    Item::Head(
+        "Joining and keeping namespaces (README: \"Keeping and joining namespaces\"; FD: digits only)",
+    ),
+    opt!(
+        "",
+        "--userns",
+        "",
+        One,
+        "FILE|FD",
+        "join a user namespace (first: the others are joined, and new ones made, in it)",
+        Opt::Join(Kind::User)
+    ),
+    opt!(
+        "",
+        "--mntns",
+        "",
+        One,
+        "FILE|FD",
+        "join a mount namespace (no mount options then: nothing is mounted in it)",
+        Opt::Join(Kind::Mount)
+    ),
+    opt!(
+        "",
+        "--utsns",
+        "",
+        One,
+        "FILE|FD",
+        "join a UTS namespace",
+        Opt::Join(Kind::Uts)
+    ),
+    opt!(
+        "",
+        "--ipcns",
+        "",
+        One,
+        "FILE|FD",
+        "join an IPC namespace",
+        Opt::Join(Kind::Ipc)
+    ),
+    opt!(
+        "",
+        "--netns",
+        "",
+        One,
+        "FILE|FD",
+        "join a network namespace (/run/netns/NAME of ip netns add)",
+        Opt::Join(Kind::Net)
+    ),
+    opt!(
+        "",
+        "--pidns",
+        "",
+        One,
+        "FILE|FD",
+        "join a PID namespace: the command is a new process in it",
+        Opt::Join(Kind::Pid)
+    ),
+    opt!(
+        "",
+        "--cgroupns",
+        "",
+        One,
+        "FILE|FD",
+        "join a cgroup namespace",
+        Opt::Join(Kind::Cgroup)
+    ),
+    opt!(
+        "",
+        "--timens",
+        "",
+        One,
+        "FILE|FD",
+        "join a time namespace",
+        Opt::Join(Kind::Time)
+    ),
+    opt!(
+        "",
+        "--keep",
+        "",
+        One,
+        "DIR",
+        "bind the container's namespace files on DIR/mnt, DIR/net... (nsrun release DIR)",
+        Opt::Keep
     ),
     Item::Head("Inside"),
     opt!(
@@ -1069,6 +1155,27 @@ impl<'a> Parser<'a> {
                 let fd = fd_number(name, v)?;
                 self.spec.keep_fds.push(fd);
             }
+            Opt::Join(kind) => {
+                if self.spec.join.iter().any(|j| j.kind == kind) {
+                    return Err(format!("{} given twice", Show(name)));
+                }
+                if v.is_empty() {
+                    return Err(format!("{}: the file must not be empty", Show(name)));
+                }
+                // Digits only: a descriptor, as bubblewrap's --userns takes it (./5 is a file).
+                let source = match v.iter().all(u8::is_ascii_digit) {
+                    true => NsSource::Fd(fd_number(name, v)?),
+                    false => NsSource::Path(v.to_vec()),
+                };
+                self.spec.join.push(Join { kind, source });
+            }
+            Opt::Keep => {
+                once(self.spec.keep.is_some())?;
+                if v.is_empty() {
+                    return Err("--keep: the directory must not be empty".into());
+                }
+                self.spec.keep = Some(v.to_vec());
+            }
             Opt::InfoFd => {
                 once(self.spec.info_fd.is_some())?;
                 self.spec.info_fd = Some(fd_number(name, v)?);
@@ -1170,6 +1277,31 @@ impl<'a> Parser<'a> {
         spec.user_ns_auto = !maps && !self.chosen.has(Kind::User) && !self.shared.has(Kind::User);
         for kind in self.shared.iter() {
             set.remove(kind);
+        }
+        // A joined kind is not made: one asked for explicitly, or kept shared, is a conflict.
+        for j in &spec.join {
+            let option = crate::join::given::option(j.kind);
+            // --unshare-all: all but the joined ones.
+            let all = self.chosen == ns::Set::all();
+            let new = (self.chosen.has(j.kind) && !all) || (j.kind == Kind::User && maps);
+            if new || self.shared.has(j.kind) {
+                let other = match (new, j.kind) {
+                    (true, Kind::User) if maps => {
+                        "--map-root-user, --map-current-user, --uid-map or --gid-map".into()
+                    }
+                    (true, k) => format!("--{}", k.name()),
+                    (false, k) => format!("--share-{}", k.name()),
+                };
+                return Err(format!(
+                    "{option} and {other}: one joins an existing {} namespace, the other {} (give one)",
+                    j.kind.name(),
+                    if new { "makes a new one" } else { "keeps nsrun's own" }
+                ));
+            }
+            set.remove(j.kind);
+            if j.kind == Kind::User {
+                spec.user_ns_auto = false;
+            }
         }
         spec.namespaces = set;
         if !set.has(Kind::User) && maps {
@@ -1931,5 +2063,71 @@ mod tests {
             panic!()
         };
         assert_eq!(spec.command, [b"gc".to_vec()]);
+    }
+}
+
+#[cfg(test)]
+mod join_tests {
+    use super::*;
+
+    fn spec(args: &[&str]) -> Result<Spec, String> {
+        let mut words: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        words.push(b"true");
+        match parse("", &words)? {
+            Parsed::Run(s) => Ok(*s),
+            other => panic!("not a run: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn joined_kinds_are_not_made_and_digits_are_descriptors() {
+        let s = spec(&["--netns", "/run/netns/blue", "--userns", "5"]).unwrap();
+        assert!(!s.namespaces.has(Kind::Net) && !s.namespaces.has(Kind::User));
+        assert!(s.namespaces.has(Kind::Mount) && s.namespaces.has(Kind::Pid));
+        assert!(!s.user_ns_auto);
+        assert_eq!(
+            s.join,
+            [
+                Join {
+                    kind: Kind::Net,
+                    source: NsSource::Path(b"/run/netns/blue".to_vec())
+                },
+                Join {
+                    kind: Kind::User,
+                    source: NsSource::Fd(5)
+                },
+            ]
+        );
+        let s = spec(&["--pidns=./7"]).unwrap();
+        assert_eq!(s.join[0].source, NsSource::Path(b"./7".to_vec()));
+        // --unshare-all: every kind but the joined one.
+        let s = spec(&["--unshare-all", "--netns", "/x"]).unwrap();
+        assert!(!s.namespaces.has(Kind::Net) && s.namespaces.has(Kind::Time));
+    }
+
+    #[test]
+    fn joining_and_making_one_kind_is_refused_naming_both() {
+        let e = spec(&["--netns", "/x", "--net"]).unwrap_err();
+        assert!(e.starts_with("--netns and --net: one joins"), "{e}");
+        let e = spec(&["--share-uts", "--utsns", "/x"]).unwrap_err();
+        assert!(e.starts_with("--utsns and --share-uts"), "{e}");
+        let e = spec(&["--userns", "/x", "--map-root-user"]).unwrap_err();
+        assert!(e.starts_with("--userns and --map-root-user"), "{e}");
+        let e = spec(&["--netns", "/x", "--netns", "/y"]).unwrap_err();
+        assert!(e.contains("--netns given twice"), "{e}");
+        let e = spec(&["--ipcns", "2"]).unwrap_err();
+        assert!(e.contains("is not a descriptor number"), "{e}");
+        let e = spec(&["--keep", "a", "--keep", "b"]).unwrap_err();
+        assert!(e.contains("--keep given twice"), "{e}");
+    }
+
+    #[test]
+    fn release_takes_one_dir() {
+        assert_eq!(
+            crate::cli::parse(&[b"release", b"d"]).unwrap(),
+            Parsed::Release { dir: b"d".to_vec() }
+        );
+        assert!(crate::cli::parse(&[b"release"]).is_err());
+        assert!(crate::cli::parse(&[b"release", b"a", b"b"]).is_err());
     }
 }

@@ -12,6 +12,7 @@ mod gc;
 mod kill;
 mod list;
 mod mounts;
+mod release;
 mod wait;
 
 /// Does what the command line asked for and returns nsrun's exit status (a run exits with the
@@ -44,6 +45,7 @@ pub fn main(parsed: Result<Parsed, alloc::string::String>, environ: &[&[u8]]) ->
             state_dir,
         }) => kill::run(state_dir.as_deref(), &name, signal, environ),
         Ok(Parsed::Wait { name, state_dir }) => wait::run(state_dir.as_deref(), &name, environ),
+        Ok(Parsed::Release { dir }) => release::run(&dir),
         Err(e) => {
             out::error_line(format_args!("{e} (see nsrun --help)"));
             status::USAGE

@@ -1,7 +1,8 @@
 //! Joining namespaces that already exist: namespace files checked by what the kernel says they
 //! are, and the order in which they are joined.
 //!
-//! `nsrun enter` joins a running process's namespaces ([`target`] pins it, [`enter`] is the
+//! `run` joins namespaces given by `--netns` and the others ([`given`]) and keeps its own under
+//! a directory with `--keep` ([`keep`], undone by `nsrun release`); `nsrun enter` joins a running process's namespaces ([`target`] pins it, [`enter`] is the
 //! sequence), or kept ones, with [`open_at`] and [`open_given`], [`own`], [`join_files`] and
 //! [`join_pidfd`].
 //!
@@ -10,6 +11,8 @@
 //! only "is it a file of nsfs", and setns(2) checks the kind itself), never guessed from a path.
 
 pub mod enter;
+pub mod given;
+pub mod keep;
 pub mod target;
 
 use alloc::format;
@@ -34,7 +37,12 @@ pub const ORDER: [Kind; 8] = [
 ];
 
 /// NSFS_MAGIC: the `f_type` of namespace files.
-pub const NSFS_MAGIC: i64 = 0x6e73_6673;
+pub const NSFS_MAGIC: u64 = 0x6e73_6673;
+
+/// Whether `fs` (fstatfs of a file) is nsfs; `f_type`'s width differs between architectures.
+pub fn is_nsfs(fs: &rustix::fs::StatFs) -> bool {
+    fs.f_type as u64 & 0xffff_ffff == NSFS_MAGIC
+}
 
 /// The name of `kind` in /proc/PID/ns and in a kept directory: `mnt`, `uts`, `ipc`, `net`, `pid`,
 /// `user`, `cgroup`, `time`.
@@ -95,7 +103,7 @@ pub fn check(fd: BorrowedFd<'_>) -> Result<Option<Kind>, Bad> {
         // Not an nsfs file, or a kernel before 4.11: tell them apart by the filesystem.
         Err(Errno::NOTTY) | Err(Errno::INVAL) => {
             let fs = rustix::fs::fstatfs(fd).map_err(Bad::Errno)?;
-            match fs.f_type as i64 == NSFS_MAGIC {
+            match is_nsfs(&fs) {
                 true => Ok(None),
                 false => Err(Bad::NotNamespace),
             }
@@ -112,10 +120,11 @@ pub fn check_kind(fd: BorrowedFd<'_>, wanted: Kind) -> Result<(), Bad> {
     }
 }
 
-/// Opens `path` once (read-only, close-on-exec) and checks it is a namespace file of `wanted`.
+/// Opens `path` once (read-only, close-on-exec; without blocking on a FIFO or taking a terminal)
+/// and checks it is a namespace file of `wanted`.
 pub fn open_checked(path: &CStr, wanted: Kind) -> Result<OwnedFd, Bad> {
-    let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-        .map_err(Bad::Errno)?;
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY;
+    let fd = rustix::fs::open(path, flags, Mode::empty()).map_err(Bad::Errno)?;
     check_kind(rustix::fd::AsFd::as_fd(&fd), wanted)?;
     Ok(fd)
 }

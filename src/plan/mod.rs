@@ -66,6 +66,17 @@ pub struct Plan {
     pub status_fd: Option<i32>,
     /// The namespaces made (by clone, or by unshare in the child).
     pub made: crate::ns::Set,
+    /// The namespaces joined (`--netns` and the others).
+    pub joined: crate::ns::Set,
+    /// The joined namespace files the launcher opened, held until the child has them.
+    pub held: Vec<rustix::fd::OwnedFd>,
+    /// The child joins namespaces first, then sends the launcher the pid of the container's first
+    /// process on the sync socket and waits for its go ([`Step::Sync`]).
+    pub sync: bool,
+    /// That first process is a second child, started in the PID namespace joined or made.
+    pub fork: bool,
+    /// `--keep`: the child stops at [`Step::KeepPoint`] until the launcher has bound the files.
+    pub keep: bool,
     /// The steps from this index on are applied by the command process just before exec (under
     /// init, the init's child); the ones before by the child that runs the setup.
     pub exec_from: usize,
@@ -122,7 +133,9 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     let mut ns = spec.namespaces;
     let mut map_root = spec.map_root_user;
     let unprivileged = caller.uid != 0;
-    if unprivileged && spec.user_ns_auto && !ns.is_empty() {
+    let (joins, held) = crate::join::given::open(&spec.join)?;
+    let joined = joined_kinds(spec, ns, unprivileged, &joins)?;
+    if unprivileged && spec.user_ns_auto && !ns.is_empty() && !joined.has(Kind::User) {
         // An ordinary user asking for namespaces gets a user namespace that maps them to root,
         // so the defaults work wherever the kernel allows unprivileged user namespaces.
         ns.add(Kind::User);
@@ -170,6 +183,31 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     // Explicit maps may leave nsrun's own ids unmapped; switch to root inside where it is mapped.
     let maps_root = |lines: &[IdMap]| lines.iter().any(|m| m.inside == 0);
     let (uid0, gid0) = (maps_root(&spec.uid_map), maps_root(&spec.gid_map));
+    // Joined namespaces come first, the user namespace before the others; a namespace made
+    // while or after one is joined is made by unshare after the joins (owned by the joined user
+    // namespace, or made as the host's root after joining), see [`joined_kinds`].
+    let late = !joined.is_empty() && (joined.has(Kind::User) || ns.has(Kind::User));
+    let cgroup = spec.locks.cgroup != crate::confine::cgroup::Request::default();
+    let new_cgroup_ns = ns.has(Kind::Cgroup);
+    let mut fork = false;
+    for j in &joins {
+        steps.push(Step::Join {
+            kind: j.kind,
+            fd: j.fd,
+            label: j.label.clone(),
+        });
+    }
+    if !joins.is_empty() {
+        let mut flags = if late { ns.clone_flags() } else { 0 };
+        if cgroup && new_cgroup_ns {
+            flags &= !libc::CLONE_NEWCGROUP;
+        }
+        if flags != 0 {
+            steps.push(Step::Unshare(flags));
+        }
+        fork = joined.has(Kind::Pid) || flags & libc::CLONE_NEWPID != 0;
+        steps.push(Step::Sync { fork });
+    }
     if ns.has(Kind::User) && (uid0 || gid0) {
         steps.push(Step::BecomeRoot {
             uid: uid0,
@@ -179,7 +217,6 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     if ns.has(Kind::Time) {
         steps.push(Step::UnshareTime);
     }
-    let cgroup = spec.locks.cgroup != crate::confine::cgroup::Request::default();
     if cgroup {
         spec.locks.cgroup.check().map_err(|e| Refusal {
             line: e.line(),
@@ -204,9 +241,12 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     // The child is moved into its cgroup after clone: a cgroup namespace made by clone would
     // have the launcher's cgroup as its root. The child makes it once it is in its own, which
     // the container then sees as its root.
-    let new_cgroup_ns = ns.has(Kind::Cgroup);
     if cgroup && new_cgroup_ns {
         steps.push(Step::UnshareCgroup);
+    }
+    // Every namespace exists from here on: the launcher binds their files.
+    if spec.keep.is_some() {
+        steps.push(Step::KeepPoint);
     }
     if ns.has(Kind::Mount) && spec.propagation != Propagation::Unchanged {
         steps.push(Step::Propagation(spec.propagation.first()));
@@ -232,6 +272,14 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         steps.push(Step::Chdir(c_string(dir.clone())));
     }
     let locks = &spec.locks;
+    if locks.disable_userns && joined.has(Kind::User) {
+        return Err(Refusal {
+            line: "--disable-userns cannot be used with --userns: the limit it sets is that of a \
+                   user namespace nsrun makes, and a joined one is shared with other processes"
+                .into(),
+            code: status::USAGE,
+        });
+    }
     if locks.disable_userns && !ns.has(Kind::User) {
         return Err(Refusal {
             line: "--disable-userns needs a new user namespace (add --user or --map-root-user): \
@@ -314,7 +362,7 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
             deny_setgroups: unprivileged,
         },
     });
-    let mut clone_flags = ns.clone_flags();
+    let mut clone_flags = if late { 0 } else { ns.clone_flags() };
     if cgroup && new_cgroup_ns {
         clone_flags &= !libc::CLONE_NEWCGROUP;
     }
@@ -333,6 +381,11 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         info_fd: spec.info_fd,
         status_fd: spec.json_status_fd,
         made: ns,
+        joined,
+        held,
+        sync: !joins.is_empty(),
+        fork,
+        keep: spec.keep.is_some(),
         exec_from,
         // What the command holds after exec: S as root, its ambient set as another uid.
         init_keep: crate::confine::caps::KILL
@@ -345,6 +398,58 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         oom_score_adj: locks.oom_score_adj,
         cgroup: cgroup.then(|| spec.locks.cgroup.clone()),
     })
+}
+
+/// The kinds `joins` join, checked against the namespaces `ns` made: one kind cannot be both, an
+/// ordinary user joins through the user namespace that owns the others (`--userns`), and a joined
+/// mount namespace takes no mount options (paths would be resolved in it, where nsrun did not
+/// check them, and nothing is mounted in a namespace nsrun did not make).
+fn joined_kinds(
+    spec: &Spec,
+    ns: ns::Set,
+    unprivileged: bool,
+    joins: &[crate::join::given::Opened],
+) -> Result<ns::Set, Refusal> {
+    let mut joined = ns::Set::empty();
+    let usage = |line: String| Refusal {
+        line,
+        code: status::USAGE,
+    };
+    for j in joins {
+        joined.add(j.kind);
+        if ns.has(j.kind) {
+            return Err(usage(format!(
+                "{}: joins a {} namespace, and a new one was asked for too (hint: drop the                  option that makes one, or --{}ns)",
+                j.label,
+                j.kind.name(),
+                crate::join::proc_name(j.kind)
+            )));
+        }
+    }
+    let user_options = spec.map_root_user || spec.map_current_user || !spec.uid_map.is_empty();
+    if joined.has(Kind::User) && (user_options || !spec.gid_map.is_empty()) {
+        return Err(usage(
+            "--userns joins a user namespace whose id maps exist already: --map-root-user,              --map-current-user, --uid-map and --gid-map are for a new one"
+                .into(),
+        ));
+    }
+    if unprivileged && !joined.is_empty() && !joined.has(Kind::User) {
+        let first = joins.first().map(|j| j.label.as_str()).unwrap_or_default();
+        return Err(Refusal {
+            line: format!(
+                "{first}: an ordinary user can join a namespace only from the user namespace                  that owns it (hint: add --userns with that user namespace, e.g.                  /proc/PID/ns/user of the container)"
+            ),
+            code: status::USAGE,
+        });
+    }
+    if joined.has(Kind::Mount) && (!spec.mounts.is_empty() || spec.root.is_some() || spec.read_only)
+    {
+        return Err(usage(
+            "--mntns joins an existing mount namespace: --root, --read-only and the mount              options need a new one, which nsrun prepares itself"
+                .into(),
+        ));
+    }
+    Ok(joined)
 }
 
 /// The map file's text: the explicit lines, else `0 OUTER 1` with `map_root`, else nothing.
@@ -951,5 +1056,78 @@ mod tests {
         assert_eq!(maps.uid, b"0 100000 10\n10 200000 5\n");
         assert!(maps.gid.is_empty() && !maps.deny_setgroups);
         assert_eq!(steps(&p)[0], "switch to root of the user namespace");
+    }
+
+    #[test]
+    fn joins_come_first_the_user_namespace_before_the_others() {
+        let p = plan(&[
+            "--netns",
+            "/proc/self/ns/net",
+            "--userns",
+            "/proc/self/ns/user",
+            "true",
+        ]);
+        let s = steps(&p);
+        assert_eq!(
+            s[0],
+            "--userns /proc/self/ns/user: join the namespace (setns)"
+        );
+        assert_eq!(
+            s[1],
+            "--netns /proc/self/ns/net: join the namespace (setns)"
+        );
+        // Made after the joins, in the joined user namespace: so nothing by clone.
+        assert_eq!(
+            s[2],
+            "create the mount, uts, ipc, pid namespaces after the joined ones"
+        );
+        assert_eq!(
+            s[3],
+            "start the container's first process in its PID namespace"
+        );
+        assert_eq!(p.clone_flags, 0);
+        assert!(p.sync && p.fork && p.init && p.maps.is_none());
+        // Without a user namespace the new ones are made by clone; no second process.
+        let p = plan(&["--utsns", "/proc/self/ns/uts", "--keep", "/tmp", "true"]);
+        let s = steps(&p);
+        assert_eq!(
+            s[0],
+            "--utsns /proc/self/ns/uts: join the namespace (setns)"
+        );
+        assert_eq!(s[1], "wait for the launcher after the joins");
+        assert_eq!(s[2], "--keep: wait for the namespace files to be bound");
+        assert!(p.clone_flags & libc::CLONE_NEWNET != 0 && !p.fork);
+        assert!(p.joined.has(Kind::Uts) && !p.made.has(Kind::Uts));
+    }
+
+    #[test]
+    fn joins_an_ordinary_user_cannot_make_are_refused() {
+        let r = plan_as(1000, &["--netns", "/proc/self/ns/net", "true"])
+            .err()
+            .expect("refused");
+        assert_eq!(r.code, status::USAGE);
+        assert!(r.line.contains("add --userns"), "{}", r.line);
+        // The command line refuses mount options without a new mount namespace; a spec made
+        // elsewhere (the OCI runtime) is checked here.
+        let mut spec = Spec::default();
+        spec.namespaces.remove(Kind::Mount);
+        spec.join.push(crate::spec::Join {
+            kind: Kind::Mount,
+            source: crate::spec::NsSource::Path(b"/proc/self/ns/mnt".to_vec()),
+        });
+        spec.mounts.push(MountOp::Tmpfs {
+            dst: b"/tmp".to_vec(),
+            size: None,
+            mode: None,
+        });
+        let r = prepare(&spec, &[], Caller { uid: 0, gid: 0 })
+            .err()
+            .expect("refused");
+        assert!(
+            r.line
+                .starts_with("--mntns joins an existing mount namespace"),
+            "{}",
+            r.line
+        );
     }
 }

@@ -34,6 +34,11 @@ pub struct Context<'a> {
     pub mask: SigSet,
     /// The stack on which init starts the command.
     pub spawn_stack: Option<&'a Stack>,
+    /// The child's end of the sync socket (joined namespaces, `--keep`).
+    pub sync: Option<BorrowedFd<'a>>,
+    /// The stack of the container's first process when it is a second child
+    /// ([`Step::Sync`] with `fork`).
+    pub fork_stack: Option<&'a Stack>,
 }
 
 /// The child's entry point.
@@ -41,12 +46,78 @@ pub fn main(cx: &Context) -> ! {
     // Die with the launcher, even if it is SIGKILLed. The go pipe, looked at after this, proves
     // the launcher was still alive once the death signal was armed, so no death goes unnoticed
     // (the launcher's ends of the pipes were closed in this process by clone::spawn).
+    // With namespaces to join, the child joins them first and waits for its go at Step::Sync.
+    if !arm_death_signal(cx, cx.wait_for_go && !cx.plan.sync) {
+        sys::exit::exit_now(status::SETUP_FAILED);
+    }
+    setup(cx, 0)
+}
+
+/// The container's first process when the child starts it in the PID namespace it joined or
+/// made: the launcher's child too (CLONE_PARENT), it goes on after the [`Step::Sync`].
+fn resume(cx: &Context) -> ! {
     if !arm_death_signal(cx, cx.wait_for_go) {
         sys::exit::exit_now(status::SETUP_FAILED);
     }
+    let at = cx
+        .plan
+        .steps
+        .iter()
+        .position(|s| matches!(s, Step::Sync { .. }));
+    setup(cx, at.map_or(0, |i| i + 1))
+}
+
+/// The end of the joins: with `fork`, starts [`resume`] as the launcher's child and sends the
+/// launcher its pid, then ends; else sends 0 and waits for the go.
+fn sync(cx: &Context, at: usize, fork: bool) {
+    let Some(socket) = cx.sync else {
+        sys::exit::exit_now(status::SETUP_FAILED);
+    };
+    let mut pid = 0;
+    if fork {
+        let Some(stack) = cx.fork_stack else {
+            sys::exit::exit_now(status::SETUP_FAILED);
+        };
+        let flags = libc::CLONE_PARENT | libc::SIGCHLD;
+        match sys::clone::spawn(stack, flags, resume, cx, &[]) {
+            Ok(p) => pid = p,
+            Err(errno) => {
+                Report::new(at as u32, errno).send(cx.report);
+                sys::exit::exit_now(status::SETUP_FAILED);
+            }
+        }
+    }
+    sys::fd::write_all(socket, &pid.to_ne_bytes());
+    if fork {
+        sys::exit::exit_now(0);
+    }
+    if !arm_death_signal(cx, cx.wait_for_go) {
+        sys::exit::exit_now(status::SETUP_FAILED);
+    }
+}
+
+/// `--keep`: tells the launcher every namespace exists, and waits until it has bound them.
+fn keep_point(cx: &Context) -> bool {
+    let Some(socket) = cx.sync else {
+        return false;
+    };
+    sys::fd::write_all(socket, b"K");
+    sys::fd::read(socket, &mut [0u8; 1]) == Ok(1)
+}
+
+/// Applies the setup steps from `from` on, then becomes init or the command.
+fn setup(cx: &Context, from: usize) -> ! {
     let mut tree = Tree::new(&cx.plan.slots);
     let setup = cx.plan.steps.get(..cx.plan.exec_from).unwrap_or_default();
-    for (i, step) in setup.iter().enumerate() {
+    for (i, step) in setup.iter().enumerate().skip(from) {
+        match step {
+            Step::Sync { fork } => {
+                sync(cx, i, *fork);
+                continue;
+            }
+            Step::KeepPoint if !keep_point(cx) => sys::exit::exit_now(status::SETUP_FAILED),
+            _ => {}
+        }
         if let Err(errno) = step.apply(&mut tree) {
             match step.warning() {
                 // Not worth stopping for: said here and now, while the launcher sleeps.
@@ -58,7 +129,8 @@ pub fn main(cx: &Context) -> ! {
             }
         }
         // The kernel clears the death signal when the credentials change: arm it again.
-        if matches!(step, Step::BecomeRoot { .. } | Step::SetIds { .. })
+        let joined_user = matches!(step, Step::Join { kind, .. } if *kind == crate::ns::Kind::User);
+        if (joined_user || matches!(step, Step::BecomeRoot { .. } | Step::SetIds { .. }))
             && !arm_death_signal(cx, false)
         {
             sys::exit::exit_now(status::SETUP_FAILED);

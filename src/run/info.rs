@@ -21,7 +21,7 @@ const KINDS: [(Kind, &str); 6] = [
 ];
 
 /// The container's first process (the init, or the command) and the inodes of the namespaces
-/// nsrun made (0: not made, or not readable).
+/// nsrun made or joined (0: neither, or not readable).
 pub struct Info {
     pid: i32,
     ids: [u64; 6],
@@ -40,10 +40,28 @@ impl Info {
     /// makes by unshare afterwards, as the launcher sees them.
     pub fn read(&mut self, plan: &Plan, late: bool) {
         for (id, (kind, name)) in self.ids.iter_mut().zip(KINDS) {
-            if plan.made.has(kind) && (plan.clone_flags & kind.flag() == 0) == late {
+            // Joined namespaces are the child's only once it has joined them: read late.
+            let ours = plan.made.has(kind) || plan.joined.has(kind);
+            if ours && (plan.clone_flags & kind.flag() == 0) == late {
                 let path = format!("/proc/{}/ns/{name}", self.pid);
-                *id = rustix::fs::stat(path.as_str()).map_or(0, |st| st.st_ino);
+                // A command that has ended already has no namespaces to show: what was read
+                // before stays.
+                if let Ok(st) = rustix::fs::stat(path.as_str()) {
+                    *id = st.st_ino;
+                }
             }
+        }
+    }
+
+    /// After the joins ([`crate::setup::step::Step::Sync`]): the child holds every joined
+    /// namespace and those made by unshare after them, read now while it waits (a short-lived
+    /// command may be gone by the time it is seen running). The cgroup namespace made after the
+    /// move into nsrun's cgroup is read later, when it exists.
+    pub fn read_after_joins(&mut self, plan: &Plan) {
+        let saved = self.ids;
+        self.read(plan, true);
+        if plan.cgroup.is_some() && plan.made.has(Kind::Cgroup) {
+            self.ids[0] = saved[0];
         }
     }
 

@@ -50,9 +50,10 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
         out::error_line(format_args!("{line}"));
         sys::exit::exit_now(status::USAGE);
     }
-    let cgroup = match &plan.cgroup {
-        Some(request) => match make_cgroup(request) {
-            Ok(cgroup) => Some(cgroup),
+    // --keep: DIR opened and made ready before anything else changes.
+    let keep = match &spec.keep {
+        Some(dir) => match crate::join::keep::prepare(dir) {
+            Ok(keep) => Some(keep),
             Err(line) => {
                 out::error_line(format_args!("{line}"));
                 sys::exit::exit_now(status::SETUP_FAILED);
@@ -60,17 +61,33 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
         },
         None => None,
     };
-    let mut started = match start(&plan, cgroup.as_ref(), record.as_mut()) {
+    let cgroup = match &plan.cgroup {
+        Some(request) => match make_cgroup(request) {
+            Ok(cgroup) => Some(cgroup),
+            Err(line) => {
+                out::error_line(format_args!("{line}"));
+                if let Some(keep) = keep {
+                    keep.undo();
+                }
+                sys::exit::exit_now(status::SETUP_FAILED);
+            }
+        },
+        None => None,
+    };
+    let mut started = match start(&plan, cgroup.as_ref(), record.as_mut(), keep.as_ref()) {
         Ok(started) => started,
         Err(line) => {
             out::error_line(format_args!("{line}"));
             if let Some(cgroup) = cgroup {
                 let _ = cgroup.remove();
             }
+            if let Some(keep) = keep {
+                keep.undo();
+            }
             sys::exit::exit_now(status::SETUP_FAILED);
         }
     };
-    let code = finish(&plan, spec, &mut started, record.as_mut());
+    let code = finish(&plan, spec, &mut started, record.as_mut(), keep);
     if let Some(record) = &mut record {
         record.ended(code);
     }
@@ -116,8 +133,8 @@ fn end_cgroup(cgroup: crate::confine::cgroup::Cgroup, request: &crate::confine::
 /// before anything is mounted.
 fn check_propagation(spec: &Spec, plan: &Plan) -> Result<(), &'static str> {
     use crate::spec::Propagation;
-    let new_mounts = plan.clone_flags & libc::CLONE_NEWNS != 0;
-    let new_user = plan.clone_flags & libc::CLONE_NEWUSER != 0;
+    let new_mounts = plan.made.has(crate::ns::Kind::Mount);
+    let new_user = plan.made.has(crate::ns::Kind::User);
     if !matches!(
         spec.propagation,
         Propagation::Unchanged | Propagation::Shared
@@ -181,6 +198,7 @@ fn start(
     plan: &Plan,
     cgroup: Option<&crate::confine::cgroup::Cgroup>,
     mut record: Option<&mut Record>,
+    keep: Option<&crate::join::keep::Keep>,
 ) -> Result<Started, alloc::string::String> {
     let fail = |what: &str, e: Errno| report::line(what, e, None);
     let (report_r, report_w) = rustix::pipe::pipe_with(PipeFlags::CLOEXEC | PipeFlags::NONBLOCK)
@@ -193,6 +211,15 @@ fn start(
         false => None,
     };
     use rustix::fd::{AsFd, AsRawFd};
+    // Joined namespaces and --keep: the child tells the launcher where it is on this socket.
+    let sync = match plan.sync || plan.keep {
+        true => Some(sync_socket().map_err(|e| fail("create the sync socket", e))?),
+        false => None,
+    };
+    let fork_stack = match plan.fork {
+        true => Some(Stack::new(CHILD_STACK).map_err(|e| fail("map the child's stack", e))?),
+        false => None,
+    };
     // On nsrun's terminal under init, the init reports the command's stops over this socket.
     let job = match plan.terminal && plan.init {
         true => Some(job_socket().map_err(|e| fail("create the job socket", e))?),
@@ -219,18 +246,23 @@ fn start(
         job: job.as_ref().map(|(_, init)| init.as_fd()),
         mask,
         spawn_stack: spawn_stack.as_ref(),
+        sync: sync.as_ref().map(|(_, child)| child.as_fd()),
+        fork_stack: fork_stack.as_ref(),
     };
     // The launcher's own ends, which the child must not hold (it watches the go pipe hang up).
-    let mut parent_ends = [report_r.as_fd(), go_w.as_fd(), go_w.as_fd()];
-    let parent_ends = match &job {
-        Some((ours, _)) => {
-            parent_ends[2] = ours.as_fd();
-            &parent_ends[..]
-        }
-        None => &parent_ends[..2],
-    };
+    let mut parent_ends = [report_r.as_fd(), go_w.as_fd(), go_w.as_fd(), go_w.as_fd()];
+    let mut n = 2;
+    for fd in job
+        .iter()
+        .map(|(o, _)| o)
+        .chain(sync.iter().map(|(o, _)| o))
+    {
+        parent_ends[n] = fd.as_fd();
+        n += 1;
+    }
+    let parent_ends = &parent_ends[..n];
     let flags = plan.clone_flags | libc::SIGCHLD;
-    let pid = match clone::spawn(&stack, flags, child::main, &cx, parent_ends) {
+    let mut pid = match clone::spawn(&stack, flags, child::main, &cx, parent_ends) {
         Ok(pid) => pid,
         Err(e) => {
             signal::set_mask(&mask);
@@ -241,22 +273,56 @@ fn start(
     };
     drop(report_w);
     drop(go_r);
+    // The child's end too: its end of file says the child (or the first process) failed.
+    let sync = sync.map(|(ours, _child)| ours);
     // The child has its own copies of every descriptor. The launcher keeps only 0, 1, 2 and the
     // descriptors it owns here (its ends of the pipes, the job socket's two ends, the init's
     // closed below), so a command that sees it in /proc (--share-pid, or a PID namespace with
     // the host's /proc) cannot open what nsrun inherited through it.
+    let keep_dir = keep;
     let mut keep = alloc::vec![0, 1, 2, report_r.as_raw_fd(), go_w.as_raw_fd()];
     if let Some((ours, init)) = &job {
         keep.extend([ours.as_raw_fd(), init.as_raw_fd()]);
     }
     keep.extend(plan.info_fd.iter().chain(&plan.status_fd));
     keep.extend(record.iter().flat_map(|r| r.fds()));
+    keep.extend(sync.as_ref().map(|ours| ours.as_raw_fd()));
+    keep.extend(keep_dir.iter().flat_map(|k| k.fds()));
     sys::fd::close_all_but(&keep);
+    // After the joins: the pid of the container's first process (0: the child itself), or
+    // nothing when the child failed (its report says why).
+    let mut failed = false;
+    if let (true, Some(ours)) = (plan.sync, &sync) {
+        match read_pid(ours.as_fd()) {
+            Some(0) => {}
+            Some(first) => {
+                let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
+                pid = first;
+            }
+            None => failed = true,
+        }
+    }
     let info = status_fds(plan).then(|| {
         // A reader gone is no reason to die: the write fails with EPIPE instead.
         signal::block(&signal::SigSet::of(&[libc::SIGPIPE]));
-        Info::new(plan, pid)
+        let mut info = Info::new(plan, pid);
+        if plan.sync && !failed {
+            info.read_after_joins(plan);
+        }
+        info
     });
+    if failed {
+        // The child has ended, or is about to, with its report: finish reads it.
+        return Ok(Started {
+            pid,
+            reports: report_r,
+            _go: go_w,
+            _stacks: (stack, spawn_stack),
+            job: job.map(|(ours, _)| ours),
+            info,
+            watch,
+        });
+    }
     let ready = before_go(plan, pid, cgroup).and_then(|()| match record.as_mut() {
         Some(record) => record.created(pid, plan),
         None => Ok(()),
@@ -273,6 +339,18 @@ fn start(
     if hold {
         sys::fd::write_all(go_w.as_fd(), b"g");
     }
+    if let (Some(dir), Some(ours)) = (keep_dir, &sync) {
+        // At the child's keep point every namespace exists; end of file: it failed before.
+        if sys::fd::read(ours.as_fd(), &mut [0u8; 1]) == Ok(1) {
+            if let Err(line) = dir.bind(pid) {
+                signal::send(pid, libc::SIGKILL);
+                let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
+                // The mask stays, as above.
+                return Err(line);
+            }
+            sys::fd::write_all(ours.as_fd(), b"k");
+        }
+    }
     Ok(Started {
         pid,
         reports: report_r,
@@ -287,7 +365,7 @@ fn start(
 /// Whether the launcher has something to do for the child before it may go on: id maps to
 /// write, an OOM score to set, a cgroup to move it into.
 fn holds(plan: &Plan) -> bool {
-    plan.maps.is_some() || plan.oom_score_adj.is_some() || plan.cgroup.is_some()
+    plan.sync || plan.maps.is_some() || plan.oom_score_adj.is_some() || plan.cgroup.is_some()
 }
 
 /// What the launcher does for the waiting child `pid`: moves it into its cgroup, writes its id
@@ -321,7 +399,13 @@ fn before_go(
 /// Waits for the child to end, then reads the error pipe: a report there is the failure to print
 /// and its status; a closed, empty pipe means the command ran, and the child's status is nsrun's.
 /// (Reading only at the end spares the launcher a wake-up at exec.)
-fn finish(plan: &Plan, spec: &Spec, started: &mut Started, record: Option<&mut Record>) -> i32 {
+fn finish(
+    plan: &Plan,
+    spec: &Spec,
+    started: &mut Started,
+    record: Option<&mut Record>,
+    keep: Option<crate::join::keep::Keep>,
+) -> i32 {
     use rustix::fd::AsFd;
     let (code, running) = supervise(plan, started, record);
     if plan.terminal {
@@ -332,6 +416,10 @@ fn finish(plan: &Plan, spec: &Spec, started: &mut Started, record: Option<&mut R
     if read_exact(started.reports.as_fd(), &mut buf) {
         let r = Report::decode(&buf);
         out::error_line(format_args!("{}", report::describe(&r, plan, spec)));
+        // A run that failed leaves nothing of the host changed: no kept namespaces either.
+        if let Some(keep) = keep {
+            keep.undo();
+        }
         return r.code as i32;
     }
     if running {
@@ -424,6 +512,31 @@ fn job_signals(plan: &Plan, sigio: bool) -> &'static [i32] {
         (false, true) => &[libc::SIGIO],
         (false, false) => &[],
     }
+}
+
+/// The sync socket of [`Step::Sync`](crate::setup::step::Step::Sync) and the keep point: the
+/// launcher's end and the child's, blocking.
+fn sync_socket() -> Result<(rustix::fd::OwnedFd, rustix::fd::OwnedFd), Errno> {
+    use rustix::net::{AddressFamily, SocketFlags, SocketType};
+    rustix::net::socketpair(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+}
+
+/// The pid the child sends after its joins; None at end of file.
+fn read_pid(fd: rustix::fd::BorrowedFd<'_>) -> Option<i32> {
+    let mut buf = [0u8; 4];
+    let mut got = 0;
+    while got < buf.len() {
+        match sys::fd::read(fd, &mut buf[got..]) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => got += n,
+        }
+    }
+    Some(i32::from_ne_bytes(buf))
 }
 
 /// The job socket: the launcher's end (SIGIO on input) and the init's, both non-blocking.

@@ -54,6 +54,31 @@ pub enum Step {
         /// setgroups([]) where allowed, then setresgid(0, 0, 0).
         gid: bool,
     },
+    /// setns(2) into a namespace given by `--netns` and the others (the launcher opened and
+    /// checked the file); for a user namespace, then uid and gid 0 of it where 0 is mapped, as
+    /// nsenter does.
+    Join {
+        /// The kind.
+        kind: crate::ns::Kind,
+        /// The descriptor.
+        fd: i32,
+        /// The option as written, for messages.
+        label: String,
+    },
+    /// unshare(2) of the namespaces that must be created after the joined ones (CLONE_NEW* bits):
+    /// owned by the joined user namespace, or made after joining as the host's root.
+    Unshare(i32),
+    /// The end of the joins: tell the launcher (sending the pid of the container's first
+    /// process), then wait for its go. With `fork`, the child's PID namespace for children is not
+    /// its own (joined, or made by unshare): it first starts the rest of the setup in a process
+    /// that is the launcher's child (CLONE_PARENT), in that namespace, and ends.
+    Sync {
+        /// Start the container's first process in the new PID namespace.
+        fork: bool,
+    },
+    /// `--keep`: every namespace of the container exists now; the launcher binds their files,
+    /// the child waits until it has.
+    KeepPoint,
     /// unshare(CLONE_NEWTIME): clone(2) cannot take that flag, so the child makes the namespace and
     /// its children (and, after exec, itself) live in it.
     UnshareTime,
@@ -216,6 +241,22 @@ impl Step {
                 }
                 Ok(())
             }
+            Step::Join { kind, fd, .. } => {
+                crate::join::setns(sys::fd::borrow_named(*fd), *kind)?;
+                if *kind == crate::ns::Kind::User {
+                    use rustix::process::{Gid, Uid};
+                    // Where 0 is not mapped (EINVAL) the ids stay as they are, as with nsenter.
+                    let _ = rustix::thread::set_thread_groups(&[]);
+                    let _ = rustix::thread::set_thread_res_gid(Gid::ROOT, Gid::ROOT, Gid::ROOT);
+                    let _ = rustix::thread::set_thread_res_uid(Uid::ROOT, Uid::ROOT, Uid::ROOT);
+                }
+                Ok(())
+            }
+            Step::Unshare(flags) => sys::ns::unshare_namespaces(
+                rustix::thread::UnshareFlags::from_bits_retain(*flags as u32),
+            ),
+            // Done by the child's loop, which has the launcher's descriptors.
+            Step::Sync { .. } | Step::KeepPoint => Ok(()),
             Step::UnshareTime => sys::ns::unshare_time(),
             Step::UnshareCgroup => sys::ns::unshare_cgroup(),
             Step::Propagation(p) => {
@@ -373,6 +414,16 @@ impl Step {
     pub fn describe(&self) -> String {
         match self {
             Step::BecomeRoot { .. } => "switch to root of the user namespace".into(),
+            Step::Join { label, .. } => format!("{label}: join the namespace (setns)"),
+            Step::Unshare(flags) => format!(
+                "create the {} namespaces after the joined ones",
+                crate::ns::describe(*flags)
+            ),
+            Step::Sync { fork: true } => {
+                "start the container's first process in its PID namespace".into()
+            }
+            Step::Sync { fork: false } => "wait for the launcher after the joins".into(),
+            Step::KeepPoint => "--keep: wait for the namespace files to be bound".into(),
             Step::UnshareTime => "create the time namespace".into(),
             Step::UnshareCgroup => "create the cgroup namespace".into(),
             Step::Propagation(p) => format!("make / {} (recursively)", p.name()),
