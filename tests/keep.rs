@@ -443,3 +443,29 @@ fn an_ordinary_user_joins_through_the_user_namespace_of_its_container() {
     out.assert_one_error_line(&["an ordinary user can join a namespace only", "--userns"]);
     drop(container);
 }
+
+#[test]
+#[ignore = "needs root"]
+fn release_cleans_up_after_a_killed_nsrun_and_two_keeps_on_one_dir_exclude_each_other() {
+    let dir = TempDir::new("keep-killed");
+    let out = scratch(
+        r#"cd "$1" && mkdir d && cat /proc/self/mountinfo > before
+        $NSRUN --keep d -- sleep 100 & L=$!
+        # The command runs once every file is bound.
+        while [ ! -e d/pid ]; do sleep 0.01; done
+        while [ "$(pgrep -P $L)" = "" ]; do sleep 0.01; done
+        $NSRUN --keep d -- true 2>&1; echo "second=$?"
+        kill -KILL $L; wait $L 2>/dev/null
+        echo "left=$(ls -A d | tr '\n' ' ')"
+        $NSRUN release d; echo "release=$?"
+        cat /proc/self/mountinfo > after; cmp -s before after && echo "mounts=same"
+        echo "after=$(ls -A d)""#,
+        &[dir.str()],
+    );
+    assert_eq!(field(&out, "second"), "125", "{out}");
+    assert!(out.stdout.contains("holds kept namespaces already"), "{out}");
+    assert_eq!(field(&out, "left"), ".nsrun-keep ipc mnt net pid uts ", "{out}");
+    assert_eq!(field(&out, "release"), "0", "{out}");
+    assert_eq!(field(&out, "mounts"), "same", "{out}");
+    assert_eq!(field(&out, "after"), "", "{out}");
+}
