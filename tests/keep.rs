@@ -463,8 +463,15 @@ fn release_cleans_up_after_a_killed_nsrun_and_two_keeps_on_one_dir_exclude_each_
         &[dir.str()],
     );
     assert_eq!(field(&out, "second"), "125", "{out}");
-    assert!(out.stdout.contains("holds kept namespaces already"), "{out}");
-    assert_eq!(field(&out, "left"), ".nsrun-keep ipc mnt net pid uts ", "{out}");
+    assert!(
+        out.stdout.contains("holds kept namespaces already"),
+        "{out}"
+    );
+    assert_eq!(
+        field(&out, "left"),
+        ".nsrun-keep ipc mnt net pid uts ",
+        "{out}"
+    );
     assert_eq!(field(&out, "release"), "0", "{out}");
     assert_eq!(field(&out, "mounts"), "same", "{out}");
     assert_eq!(field(&out, "after"), "", "{out}");
