@@ -411,6 +411,35 @@ fn a_named_container_is_entered_and_a_stale_or_reused_one_never() {
 
 #[test]
 #[ignore = "needs root"]
+fn a_thread_of_the_container_is_entered_by_its_id() {
+    require_root();
+    require_tool("python3");
+    // A thread that leads no process has no pidfd of its own (pidfd_open refuses it): it is
+    // pinned by its start time, as before Linux 5.3.
+    let script = "import threading, time, os\n\
+        t = threading.Thread(target=time.sleep, args=(30,)); t.start()\n\
+        print('ready', flush=True); t.join()";
+    let mut cmd = nsrun_cmd(&["--hostname", "enter-thread", "--", "python3", "-c", script]);
+    let mut r = Running::spawn(&mut cmd);
+    r.expect_line("ready");
+    // The process of the container with a second thread: python.
+    let tid = common::descendants(r.pid())
+        .into_iter()
+        .find_map(|p| {
+            std::fs::read_dir(format!("/proc/{}/task", p.pid))
+                .ok()?
+                .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+                .find(|t| *t != p.pid)
+        })
+        .expect("python3's second thread");
+    let out = nsrun(&["enter", &tid.to_string(), "-u", "hostname"]);
+    out.assert_ok();
+    assert_eq!(out.stdout, "enter-thread\n");
+    drop(r);
+}
+
+#[test]
+#[ignore = "needs root"]
 fn the_entered_process_dies_with_nsrun_enter() {
     require_root();
     let c = Container::start(&[], false);

@@ -50,9 +50,10 @@ impl Target {
     ) -> Result<Target, String> {
         let pidfd = match pidfd {
             Ok(fd) => Some(fd),
-            // Before 5.3; EPERM where a seccomp policy denies it; EINVAL for a thread that
-            // does not lead its process (before 6.9's PIDFD_THREAD): its start time then pins it.
-            Err(Errno::NOSYS) | Err(Errno::PERM) | Err(Errno::INVAL) => None,
+            // Before 5.3; EPERM where a seccomp policy denies it; for a thread that does not
+            // lead its process, EINVAL (ENOENT since 6.9, which has PIDFD_THREAD for them): its
+            // start time then pins it.
+            Err(Errno::NOSYS | Errno::PERM | Errno::INVAL | Errno::NOENT) => None,
             Err(Errno::SRCH) => return Err(no_process(pid)),
             Err(e) => return Err(report::line(&format!("pidfd_open {pid}"), e, None)),
         };
