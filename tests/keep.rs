@@ -476,3 +476,35 @@ fn release_cleans_up_after_a_killed_nsrun_and_two_keeps_on_one_dir_exclude_each_
     assert_eq!(field(&out, "mounts"), "same", "{out}");
     assert_eq!(field(&out, "after"), "", "{out}");
 }
+
+#[test]
+#[ignore = "needs root"]
+fn late_namespaces_are_kept_as_the_command_sees_them() {
+    let dir = TempDir::new("keep-late");
+    let out = scratch(
+        r#"cd "$1" && mkdir k k2 && cat /proc/self/mountinfo > before
+        $NSRUN --keep k -U -m -p --uid-map 0:100000:65536 --gid-map 0:100000:65536 -- true
+        # In the joined user namespace: the time namespace by unshare in the child, the cgroup
+        # namespace after the move into the --memory cgroup, the PID namespace by a second child.
+        $NSRUN --userns k/user --keep k2 -C -T -m -p --memory 64M -- sh -c \
+            'for k in cgroup time user pid; do echo "in-$k=$(stat -L -c %i /proc/self/ns/$k)"; done
+             echo "root=$(grep memory /proc/self/cgroup | cut -d: -f3)"'
+        echo "second=$?"
+        for k in cgroup time user pid; do echo "kept-$k=$(stat -L -c %i k2/$k)"; done
+        echo "files=$(ls k2 | tr '\n' ' ')"
+        $NSRUN release k2 && $NSRUN release k; echo "release=$?"
+        cat /proc/self/mountinfo > after; cmp -s before after && echo "mounts=same""#,
+        &[dir.str()],
+    );
+    assert_eq!(field(&out, "second"), "0", "{out}");
+    for k in ["cgroup", "time", "user", "pid"] {
+        assert_eq!(
+            field(&out, &format!("in-{k}")),
+            field(&out, &format!("kept-{k}")),
+            "{k}\n{out}"
+        );
+    }
+    assert_eq!(field(&out, "files"), "cgroup mnt pid time user ", "{out}");
+    assert_eq!(field(&out, "release"), "0", "{out}");
+    assert_eq!(field(&out, "mounts"), "same", "{out}");
+}
