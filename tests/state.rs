@@ -895,3 +895,58 @@ fn a_foreign_file_in_the_state_directory_is_reported_and_kept() {
     out.assert_code(125);
     assert!(st.path.join("junk").exists());
 }
+
+#[test]
+#[ignore = "needs root"]
+fn a_symlink_in_the_state_directory_is_never_followed() {
+    require_root();
+    let st = State::new("symlink");
+    let target = st.dir.path().join("victim");
+    std::fs::write(&target, "precious\n").unwrap();
+    std::os::unix::fs::symlink(&target, st.path.join("evil")).unwrap();
+    for (cmd, args) in [
+        ("kill", vec!["evil"]),
+        ("wait", vec!["evil"]),
+        ("run", vec!["--name", "evil", "--", "true"]),
+    ] {
+        let out = st.nsrun(cmd, &args);
+        out.assert_code(125);
+        out.assert_one_error_line(&["evil", "not a state entry"]);
+    }
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+    assert!(std::fs::symlink_metadata(st.path.join("evil"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+#[test]
+#[ignore = "needs root"]
+fn an_unnamed_detached_run_prints_its_pid_and_records_nothing() {
+    require_root();
+    let st = State::new("unnamed-detach");
+    let out =
+        run(common::nsrun_cmd(&["-d", "--", "sleep", "1000"]).env("NSRUN_STATE_DIR", &st.path));
+    out.assert_ok();
+    let pid: i32 = out.stdout.trim().parse().unwrap();
+    st.pids.borrow_mut().push(pid);
+    assert!(alive(pid));
+    assert_eq!(st.files(), Vec::<String>::new());
+    common::send_signal(pid, libc::SIGKILL);
+}
+
+#[test]
+#[ignore = "needs root"]
+fn kill_of_a_stopped_container_fails_and_keeps_its_status_for_wait() {
+    require_root();
+    let st = State::new("kill-stopped");
+    st.nsrun("run", &["--name", "done", "--", "sh", "-c", "exit 8"])
+        .assert_code(8);
+    let out = st.nsrun("kill", &["done"]);
+    out.assert_code(1);
+    out.assert_one_error_line(&["'done' is not running"]);
+    // The first wait collects it; a later one finds no container.
+    assert_eq!(st.nsrun("wait", &["done"]).code(), Some(8));
+    st.nsrun("wait", &["done"]).assert_code(1);
+    assert_eq!(st.files(), Vec::<String>::new());
+}

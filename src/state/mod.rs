@@ -218,16 +218,6 @@ impl Store {
 
     /// The entry named `name` as it is on disk: None when there is none.
     pub fn read(&self, name: &[u8]) -> Result<Option<Entry>, Error> {
-        let fd = match rustix::fs::openat(
-            &self.dir,
-            name,
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
-            Mode::empty(),
-        ) {
-            Ok(fd) => fd,
-            Err(Errno::NOENT) => return Ok(None),
-            Err(e) => return Err(Error::io(&format!("open {}", self.shown(name)), e, None)),
-        };
         let bad = |why: &str| {
             Error::new(
                 format!(
@@ -236,6 +226,19 @@ impl Store {
                 ),
                 status::SETUP_FAILED,
             )
+        };
+        let fd = match rustix::fs::openat(
+            &self.dir,
+            name,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
+            Mode::empty(),
+        ) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Ok(None),
+            Err(Errno::LOOP) => {
+                return Err(bad("not a state entry (a symbolic link, not followed)"))
+            }
+            Err(e) => return Err(Error::io(&format!("open {}", self.shown(name)), e, None)),
         };
         let st = rustix::fs::fstat(&fd).map_err(|e| Error::io(&self.shown(name), e, None))?;
         if st.st_mode & libc::S_IFMT != libc::S_IFREG || st.st_size > 1 << 20 {
