@@ -2,9 +2,12 @@
 # bench-named.sh - what recording a container costs: `nsrun run --name NAME -- true` against the
 # unnamed `nsrun -- true` (issue 8: at most 0.1 ms more), and `--detach`.
 #
-# Usage: scripts/bench-named.sh [--quick] [--nsrun PATH]
+# Usage: scripts/bench-named.sh [--quick] [--nsrun PATH] [--state-in DIR]
 #   --quick        few runs (smoke test); numbers are noisy
 #   --nsrun PATH   nsrun binary to measure (default: $NSRUN, else target/static/nsrun)
+#   --state-in DIR where the state directory is made (default /dev/shm, a tmpfs as /run is on
+#                  most systems; its filesystem type is printed: on ext4 a rename over an existing
+#                  entry starts writeback of the new one, auto_da_alloc, which costs more)
 # Environment: BENCH_DIR (output dir, default target/bench).
 #
 # One hyperfine -N run; the cases are interleaved in rounds, so each round times every case close
@@ -18,11 +21,13 @@ die() { echo "bench-named.sh: $*" >&2; exit 1; }
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 QUICK=0
 NSRUN=${NSRUN:-target/static/nsrun}
+STATE_IN=/dev/shm
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--nsrun) [ $# -ge 2 ] || die "--nsrun needs a path"; NSRUN=$2; shift ;;
 	--nsrun=*) NSRUN=${1#--nsrun=} ;;
+	--state-in) [ $# -ge 2 ] || die "--state-in needs a directory"; STATE_IN=$2; shift ;;
 	-h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
@@ -35,7 +40,8 @@ command -v hyperfine >/dev/null || die "hyperfine not found (apt-get install hyp
 if [ "$QUICK" = 1 ]; then ROUNDS=3 RUNS=300 WARMUP=10; else ROUNDS=10 RUNS=2000 WARMUP=20; fi
 OUT=${BENCH_DIR:-$ROOT/target/bench}
 mkdir -p "$OUT"
-STATE=$(mktemp -d /tmp/nsrun-bench-state.XXXXXX)
+STATE=$(mktemp -d "$STATE_IN/nsrun-bench-state.XXXXXX")
+FSTYPE=$(stat -f -c %T "$STATE")
 trap 'rm -rf --one-file-system "$STATE"' EXIT
 TRUE=$(command -v true)
 
@@ -57,9 +63,9 @@ hyperfine -N -i --style basic --warmup "$WARMUP" --runs $((RUNS / ROUNDS)) \
 	--export-json "$OUT/named.json" "${args[@]}" >/dev/null
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 
-python3 - "$OUT/named.json" "$ROUNDS" "$RUNS" "$LOAD" "${LABEL[plain]}" "${LABEL[named]}" <<'PY'
+python3 - "$OUT/named.json" "$ROUNDS" "$RUNS" "$LOAD" "${LABEL[plain]}" "${LABEL[named]}" "$FSTYPE" <<'PY'
 import json, statistics as st, sys
-data, rounds, runs, load, lplain, lnamed = sys.argv[1:]
+data, rounds, runs, load, lplain, lnamed, fstype = sys.argv[1:]
 res = json.load(open(data))["results"]
 med, cpu, alltimes, fails = {}, {}, {}, {}
 for r in res:
@@ -74,7 +80,7 @@ pm = st.median(pairs)
 m = {k: st.median(v.values()) for k, v in med.items()}
 c = {k: st.mean(v) for k, v in cpu.items()}
 print()
-print("#### Named runs: `nsrun run --name bench -- true` against `nsrun -- true`, hyperfine -N, %s runs per case in %s interleaved rounds, median of round medians" % (runs, rounds))
+print("#### Named runs: `nsrun run --name bench -- true` against `nsrun -- true`, state directory on %s, hyperfine -N, %s runs per case in %s interleaved rounds, median of round medians" % (fstype, runs, rounds))
 print()
 print("| Case | Median (ms) | Round medians (ms) | Added vs (a) (µs) | Added, paired by round (µs) | CPU (ms) | Added CPU (µs) |")
 print("|---|---:|---:|---:|---:|---:|---:|")

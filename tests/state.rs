@@ -950,3 +950,46 @@ fn kill_of_a_stopped_container_fails_and_keeps_its_status_for_wait() {
     st.nsrun("wait", &["done"]).assert_code(1);
     assert_eq!(st.files(), Vec::<String>::new());
 }
+
+#[test]
+#[ignore = "needs root"]
+fn namespaces_made_after_clone_are_recorded_as_the_command_sees_them() {
+    require_root();
+    let st = State::new("late-ns");
+    let go = st.dir.path().join("go");
+    let log = st.dir.path().join("log");
+    // A time namespace is made by unshare(2) in the child (clone cannot: its flag is the exit
+    // signal's field), after the entry was first written.
+    let script =
+        "for n in time cgroup pid; do echo \"$n $(stat -L -c %i /proc/self/ns/$n)\"; done; \
+                  while [ ! -e \"$1\" ]; do sleep 0.01; done";
+    let args = [
+        "--log",
+        log.to_str().unwrap(),
+        "-m",
+        "-p",
+        "-T",
+        "-C",
+        "--",
+        "sh",
+        "-c",
+        script,
+    ];
+    let mut all = args.to_vec();
+    all.extend(["sh", go.to_str().unwrap()]);
+    st.detach("late", &all);
+    until("the command's namespaces", || {
+        std::fs::read_to_string(&log).is_ok_and(|t| t.lines().count() == 3)
+    });
+    let e = st.entry("late").unwrap();
+    let mut made = e.new.clone();
+    made.sort();
+    assert_eq!(made, ["cgroup", "mnt", "pid", "time"], "{e:?}");
+    for line in std::fs::read_to_string(&log).unwrap().lines() {
+        let (kind, inode) = line.split_once(' ').unwrap();
+        let listed = e.ns.iter().find(|(k, _)| k == kind).map(|(_, n)| *n);
+        assert_eq!(listed, inode.parse().ok(), "{kind}: {e:?}");
+    }
+    std::fs::write(&go, "").unwrap();
+    assert_eq!(st.nsrun("wait", &["late"]).code(), Some(0));
+}

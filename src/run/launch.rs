@@ -227,7 +227,7 @@ fn start(
     };
     // With status descriptors (or a record), the error pipe raises SIGIO when the command runs
     // (it hangs up).
-    let watch = status_fds(plan) || record.is_some();
+    let watch = status_fds(plan) || record.as_ref().is_some_and(|r| r.watches(plan));
     let hold = holds(plan) || record.is_some();
     if watch {
         sys::fd::signal_on_input(report_r.as_fd()).map_err(|e| fail("watch the pipe", e))?;
@@ -451,7 +451,7 @@ fn supervise(plan: &Plan, started: &mut Started, mut record: Option<&mut Record>
         socket: started.job.as_ref().map(|fd| fd.as_fd()),
     };
     let waited = forward::waited(job_signals(plan, started.job.is_some() || started.watch));
-    let mut pending = started.info.is_some() || record.is_some();
+    let mut pending = started.info.is_some() || record.as_ref().is_some_and(|r| r.watches(plan));
     let mut running = false;
     let child = Pid::from_raw(started.pid);
     // Run directly on the terminal (no init), the command is this process's child: its stops
@@ -474,7 +474,7 @@ fn supervise(plan: &Plan, started: &mut Started, mut record: Option<&mut Record>
                 info.send(plan);
             }
             if let Some(record) = record.as_mut().filter(|_| running) {
-                record.running();
+                record.running(plan);
             }
         }
         match rustix::process::waitpid(child, options) {

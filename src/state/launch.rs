@@ -229,11 +229,18 @@ impl Record {
         Ok(())
     }
 
+    /// Whether the launcher must learn when the command has been executed (the error pipe hangs
+    /// up): to release the foreground half of `--detach`, or to read namespaces the child makes
+    /// after clone. A plain named run is not woken for it.
+    pub fn watches(&self, plan: &Plan) -> bool {
+        self.detached.is_some() || late(plan)
+    }
+
     /// The command has been executed: the entry gets the namespaces made since clone (by
     /// unshare in the child: cgroup, time, a user namespace made late), if any, and the
     /// foreground half of `--detach` gets the pid and goes.
-    pub fn running(&mut self) {
-        if let Some((store, e)) = self.named.as_mut().filter(|_| self.written) {
+    pub fn running(&mut self, plan: &Plan) {
+        if let Some((store, e)) = self.named.as_mut().filter(|_| self.written && late(plan)) {
             let before = e.ns;
             read_ns(e.pid, e);
             if e.ns != before {
@@ -266,6 +273,13 @@ impl Record {
             }
         }
     }
+}
+
+/// Whether the child makes a namespace after clone (by unshare(2)).
+fn late(plan: &Plan) -> bool {
+    Kind::ALL
+        .into_iter()
+        .any(|k| plan.made.has(k) && plan.clone_flags & k.flag() == 0)
 }
 
 /// The name of `kind`'s file in /proc/PID/ns.

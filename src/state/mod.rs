@@ -155,18 +155,26 @@ impl Store {
         let euid = rustix::process::geteuid().as_raw();
         let path = dir_path(given, env, euid)?;
         let shown = || format!("state directory {}", Bytes(&path));
-        match rustix::fs::mkdir(path.as_slice(), Mode::RWXU) {
-            Ok(()) | Err(Errno::EXIST) => {}
-            Err(e) => {
-                let hint = (e == Errno::NOENT).then_some("its parent directory must exist");
-                return Err(Error::io(&format!("create {}", shown()), e, hint));
+        let open = || {
+            rustix::fs::open(
+                path.as_slice(),
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+        };
+        let dir = match open() {
+            Err(Errno::NOENT) => {
+                match rustix::fs::mkdir(path.as_slice(), Mode::RWXU) {
+                    Ok(()) | Err(Errno::EXIST) => {}
+                    Err(e) => {
+                        let hint = (e == Errno::NOENT).then_some("its parent directory must exist");
+                        return Err(Error::io(&format!("create {}", shown()), e, hint));
+                    }
+                }
+                open()
             }
+            other => other,
         }
-        let dir = rustix::fs::open(
-            path.as_slice(),
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
         .map_err(|e| Error::io(&format!("open {}", shown()), e, None))?;
         let st = rustix::fs::fstat(&dir).map_err(|e| Error::io(&shown(), e, None))?;
         if st.st_uid != euid {

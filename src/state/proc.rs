@@ -66,10 +66,16 @@ pub fn is(pid: i32, start: u64) -> bool {
 /// cannot read (an init that is no longer dumpable closes /proc/PID/ns to an unprivileged
 /// launcher).
 pub fn read_ns(pid: i32, ns: &mut [Ns; 8]) {
+    // One lookup of /proc/PID/ns, then each file from it.
+    let Ok(dir) = rustix::fs::open(
+        path(pid, "ns").as_slice(),
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) else {
+        return;
+    };
     for (slot, name) in ns.iter_mut().zip(NS_NAMES) {
-        let mut p = path(pid, "ns/");
-        p.extend_from_slice(name.as_bytes());
-        if let Ok(st) = rustix::fs::stat(p.as_slice()) {
+        if let Ok(st) = rustix::fs::statat(&dir, name, rustix::fs::AtFlags::empty()) {
             slot.inode = st.st_ino;
         }
     }
