@@ -302,12 +302,33 @@ impl Store {
             }
         }
         drop(fd);
-        rustix::fs::renameat(&self.dir, tmp.as_slice(), &self.dir, e.name.as_slice()).map_err(
-            |err| {
-                let _ = rustix::fs::unlinkat(&self.dir, tmp.as_slice(), AtFlags::empty());
-                fail("rename into place", err)
-            },
-        )
+        // The new text takes the entry's place in one step. An entry already there is swapped
+        // out (RENAME_EXCHANGE) and its old text, now under the temporary name, removed: ext4
+        // answers a rename *over* a file by starting writeback of the new one (auto_da_alloc),
+        // which costs milliseconds, and /run is ext4 where it is no tmpfs. Where the filesystem
+        // cannot exchange (EINVAL), a plain rename replaces it.
+        use rustix::fs::RenameFlags;
+        let (old, new) = (tmp.as_slice(), e.name.as_slice());
+        let swapped =
+            rustix::fs::renameat_with(&self.dir, old, &self.dir, new, RenameFlags::EXCHANGE);
+        let moved = match swapped {
+            Ok(()) => Ok(()),
+            // Nothing there yet, or no exchange on this filesystem.
+            Err(Errno::NOENT | Errno::INVAL | Errno::NOSYS) => {
+                rustix::fs::renameat(&self.dir, old, &self.dir, new)
+            }
+            Err(err) => Err(err),
+        };
+        let _ = match moved {
+            // After an exchange the temporary name holds the old text.
+            Ok(()) if swapped.is_ok() => rustix::fs::unlinkat(&self.dir, old, AtFlags::empty()),
+            Ok(()) => Ok(()),
+            Err(err) => {
+                let _ = rustix::fs::unlinkat(&self.dir, old, AtFlags::empty());
+                return Err(fail("rename into place", err));
+            }
+        };
+        Ok(())
     }
 
     /// Makes `e` the entry of its name, unless a container of that name is alive or ending: a
