@@ -8,6 +8,7 @@
 #   --nsrun PATH   nsrun binary to measure (default: $NSRUN, else target/static/nsrun)
 #   --no-mounts    skip the mount-cost section
 #   --no-locks     skip the lock-cost section
+#   --no-named     skip the named-run section (scripts/bench-named.sh)
 #   --no-enter     skip the enter section
 # Environment: NSRUN, UNSHARE, BUSYBOX, BWRAP, RUNC, NSENTER (peer binaries), CC (default musl-gcc),
 #              BENCH_DIR (build/output dir, default target/bench).
@@ -24,6 +25,8 @@
 #              limits, each against plain `nsrun -- true` (one hyperfine run)
 #           6. entering a running container: `nsrun enter PID|NAME -- true`
 #              against util-linux `nsenter -t PID -a true` (one hyperfine run)
+#           7. named runs: `nsrun run --name X -- true` against `nsrun -- true`
+#              (scripts/bench-named.sh, its table printed at the very end)
 # The Markdown tables are printed at the end, ready to paste into README.md.
 # shellcheck disable=SC2016 # backquotes in single quotes are Markdown, not command substitution
 set -euo pipefail
@@ -44,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--quick) QUICK=1 ;;
 	--no-mounts) MOUNTS=0 ;;
 	--no-locks) LOCKS=0 ;;
+	--no-named) NAMED=0 ;;
 	--no-enter) ENTER=0 ;;
 	--nsrun) [ $# -ge 2 ] || die "--nsrun needs a path"; NSRUN=$2; shift ;;
 	--nsrun=*) NSRUN=${1#--nsrun=} ;;
@@ -1007,6 +1011,12 @@ if [ "$ENTER" = 1 ]; then
 			echo "- ${ELABEL[$k]} faster than nsenter -a: n/a"
 		fi
 	done
+fi
+if [ "$NAMED" = 1 ]; then
+	echo
+	named_args=(--nsrun "$NSRUN")
+	[ "$QUICK" = 1 ] && named_args+=(--quick)
+	"$ROOT/scripts/bench-named.sh" "${named_args[@]}" 2>&1 | sed -n '/^####/,$p' || note "named runs: bench-named.sh failed"
 fi
 echo
 echo "(start-up section ${T_STARTUP}s, whole run ${T_TOTAL}s; raw data: ${OUT#"$ROOT"/}/startup.json${MMED[*]:+, ${OUT#"$ROOT"/}/mounts.json}${LMED[*]:+, ${OUT#"$ROOT"/}/locks.json}${RMED[*]:+, ${OUT#"$ROOT"/}/locks-runc.json}${EMED[*]:+, ${OUT#"$ROOT"/}/enter.json})"
