@@ -3,7 +3,7 @@
 # against the C "floor" (scripts/floor/floor.c: clone + private / + /proc + exec,
 # nothing else).
 #
-# Usage: scripts/bench.sh [--quick] [--nsrun PATH] [--no-mounts] [--no-locks] [--no-enter] [-h]
+# Usage: scripts/bench.sh [--quick] [--nsrun PATH] [--no-mounts] [--no-locks] [--no-enter] [--no-named] [-h]
 #   --quick        few runs (smoke test, ~15 s; a full run takes ~3 min); numbers are noisy
 #   --nsrun PATH   nsrun binary to measure (default: $NSRUN, else target/static/nsrun)
 #   --no-mounts    skip the mount-cost section
