@@ -24,6 +24,7 @@ pub mod join;
 pub mod json;
 pub mod mountinfo;
 pub mod ns;
+pub mod oci;
 pub mod out;
 pub mod plan;
 pub mod report;

@@ -8,7 +8,7 @@ use rustix::io::Errno;
 use crate::spec::Rlimit;
 
 /// The names prlimit takes, with their `RLIMIT_*` numbers.
-const NAMES: [(&str, u8); 16] = [
+pub(crate) const NAMES: [(&str, u8); 16] = [
     ("as", libc::RLIMIT_AS as u8),
     ("core", libc::RLIMIT_CORE as u8),
     ("cpu", libc::RLIMIT_CPU as u8),
