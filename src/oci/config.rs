@@ -286,6 +286,16 @@ fn bad(o: &Obj, key: &str, what: &str) -> Error {
     }
 }
 
+/// The error `"TYPE" given twice` for the member `type` of `o`.
+fn twice(o: &Obj) -> Error {
+    let mut what = String::new();
+    if let Ok(Some(value)) = o.get("type") {
+        read::describe(&mut what, value);
+    }
+    what.push_str(" given twice");
+    o.at.key("type").fail(&what)
+}
+
 /// The member `key` of `o` as an absolute path; `""` when missing and `missing_ok`.
 fn absolute(o: &Obj, key: &str, missing_ok: bool) -> Result<String, Error> {
     let path = o.str(key)?;
@@ -378,14 +388,7 @@ pub(super) fn process(o: &Obj) -> Result<Process, Error> {
         None => User::default(),
     };
     let args = o.strings("args")?;
-    let env = o.strings("env")?;
-    for (i, entry) in env.iter().enumerate() {
-        if entry.find('=').is_none_or(|n| n == 0) {
-            let at = o.at.key("env");
-            let value = Value::Str(entry.clone());
-            return Err(at.index(i).expected("NAME=VALUE", &value));
-        }
-    }
+    let env = env(o)?;
     let capabilities = match o.obj("capabilities")? {
         Some(c) => Some(Capabilities {
             bounding: caps(&c, "bounding")?,
@@ -402,7 +405,7 @@ pub(super) fn process(o: &Obj) -> Result<Process, Error> {
         let r = Obj::new(item, list_at.index(i))?;
         let limit = rlimit(&r)?;
         if rlimits.iter().any(|l| l.resource == limit.resource) {
-            return Err(bad(&r, "type", "each type once"));
+            return Err(twice(&r));
         }
         rlimits.push(limit);
     }
@@ -423,6 +426,18 @@ pub(super) fn process(o: &Obj) -> Result<Process, Error> {
             None => None,
         },
     })
+}
+
+/// `env`: `NAME=VALUE` entries, NAME not empty.
+fn env(o: &Obj) -> Result<Vec<String>, Error> {
+    let env = o.strings("env")?;
+    match env.iter().position(|e| e.find('=').is_none_or(|n| n == 0)) {
+        Some(i) => {
+            let value = Value::Str(env[i].clone());
+            Err(o.at.key("env").index(i).expected("NAME=VALUE", &value))
+        }
+        None => Ok(env),
+    }
 }
 
 fn user(u: &Obj) -> Result<User, Error> {
@@ -461,7 +476,7 @@ fn caps(c: &Obj, key: &str) -> Result<u64, Error> {
 
 fn rlimit(r: &Obj) -> Result<Rlimit, Error> {
     let type_at = r.at.key("type");
-    let kind = r.get("type")?.unwrap_or(&Value::Null);
+    let kind = r.required("type")?;
     let name = read::string(kind, &type_at)?;
     let bare = name.strip_prefix("RLIMIT_").unwrap_or("");
     let resource = crate::confine::rlimit::NAMES.iter().find(|(n, _)| {
@@ -495,7 +510,7 @@ fn hooks(h: &Obj) -> Result<Hooks, Error> {
             out.push(Hook {
                 path: absolute(&o, "path", false)?,
                 args: o.strings("args")?,
-                env: o.strings("env")?,
+                env: env(&o)?,
                 timeout,
             });
         }
@@ -569,10 +584,10 @@ fn linux(l: &Obj) -> Result<Linux, Error> {
     for (i, item) in l.array("namespaces")?.iter().enumerate() {
         let n = Obj::new(item, list_at.index(i))?;
         let type_at = n.at.key("type");
-        let kind = n.get("type")?.unwrap_or(&Value::Null);
+        let kind = n.required("type")?;
         let kind = KINDS[read::word(kind, &type_at, "namespace type", &NAMESPACES)?];
         if namespaces.iter().any(|m| m.kind == kind) {
-            return Err(type_at.fail("a namespace type given twice"));
+            return Err(twice(&n));
         }
         let path = absolute(&n, "path", true)?;
         namespaces.push(Namespace {
@@ -607,14 +622,40 @@ fn linux(l: &Obj) -> Result<Linux, Error> {
         uid_mappings: id_maps(l, "uidMappings")?,
         gid_mappings: id_maps(l, "gidMappings")?,
         devices,
-        cgroups_path: l.opt_str("cgroupsPath")?,
+        cgroups_path: cgroups_path(l)?,
         resources,
         rootfs_propagation: propagation,
         masked_paths: paths(l, "maskedPaths")?,
         readonly_paths: paths(l, "readonlyPaths")?,
-        sysctl: l.string_map("sysctl")?,
+        sysctl: sysctl(l)?,
         seccomp,
     })
+}
+
+/// `cgroupsPath`, checked as `--cgroup-path` is: no `.`, `..` or empty component, so it stays
+/// below the cgroup root.
+fn cgroups_path(l: &Obj) -> Result<Option<String>, Error> {
+    let path = l.opt_str("cgroupsPath")?;
+    if let Some(p) = &path {
+        crate::confine::cgroup::check_path(p.as_bytes())
+            .map_err(|why| l.at.key("cgroupsPath").fail(why))?;
+    }
+    Ok(path)
+}
+
+/// `sysctl`: each name dotted (`net.ipv4.ip_forward`), without `/` or empty components, since
+/// it becomes a path below /proc/sys.
+fn sysctl(l: &Obj) -> Result<Vec<(String, String)>, Error> {
+    let map = l.string_map("sysctl")?;
+    for (name, _) in &map {
+        if name.contains('/') || name.split('.').any(str::is_empty) {
+            let at = l.at.key("sysctl");
+            return Err(at
+                .entry(name)
+                .fail("not a sysctl name (dotted, as net.ipv4.ip_forward)"));
+        }
+    }
+    Ok(map)
 }
 
 /// A list of absolute paths.
@@ -640,7 +681,7 @@ const DEVICE_KINDS: [DeviceKind; 4] = [
 
 fn device(d: &Obj) -> Result<Device, Error> {
     let type_at = d.at.key("type");
-    let kind = d.get("type")?.unwrap_or(&Value::Null);
+    let kind = d.required("type")?;
     let kind = DEVICE_KINDS[read::word(kind, &type_at, "device type", &DEVICE_TYPES)?];
     // dev_t has 12 bits of major and 20 of minor: a bigger number would be cut silently.
     let number = |key: &str, max: i64| -> Result<u32, Error> {

@@ -5,7 +5,8 @@
 //! field's type, `null` is the same as the member left out, and a member whose name matches a
 //! field's only when case is ignored would be taken by Go: nsrun refuses it instead of reading
 //! the document differently. Small functions taking `&Value` and the path, no generics, so the
-//! model costs little code.
+//! model costs little code. Stricter than Go in one way: `null` as an element of an array
+//! (`"args": ["sh", null]`) is refused, where Go would read an empty string or a zero.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -85,7 +86,7 @@ impl<'a> At<'a> {
             }
             Part::Entry(name) => {
                 out.push('[');
-                crate::json::string(out, name.as_bytes());
+                quote(out, name);
                 out.push(']');
             }
         }
@@ -110,6 +111,19 @@ impl<'a> At<'a> {
     }
 }
 
+/// A string as a message shows it: quoted as JSON, cut after 60 bytes (`"abc"...`), so that a
+/// huge value or key cannot make a huge line.
+pub(super) fn quote(out: &mut String, s: &str) {
+    let mut end = s.len().min(60);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    crate::json::string(out, &s.as_bytes()[..end]);
+    if end < s.len() {
+        out.push_str("...");
+    }
+}
+
 /// A value as a message shows it: scalars as JSON (a long string cut), containers by kind.
 pub(super) fn describe(out: &mut String, value: &Value) {
     match value {
@@ -121,19 +135,9 @@ pub(super) fn describe(out: &mut String, value: &Value) {
         Value::UInt(n) => {
             let _ = write!(out, "{n}");
         }
-        Value::Float(f) => {
-            let _ = write!(out, "{f}");
-        }
-        Value::Str(s) => {
-            let mut end = s.len().min(60);
-            while !s.is_char_boundary(end) {
-                end -= 1;
-            }
-            crate::json::string(out, &s.as_bytes()[..end]);
-            if end < s.len() {
-                out.push_str("...");
-            }
-        }
+        // Not printed: float formatting would be some 12 KB of code for this message only.
+        Value::Float(_) => out.push_str("a number with a fraction or an exponent"),
+        Value::Str(s) => quote(out, s),
         Value::Array(_) => out.push_str("an array"),
         Value::Object(_) => out.push_str("an object"),
     }
@@ -223,6 +227,26 @@ pub(super) fn is_empty(value: &Value) -> bool {
     }
 }
 
+/// Whether Go's encoding/json would take the member `name` for the field `key` (ASCII): the
+/// same letters in any case, the Kelvin sign for k and the long s for s included (Unicode
+/// folds them so).
+pub(super) fn folds_to(name: &str, key: &str) -> bool {
+    let mut chars = name.chars();
+    for k in key.chars() {
+        let same = match chars.next() {
+            Some(c) => {
+                c.eq_ignore_ascii_case(&k)
+                    || matches!((c, k), ('\u{212a}', 'k' | 'K') | ('\u{17f}', 's' | 'S'))
+            }
+            None => false,
+        };
+        if !same {
+            return false;
+        }
+    }
+    chars.next().is_none()
+}
+
 /// An object being read: its members and where it is.
 pub(super) struct Obj<'v, 'a> {
     members: &'v [(String, Value)],
@@ -246,9 +270,9 @@ impl<'v, 'a> Obj<'v, 'a> {
         for (name, value) in self.members {
             if name == key {
                 found = Some(value);
-            } else if name.eq_ignore_ascii_case(key) {
+            } else if folds_to(name, key) {
                 let mut what = String::new();
-                crate::json::string(&mut what, name.as_bytes());
+                quote(&mut what, name);
                 what.push_str(" is not a field: names are case-sensitive (\"");
                 what.push_str(key);
                 what.push_str("\" is meant?)");
@@ -256,6 +280,12 @@ impl<'v, 'a> Obj<'v, 'a> {
             }
         }
         Ok(found.filter(|v| **v != Value::Null))
+    }
+
+    /// The member `key`, which must be given.
+    pub(super) fn required(&self, key: &str) -> Result<&'v Value, Error> {
+        self.get(key)?
+            .ok_or_else(|| self.at.key(key).fail("missing"))
     }
 
     /// The member `key` as an object.
@@ -356,7 +386,7 @@ impl<'v, 'a> Obj<'v, 'a> {
                 continue;
             }
             for (name, value) in self.members {
-                if name.eq_ignore_ascii_case(field) && !is_empty(value) {
+                if (name == field || folds_to(name, field)) && !is_empty(value) {
                     let mut what = String::from("nsrun does not support this field: ");
                     what.push_str(row.why);
                     let at = self.at.key(name);

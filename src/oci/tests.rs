@@ -535,7 +535,7 @@ fn errors() {
         ),
         (
             process_doc(r#""user": {"uid": 1.0}"#),
-            "config.json: process.user.uid: expected an integer from 0 to 4294967295, found 1",
+            "config.json: process.user.uid: expected an integer from 0 to 4294967295, found a number with a fraction or an exponent",
         ),
         (
             process_doc(r#""user": {"umask": 512}"#),
@@ -603,7 +603,7 @@ fn errors() {
         ),
         (
             process_doc(r#""rlimits": [{"soft": 1, "hard": 1}]"#),
-            "config.json: process.rlimits[0].type: expected a string, found null",
+            "config.json: process.rlimits[0].type: missing",
         ),
         (
             process_doc(r#""rlimits": [{"type": "RLIMIT_NOFILE", "soft": 2, "hard": 1}]"#),
@@ -613,7 +613,7 @@ fn errors() {
             process_doc(
                 r#""rlimits": [{"type": "RLIMIT_NOFILE", "soft": 1, "hard": 1}, {"type": "RLIMIT_NOFILE", "soft": 1, "hard": 1}]"#,
             ),
-            r#"config.json: process.rlimits[1].type: expected each type once, found "RLIMIT_NOFILE""#,
+            r#"config.json: process.rlimits[1].type: "RLIMIT_NOFILE" given twice"#,
         ),
         (
             process_doc(r#""rlimits": [{"type": "RLIMIT_NOFILE", "soft": -1, "hard": 1}]"#),
@@ -690,6 +690,10 @@ fn errors() {
             "config.json: hooks.createRuntime[0].args[0]: expected a string, found true",
         ),
         (
+            doc(r#""hooks": {"poststart": [{"path": "/h", "env": ["PATH"]}]}"#),
+            r#"config.json: hooks.poststart[0].env[0]: expected NAME=VALUE, found "PATH""#,
+        ),
+        (
             doc(r#""annotations": {"a": "1", "b": 2}"#),
             r#"config.json: annotations["b"]: expected a string, found 2"#,
         ),
@@ -699,7 +703,7 @@ fn errors() {
         ),
         (
             doc(r#""linux": {"namespaces": [{"type": "pid"}, {"type": "pid"}]}"#),
-            "config.json: linux.namespaces[1].type: a namespace type given twice",
+            r#"config.json: linux.namespaces[1].type: "pid" given twice"#,
         ),
         (
             doc(r#""linux": {"namespaces": [{"type": "network", "path": "netns"}]}"#),
@@ -848,7 +852,7 @@ fn errors() {
         ),
         (
             doc(r#""linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1.5, "op": "SCMP_CMP_EQ"}]}]}}"#),
-            "config.json: linux.seccomp.syscalls[0].args[0].value: expected an integer from 0 to 18446744073709551615, found 1.5",
+            "config.json: linux.seccomp.syscalls[0].args[0].value: expected an integer from 0 to 18446744073709551615, found a number with a fraction or an exponent",
         ),
         (
             doc(r#""linux": {"intelRdt": {"closID": "x"}}"#),
@@ -861,6 +865,68 @@ fn errors() {
         (
             doc(r#""windows": {"layerFolders": ["C:\\l"]}, "vm": null"#),
             "config.json: windows: nsrun does not support this field: a Windows section",
+        ),
+        (
+            doc(r#""linux": {"namespaces": [{"path": "/x"}]}"#),
+            "config.json: linux.namespaces[0].type: missing",
+        ),
+        (
+            doc(r#""linux": {"devices": [{"path": "/dev/x"}]}"#),
+            "config.json: linux.devices[0].type: missing",
+        ),
+        (
+            doc(r#""annotations": ["a"]"#),
+            "config.json: annotations: expected an object, found an array",
+        ),
+        (
+            doc(r#""mounts": {"destination": "/a"}"#),
+            "config.json: mounts: expected an array, found an object",
+        ),
+        (
+            doc(r#""mounts": ["/a"]"#),
+            r#"config.json: mounts[0]: expected an object, found "/a""#,
+        ),
+        (
+            doc(r#""domainname": 5"#),
+            "config.json: domainname: expected a string, found 5",
+        ),
+        (
+            doc(r#""linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": "read", "action": "SCMP_ACT_ALLOW"}]}}"#),
+            r#"config.json: linux.seccomp.syscalls[0].names: expected an array, found "read""#,
+        ),
+        (
+            doc(r#""linux": {"sysctl": {"net/../../sysrq-trigger": "b"}}"#),
+            r#"config.json: linux.sysctl["net/../../sysrq-trigger"]: not a sysctl name (dotted, as net.ipv4.ip_forward)"#,
+        ),
+        (
+            doc(r#""linux": {"sysctl": {"net..ipv4": "1"}}"#),
+            r#"config.json: linux.sysctl["net..ipv4"]: not a sysctl name (dotted, as net.ipv4.ip_forward)"#,
+        ),
+        (
+            doc(r#""linux": {"sysctl": {"": "1"}}"#),
+            r#"config.json: linux.sysctl[""]: not a sysctl name (dotted, as net.ipv4.ip_forward)"#,
+        ),
+        (
+            doc(r#""linux": {"cgroupsPath": "/nsrun/../../x"}"#),
+            "config.json: linux.cgroupsPath: must not have . or .. components",
+        ),
+        (
+            doc(r#""linux": {"cgroupsPath": "/"}"#),
+            "config.json: linux.cgroupsPath: must name a cgroup below the root",
+        ),
+        (
+            // Go's decoder folds the Kelvin sign to k and the long s to s: "ſource" would be
+            // "source" to runc, so nsrun does not read it as another, unknown, property.
+            doc(r#""mounts": [{"destination": "/a", "source": "/x", "ſource": "/y"}]"#),
+            r#"config.json: mounts[0]: "ſource" is not a field: names are case-sensitive ("source" is meant?)"#,
+        ),
+        (
+            doc(r#""linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ", "valuetwo": 1}]}]}}"#),
+            r#"config.json: linux.seccomp.syscalls[0].args[0]: "valuetwo" is not a field: names are case-sensitive ("valueTwo" is meant?)"#,
+        ),
+        (
+            process_doc(r#""Keep": 1, "noNewPrivileges": true, "NoNewPrivileges": false"#),
+            r#"config.json: process: "NoNewPrivileges" is not a field: names are case-sensitive ("noNewPrivileges" is meant?)"#,
         ),
         (
             doc(r#""linux": {"Namespaces": []}"#),
@@ -984,4 +1050,270 @@ fn refused_table() {
         }
     }
     assert_eq!(fields, REFUSED.len() - 4);
+}
+
+fn words(list: &[&str]) -> Result<Options, Error> {
+    let values: Vec<Value> = list.iter().map(|w| Value::Str((*w).into())).collect();
+    mount::options(&values, &read::At::file("config.json").key("o"))
+}
+
+/// The option words, one by one and in combinations where order decides.
+#[test]
+fn mount_options() {
+    let flag = |w: &str| words(&[w]).unwrap();
+    for (word, set) in [
+        ("ro", MS_RDONLY),
+        ("nosuid", MS_NOSUID),
+        ("nodev", MS_NODEV),
+        ("noexec", MS_NOEXEC),
+        ("sync", MS_SYNCHRONOUS),
+        ("remount", MS_REMOUNT),
+        ("mand", MS_MANDLOCK),
+        ("dirsync", MS_DIRSYNC),
+        ("nosymfollow", MS_NOSYMFOLLOW),
+        ("noatime", MS_NOATIME),
+        ("nodiratime", MS_NODIRATIME),
+        ("bind", MS_BIND),
+        ("rbind", MS_BIND | MS_REC),
+        ("silent", MS_SILENT),
+        ("acl", MS_POSIXACL),
+        ("relatime", MS_RELATIME),
+        ("iversion", MS_I_VERSION),
+        ("strictatime", MS_STRICTATIME),
+        ("lazytime", MS_LAZYTIME),
+        ("defaults", 0),
+    ] {
+        assert_eq!((flag(word).flags, flag(word).cleared), (set, 0), "{word}");
+    }
+    for (word, cleared) in [
+        ("rw", MS_RDONLY),
+        ("suid", MS_NOSUID),
+        ("dev", MS_NODEV),
+        ("exec", MS_NOEXEC),
+        ("async", MS_SYNCHRONOUS),
+        ("nomand", MS_MANDLOCK),
+        ("symfollow", MS_NOSYMFOLLOW),
+        ("atime", MS_NOATIME),
+        ("diratime", MS_NODIRATIME),
+        ("loud", MS_SILENT),
+        ("noacl", MS_POSIXACL),
+        ("norelatime", MS_RELATIME),
+        ("noiversion", MS_I_VERSION),
+        ("nostrictatime", MS_STRICTATIME),
+        ("nolazytime", MS_LAZYTIME),
+    ] {
+        assert_eq!(
+            (flag(word).flags, flag(word).cleared),
+            (0, cleared),
+            "{word}"
+        );
+    }
+    for (word, prop) in [
+        ("private", MS_PRIVATE),
+        ("rprivate", MS_PRIVATE | MS_REC),
+        ("shared", MS_SHARED),
+        ("rshared", MS_SHARED | MS_REC),
+        ("slave", MS_SLAVE),
+        ("rslave", MS_SLAVE | MS_REC),
+        ("unbindable", MS_UNBINDABLE),
+        ("runbindable", MS_UNBINDABLE | MS_REC),
+    ] {
+        assert_eq!(flag(word).propagation, [prop], "{word}");
+        assert_eq!(flag(word).flags, 0, "{word}");
+    }
+    for (word, set, clear) in [
+        ("rro", ATTR_RDONLY, 0),
+        ("rrw", 0, ATTR_RDONLY),
+        ("rnosuid", ATTR_NOSUID, 0),
+        ("rsuid", 0, ATTR_NOSUID),
+        ("rnodev", ATTR_NODEV, 0),
+        ("rdev", 0, ATTR_NODEV),
+        ("rnoexec", ATTR_NOEXEC, 0),
+        ("rexec", 0, ATTR_NOEXEC),
+        ("rnodiratime", ATTR_NODIRATIME, 0),
+        ("rdiratime", 0, ATTR_NODIRATIME),
+        ("rnosymfollow", ATTR_NOSYMFOLLOW, 0),
+        ("rsymfollow", 0, ATTR_NOSYMFOLLOW),
+        ("rrelatime", 0, ATTR_ATIME),
+        ("rnoatime", ATTR_NOATIME, ATTR_ATIME),
+        ("rstrictatime", ATTR_STRICTATIME, ATTR_ATIME),
+    ] {
+        let o = flag(word);
+        assert_eq!((o.rec_set, o.rec_clear, o.flags), (set, clear, 0), "{word}");
+    }
+    // The later word wins; each word once in the masks.
+    let o = words(&["ro", "rw"]).unwrap();
+    assert_eq!((o.flags, o.cleared), (0, MS_RDONLY));
+    let o = words(&["rw", "ro", "suid", "nosuid"]).unwrap();
+    assert_eq!((o.flags, o.cleared), (MS_RDONLY | MS_NOSUID, 0));
+    let o = words(&["rro", "rrw"]).unwrap();
+    assert_eq!((o.rec_set, o.rec_clear), (0, ATTR_RDONLY));
+    let o = words(&["rrw", "rro"]).unwrap();
+    assert_eq!((o.rec_set, o.rec_clear), (ATTR_RDONLY, 0));
+    let o = words(&["rnoatime", "rstrictatime"]).unwrap();
+    assert_eq!((o.rec_set, o.rec_clear), (ATTR_STRICTATIME, ATTR_ATIME));
+    let o = words(&["rnoatime", "rrelatime"]).unwrap();
+    assert_eq!((o.rec_set, o.rec_clear), (0, ATTR_ATIME));
+    // Propagation changes keep their order, repeats included.
+    let o = words(&["rshared", "private", "rshared"]).unwrap();
+    assert_eq!(
+        o.propagation,
+        [MS_SHARED | MS_REC, MS_PRIVATE, MS_SHARED | MS_REC]
+    );
+    // Filesystem data: the unknown words, in order, empty ones dropped; case matters (as runc).
+    let o = words(&["mode=755", "", "RO", "nosuid", "size=1m", "X-a,b"]).unwrap();
+    assert_eq!(
+        (o.flags, o.data.as_str()),
+        (MS_NOSUID, "mode=755,RO,size=1m,X-a,b")
+    );
+    assert!(words(&["tmpcopyup"]).unwrap().copy_up);
+    assert_eq!(words(&[]).unwrap(), Options::default());
+    assert_eq!(
+        words(&["ro", "idmap"]).unwrap_err().0,
+        "config.json: o[1]: nsrun does not support idmapped mounts"
+    );
+}
+
+/// Numbers a little xorshift makes: the same cases on every run.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 as usize
+    }
+}
+
+/// A refusal is one line naming the file.
+fn check_line(result: Result<Config, Error>) {
+    if let Err(e) = result {
+        assert!(e.0.starts_with("config.json: "), "{}", e.0);
+        assert!(!e.0.contains('\n') && e.0.len() < 400, "{}", e.0);
+    }
+}
+
+/// Truncated and byte-flipped fixtures never panic: refused in one line, or read.
+#[test]
+fn mangled_bytes_never_panic() {
+    let mut dice = Dice(0x2545_f491_4f6c_dd1d);
+    let bytes = b"{}[]\",:\\0123456789-.eE truenl\x00\xff";
+    for text in [RUNC, RUNC_ROOTLESS, CONTAINERD, PODMAN, FULL] {
+        for end in (0..text.len()).step_by(7) {
+            check_line(parse(&text[..end]));
+        }
+        for _ in 0..600 {
+            let mut d = text.to_vec();
+            for _ in 0..1 + dice.next() % 3 {
+                let i = dice.next() % d.len();
+                d[i] = bytes[dice.next() % bytes.len()];
+            }
+            check_line(parse(&d));
+        }
+    }
+}
+
+fn count(value: &Value) -> usize {
+    1 + match value {
+        Value::Array(items) => items.iter().map(count).sum(),
+        Value::Object(members) => members.iter().map(|(_, v)| count(v)).sum(),
+        _ => 0,
+    }
+}
+
+/// The `n`th node of `value` in preorder.
+fn nth(value: &mut Value, mut n: usize) -> &mut Value {
+    if n == 0 {
+        return value;
+    }
+    n -= 1;
+    let children: Vec<&mut Value> = match value {
+        Value::Array(items) => items.iter_mut().collect(),
+        Value::Object(members) => members.iter_mut().map(|(_, v)| v).collect(),
+        _ => Vec::new(),
+    };
+    for child in children {
+        let size = count(child);
+        if n < size {
+            return nth(child, n);
+        }
+        n -= size;
+    }
+    unreachable!("fewer nodes than counted")
+}
+
+/// Documents that are JSON but not what the spec's types say: any node of a real config
+/// replaced by a value of another type or at the edge of a range. Never a panic; a refusal is
+/// one line.
+#[test]
+fn mangled_trees_never_panic() {
+    let pool = [
+        Value::Null,
+        Value::Bool(true),
+        Value::Bool(false),
+        Value::Int(-1),
+        Value::Int(0),
+        Value::Int(i64::MIN),
+        Value::Int(i64::MAX),
+        Value::UInt(u64::MAX),
+        Value::Float(1.5),
+        Value::Str(String::new()),
+        Value::Str("x".into()),
+        Value::Str("/a".into()),
+        Value::Str("a\u{0}b".into()),
+        Value::Str("é".repeat(500)),
+        Value::Array(Vec::new()),
+        Value::Array(vec![Value::Str("y".into()), Value::Int(3)]),
+        Value::Object(Vec::new()),
+        Value::Object(vec![("type".into(), Value::Str("pid".into()))]),
+    ];
+    let mut dice = Dice(0x9e37_79b9_7f4a_7c15);
+    for text in [FULL, PODMAN, RUNC_ROOTLESS] {
+        let tree = crate::json::parse(text).unwrap();
+        let nodes = count(&tree);
+        for _ in 0..1500 {
+            let mut t = tree.clone();
+            for _ in 0..1 + dice.next() % 3 {
+                let n = dice.next() % count(&t);
+                *nth(&mut t, n) = pool[dice.next() % pool.len()].clone();
+            }
+            check_line(config::config(&t, read::At::file("config.json")));
+        }
+        assert!(nodes > 100);
+    }
+}
+
+/// Big documents: many members are read, a huge value is cut in the message, and nesting past
+/// the limit is refused, anywhere.
+#[test]
+fn huge_documents() {
+    let mount = r#"{"destination": "/m", "type": "tmpfs", "options": ["nosuid", "size=1m"]}"#;
+    let mounts = alloc::vec![mount; 50_000].join(", ");
+    let c = ok(doc(&["\"mounts\": [", &mounts, "]"].concat()).as_bytes());
+    assert_eq!(c.mounts.len(), 50_000);
+    let long = "h".repeat(1 << 20);
+    let line = err(&doc(&["\"hostname\": \"", &long, "\""].concat()));
+    assert!(line.len() < 200, "{line}");
+    let key = "k".repeat(1 << 20);
+    let line = err(&doc(&["\"annotations\": {\"", &key, "\": 1}"].concat()));
+    assert!(line.len() < 200, "{line}");
+    let line = err(&doc(&[
+        "\"Annotations\": {\"",
+        &key,
+        "\": 1}, \"annotations\": {}",
+    ]
+    .concat()));
+    assert!(line.len() < 200, "{line}");
+    let deep = ["[".repeat(129), "]".repeat(129)].concat();
+    let line = err(&doc(&["\"annotations\": {\"a\": ", &deep, "}"].concat()));
+    assert!(line.ends_with("nested more than 128 deep"), "{line}");
+    let deep = ["[".repeat(120), "]".repeat(120)].concat();
+    let line = err(&doc(&["\"annotations\": {\"a\": ", &deep, "}"].concat()));
+    assert_eq!(
+        line,
+        r#"config.json: annotations["a"]: expected a string, found an array"#
+    );
+    let deep = ["[".repeat(120), "]".repeat(120)].concat();
+    assert!(parse(doc(&["\"x-unknown\": ", &deep].concat()).as_bytes()).is_ok());
 }
