@@ -526,8 +526,8 @@ fn hooks(h: &Obj) -> Result<Hooks, Error> {
     })
 }
 
-/// The namespace type names of the spec, with their kinds.
-const NAMESPACES: [&str; 8] = [
+/// The namespace type names of the spec (for `features`), with their kinds in `KINDS`.
+pub const NAMESPACES: [&str; 8] = [
     "mount", "uts", "ipc", "network", "pid", "user", "cgroup", "time",
 ];
 const KINDS: [Kind; 8] = [

@@ -161,6 +161,11 @@ const WORDS: &[(&str, Does)] = &[
     ("ridmap", Does::Refuse("mounts[].options ridmap")),
 ];
 
+/// The option words nsrun knows (for `features`), idmap and ridmap included (refused).
+pub fn words() -> impl Iterator<Item = &'static str> {
+    WORDS.iter().map(|w| w.0)
+}
+
 /// A mount's options, decoded.
 #[derive(Clone, Default, PartialEq, Eq, Debug)]
 pub struct Options {

@@ -45,16 +45,17 @@ pub const FLAG_LOG: u32 = 2;
 /// `SECCOMP_FILTER_FLAG_SPEC_ALLOW`.
 pub const FLAG_SPEC_ALLOW: u32 = 4;
 
-/// The flag names nsrun takes, with their `SECCOMP_FILTER_FLAG_*` values (0: refused, see
+/// The flag names nsrun knows, with their `SECCOMP_FILTER_FLAG_*` values (0: refused, see
 /// [`super::REFUSED`]).
-const FLAGS: [(&str, u32); 3] = [
+pub const FLAGS: [(&str, u32); 3] = [
     ("SECCOMP_FILTER_FLAG_LOG", FLAG_LOG),
     ("SECCOMP_FILTER_FLAG_SPEC_ALLOW", FLAG_SPEC_ALLOW),
     ("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 0),
 ];
 
-/// The action names, in the order of [`action`]'s match.
-const ACTIONS: [&str; 9] = [
+/// The action names (for `features`), in the order of `action`'s match; SCMP_ACT_NOTIFY is
+/// refused.
+pub const ACTIONS: [&str; 9] = [
     "SCMP_ACT_KILL",
     "SCMP_ACT_KILL_THREAD",
     "SCMP_ACT_KILL_PROCESS",
@@ -66,8 +67,8 @@ const ACTIONS: [&str; 9] = [
     "SCMP_ACT_NOTIFY",
 ];
 
-/// The operator names, with what they are.
-const OPS: [&str; 7] = [
+/// The operator names (for `features`), with what they are in `OP_VALUES`.
+pub const OPS: [&str; 7] = [
     "SCMP_CMP_NE",
     "SCMP_CMP_LT",
     "SCMP_CMP_LE",

@@ -1167,6 +1167,11 @@ fn mount_options() {
         (MS_NOSUID, "mode=755,RO,size=1m,X-a,b")
     );
     assert!(words(&["tmpcopyup"]).unwrap().copy_up);
+    // Every word is known as a word, so none falls to the data string.
+    assert_eq!(mount::words().count(), 61);
+    for w in mount::words().filter(|w| !w.ends_with("idmap")) {
+        assert!(words(&[w]).unwrap().data.is_empty(), "{w}");
+    }
     assert_eq!(words(&[]).unwrap(), Options::default());
     assert_eq!(
         words(&["ro", "idmap"]).unwrap_err().0,
