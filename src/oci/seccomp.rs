@@ -40,6 +40,10 @@ pub const ARCHES: [&str; 23] = [
     "SCMP_ARCH_SHEB",
 ];
 
+/// The most syscall names all the rules may hold together (after splitting), far above any
+/// real profile (podman's has about 450) and below what would cost much memory.
+const MAX_NAMES: usize = 65536;
+
 /// `SECCOMP_FILTER_FLAG_LOG`.
 pub const FLAG_LOG: u32 = 2;
 /// `SECCOMP_FILTER_FLAG_SPEC_ALLOW`.
@@ -141,10 +145,21 @@ fn syscall(value: &Value, at: At, rules: &mut Vec<Rule>) -> Result<(), Error> {
         });
     }
     let names: Vec<Vec<u8>> = names.into_iter().map(String::into_bytes).collect();
-    let repeated = args
-        .iter()
-        .enumerate()
-        .any(|(i, a)| args[..i].iter().any(|b| b.index == a.index));
+    let mut seen = [false; 6];
+    let mut repeated = false;
+    for arg in &args {
+        repeated |= core::mem::replace(&mut seen[usize::from(arg.index)], true);
+    }
+    // Splitting copies the names once per comparison: bounded, so a small document cannot ask
+    // for a huge filter (each name costs the compiled program an instruction or more, and the
+    // kernel takes 4096).
+    let copies = if repeated { args.len().max(1) } else { 1 };
+    let total = rules.iter().map(|r| r.names.len()).sum::<usize>();
+    if total.saturating_add(names.len().saturating_mul(copies)) > MAX_NAMES {
+        return Err(o
+            .at
+            .fail("more syscall names in all the rules than a filter can hold (65536)"));
+    }
     if repeated {
         for arg in args {
             rules.push(Rule {

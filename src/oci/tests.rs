@@ -938,6 +938,67 @@ fn errors() {
     }
 }
 
+/// A small document cannot make a huge filter: a rule comparing one argument many times is
+/// split into one rule per comparison, each with the names, and the names are bounded.
+#[test]
+fn seccomp_blowup_bounded() {
+    let names = alloc::vec!["\"read\""; 300].join(", ");
+    let arg = r#"{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}"#;
+    let args = alloc::vec![arg; 300].join(", ");
+    let rule = [
+        "{\"names\": [",
+        &names,
+        "], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [",
+        &args,
+        "]}",
+    ]
+    .concat();
+    let seccomp = [
+        "\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [",
+        &rule,
+        "]}}",
+    ]
+    .concat();
+    assert_eq!(
+        err(&doc(&seccomp)),
+        "config.json: linux.seccomp.syscalls[0]: more syscall names in all the rules than a filter can hold (65536)"
+    );
+    // 200 comparisons of argument 0 with 300 names: 60000 names, still taken.
+    let args = alloc::vec![arg; 200].join(", ");
+    let rule = [
+        "{\"names\": [",
+        &names,
+        "], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [",
+        &args,
+        "]}",
+    ]
+    .concat();
+    let seccomp = [
+        "\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [",
+        &rule,
+        "]}}",
+    ]
+    .concat();
+    let c = ok(doc(&seccomp).as_bytes());
+    assert_eq!(c.linux.unwrap().seccomp.unwrap().filter.rules.len(), 200);
+    // 100000 comparisons of one argument: refused, and found so in linear time (a pairwise
+    // check for an argument compared twice would not end).
+    let args = alloc::vec![arg; 100_000].join(", ");
+    let rule = [
+        "{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [",
+        &args,
+        "]}",
+    ]
+    .concat();
+    let seccomp = [
+        "\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [",
+        &rule,
+        "]}}",
+    ]
+    .concat();
+    assert!(err(&doc(&seccomp)).ends_with("than a filter can hold (65536)"));
+}
+
 /// JSON that is not JSON: the byte offset and the line and column.
 #[test]
 fn syntax_errors() {
