@@ -410,3 +410,40 @@ fn a_fake_proc_is_refused() {
     assert_eq!(out.stdout, "rc=125\nrc=125\n", "{out}");
     assert!(out.stderr.contains("not a procfs"), "{out}");
 }
+/// `propagate_from:N` for real: a slave whose master group lies outside the reader's root, that
+/// group being itself a slave of one inside it (the kernel names the nearest group it can see).
+#[test]
+#[ignore = "needs root"]
+fn propagate_from_seen_from_a_chroot() {
+    require_root();
+    require_tool("chroot");
+    let before = host_mountinfo();
+    let out = common::in_scratch_mount_ns(
+        "mount -t tmpfs t /tmp &&
+         mkdir -p /tmp/a /tmp/root/proc /tmp/root/m /tmp/root/src /tmp/root/bin &&
+         mount -t tmpfs src /tmp/root/src && mount --make-shared /tmp/root/src &&
+         mount --bind /tmp/root/src /tmp/a && mount --make-slave /tmp/a &&
+         mount --make-shared /tmp/a &&
+         mount --bind /tmp/a /tmp/root/m && mount --make-slave /tmp/root/m &&
+         cp \"$NSRUN\" /tmp/root/bin/nsrun && mount -t proc proc /tmp/root/proc &&
+         chroot /tmp/root /bin/nsrun mounts",
+        &[],
+    );
+    assert_eq!(host_mountinfo(), before);
+    out.assert_ok();
+    let line = |t: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with(t))
+            .unwrap_or_else(|| panic!("no {t}\n{out}"))
+            .to_string()
+    };
+    let src = line("/src  tmpfs src  shared:");
+    let m = line("/m  tmpfs src  master:");
+    let group = src.rsplit(':').next().unwrap();
+    assert!(
+        m.ends_with(&format!(" propagate_from:{group}")),
+        "/m propagates from /src's group\n{out}"
+    );
+    assert!(!m.contains(&format!("master:{group} ")), "{out}");
+}
