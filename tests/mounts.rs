@@ -410,6 +410,7 @@ fn a_fake_proc_is_refused() {
     assert_eq!(out.stdout, "rc=125\nrc=125\n", "{out}");
     assert!(out.stderr.contains("not a procfs"), "{out}");
 }
+
 /// `propagate_from:N` for real: a slave whose master group lies outside the reader's root, that
 /// group being itself a slave of one inside it (the kernel names the nearest group it can see).
 #[test]
@@ -446,4 +447,61 @@ fn propagate_from_seen_from_a_chroot() {
         "/m propagates from /src's group\n{out}"
     );
     assert!(!m.contains(&format!("master:{group} ")), "{out}");
+}
+
+/// A container by name: the tree of its PID 1, the same as by pid; once it has ended, or when its
+/// entry names a pid that now belongs to another process, nothing is shown (exit 1).
+#[test]
+#[ignore = "needs root"]
+fn a_named_container_and_never_a_reused_pid() {
+    require_root();
+    let dir = common::TempDir::new("mounts-state");
+    let sd = dir.str();
+    let start = nsrun(&[
+        "run",
+        "--name",
+        "mt1",
+        "--detach",
+        "--state-dir",
+        sd,
+        "--tmpfs",
+        "/srv",
+        "--",
+        "sleep",
+        "30",
+    ]);
+    start.assert_ok();
+    let pid = start.stdout.trim().to_string();
+    let by_name = nsrun(&["mounts", "--state-dir", sd, "mt1"]);
+    by_name.assert_ok();
+    assert!(by_name.stdout.contains("\n  /srv  tmpfs "), "{by_name}");
+    let by_pid = nsrun(&["mounts", &pid]);
+    assert_eq!(by_name.stdout, by_pid.stdout);
+    let json = nsrun(&["mounts", "--json", "--state-dir", sd, "mt1"]);
+    json.assert_ok();
+    assert!(json.stdout.contains("\"target\":\"/srv\""), "{json}");
+    // The entry made to name another live process (this test's own pid, another start time):
+    // that process is not the container, and its mounts are not shown as the container's.
+    let entry = dir.path().join("mt1");
+    let text = std::fs::read_to_string(&entry).unwrap();
+    let me = std::process::id().to_string();
+    let forged = text.replace(&format!("\npid {pid}\n"), &format!("\npid {me}\n"));
+    assert_ne!(forged, text);
+    std::fs::write(dir.path().join(".forged"), &forged).unwrap();
+    std::fs::rename(dir.path().join(".forged"), &entry).unwrap();
+    let out = nsrun(&["mounts", "--state-dir", sd, "mt1"]);
+    assert_eq!(out.code(), Some(1), "{out}");
+    assert_eq!(out.stdout, "", "{out}");
+    assert!(out.stderr.contains("mt1"), "{out}");
+    std::fs::write(&entry, &text).unwrap();
+    nsrun(&["kill", "--state-dir", sd, "mt1", "KILL"]).assert_ok();
+    nsrun(&["wait", "--state-dir", sd, "mt1"]);
+    let out = nsrun(&["mounts", "--state-dir", sd, "mt1"]);
+    assert_eq!(out.code(), Some(1), "{out}");
+    out.assert_one_error_line(&["mt1"]);
+    nsrun(&["mounts", "--state-dir", sd, "no-such"])
+        .assert_code(1)
+        .assert_one_error_line(&["no container named 'no-such'"]);
+    nsrun(&["mounts", "--state-dir", sd, "a/b"]).assert_code(2);
+    nsrun(&["mounts", "--state-dir", sd, ".x"]).assert_code(2);
 }

@@ -19,7 +19,7 @@ mod gc;
 mod kill;
 mod list;
 mod locks;
-mod mounts;
+pub mod mounts;
 mod release;
 mod run;
 pub mod table;
@@ -42,13 +42,8 @@ pub enum Parsed {
     Version,
     /// `nsrun gc`: remove the cgroups killed runs left behind.
     Gc,
-    /// `nsrun mounts [--json] [PID]`: the mount tree of PID (None: nsrun's own).
-    Mounts {
-        /// The process (None: nsrun itself).
-        pid: Option<u32>,
-        /// JSON instead of text.
-        json: bool,
-    },
+    /// `nsrun mounts [--json] [--state-dir DIR] [NAME|PID]`: the mount tree of a process.
+    Mounts(mounts::Mounts),
     /// `nsrun release DIR`: undo what `--keep DIR` made.
     Release {
         /// The kept directory.
@@ -112,8 +107,8 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "mounts",
-        usage: "[--json] [PID]",
-        about: "The mount tree of PID (default: nsrun's own) with each mount's propagation.",
+        usage: "[--json] [--state-dir DIR] [NAME|PID]",
+        about: "The mount tree of a container or process, with each mount's propagation.",
     },
     Command {
         name: "release",

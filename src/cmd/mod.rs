@@ -35,7 +35,7 @@ pub fn main(parsed: Result<Parsed, alloc::string::String>, environ: &[&[u8]]) ->
             0
         }
         Ok(Parsed::Gc) => gc::run(),
-        Ok(Parsed::Mounts { pid, json }) => mounts::run(pid, json),
+        Ok(Parsed::Mounts(m)) => mounts::run(&m, environ),
         Ok(Parsed::Demo { json }) => demo::run(json),
         Ok(Parsed::Enter(request)) => enter::run(&request, environ),
         Ok(Parsed::List { json, state_dir }) => list::run(state_dir.as_deref(), json, environ),
