@@ -107,20 +107,22 @@ fn json_parses() {
 
 #[test]
 fn errors() {
-    for bad in [
-        "x",
-        "1x",
-        "0",
-        "99999999999",
-        "4294967295",
-        "2147483648",
-        "",
-        "self",
-        "+1",
-    ] {
+    // Digits are a pid; other words a container name.
+    for bad in ["", "0", "00", "99999999999", "4294967295", "2147483648"] {
         nsrun(&["mounts", bad])
             .assert_code(2)
             .assert_one_error_line(&["mounts", "is not a process id"]);
+    }
+    for bad in ["+1", "a/b", ".x", ".."] {
+        nsrun(&["mounts", bad])
+            .assert_code(2)
+            .assert_one_error_line(&["mounts: container name"]);
+    }
+    let dir = common::TempDir::new("mounts-names");
+    for name in ["x", "1x", "self"] {
+        nsrun(&["mounts", "--state-dir", dir.str(), name])
+            .assert_code(1)
+            .assert_one_error_line(&["no container named", name]);
     }
     for bad in [
         &["-1"][..],
