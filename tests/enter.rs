@@ -916,6 +916,33 @@ while True:
 
 #[test]
 #[ignore = "needs root"]
+fn namespaces_kept_by_run_keep_are_entered_after_the_container_ended() {
+    require_root();
+    let dir = TempDir::new("keep-enter");
+    // run --keep DIR, a container that leaves a file in its mount namespace's own tmpfs and
+    // ends; then enter --from DIR (its PID namespace is empty now: the other kinds), release.
+    let script = r#"
+        $NSRUN --keep "$2" --hostname enter-keep --tmpfs /mnt -- sh -c 'echo left > /mnt/f' || exit 99
+        echo "@@ all"; $NSRUN enter --from "$2" true 2>&1; echo "rc=$?"
+        echo "@@ some"; $NSRUN enter --from "$2" -m -u -i -n -- sh -c 'hostname; cat /mnt/f'; echo "rc=$?"
+        $NSRUN release "$2" || exit 98
+        echo "@@ after"; ls -A "$2"; $NSRUN enter --from "$2" -u true 2>&1; echo "rc=$?"
+    "#;
+    let out = scratch(script, &["x", dir.str()]);
+    out.assert_code(0);
+    let s = out.sections();
+    assert!(
+        s["all"].contains("no process is left in that PID namespace"),
+        "\n{out}"
+    );
+    assert!(s["all"].ends_with("rc=125\n"), "\n{out}");
+    assert_eq!(s["some"], "enter-keep\nleft\nrc=0\n", "\n{out}");
+    assert!(s["after"].contains("/uts is missing"), "\n{out}");
+    assert!(s["after"].ends_with("rc=125\n"), "\n{out}");
+}
+
+#[test]
+#[ignore = "needs root"]
 fn a_kept_pid_namespace_without_processes_cannot_be_entered() {
     require_root();
     let c = Container::start(&[], false);

@@ -407,7 +407,7 @@ impl Joining {
             let hint = match e {
                 Errno::NOMEM => Some(
                     "no process is left in that PID namespace: once its init has ended it \
-                     takes no new process",
+                     takes no new process; the others can be entered without it (-m -u -i -n ...)",
                 ),
                 _ => None,
             };
