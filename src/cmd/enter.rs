@@ -49,6 +49,7 @@ fn named<'a>(dir: Option<&[u8]>, name: &[u8], environ: &[&[u8]]) -> Result<Sourc
                 pid: entry.pid,
                 start: Some(entry.pid_start),
             }),
+            Life::Elsewhere => Err(super::failed(state::elsewhere(name))),
             _ => {
                 out::error_line(format_args!("enter: container '{shown}' has ended"));
                 Err(state::NOT_FOUND)

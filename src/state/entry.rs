@@ -61,6 +61,9 @@ pub struct Entry {
     pub pid: i32,
     /// That process's start time (field 22 of /proc/PID/stat, clock ticks after boot).
     pub pid_start: u64,
+    /// The inode of the PID namespace that numbers `pid` and `launcher` (the launcher's own):
+    /// only a reader in that namespace can tell what they are ([`super::Life::Elsewhere`]).
+    pub pid_ns: u64,
     /// The pid of the nsrun process that launched it and waits for it.
     pub launcher: i32,
     /// The launcher's start time.
@@ -96,6 +99,7 @@ impl Entry {
         put(&mut out, "status", self.status().name().as_bytes());
         put_num(&mut out, "pid", self.pid as u64);
         put_num(&mut out, "pid-start", self.pid_start);
+        put_num(&mut out, "pid-ns", self.pid_ns);
         put_num(&mut out, "launcher", self.launcher as u64);
         put_num(&mut out, "launcher-start", self.launcher_start);
         put_num(&mut out, "created", self.created);
@@ -142,6 +146,7 @@ impl Entry {
                 b"status" => e.status = Some(Status::from_name(&value)?),
                 b"pid" => e.pid = number(&value).and_then(|n| i32::try_from(n).ok())?,
                 b"pid-start" => e.pid_start = number(&value)?,
+                b"pid-ns" => e.pid_ns = number(&value)?,
                 b"launcher" => e.launcher = number(&value).and_then(|n| i32::try_from(n).ok())?,
                 b"launcher-start" => e.launcher_start = number(&value)?,
                 b"created" => e.created = number(&value)?,

@@ -63,7 +63,12 @@ pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
                 .unwrap_or_else(|e| fail(&e.line, e.code));
             // A quick look before anything is made; `created` decides under the lock.
             match store.read(name) {
-                Ok(Some(old)) if matches!(super::life(&old), Life::Alive | Life::Ending) => {
+                Ok(Some(old))
+                    if matches!(
+                        super::life(&old),
+                        Life::Alive | Life::Ending | Life::Elsewhere
+                    ) =>
+                {
                     fail(&store.taken(&old).line, status::SETUP_FAILED)
                 }
                 Ok(_) => {}
@@ -209,10 +214,11 @@ impl Record {
         e.pid_start = proc::start_time(pid).unwrap_or(0);
         e.launcher = me;
         e.launcher_start = proc::start_time(me).unwrap_or(0);
-        if e.pid_start == 0 || e.launcher_start == 0 {
+        e.pid_ns = proc::pid_ns().unwrap_or(0);
+        if e.pid_start == 0 || e.launcher_start == 0 || e.pid_ns == 0 {
             return Err(alloc::format!(
                 "record container '{}': cannot read the start time in /proc/{pid}/stat (hint: the \
-                 state store needs a procfs on /proc)",
+                 state store needs the procfs of nsrun's PID namespace on /proc)",
                 Bytes(&e.name)
             ));
         }

@@ -89,12 +89,31 @@ pub enum Life {
     Stopped(i32),
     /// Nothing the entry names exists any more (see the module's text).
     Stale,
+    /// Its pids belong to another PID namespace than the one this process reads /proc in (a
+    /// container sharing the state directory, or no procfs on /proc): nothing can be told of
+    /// them here, so it is neither signalled, waited for, entered, replaced nor removed.
+    Elsewhere,
+}
+
+/// The failure for an entry of [`Life::Elsewhere`].
+pub fn elsewhere(name: &[u8]) -> Error {
+    Error::new(
+        format!(
+            "container '{}' was started in another PID namespace than this /proc shows \
+             (hint: run nsrun where it was started, with that PID namespace's procfs on /proc)",
+            Bytes(name)
+        ),
+        status::SETUP_FAILED,
+    )
 }
 
 /// What the store tells of `e`, from /proc.
 pub fn life(e: &Entry) -> Life {
     if e.status() == Status::Stopped {
         return Life::Stopped(e.exit.unwrap_or(0));
+    }
+    if proc::pid_ns() != Some(e.pid_ns) {
+        return Life::Elsewhere;
     }
     if proc::is(e.pid, e.pid_start) {
         Life::Alive
@@ -336,15 +355,18 @@ impl Store {
     pub fn create(&self, e: &Entry) -> Result<(), Error> {
         let _lock = self.lock()?;
         if let Some(old) = self.read(&e.name)? {
-            if matches!(life(&old), Life::Alive | Life::Ending) {
+            if matches!(life(&old), Life::Alive | Life::Ending | Life::Elsewhere) {
                 return Err(self.taken(&old));
             }
         }
         self.write(e)
     }
 
-    /// The line for a name that a live container holds.
+    /// The line for a name that a live container holds, or one of another PID namespace.
     pub fn taken(&self, old: &Entry) -> Error {
+        if life(old) == Life::Elsewhere {
+            return elsewhere(&old.name);
+        }
         Error::new(
             format!(
                 "a container named '{}' exists (pid {}, entry {}) (hint: choose another name, or \

@@ -11,7 +11,7 @@ use rustix::fd::{AsFd, OwnedFd};
 use rustix::io::Errno;
 
 use super::entry::{Entry, NS_NAMES};
-use super::{life, proc, Error, Life, Store, NOT_FOUND};
+use super::{elsewhere, life, proc, Error, Life, Store, NOT_FOUND};
 use crate::out::Bytes;
 
 /// A process checked to be the one an entry names.
@@ -117,8 +117,10 @@ pub fn kill(store: &Store, name: &[u8], signo: i32) -> Result<(), Error> {
             NOT_FOUND,
         )
     };
-    if life(&e) != Life::Alive {
-        return Err(ended());
+    match life(&e) {
+        Life::Alive => {}
+        Life::Elsewhere => return Err(elsewhere(name)),
+        _ => return Err(ended()),
     }
     let target = Target::open(e.pid, e.pid_start)?.ok_or_else(ended)?;
     match target.signal(signo, e.pid_start)? {
@@ -131,9 +133,13 @@ pub fn kill(store: &Store, name: &[u8], signo: i32) -> Result<(), Error> {
 /// it (the stopped entry is then removed), or 0 when none was recorded.
 pub fn wait(store: &Store, name: &[u8]) -> Result<i32, Error> {
     let e = store.find(name)?.ok_or_else(|| missing(store, name))?;
-    if let Life::Stopped(code) = life(&e) {
-        store.remove(&e)?;
-        return Ok(code);
+    match life(&e) {
+        Life::Stopped(code) => {
+            store.remove(&e)?;
+            return Ok(code);
+        }
+        Life::Elsewhere => return Err(elsewhere(name)),
+        _ => {}
     }
     // The launcher records the status as it ends: wait for it while it lives, else for PID 1.
     let launcher = Target::open(e.launcher, e.launcher_start)?;
@@ -173,6 +179,7 @@ fn shown_status(e: &Entry) -> (&'static str, Option<i32>) {
         Life::Ending => ("stopped", None),
         Life::Stopped(code) => ("stopped", Some(code)),
         Life::Stale => ("stale", None),
+        Life::Elsewhere => ("elsewhere", None),
     }
 }
 

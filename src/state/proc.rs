@@ -62,6 +62,22 @@ pub fn is(pid: i32, start: u64) -> bool {
     start != 0 && start_time(pid) == Some(start)
 }
 
+/// The inode of the PID namespace that numbers the pids this process sees in /proc: its own,
+/// when /proc is the procfs of that namespace (`/proc/self` names this process by its own pid).
+/// None otherwise (no /proc, or the procfs of another PID namespace): then no pid read from an
+/// entry, nor any /proc/PID, can be trusted to be the process it names.
+pub fn pid_ns() -> Option<u64> {
+    let me = rustix::process::getpid().as_raw_nonzero().get();
+    let link = rustix::fs::readlink("/proc/self", Vec::new()).ok()?;
+    let mut mine = Vec::new();
+    decimal(&mut mine, me as u64);
+    if link.as_bytes() != mine.as_slice() {
+        return None;
+    }
+    let st = rustix::fs::stat("/proc/self/ns/pid").ok()?;
+    (st.st_ino != 0).then_some(st.st_ino)
+}
+
 /// Reads the inodes of the namespaces of `pid` into `ns`, keeping what was there for a file it
 /// cannot read (an init that is no longer dumpable closes /proc/PID/ns to an unprivileged
 /// launcher).
@@ -112,5 +128,10 @@ mod tests {
             m.ino()
         });
         assert_eq!(ns[2].inode, mnt.unwrap());
+        let pidns = std::fs::metadata("/proc/self/ns/pid").map(|m| {
+            use std::os::unix::fs::MetadataExt;
+            m.ino()
+        });
+        assert_eq!(pid_ns(), Some(pidns.unwrap()));
     }
 }

@@ -32,6 +32,7 @@ fn live(name: &str) -> Entry {
         status: Some(Status::Running),
         pid,
         pid_start: start,
+        pid_ns: proc::pid_ns().unwrap(),
         launcher: pid,
         launcher_start: start,
         command: vec![b"true".to_vec()],
