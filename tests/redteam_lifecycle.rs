@@ -140,3 +140,54 @@ fn a_container_sharing_the_state_directory_removes_nothing() {
     store.nsrun("wait", &["live"]).assert_code(137);
     assert!(store.files().is_empty());
 }
+
+/// The pid of `name`'s launcher, from its entry file.
+fn launcher_of(store: &Store, name: &str) -> i32 {
+    let text = std::fs::read_to_string(store.path.join(name)).unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("launcher "))
+        .and_then(|v| v.parse().ok())
+        .expect("a launcher line")
+}
+
+/// Whether process `pid` holds a pidfd (it is past its lookup and waits on one).
+fn holds_pidfd(pid: i32) -> bool {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .any(|l| l.to_string_lossy().contains("pidfd"))
+        })
+        .unwrap_or(false)
+}
+
+/// Broke: `nsrun wait NAME` waiting while the container's launcher was SIGKILLed (or could not
+/// write the stopped status: a full state filesystem) exited 0, a success it made up. Now it
+/// says the status was not recorded and exits 125.
+#[test]
+#[ignore = "needs root"]
+fn wait_never_makes_up_a_success() {
+    require_root();
+    let mut store = Store::new("rt-wait");
+    let pid = store.detach("w", &["--", "sh", "-c", "sleep 1000; exit 3"]);
+    let launcher = launcher_of(&store, "w");
+    store.pids.push(launcher);
+    let mut waiter = Command::new(nsrun_bin())
+        .args(["wait", "--state-dir"])
+        .arg(&store.path)
+        .arg("w")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let wpid = waiter.id() as i32;
+    assert!(
+        common::poll(common::TIMEOUT, || holds_pidfd(wpid)),
+        "nsrun wait never took a pidfd"
+    );
+    common::send_signal(launcher, libc::SIGKILL);
+    common::send_signal(pid, libc::SIGKILL);
+    let got = waiter.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&got.stderr);
+    assert_eq!(got.status.code(), Some(125), "{stderr}");
+    assert!(stderr.contains("not recorded"), "{stderr}");
+}

@@ -266,6 +266,7 @@ mod tests {
             status: Some(Status::Running),
             pid: 4242,
             pid_start: 123456,
+            pid_ns: 4026531836,
             launcher: 4241,
             launcher_start: 123400,
             created: 1_764_640_000,

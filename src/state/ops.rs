@@ -130,7 +130,7 @@ pub fn kill(store: &Store, name: &[u8], signo: i32) -> Result<(), Error> {
 }
 
 /// `nsrun wait NAME`: waits for the container to end; its exit status as its launcher recorded
-/// it (the stopped entry is then removed), or 0 when none was recorded.
+/// it (the stopped entry is then removed); an error (125) when none was recorded.
 pub fn wait(store: &Store, name: &[u8]) -> Result<i32, Error> {
     let e = store.find(name)?.ok_or_else(|| missing(store, name))?;
     match life(&e) {
@@ -159,12 +159,25 @@ pub fn wait(store: &Store, name: &[u8]) -> Result<i32, Error> {
             }
             Life::Stale => {
                 store.remove_stale(name)?;
-                Ok(0)
+                Err(unrecorded(name))
             }
-            _ => Ok(0),
+            _ => Err(unrecorded(name)),
         },
-        _ => Ok(0),
+        _ => Err(unrecorded(name)),
     }
+}
+
+/// `wait`'s failure for a container that ended with no status to report: never a made-up 0.
+fn unrecorded(name: &[u8]) -> Error {
+    Error::new(
+        format!(
+            "wait: container '{}' ended but its exit status was not recorded (hint: its launcher \
+             was killed or could not write the state directory, or another nsrun wait collected \
+             it)",
+            Bytes(name)
+        ),
+        crate::status::SETUP_FAILED,
+    )
 }
 
 /// Seconds since the epoch, now.
