@@ -171,7 +171,7 @@ fn wait_never_makes_up_a_success() {
     let pid = store.detach("w", &["--", "sh", "-c", "sleep 1000; exit 3"]);
     let launcher = launcher_of(&store, "w");
     store.pids.push(launcher);
-    let mut waiter = Command::new(nsrun_bin())
+    let waiter = Command::new(nsrun_bin())
         .args(["wait", "--state-dir"])
         .arg(&store.path)
         .arg("w")
