@@ -360,6 +360,12 @@ fn the_entered_process_dies_with_the_containers_pid_1() {
 fn a_named_container_is_entered_and_a_stale_or_reused_one_never() {
     require_root();
     let dir = TempDir::new("enter-state");
+    // A state directory only its owner may open (nsrun refuses one others could lock).
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
     let sd = dir.str();
     let run_named = |name: &str| {
         let out = nsrun(&[

@@ -191,3 +191,64 @@ fn wait_never_makes_up_a_success() {
     assert_eq!(got.status.code(), Some(125), "{stderr}");
     assert!(stderr.contains("not recorded"), "{stderr}");
 }
+
+/// Whether /proc/locks shows a lock on inode `ino`.
+fn locked(ino: u64) -> bool {
+    let locks = std::fs::read_to_string("/proc/locks").unwrap();
+    locks.lines().any(|l| {
+        l.split_whitespace()
+            .nth(5)
+            .and_then(|f| f.rsplit(':').next())
+            .is_some_and(|i| i == ino.to_string())
+    })
+}
+
+/// Broke: a state directory others may read (root's /run/nsrun made by hand with mkdir: 0755)
+/// let any user open it and flock it forever; every `run --name` of root's then hung at its
+/// entry. Such a directory is now refused like one others may write.
+#[test]
+#[ignore = "needs root"]
+fn a_state_directory_others_can_lock_is_refused() {
+    use std::os::unix::fs::MetadataExt;
+    require_root();
+    let store = Store::new("rt-lock");
+    std::fs::set_permissions(&store.path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let ino = std::fs::metadata(&store.path).unwrap().ino();
+    let mut holder = Command::new(common::require_tool("setpriv"))
+        .args(["--reuid", "65534", "--regid", "65534", "--clear-groups", "/usr/bin/python3", "-c"])
+        .arg("import fcntl, os, sys; fcntl.flock(os.open(sys.argv[1], os.O_RDONLY), fcntl.LOCK_EX); sys.stdin.read()")
+        .arg(&store.path)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let held = common::poll(common::TIMEOUT, || locked(ino));
+    let out = store.nsrun("run", &["--name", "z", "--", "true"]);
+    let list = store.nsrun("list", &[]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert!(held, "uid 65534 could not lock the directory");
+    out.assert_code(125);
+    out.assert_one_error_line(&["may be read by others", "chmod go-rwx"]);
+    list.assert_code(125);
+    assert!(store.files().is_empty());
+}
+
+/// Broke: `run --name 1` was accepted, but `nsrun enter 1` reads digits as a PID: it entered the
+/// host's init (as root: the host's own namespaces) instead of the container named 1, which could
+/// never be entered by its name. A name of digits only is now a usage error (exit 2).
+#[test]
+#[ignore = "needs root"]
+fn a_name_of_digits_only_is_refused() {
+    require_root();
+    let store = Store::new("rt-digits");
+    for name in ["1", "0", "4194303"] {
+        let out = store.nsrun("run", &["--name", name, "--", "true"]);
+        out.assert_code(2);
+        out.assert_one_error_line(&["digits only", "PID"]);
+    }
+    assert!(store.files().is_empty());
+    store
+        .nsrun("run", &["--name", "1a", "--", "true"])
+        .assert_ok();
+    store.nsrun("wait", &["1a"]).assert_ok();
+}

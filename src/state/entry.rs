@@ -297,7 +297,7 @@ mod tests {
         let text = e.encode();
         assert_eq!(
             text.iter().filter(|&&b| b == b'\n').count(),
-            14,
+            15,
             "{}",
             crate::out::Bytes(&text)
         );

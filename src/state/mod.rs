@@ -61,7 +61,8 @@ pub const NAME_MAX: usize = 64;
 
 /// Checks a container name: 1 to 64 bytes of ASCII letters, digits, `_`, `.` and `-`, starting
 /// with a letter or a digit. So no `/`, no `.` or `..`, no leading `-` (read as an option) and no
-/// leading `.` (the store's own temporary files).
+/// leading `.` (the store's own temporary files), and not digits only (`nsrun enter 123` takes
+/// those for a PID, so such a container could never be entered by its name).
 pub fn check_name(name: &[u8]) -> Result<(), String> {
     let ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
     let why = if name.is_empty() {
@@ -72,6 +73,8 @@ pub fn check_name(name: &[u8]) -> Result<(), String> {
         "must start with a letter or a digit"
     } else if !name.iter().all(|&b| ok(b)) {
         "may hold only letters, digits, '_', '.' and '-'"
+    } else if name.iter().all(u8::is_ascii_digit) {
+        "is digits only (nsrun enter would take it for a PID)"
     } else {
         return Ok(());
     };
@@ -169,7 +172,7 @@ pub fn dir_path(given: Option<&[u8]>, env: &[&[u8]], euid: u32) -> Result<Vec<u8
 
 impl Store {
     /// Opens the state directory (see [`dir_path`]), making its last component (mode 0700) when
-    /// it is missing; refuses one that is not the caller's or that others may write.
+    /// it is missing; refuses one that is not the caller's or that others may write or read.
     pub fn open(given: Option<&[u8]>, env: &[&[u8]]) -> Result<Store, Error> {
         let euid = rustix::process::geteuid().as_raw();
         let path = dir_path(given, env, euid)?;
@@ -211,6 +214,18 @@ impl Store {
             return Err(Error::new(
                 format!(
                     "{} may be written by others (mode {:o}) (hint: chmod go-w it)",
+                    shown(),
+                    st.st_mode & 0o7777
+                ),
+                status::SETUP_FAILED,
+            ));
+        }
+        // Whoever may open it may flock it, and hold the lock every run --name waits for.
+        if st.st_mode & 0o044 != 0 {
+            return Err(Error::new(
+                format!(
+                    "{} may be read by others, who could hold its lock (mode {:o}) (hint: \
+                     chmod go-rwx it)",
                     shown(),
                     st.st_mode & 0o7777
                 ),

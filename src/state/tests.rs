@@ -42,7 +42,7 @@ fn live(name: &str) -> Entry {
 
 #[test]
 fn names() {
-    for good in ["a", "web-1", "A.b_c", "0", &"x".repeat(64)] {
+    for good in ["a", "web-1", "A.b_c", "0a", "1.0", &"x".repeat(64)] {
         assert!(check_name(good.as_bytes()).is_ok(), "{good}");
     }
     for bad in [
@@ -57,6 +57,8 @@ fn names() {
         "é",
         &"x".repeat(65),
         "_x",
+        "0",
+        "123",
     ] {
         assert!(check_name(bad.as_bytes()).is_err(), "{bad:?}");
     }
