@@ -252,3 +252,57 @@ fn a_name_of_digits_only_is_refused() {
         .assert_ok();
     store.nsrun("wait", &["1a"]).assert_ok();
 }
+
+/// Runs `script` (sh, `$NSRUN` the binary, `$1` = `arg`) pinned to CPU 0 in a scratch mount
+/// namespace whose mounts do not propagate to the machine's (see tests/keep.rs for why CPU 0).
+fn scratch(script: &str, arg: &str) -> Output {
+    run(Command::new("taskset")
+        .args([
+            "-c",
+            "0",
+            "unshare",
+            "-m",
+            "--propagation",
+            "private",
+            "taskset",
+            "-c",
+            "0",
+        ])
+        .args(["sh", "-c", script, "sh", arg])
+        .env("NSRUN", nsrun_bin()))
+}
+
+/// Broke: root's `--keep DIR` into a directory another user may rename entries of (theirs, or
+/// others-writable without the sticky bit) made its namespace files there by name and bound
+/// them through their descriptors: that user could move a file into a directory of their own
+/// between the two, and the bind of root's namespace landed there, where `release` never looks.
+/// Such a DIR is now refused before anything is made (exit 125); a sticky one of root's is kept.
+#[test]
+#[ignore = "needs root"]
+fn keep_refuses_a_directory_another_user_may_rearrange() {
+    require_root();
+    let dir = TempDir::new("rt-keep-owner");
+    let out = scratch(
+        r#"cd "$1" && cat /proc/self/mountinfo > before
+        mkdir theirs open sticky && chown 65534 theirs && chmod 0777 open && chmod 1777 sticky
+        for d in theirs open; do
+            $NSRUN --keep $d -- true 2>&1; echo "$d=$? $(ls -A $d | tr '\n' ' ')"
+        done
+        $NSRUN --keep sticky -- true; echo "sticky=$? $(ls sticky | tr '\n' ' ')"
+        $NSRUN release sticky; echo "release=$?"
+        cat /proc/self/mountinfo > after; cmp -s before after && echo "mounts=same""#,
+        dir.str(),
+    );
+    for d in ["theirs", "open"] {
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{d}=")))
+            .unwrap_or_else(|| panic!("no {d}=\n{out}"));
+        assert_eq!(line.trim_end(), format!("{d}=125"), "{out}");
+    }
+    assert!(out.stdout.contains("another user may rename"), "{out}");
+    assert!(out.stdout.contains("sticky=0 ipc mnt net pid uts"), "{out}");
+    assert!(out.stdout.contains("release=0"), "{out}");
+    assert!(out.stdout.contains("mounts=same"), "{out}");
+}

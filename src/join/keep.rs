@@ -88,6 +88,20 @@ pub fn prepare(path: &[u8]) -> Result<Keep, String> {
         Mode::empty(),
     )
     .map_err(|e| fail(path, "open the directory", e, None))?;
+    // Another user who may rename entries of DIR (its owner; anyone, where others may write it
+    // without the sticky bit) could move a file nsrun made into a directory of theirs before
+    // it is bound: the bind would land there, out of release's reach.
+    let st = rustix::fs::fstat(&dir).map_err(|e| fail(path, "stat the directory", e, None))?;
+    let euid = rustix::process::geteuid().as_raw();
+    if st.st_uid != euid || (st.st_mode & 0o022 != 0 && st.st_mode & 0o1000 == 0) {
+        return Err(format!(
+            "--keep {}: another user may rename the files in it (owner uid {}, mode {:o}) \
+             (hint: give a directory of your own that others cannot write)",
+            Show(path),
+            st.st_uid,
+            st.st_mode & 0o7777
+        ));
+    }
     let marker = rustix::fs::openat(
         &dir,
         MARKER,
