@@ -94,7 +94,11 @@ fn unsafe_directories_are_refused() {
     );
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o720)).unwrap();
     assert!(open(&dir).is_err());
+    // Readable by others: they could flock it and hang every run --name.
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = open(&dir).err().unwrap();
+    assert!(err.line.contains("may be read by others"), "{}", err.line);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o711)).unwrap();
     assert!(open(&dir).is_ok());
     // A missing last component is made, mode 0700.
     let sub = dir.join("made");
