@@ -119,6 +119,12 @@ fn errors() {
             .assert_one_error_line(&["mounts: container name"]);
     }
     let dir = common::TempDir::new("mounts-names");
+    // A state directory only its owner may open (nsrun refuses one others could lock).
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
     for name in ["x", "1x", "self"] {
         nsrun(&["mounts", "--state-dir", dir.str(), name])
             .assert_code(1)
@@ -458,6 +464,12 @@ fn propagate_from_seen_from_a_chroot() {
 fn a_named_container_and_never_a_reused_pid() {
     require_root();
     let dir = common::TempDir::new("mounts-state");
+    // A state directory only its owner may open (nsrun refuses one others could lock).
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
     let sd = dir.str();
     let start = nsrun(&[
         "run",
