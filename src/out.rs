@@ -19,10 +19,43 @@ pub fn error_line(args: fmt::Arguments) {
     let mut line = String::with_capacity(128);
     let _ = write!(line, "nsrun: {args}");
     line.push('\n');
+    write_error(&line);
+}
+
+/// Writes the line `nsrun: TEXT\n` to stderr in one call ([`error_line`] of a line made already,
+/// without the formatter).
+pub fn error_str(text: &str) {
+    write_error(&cat(&["nsrun: ", text, "\n"]));
+}
+
+fn write_error(line: &str) {
     fd::write_all(
         fd::borrow_named(ERRORS.load(Ordering::Relaxed)),
         line.as_bytes(),
     );
+}
+
+/// The pieces one after the other (a message or a path put together without the formatting
+/// machinery, whose every call site costs code).
+pub fn cat(pieces: &[&str]) -> String {
+    let mut s = String::new();
+    for p in pieces {
+        s.push_str(p);
+    }
+    s
+}
+
+/// `bytes` as [`Bytes`] shows them, added to `s` (one call of the formatter for every caller).
+#[inline(never)]
+pub fn push_shown(s: &mut String, bytes: &[u8]) {
+    let _ = write!(s, "{}", Bytes(bytes));
+}
+
+/// `bytes` as [`Bytes`] shows them.
+pub fn shown(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    push_shown(&mut s, bytes);
+    s
 }
 
 /// Writes `text` to stdout as it is.

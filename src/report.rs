@@ -164,6 +164,12 @@ pub fn line(what: &str, errno: Errno, hint: Option<&str>) -> String {
     }
 }
 
+/// [`line`] of the step `what` given in pieces (put together without the formatter).
+#[inline(never)]
+pub fn line_of(what: &[&str], errno: Errno, hint: Option<&str>) -> String {
+    line(&crate::out::cat(what), errno, hint)
+}
+
 /// Where unprivileged user namespaces are switched off, for hints.
 const USERNS_SWITCHES: &str = "unprivileged user namespaces may be disabled: check sysctl \
     user.max_user_namespaces, kernel.unprivileged_userns_clone and \

@@ -14,7 +14,7 @@ pub fn run(json: bool) -> i32 {
         }
         Err(line) => {
             if !line.is_empty() {
-                out::error_line(format_args!("{line}"));
+                out::error_str(&line);
             }
             status::SETUP_FAILED
         }

@@ -7,6 +7,7 @@ use crate::out;
 use crate::state::{self, Life, Store};
 
 /// Runs `nsrun enter`; returns the command's status, or 125 when nsrun failed.
+#[inline(never)]
 pub fn run(request: &Enter, environ: &[&[u8]]) -> i32 {
     let source = match &request.which {
         Which::Pid(pid) => Source::Process {

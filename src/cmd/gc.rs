@@ -3,6 +3,7 @@
 use crate::{out, status};
 
 /// Runs `nsrun gc`.
+#[inline(never)]
 pub fn run() -> i32 {
     match crate::confine::cgroup::gc() {
         Ok(found) => {

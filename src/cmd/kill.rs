@@ -3,6 +3,7 @@
 use crate::state::{ops, Store};
 
 /// Runs `nsrun kill`.
+#[inline(never)]
 pub fn run(dir: Option<&[u8]>, name: &[u8], signo: i32, env: &[&[u8]]) -> i32 {
     match Store::open(dir, env).and_then(|s| ops::kill(&s, name, signo)) {
         Ok(()) => 0,

@@ -4,6 +4,7 @@ use crate::out;
 use crate::state::{ops, Store};
 
 /// Runs `nsrun list`; unreadable files in the directory are said on stderr and make the status 1.
+#[inline(never)]
 pub fn run(dir: Option<&[u8]>, as_json: bool, env: &[&[u8]]) -> i32 {
     let found = Store::open(dir, env).and_then(|store| store.list());
     let (entries, bad) = match found {

@@ -55,6 +55,6 @@ pub fn main(parsed: Result<Parsed, alloc::string::String>, environ: &[&[u8]]) ->
 
 /// Prints a state store failure and returns its status.
 fn failed(e: crate::state::Error) -> i32 {
-    out::error_line(format_args!("{}", e.line));
+    out::error_str(&e.line);
     e.code
 }

@@ -206,13 +206,13 @@ fn collect(
 }
 
 fn prepare_kept(dir: &[u8], kinds: Option<Set>, own: OwnedFd) -> Result<Joining, String> {
-    let shown = crate::out::Bytes(dir);
+    let shown = crate::out::shown(dir);
     let fd = rustix::fs::open(
         dir,
         OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )
-    .map_err(|e| report::line(&format!("open --from {shown}"), e, None))?;
+    .map_err(|e| report::line_of(&["open --from ", &shown], e, None))?;
     let mut files = Vec::new();
     for kind in super::ORDER {
         let wanted = asked(kinds, kind);
@@ -224,15 +224,17 @@ fn prepare_kept(dir: &[u8], kinds: Option<Set>, own: OwnedFd) -> Result<Joining,
             Ok(file) => file,
             Err(Bad::Errno(Errno::NOENT)) if wanted.is_none() => continue,
             Err(Bad::Errno(Errno::NOENT)) => {
-                return Err(format!(
-                    "{shown}/{} is missing (hint: the container had no {} namespace of its \
-                     own, and --keep keeps only those)",
+                return Err(crate::out::cat(&[
+                    &shown,
+                    "/",
                     super::proc_name(kind),
-                    kind.name()
-                ))
+                    " is missing (hint: the container had no ",
+                    kind.name(),
+                    " namespace of its own, and --keep keeps only those)",
+                ]))
             }
             Err(bad) => {
-                let path = format!("{shown}/{}", super::proc_name(kind));
+                let path = crate::out::cat(&[&shown, "/", super::proc_name(kind)]);
                 return Err(bad_line(bad, kind, &path));
             }
         };
@@ -241,17 +243,18 @@ fn prepare_kept(dir: &[u8], kinds: Option<Set>, own: OwnedFd) -> Result<Joining,
         }
     }
     if files.is_empty() && kinds.is_none() {
-        return Err(format!(
-            "{shown} holds no namespace file nsrun is not in already (mnt, uts, ipc, net, \
-             pid, user, cgroup, time)"
-        ));
+        return Err(crate::out::cat(&[
+            &shown,
+            " holds no namespace file nsrun is not in already (mnt, uts, ipc, net, pid, user, \
+             cgroup, time)",
+        ]));
     }
     Ok(Joining {
         target: None,
         files,
         by_pidfd: Set::empty(),
         dirs: None,
-        place: format!("{shown}"),
+        place: shown,
         own,
     })
 }
@@ -259,8 +262,8 @@ fn prepare_kept(dir: &[u8], kinds: Option<Set>, own: OwnedFd) -> Result<Joining,
 /// The line for namespace file `shown` of `kind` that cannot be joined.
 fn bad_line(bad: Bad, kind: Kind, shown: &str) -> String {
     match bad {
-        Bad::Errno(e) => report::line(
-            &format!("open the {} namespace file {shown}", kind.name()),
+        Bad::Errno(e) => report::line_of(
+            &["open the ", kind.name(), " namespace file ", shown],
             e,
             super::open_hint(e),
         ),
@@ -288,7 +291,7 @@ impl Joining {
             (Kind::Time, true) if !self.by_pidfd.has(Kind::Time) => "time_for_children",
             _ => super::proc_name(kind),
         };
-        format!("{}/{name}", self.place)
+        crate::out::cat(&[&self.place, "/", name])
     }
 
     fn run(self, request: &Request, environ: &[&[u8]]) -> Result<i32, String> {

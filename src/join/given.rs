@@ -55,6 +55,7 @@ pub struct Opened {
 
 /// Opens every joined namespace file once and checks its kind with the kernel; returns them in
 /// [`super::ORDER`], and the descriptors opened here, which the plan holds until the child has them.
+#[inline(never)]
 pub fn open(joins: &[Join]) -> Result<(Vec<Opened>, Vec<OwnedFd>), Refusal> {
     let mut opened = Vec::with_capacity(joins.len());
     let mut held = Vec::new();

@@ -60,7 +60,7 @@ pub struct Keep {
 
 /// `--keep DIR: ...` with the errno text and a hint.
 fn fail(dir: &[u8], what: &str, e: Errno, hint: Option<&str>) -> String {
-    report::line(&format!("--keep {}: {what}", Show(dir)), e, hint)
+    report::line_of(&["--keep ", &crate::out::shown(dir), ": ", what], e, hint)
 }
 
 /// Whether this process may mount in its own mount namespace (CAP_SYS_ADMIN in its effective
@@ -73,6 +73,7 @@ fn can_mount() -> bool {
 /// Before clone: opens DIR, creates its record and, when DIR is not a mount of its own that is
 /// not shared, makes it a private bind mount of itself. Refuses an ordinary user (binding needs
 /// CAP_SYS_ADMIN over nsrun's own mount namespace) and a directory that holds kept namespaces.
+#[inline(never)]
 pub fn prepare(path: &[u8]) -> Result<Keep, String> {
     if !can_mount() {
         return Err(format!(
@@ -247,12 +248,25 @@ impl Keep {
             ) {
                 // A kernel without this kind (time before 5.6, cgroup before 4.6).
                 Err(Errno::NOENT) => continue,
-                Err(e) => return Err(fail(&self.shown, &format!("open {src_path}"), e, None)),
+                Err(e) => {
+                    return Err(fail(
+                        &self.shown,
+                        &crate::out::cat(&["open ", &src_path]),
+                        e,
+                        None,
+                    ))
+                }
                 Ok(fd) => fd,
             };
-            let st = rustix::fs::fstat(&src)
-                .map_err(|e| fail(&self.shown, &format!("stat {src_path}"), e, None))?;
-            let own = format!("/proc/self/ns/{name}");
+            let st = rustix::fs::fstat(&src).map_err(|e| {
+                fail(
+                    &self.shown,
+                    &crate::out::cat(&["stat ", &src_path]),
+                    e,
+                    None,
+                )
+            })?;
+            let own = crate::out::cat(&["/proc/self/ns/", name]);
             if let Ok(o) = rustix::fs::stat(own.as_str()) {
                 if o.st_ino == st.st_ino && o.st_dev == st.st_dev {
                     continue;
@@ -313,7 +327,7 @@ pub fn release(path: &[u8]) -> Result<(), String> {
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )
-    .map_err(|e| report::line(&format!("release {}", Show(path)), e, None))?;
+    .map_err(|e| report::line_of(&["release ", &crate::out::shown(path)], e, None))?;
     release_dir(dir, path)
 }
 
@@ -344,11 +358,14 @@ fn parse_record(text: &[u8]) -> Option<Vec<Line>> {
 }
 
 fn release_dir(dir: OwnedFd, path: &[u8]) -> Result<(), String> {
-    let what = format!("release {}", Show(path));
+    let what = crate::out::cat(&["release ", &crate::out::shown(path)]);
     let not_kept = |why: &str| {
-        format!(
-            "{what}: not a directory made by nsrun --keep ({why}; hint: give the DIR of --keep)"
-        )
+        crate::out::cat(&[
+            &what,
+            ": not a directory made by nsrun --keep (",
+            why,
+            "; hint: give the DIR of --keep)",
+        ])
     };
     let marker = match rustix::fs::openat(
         &dir,
@@ -359,7 +376,7 @@ fn release_dir(dir: OwnedFd, path: &[u8]) -> Result<(), String> {
         Ok(fd) => fd,
         Err(Errno::NOENT) => return Err(not_kept("no .nsrun-keep in it")),
         Err(Errno::LOOP) => return Err(not_kept(".nsrun-keep is a symbolic link")),
-        Err(e) => return Err(report::line(&format!("{what}: open .nsrun-keep"), e, None)),
+        Err(e) => return Err(report::line_of(&[&what, ": open .nsrun-keep"], e, None)),
     };
     let st = rustix::fs::fstat(&marker).map_err(|e| report::line(&what, e, None))?;
     if st.st_mode & 0o170000 != 0o100000 {
@@ -393,20 +410,20 @@ fn release_dir(dir: OwnedFd, path: &[u8]) -> Result<(), String> {
         match mount_of(dir.as_fd()) {
             Ok((now, true)) if now == id => {
                 rustix::fs::unlinkat(&dir, MARKER, AtFlags::empty())
-                    .map_err(|e| report::line(&format!("{what}: remove .nsrun-keep"), e, None))?;
+                    .map_err(|e| report::line_of(&[&what, ": remove .nsrun-keep"], e, None))?;
                 let at = format!("/proc/self/fd/{}", dir.as_raw_fd());
                 rustix::mount::unmount(at.as_str(), rustix::mount::UnmountFlags::DETACH).map_err(
-                    |e| report::line(&format!("{what}: unmount its private bind mount"), e, None),
+                    |e| report::line_of(&[&what, ": unmount its private bind mount"], e, None),
                 )?;
                 return Ok(());
             }
             // Unmounted by someone else already (or never made): nothing of nsrun's is left.
             Ok(_) => {}
-            Err(e) => return Err(report::line(&format!("{what}: find its mount"), e, None)),
+            Err(e) => return Err(report::line_of(&[&what, ": find its mount"], e, None)),
         }
     }
     rustix::fs::unlinkat(&dir, MARKER, AtFlags::empty())
-        .map_err(|e| report::line(&format!("{what}: remove .nsrun-keep"), e, None))
+        .map_err(|e| report::line_of(&[&what, ": remove .nsrun-keep"], e, None))
 }
 
 /// Unmounts DIR/NAME while it is the recorded namespace, then removes the empty file nsrun
@@ -426,7 +443,7 @@ fn release_file(dir: BorrowedFd<'_>, kind: Kind, ino: u64) -> Result<(), String>
     for _ in 0..8 {
         let fd = match open() {
             Err(Errno::NOENT) => return Ok(()),
-            Err(e) => return Err(report::line(&format!("open {name}"), e, None)),
+            Err(e) => return Err(report::line_of(&["open ", name], e, None)),
             Ok(fd) => fd,
         };
         let nsfs = rustix::fs::fstatfs(&fd).is_ok_and(|s| super::is_nsfs(&s));
@@ -435,11 +452,12 @@ fn release_file(dir: BorrowedFd<'_>, kind: Kind, ino: u64) -> Result<(), String>
             // What nsrun made under the bind: an empty regular file.
             if st.st_mode & 0o170000 == 0o100000 && st.st_size == 0 {
                 return rustix::fs::unlinkat(dir, &cname, AtFlags::empty())
-                    .map_err(|e| report::line(&format!("remove {name}"), e, None));
+                    .map_err(|e| report::line_of(&["remove ", name], e, None));
             }
-            return Err(format!(
-                "{name} is not the empty file nsrun made: left as it is"
-            ));
+            return Err(crate::out::cat(&[
+                name,
+                " is not the empty file nsrun made: left as it is",
+            ]));
         }
         if st.st_ino != ino {
             return Err(format!(
@@ -449,11 +467,12 @@ fn release_file(dir: BorrowedFd<'_>, kind: Kind, ino: u64) -> Result<(), String>
         }
         let at = format!("/proc/self/fd/{}", fd.as_raw_fd());
         rustix::mount::unmount(at.as_str(), rustix::mount::UnmountFlags::DETACH)
-            .map_err(|e| report::line(&format!("unmount {name}"), e, None))?;
+            .map_err(|e| report::line_of(&["unmount ", name], e, None))?;
     }
-    Err(format!(
-        "{name}: still mounted after 8 unmounts: left as it is"
-    ))
+    Err(crate::out::cat(&[
+        name,
+        ": still mounted after 8 unmounts: left as it is",
+    ]))
 }
 
 #[cfg(test)]

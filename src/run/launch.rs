@@ -42,12 +42,12 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
     let plan = match plan::prepare(spec, environ, caller) {
         Ok(plan) => plan,
         Err(refusal) => {
-            out::error_line(format_args!("{}", refusal.line));
+            out::error_str(&refusal.line);
             sys::exit::exit_now(refusal.code);
         }
     };
     if let Err(line) = check_propagation(spec, &plan) {
-        out::error_line(format_args!("{line}"));
+        out::error_str(line);
         sys::exit::exit_now(status::USAGE);
     }
     // --keep: DIR opened and made ready before anything else changes.
@@ -55,7 +55,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
         Some(dir) => match crate::join::keep::prepare(dir) {
             Ok(keep) => Some(keep),
             Err(line) => {
-                out::error_line(format_args!("{line}"));
+                out::error_str(&line);
                 sys::exit::exit_now(status::SETUP_FAILED);
             }
         },
@@ -65,7 +65,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
         Some(request) => match make_cgroup(request) {
             Ok(cgroup) => Some(cgroup),
             Err(line) => {
-                out::error_line(format_args!("{line}"));
+                out::error_str(&line);
                 if let Some(keep) = keep {
                     keep.undo();
                 }
@@ -77,7 +77,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
     let mut started = match start(&plan, cgroup.as_ref(), record.as_mut(), keep.as_ref()) {
         Ok(started) => started,
         Err(line) => {
-            out::error_line(format_args!("{line}"));
+            out::error_str(&line);
             if let Some(cgroup) = cgroup {
                 let _ = cgroup.remove();
             }
@@ -98,6 +98,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
 }
 
 /// Removes the leftovers of killed runs, then makes this run's cgroup with its limits.
+#[inline(never)]
 fn make_cgroup(
     request: &crate::confine::cgroup::Request,
 ) -> Result<crate::confine::cgroup::Cgroup, alloc::string::String> {
@@ -108,6 +109,7 @@ fn make_cgroup(
 
 /// The container has ended: says so if the OOM killer ended it, then removes its cgroup
 /// (killing whatever is left in it).
+#[inline(never)]
 fn end_cgroup(cgroup: crate::confine::cgroup::Cgroup, request: &crate::confine::cgroup::Request) {
     let kills = cgroup.oom_kills();
     if kills > 0 {
@@ -131,6 +133,7 @@ fn end_cgroup(cgroup: crate::confine::cgroup::Cgroup, request: &crate::confine::
 /// with `--root`, refuses, since pivot_root then fails after the tree was already bound. Runs
 /// after [`plan::prepare`], which only looks (and tells whether there is a user namespace), and
 /// before anything is mounted.
+#[inline(never)]
 fn check_propagation(spec: &Spec, plan: &Plan) -> Result<(), &'static str> {
     use crate::spec::Propagation;
     let new_mounts = plan.made.has(crate::ns::Kind::Mount);
@@ -194,6 +197,7 @@ struct Started {
 }
 
 /// Clones the child and releases it; returns its pid and the error pipe's read end.
+#[inline(never)]
 fn start(
     plan: &Plan,
     cgroup: Option<&crate::confine::cgroup::Cgroup>,
@@ -370,6 +374,7 @@ fn holds(plan: &Plan) -> bool {
 
 /// What the launcher does for the waiting child `pid`: moves it into its cgroup, writes its id
 /// maps and its OOM score.
+#[inline(never)]
 fn before_go(
     plan: &Plan,
     pid: i32,
@@ -399,6 +404,7 @@ fn before_go(
 /// Waits for the child to end, then reads the error pipe: a report there is the failure to print
 /// and its status; a closed, empty pipe means the command ran, and the child's status is nsrun's.
 /// (Reading only at the end spares the launcher a wake-up at exec.)
+#[inline(never)]
 fn finish(
     plan: &Plan,
     spec: &Spec,
@@ -444,6 +450,7 @@ fn read_exact(fd: rustix::fd::BorrowedFd<'_>, buf: &mut [u8]) -> bool {
 /// Waits for the child to end, passing on the forwarded signals and relaying the command's
 /// terminal stops ([`job`]), and writing the [`Info`] once the command runs; returns its exit
 /// status, and whether the info was written.
+#[inline(never)]
 fn supervise(plan: &Plan, started: &mut Started, mut record: Option<&mut Record>) -> (i32, bool) {
     use rustix::fd::AsFd;
     let container = job::Container {

@@ -43,12 +43,13 @@ pub struct Record {
 
 /// Leaves with `line` and `code`.
 fn fail(line: &str, code: i32) -> ! {
-    out::error_line(format_args!("{line}"));
+    out::error_str(line);
     sys::exit::exit_now(code)
 }
 
 /// Starts a named or detached run (None for a plain run): opens the store, checks the name,
 /// forks for `--detach`. Leaves on failure with the line and status.
+#[inline(never)]
 pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
     let life = &spec.life;
     if !life.any() {
@@ -222,7 +223,7 @@ impl Record {
                 Bytes(&e.name)
             ));
         }
-        e.created = rustix::time::clock_gettime(rustix::time::ClockId::Realtime).tv_sec as u64;
+        e.created = crate::sys::clock::now_secs();
         for (ns, name) in e.ns.iter_mut().zip(NS_NAMES) {
             ns.new = Kind::ALL
                 .into_iter()

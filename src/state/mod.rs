@@ -51,6 +51,12 @@ impl Error {
     fn io(what: &str, e: Errno, hint: Option<&str>) -> Error {
         Error::new(crate::report::line(what, e, hint), status::SETUP_FAILED)
     }
+
+    /// [`Error::io`] of the step `verb` (with its trailing space) on `shown`.
+    #[inline(never)]
+    fn at(verb: &str, shown: &str, e: Errno) -> Error {
+        Error::io(&crate::out::cat(&[verb, shown]), e, None)
+    }
 }
 
 /// The exit status of `kill`, `wait` (and `enter`) for a name with no live container.
@@ -78,7 +84,11 @@ pub fn check_name(name: &[u8]) -> Result<(), String> {
     } else {
         return Ok(());
     };
-    Err(format!("container name '{}' {why}", Bytes(name)))
+    let mut line = String::from("container name '");
+    crate::out::push_shown(&mut line, name);
+    line.push_str("' ");
+    line.push_str(why);
+    Err(line)
 }
 
 /// Where a container is, as the store tells it from its entry and /proc.
@@ -176,7 +186,11 @@ impl Store {
     pub fn open(given: Option<&[u8]>, env: &[&[u8]]) -> Result<Store, Error> {
         let euid = rustix::process::geteuid().as_raw();
         let path = dir_path(given, env, euid)?;
-        let shown = || format!("state directory {}", Bytes(&path));
+        let shown = || {
+            let mut s = String::from("state directory ");
+            crate::out::push_shown(&mut s, &path);
+            s
+        };
         let open = || {
             rustix::fs::open(
                 path.as_slice(),
@@ -190,15 +204,15 @@ impl Store {
                     Ok(()) | Err(Errno::EXIST) => {}
                     Err(e) => {
                         let hint = (e == Errno::NOENT).then_some("its parent directory must exist");
-                        return Err(Error::io(&format!("create {}", shown()), e, hint));
+                        return Err(Error::io(&crate::out::cat(&["create ", &shown()]), e, hint));
                     }
                 }
                 open()
             }
             other => other,
         }
-        .map_err(|e| Error::io(&format!("open {}", shown()), e, None))?;
-        let st = rustix::fs::fstat(&dir).map_err(|e| Error::io(&shown(), e, None))?;
+        .map_err(|e| Error::at("open ", &shown(), e))?;
+        let st = rustix::fs::fstat(&dir).map_err(|e| Error::at("", &shown(), e))?;
         if st.st_uid != euid {
             return Err(Error::new(
                 format!(
@@ -241,7 +255,10 @@ impl Store {
     }
 
     fn shown(&self, name: &[u8]) -> String {
-        format!("{}/{}", Bytes(&self.path), Bytes(name))
+        let mut s = crate::out::shown(&self.path);
+        s.push('/');
+        crate::out::push_shown(&mut s, name);
+        s
     }
 
     /// Holds the directory's lock until the returned descriptor is dropped (on a descriptor of
@@ -254,7 +271,7 @@ impl Store {
             Mode::empty(),
         )
         .and_then(|fd| rustix::fs::flock(&fd, FlockOperation::LockExclusive).map(|()| fd))
-        .map_err(|e| Error::io(&format!("lock {}", Bytes(&self.path)), e, None))?;
+        .map_err(|e| Error::at("lock ", &crate::out::shown(&self.path), e))?;
         Ok(fd)
     }
 
@@ -262,10 +279,12 @@ impl Store {
     pub fn read(&self, name: &[u8]) -> Result<Option<Entry>, Error> {
         let bad = |why: &str| {
             Error::new(
-                format!(
-                    "{}: {why} (hint: remove it if no container of that name runs)",
-                    self.shown(name)
-                ),
+                crate::out::cat(&[
+                    &self.shown(name),
+                    ": ",
+                    why,
+                    " (hint: remove it if no container of that name runs)",
+                ]),
                 status::SETUP_FAILED,
             )
         };
@@ -280,9 +299,9 @@ impl Store {
             Err(Errno::LOOP) => {
                 return Err(bad("not a state entry (a symbolic link, not followed)"))
             }
-            Err(e) => return Err(Error::io(&format!("open {}", self.shown(name)), e, None)),
+            Err(e) => return Err(Error::at("open ", &self.shown(name), e)),
         };
-        let st = rustix::fs::fstat(&fd).map_err(|e| Error::io(&self.shown(name), e, None))?;
+        let st = rustix::fs::fstat(&fd).map_err(|e| Error::at("", &self.shown(name), e))?;
         if st.st_mode & libc::S_IFMT != libc::S_IFREG || st.st_size > 1 << 20 {
             return Err(bad(
                 "not a state entry (not a regular file of at most 1 MiB)",
@@ -294,7 +313,7 @@ impl Store {
             match crate::sys::fd::read(fd.as_fd(), &mut text[got..]) {
                 Ok(0) => break,
                 Ok(n) => got += n,
-                Err(e) => return Err(Error::io(&format!("read {}", self.shown(name)), e, None)),
+                Err(e) => return Err(Error::at("read ", &self.shown(name), e)),
             }
         }
         text.truncate(got);
@@ -314,15 +333,14 @@ impl Store {
             &mut tmp,
             rustix::process::getpid().as_raw_nonzero().get() as u64,
         );
-        let fail =
-            |what: &str, err| Error::io(&format!("{what} {}", self.shown(&e.name)), err, None);
+        let fail = |what: &str, err| Error::at(what, &self.shown(&e.name), err);
         let fd = rustix::fs::openat(
             &self.dir,
             tmp.as_slice(),
             OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC,
             Mode::RUSR | Mode::WUSR,
         )
-        .map_err(|err| fail("write", err))?;
+        .map_err(|err| fail("write ", err))?;
         let text = e.encode();
         let mut rest = text.as_slice();
         while !rest.is_empty() {
@@ -331,7 +349,7 @@ impl Store {
                 Err(Errno::INTR) => {}
                 Err(err) => {
                     let _ = rustix::fs::unlinkat(&self.dir, tmp.as_slice(), AtFlags::empty());
-                    return Err(fail("write", err));
+                    return Err(fail("write ", err));
                 }
             }
         }
@@ -359,7 +377,7 @@ impl Store {
             Ok(()) => Ok(()),
             Err(err) => {
                 let _ = rustix::fs::unlinkat(&self.dir, old, AtFlags::empty());
-                return Err(fail("rename into place", err));
+                return Err(fail("rename into place ", err));
             }
         };
         Ok(())
@@ -403,7 +421,7 @@ impl Store {
         }
         match rustix::fs::unlinkat(&self.dir, name, AtFlags::empty()) {
             Ok(()) | Err(Errno::NOENT) => Ok(true),
-            Err(e) => Err(Error::io(&format!("remove {}", self.shown(name)), e, None)),
+            Err(e) => Err(Error::at("remove ", &self.shown(name), e)),
         }
     }
 
@@ -440,16 +458,17 @@ impl Store {
     /// `bad` and left alone).
     pub fn list(&self) -> Result<(Vec<Entry>, Vec<Error>), Error> {
         let dir = rustix::fs::Dir::read_from(&self.dir)
-            .map_err(|e| Error::io(&format!("read {}", Bytes(&self.path)), e, None))?;
+            .map_err(|e| Error::at("read ", &crate::out::shown(&self.path), e))?;
         let mut names = Vec::new();
         for d in dir {
-            let d = d.map_err(|e| Error::io(&format!("read {}", Bytes(&self.path)), e, None))?;
+            let d = d.map_err(|e| Error::at("read ", &crate::out::shown(&self.path), e))?;
             let name = d.file_name().to_bytes();
             if check_name(name).is_ok() {
-                names.push(name.to_vec());
+                // Kept in order as they come (a directory holds a few dozen): no sort routine.
+                let at = names.partition_point(|n: &Vec<u8>| n.as_slice() <= name);
+                names.insert(at, name.to_vec());
             }
         }
-        names.sort();
         let (mut live, mut bad) = (Vec::new(), Vec::new());
         for name in names {
             match self.read(&name) {

@@ -182,7 +182,7 @@ fn unrecorded(name: &[u8]) -> Error {
 
 /// Seconds since the epoch, now.
 fn now() -> u64 {
-    rustix::time::clock_gettime(rustix::time::ClockId::Realtime).tv_sec as u64
+    crate::sys::clock::now_secs()
 }
 
 /// What `list` shows as an entry's status and exit code.

@@ -5,6 +5,7 @@ pub mod alloc;
 pub mod args;
 pub mod caps;
 pub mod cgroup;
+pub mod clock;
 pub mod clone;
 pub mod entry;
 pub mod errno;

@@ -42,11 +42,18 @@ struct Fail {
 
 type R<T> = Result<T, Fail>;
 
-fn ctx<T>(r: Result<T, Errno>, what: impl FnOnce() -> String) -> R<T> {
-    r.map_err(|errno| Fail {
-        what: what(),
+/// `r` with its errno as the failure of step `what` followed by `path` (no formatting machinery:
+/// one small function for every step).
+fn ctx<T>(r: Result<T, Errno>, what: &str, path: &str) -> R<T> {
+    r.map_err(|errno| fail(&[what, path], errno))
+}
+
+#[inline(never)]
+fn fail(what: &[&str], errno: Errno) -> Fail {
+    Fail {
+        what: out::cat(what),
         errno,
-    })
+    }
 }
 
 /// The symbolic name of the errnos the demo can meet, for its lines.
@@ -82,15 +89,15 @@ fn fd_path<'b>(fd: BorrowedFd<'_>, buf: &'b mut [u8; 32]) -> &'b CStr {
 
 fn open_dir(path: &str) -> R<OwnedFd> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    ctx(rustix::fs::open(path, flags, Mode::empty()), || {
-        format!("open {path}")
-    })
+    ctx(rustix::fs::open(path, flags, Mode::empty()), "open ", path)
 }
 
 fn mkdir(path: &str) -> R<()> {
-    ctx(rustix::fs::mkdir(path, Mode::from_raw_mode(0o755)), || {
-        format!("mkdir {path}")
-    })
+    ctx(
+        rustix::fs::mkdir(path, Mode::from_raw_mode(0o755)),
+        "mkdir ",
+        path,
+    )
 }
 
 /// Creates the directory `path` and mounts a small tmpfs named `source` on it.
@@ -106,7 +113,7 @@ fn tmpfs(path: &str, source: &str) -> R<()> {
         flags,
         c"size=64k,mode=0755",
     );
-    ctx(r, || format!("mount tmpfs on {path}"))
+    ctx(r, "mount tmpfs on ", path)
 }
 
 /// Changes the propagation of the mount on `path` (and with `Prop::REC` of those below it).
@@ -114,7 +121,7 @@ fn set(path: &str, kind: Prop) -> R<()> {
     let dir = open_dir(path)?;
     let mut buf = [0; 32];
     let r = rustix::mount::mount_change(fd_path(dir.as_fd(), &mut buf), kind);
-    ctx(r, || format!("change the propagation of {path}"))
+    ctx(r, "change the propagation of ", path)
 }
 
 /// A bind (with `recursive`, of the submounts too) of `src` on `dst`: the kernel's answer.
@@ -144,7 +151,8 @@ impl Scratch {
     fn table(&self) -> R<Vec<Mount>> {
         let text = ctx(
             mounts::read_at(self.proc_self.as_fd(), c"mountinfo"),
-            || "read /proc/self/mountinfo".into(),
+            "read /proc/self/mountinfo",
+            "",
         )?;
         mounts::table(&text).map_err(|_| Fail {
             what: "parse /proc/self/mountinfo".into(),
@@ -169,28 +177,30 @@ impl Scratch {
     fn tag(&self, path: &str) -> R<String> {
         match self.top(path)? {
             Some(m) => Ok(m.propagation),
-            None => Err(Fail {
-                what: format!("find the mount on {path} in /proc/self/mountinfo"),
-                errno: Errno::NOENT,
-            }),
+            None => Err(fail(
+                &["find the mount on ", path, " in /proc/self/mountinfo"],
+                Errno::NOENT,
+            )),
         }
     }
 
     /// Makes a new mount namespace, a copy of the current one, and enters it; returns its ns file.
     fn new_ns(&self) -> R<OwnedFd> {
-        ctx(sys::ns::unshare_namespaces(UnshareFlags::NEWNS), || {
-            "unshare(CLONE_NEWNS)".into()
-        })?;
+        ctx(
+            sys::ns::unshare_namespaces(UnshareFlags::NEWNS),
+            "unshare(CLONE_NEWNS)",
+            "",
+        )?;
         let flags = OFlags::RDONLY | OFlags::CLOEXEC;
         let r = rustix::fs::openat(&self.proc_self, c"ns/mnt", flags, Mode::empty());
-        ctx(r, || "open /proc/self/ns/mnt".into())
+        ctx(r, "open /proc/self/ns/mnt", "")
     }
 
     /// Enters the mount namespace of `ns` (setns(2); root and working directory become its root).
     fn enter(&self, ns: &OwnedFd) -> R<()> {
         let r =
             rustix::thread::move_into_link_name_space(ns.as_fd(), Some(LinkNameSpaceType::Mount));
-        ctx(r, || "setns(CLONE_NEWNS)".into())
+        ctx(r, "setns(CLONE_NEWNS)", "")
     }
 }
 
@@ -224,7 +234,7 @@ struct Pair {
 }
 
 fn pair(s: &Scratch, kind: Kind) -> R<Pair> {
-    let dir = format!("{}/{}", s.base, kind.name());
+    let dir = out::cat(&[s.base, "/", kind.name()]);
     tmpfs(&dir, kind.name())?;
     set(
         &dir,
@@ -240,11 +250,11 @@ fn pair(s: &Scratch, kind: Kind) -> R<Pair> {
     let tag_b = s.tag(&dir)?;
     s.enter(&s.home)?;
     let tag_a = s.tag(&dir)?;
-    let from_a = format!("{dir}/from-a");
+    let from_a = out::cat(&[&dir, "/from-a"]);
     tmpfs(&from_a, "from-a")?;
     s.enter(&b)?;
     let b_sees_a = s.top(&from_a)?;
-    let from_b = format!("{dir}/from-b");
+    let from_b = out::cat(&[&dir, "/from-b"]);
     tmpfs(&from_b, "from-b")?;
     s.enter(&s.home)?;
     let a_sees_b = s.top(&from_b)?;
@@ -269,27 +279,28 @@ struct Unbind {
 }
 
 fn unbindable(s: &Scratch) -> R<Unbind> {
-    let dir = format!("{}/unbindable", s.base);
+    let dir = out::cat(&[s.base, "/unbindable"]);
     tmpfs(&dir, "unbindable")?;
     set(&dir, Prop::UNBINDABLE)?;
     let tag = s.tag(&dir)?;
-    let target = format!("{dir}-bind");
+    let target = out::cat(&[&dir, "-bind"]);
     mkdir(&target)?;
     let bound = match bind(&dir, &target, false)? {
         Ok(()) => Ok(s.top(&target)?),
         Err(e) => Err(e),
     };
-    let tree = format!("{}/tree", s.base);
+    let tree = out::cat(&[s.base, "/tree"]);
     tmpfs(&tree, "tree")?;
     set(&tree, Prop::PRIVATE)?;
-    tmpfs(&format!("{tree}/sub"), "sub")?;
-    set(&format!("{tree}/sub"), Prop::UNBINDABLE)?;
-    let copy = format!("{tree}-copy");
+    let sub = out::cat(&[&tree, "/sub"]);
+    tmpfs(&sub, "sub")?;
+    set(&sub, Prop::UNBINDABLE)?;
+    let copy = out::cat(&[&tree, "-copy"]);
     mkdir(&copy)?;
     let rbind = match bind(&tree, &copy, true)? {
         Ok(()) => Ok((
             s.top(&copy)?.is_some(),
-            s.top(&format!("{copy}/sub"))?.is_some(),
+            s.top(&out::cat(&[&copy, "/sub"]))?.is_some(),
         )),
         Err(e) => Err(e),
     };
@@ -401,7 +412,8 @@ fn proc_in_new_ns(s: &Scratch) -> R<ProcSeen> {
     let pipe = || {
         ctx(
             rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC),
-            || "pipe".into(),
+            "pipe",
+            "",
         )
     };
     let (report_r, report_w) = pipe()?;
@@ -411,11 +423,12 @@ fn proc_in_new_ns(s: &Scratch) -> R<ProcSeen> {
         go: go_r.as_raw_fd(),
         parent: rustix::process::getpid().as_raw_nonzero().get(),
     };
-    let stack = ctx(sys::stack::Stack::new(STACK), || "map a stack".into())?;
+    let stack = ctx(sys::stack::Stack::new(STACK), "map a stack", "")?;
     let close = [report_r.as_fd(), go_w.as_fd(), sys::fd::borrow_named(s.out)];
     let pid = ctx(
         sys::clone::spawn(&stack, libc::SIGCHLD, trap_parent, &arg, &close),
-        || "clone".into(),
+        "clone",
+        "",
     )?;
     drop((report_w, go_r));
     let mut code = [0u8; 4];
@@ -465,7 +478,7 @@ fn pids_in_proc() -> R<Vec<u32>> {
     let mut entries = rustix::fs::RawDir::new(&dir, &mut buf);
     let mut pids = Vec::new();
     while let Some(entry) = entries.next() {
-        let entry = ctx(entry, || "read /proc".into())?;
+        let entry = ctx(entry, "read /proc", "")?;
         if let Ok(n) = crate::mountinfo::number(entry.file_name().to_bytes()) {
             pids.push(n);
         }
@@ -482,7 +495,7 @@ fn trap(s: &Scratch) -> R<Trap> {
     let mut unmounted = shared.left;
     if shared.left > shared.before {
         let r = rustix::mount::unmount(c"/proc", UnmountFlags::DETACH);
-        ctx(r, || "umount /proc (the proc that propagated)".into())?;
+        ctx(r, "umount /proc (the proc that propagated)", "")?;
         unmounted = s.on("/proc")?.len();
     }
     set("/", Prop::PRIVATE | Prop::REC)?;
@@ -521,7 +534,7 @@ fn own_namespace() -> R<bool> {
     match sys::ns::unshare_namespaces(UnshareFlags::NEWNS) {
         Ok(()) => return Ok(false),
         Err(Errno::PERM) => {}
-        Err(e) => return ctx(Err(e), || "unshare(CLONE_NEWNS)".into()),
+        Err(e) => return ctx(Err(e), "unshare(CLONE_NEWNS)", ""),
     }
     let (uid, gid) = (
         rustix::process::geteuid().as_raw(),
@@ -529,10 +542,8 @@ fn own_namespace() -> R<bool> {
     );
     ctx(
         sys::ns::unshare_namespaces(UnshareFlags::NEWUSER | UnshareFlags::NEWNS),
-        || {
-            "unshare(CLONE_NEWNS) needs CAP_SYS_ADMIN, and unshare(CLONE_NEWUSER|CLONE_NEWNS)"
-                .into()
-        },
+        "unshare(CLONE_NEWNS) needs CAP_SYS_ADMIN, and unshare(CLONE_NEWUSER|CLONE_NEWNS)",
+        "",
     )?;
     let pid = rustix::process::getpid().as_raw_nonzero().get();
     for (file, text) in [
@@ -542,7 +553,8 @@ fn own_namespace() -> R<bool> {
     ] {
         ctx(
             crate::run::userns::write_proc_file(pid, file, text.as_bytes()),
-            || format!("write /proc/self/{file}"),
+            "write /proc/self/",
+            file,
         )?;
     }
     Ok(true)
@@ -551,9 +563,11 @@ fn own_namespace() -> R<bool> {
 fn observe(out: i32) -> R<Report> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
     // On a procfs only: the demo reads its tables there and mounts through /proc/self/fd.
-    let proc_self = ctx(mounts::open_proc_dir(None), || {
-        "open /proc/self (a procfs)".into()
-    })?;
+    let proc_self = ctx(
+        mounts::open_proc_dir(None),
+        "open /proc/self (a procfs)",
+        "",
+    )?;
     let userns = own_namespace()?;
     set("/", Prop::PRIVATE | Prop::REC)?;
     let home = ctx(
@@ -563,7 +577,8 @@ fn observe(out: i32) -> R<Report> {
             flags & !OFlags::DIRECTORY,
             Mode::empty(),
         ),
-        || "open /proc/self/ns/mnt".into(),
+        "open /proc/self/ns/mnt",
+        "",
     )?;
     let mut s = Scratch {
         proc_self,
@@ -592,11 +607,13 @@ fn observe(out: i32) -> R<Report> {
         MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
         c"size=256k,mode=0700",
     );
-    ctx(r, || format!("mount tmpfs on {base}"))?;
+    ctx(r, "mount tmpfs on ", base)?;
     set(base, Prop::PRIVATE)?;
-    let tmpfs = s.top(base)?.ok_or(Fail {
-        what: format!("find the tmpfs on {base} in /proc/self/mountinfo"),
-        errno: Errno::NOENT,
+    let tmpfs = s.top(base)?.ok_or_else(|| {
+        fail(
+            &["find the tmpfs on ", base, " in /proc/self/mountinfo"],
+            Errno::NOENT,
+        )
     })?;
     let start = Start {
         userns,
@@ -931,9 +948,10 @@ pub fn run(json: bool) -> Result<String, String> {
     let r = (|| -> R<(i32, Vec<u8>)> {
         let (r, w) = ctx(
             rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC),
-            || "pipe".into(),
+            "pipe",
+            "",
         )?;
-        let stack = ctx(sys::stack::Stack::new(STACK), || "map a stack".into())?;
+        let stack = ctx(sys::stack::Stack::new(STACK), "map a stack", "")?;
         let arg = Arg {
             out: w.as_raw_fd(),
             json,
@@ -941,7 +959,8 @@ pub fn run(json: bool) -> Result<String, String> {
         };
         let pid = ctx(
             sys::clone::spawn(&stack, libc::SIGCHLD, scratch, &arg, &[r.as_fd()]),
-            || "clone the scratch process".into(),
+            "clone the scratch process",
+            "",
         )?;
         drop(w);
         let mut body = Vec::new();
