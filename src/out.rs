@@ -51,6 +51,32 @@ pub fn push_shown(s: &mut String, bytes: &[u8]) {
     let _ = write!(s, "{}", Bytes(bytes));
 }
 
+/// `before`, then `bytes` as [`Bytes`] shows them, then `after` (a message piece without a call
+/// of the formatter at each place).
+#[inline(never)]
+pub fn around(before: &str, bytes: &[u8], after: &str) -> String {
+    let mut s = String::from(before);
+    push_shown(&mut s, bytes);
+    s.push_str(after);
+    s
+}
+
+/// Appends `n` in decimal, without the formatter.
+#[inline(never)]
+pub fn push_u64(s: &mut String, n: u64) {
+    let mut digits = alloc::vec::Vec::new();
+    crate::state::entry::decimal(&mut digits, n);
+    s.extend(digits.iter().map(|&d| char::from(d)));
+}
+
+/// Appends `n` in decimal, with a `-` when negative.
+pub fn push_i32(s: &mut String, n: i32) {
+    if n < 0 {
+        s.push('-');
+    }
+    push_u64(s, n.unsigned_abs().into());
+}
+
 /// `bytes` as [`Bytes`] shows them.
 pub fn shown(bytes: &[u8]) -> String {
     let mut s = String::new();

@@ -159,8 +159,8 @@ pub const NEEDS_ROOT: &str = "run as root, or as an ordinary user add --map-root
 pub fn line(what: &str, errno: Errno, hint: Option<&str>) -> String {
     let text = sys::errno::text(errno.raw_os_error());
     match hint {
-        Some(h) => format!("{what}: {text} (hint: {h})"),
-        None => format!("{what}: {text}"),
+        Some(h) => crate::out::cat(&[what, ": ", text, " (hint: ", h, ")"]),
+        None => crate::out::cat(&[what, ": ", text]),
     }
 }
 
@@ -265,7 +265,7 @@ fn exec_what(
     if name.is_empty() {
         return ("execute ''".into(), Some("the command name is empty"));
     }
-    let mut what = format!("execute {}", Show(name));
+    let mut what = crate::out::around("execute ", name, "");
     if errno != Errno::NOENT || r.found == Found::Nothing {
         return (what, exec_hint(errno));
     }

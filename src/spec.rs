@@ -147,17 +147,17 @@ impl MountOp {
                 kind,
                 optional,
             } => format!("{} {} {}", kind.option(*optional), Show(src), Show(dst)),
-            MountOp::Tmpfs { dst, .. } => format!("--tmpfs {}", Show(dst)),
-            MountOp::Proc(dst) => format!("--proc {}", Show(dst)),
-            MountOp::Sys(dst) => format!("--sys {}", Show(dst)),
-            MountOp::Dev(dst) => format!("--dev {}", Show(dst)),
-            MountOp::Mkdir { dst, .. } => format!("--mkdir {}", Show(dst)),
+            MountOp::Tmpfs { dst, .. } => crate::out::around("--tmpfs ", dst, ""),
+            MountOp::Proc(dst) => crate::out::around("--proc ", dst, ""),
+            MountOp::Sys(dst) => crate::out::around("--sys ", dst, ""),
+            MountOp::Dev(dst) => crate::out::around("--dev ", dst, ""),
+            MountOp::Mkdir { dst, .. } => crate::out::around("--mkdir ", dst, ""),
             MountOp::Symlink { target, dst } => {
                 format!("--symlink {} {}", Show(target), Show(dst))
             }
-            MountOp::RemountRo(dst) => format!("--remount-ro {}", Show(dst)),
-            MountOp::Mask(dst) => format!("--masked-path {}", Show(dst)),
-            MountOp::ReadOnlyPath(dst) => format!("--ro-path {}", Show(dst)),
+            MountOp::RemountRo(dst) => crate::out::around("--remount-ro ", dst, ""),
+            MountOp::Mask(dst) => crate::out::around("--masked-path ", dst, ""),
+            MountOp::ReadOnlyPath(dst) => crate::out::around("--ro-path ", dst, ""),
         }
     }
 }

@@ -206,7 +206,7 @@ pub(super) fn parse(words: &[&[u8]]) -> Result<Parsed, String> {
                 Opt::From => {
                     let v = value.unwrap_or_default();
                     if v.is_empty() {
-                        return Err(format!("{}: the directory is empty", Show(name)));
+                        return Err(crate::out::around("", name, ": the directory is empty"));
                     }
                     set(&mut which, Which::Kept(v.to_vec()))?;
                 }
@@ -218,7 +218,11 @@ pub(super) fn parse(words: &[&[u8]]) -> Result<Parsed, String> {
                 let w = match pid(word) {
                     Some(p) => Which::Pid(p),
                     None if word.iter().all(u8::is_ascii_digit) => {
-                        return Err(format!("enter: '{}' is not a process id", Show(word)))
+                        return Err(crate::out::around(
+                            "enter: '",
+                            word,
+                            "' is not a process id",
+                        ))
                     }
                     None => {
                         crate::state::check_name(word)?;

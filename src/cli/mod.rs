@@ -171,7 +171,11 @@ pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
                 .find(|c| !c.name.is_empty() && c.name.as_bytes() == *name)
             {
                 Some(c) => Ok(Parsed::Help(help_of(c.name))),
-                None => Err(format!("help: '{}' is not a command of nsrun", Show(name))),
+                None => Err(crate::out::around(
+                    "help: '",
+                    name,
+                    "' is not a command of nsrun",
+                )),
             },
             _ => Err("help takes at most one command name".into()),
         },

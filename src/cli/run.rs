@@ -957,7 +957,7 @@ impl<'a> Parser<'a> {
         second: &'a [u8],
     ) -> Result<Option<Parsed>, String> {
         let once = |given: bool| match given {
-            true => Err(format!("{} given twice", Show(name))),
+            true => Err(crate::out::around("", name, " given twice")),
             false => Ok(()),
         };
         if !matches!(opt, Opt::Tmpfs | Opt::Mkdir | Opt::Size | Opt::Perms) {
@@ -994,7 +994,7 @@ impl<'a> Parser<'a> {
                 once(self.spec.hostname.is_some())?;
                 let v = self.name_value(name, v)?;
                 if v.is_empty() {
-                    return Err(format!("{}: the name must not be empty", Show(name)));
+                    return Err(crate::out::around("", name, ": the name must not be empty"));
                 }
                 self.spec.hostname = Some(v);
             }
@@ -1011,7 +1011,11 @@ impl<'a> Parser<'a> {
             Opt::Root => {
                 once(self.spec.root.is_some())?;
                 if v.is_empty() {
-                    return Err(format!("{}: the directory must not be empty", Show(name)));
+                    return Err(crate::out::around(
+                        "",
+                        name,
+                        ": the directory must not be empty",
+                    ));
                 }
                 self.spec.root = Some(v.to_vec());
             }
@@ -1079,7 +1083,7 @@ impl<'a> Parser<'a> {
                     return Err("--perms given twice before one --tmpfs or --mkdir".into());
                 }
                 self.perms = Some(parse_mode(v).ok_or_else(|| {
-                    format!("--perms: '{}' is not an octal mode such as 0755", Show(v))
+                    crate::out::around("--perms: '", v, "' is not an octal mode such as 0755")
                 })?);
             }
             Opt::Tmpfs => {
@@ -1123,7 +1127,11 @@ impl<'a> Parser<'a> {
                     ));
                 }
                 if v.is_empty() {
-                    return Err(format!("{}: the directory must not be empty", Show(name)));
+                    return Err(crate::out::around(
+                        "",
+                        name,
+                        ": the directory must not be empty",
+                    ));
                 }
                 self.spec.chdir = Some(v.to_vec());
             }
@@ -1157,10 +1165,10 @@ impl<'a> Parser<'a> {
             }
             Opt::Join(kind) => {
                 if self.spec.join.iter().any(|j| j.kind == kind) {
-                    return Err(format!("{} given twice", Show(name)));
+                    return Err(crate::out::around("", name, " given twice"));
                 }
                 if v.is_empty() {
-                    return Err(format!("{}: the file must not be empty", Show(name)));
+                    return Err(crate::out::around("", name, ": the file must not be empty"));
                 }
                 // Digits only: a descriptor, as bubblewrap's --userns takes it (./5 is a file).
                 let source = match v.iter().all(u8::is_ascii_digit) {
@@ -1220,7 +1228,7 @@ impl<'a> Parser<'a> {
                 };
                 once(slot.is_some())?;
                 if v.is_empty() {
-                    return Err(format!("{}: the path must not be empty", Show(name)));
+                    return Err(crate::out::around("", name, ": the path must not be empty"));
                 }
                 *slot = Some(v.to_vec());
             }

@@ -239,7 +239,7 @@ impl<'a> Walk<'a> {
             return Err(unknown(name));
         };
         if inline.is_some() && matches!(arity, Arity::Flag | Arity::Suffix) {
-            return Err(alloc::format!("option '{}' takes no value", Show(name)));
+            return Err(crate::out::around("option '", name, "' takes no value"));
         }
         let (value, second) = match arity {
             Arity::Flag => (None, &b""[..]),
@@ -278,7 +278,7 @@ impl<'a> Walk<'a> {
             (f.short == c).then_some((i, arity, f.long))
         });
         let Some((index, arity, long)) = found else {
-            return Err(alloc::format!("unknown option '-{}'", Show(&[c])));
+            return Err(crate::out::around("unknown option '-", &[c], "'"));
         };
         let name = long.as_bytes();
         let rest = &word[at + 1..];
@@ -323,7 +323,7 @@ pub fn defs<T>(table: &'static [Item<T>]) -> impl Iterator<Item = &'static Def<T
 
 /// The message for an option no table has.
 pub fn unknown(name: &[u8]) -> String {
-    alloc::format!("unknown option '{}'", Show(name))
+    crate::out::around("unknown option '", name, "'")
 }
 
 /// The message for an option given without its value(s).

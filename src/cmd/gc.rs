@@ -23,5 +23,8 @@ pub fn run() -> i32 {
 }
 
 fn line(what: &str, path: &[u8]) {
-    out::stdout_str(&alloc::format!("{what} {}\n", out::Bytes(path)));
+    let mut text = out::cat(&[what, " "]);
+    out::push_shown(&mut text, path);
+    text.push('\n');
+    out::stdout_str(&text);
 }

@@ -38,17 +38,6 @@ use crate::setup::step::c_string;
 /// The record's name in DIR.
 pub const MARKER: &CStr = c".nsrun-keep";
 const HEADER: &[u8] = b"nsrun-keep 1\n";
-/// The kinds in the layout's order.
-const KINDS: [Kind; 8] = [
-    Kind::Mount,
-    Kind::Uts,
-    Kind::Ipc,
-    Kind::Net,
-    Kind::Pid,
-    Kind::User,
-    Kind::Cgroup,
-    Kind::Time,
-];
 
 /// A kept directory being filled: DIR as a descriptor (the top mount, after the self-bind) and
 /// its record.
@@ -234,7 +223,7 @@ impl Keep {
     /// At the child's keep point: binds DIR/NAME for each namespace of process `pid` that is
     /// not the launcher's own, as the kernel reports them.
     pub fn bind(&self, pid: i32) -> Result<(), String> {
-        for kind in KINDS {
+        for kind in Kind::ALL {
             let name = super::proc_name(kind);
             let theirs = match kind {
                 Kind::Time => "time_for_children",
@@ -347,7 +336,7 @@ fn parse_record(text: &[u8]) -> Option<Vec<Line>> {
         match name {
             b"self-bind" => lines.push(Line::SelfBind(value.parse().ok()?)),
             _ => {
-                let kind = KINDS
+                let kind = Kind::ALL
                     .into_iter()
                     .find(|k| super::proc_name(*k).as_bytes() == name)?;
                 lines.push(Line::File(kind, value.parse().ok()?));

@@ -225,15 +225,7 @@ fn is_ended(state: u8) -> bool {
 /// /proc/PID/stat line; the command name, field 2, may hold anything, so the fields are counted
 /// after its last `)`.
 fn parse_stat(line: &[u8]) -> Option<(u8, i32, u64)> {
-    let close = line.iter().rposition(|&b| b == b')')?;
-    let mut fields = line[close + 1..]
-        .split(|b| b.is_ascii_whitespace())
-        .filter(|f| !f.is_empty());
-    let state = *fields.next()?.first()?;
-    let ppid = core::str::from_utf8(fields.next()?).ok()?.parse().ok()?;
-    let start = fields.nth(22 - 5)?;
-    let start = core::str::from_utf8(start).ok()?.parse().ok()?;
-    Some((state, ppid, start))
+    crate::state::proc::stat_fields(line)
 }
 
 #[cfg(test)]

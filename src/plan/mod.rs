@@ -770,7 +770,7 @@ fn proc_bind(slot: u32, target: &[u8]) -> Step {
 /// child must find there; None when it is the current root already, with nothing to enter.
 #[allow(clippy::type_complexity)]
 fn root_dir(dir: &[u8]) -> Result<Option<(Bytes, Bytes, Bytes, u64, u64)>, Refusal> {
-    let what = || format!("--root {}", Show(dir));
+    let what = || crate::out::around("--root ", dir, "");
     let fail = |e| refuse(report::line(&what(), e, None));
     let fd = rustix::fs::open(
         c_string(dir.to_vec()),

@@ -427,11 +427,13 @@ impl Step {
             Step::UnshareTime => "create the time namespace".into(),
             Step::UnshareCgroup => "create the cgroup namespace".into(),
             Step::Propagation(p) => format!("make / {} (recursively)", p.name()),
-            Step::Hostname(n) => format!("set hostname '{}'", Show(n)),
-            Step::Domainname(n) => format!("set domain name '{}'", Show(n)),
+            Step::Hostname(n) => crate::out::around("set hostname '", n, "'"),
+            Step::Domainname(n) => crate::out::around("set domain name '", n, "'"),
             Step::Loopback => LOOPBACK.into(),
             Step::Source { path, .. } => format!("open source {}", Show(path.to_bytes())),
-            Step::Root { shown, .. } => format!("--root {}: bind it onto itself", Show(shown)),
+            Step::Root { shown, .. } => {
+                crate::out::around("--root ", shown, ": bind it onto itself")
+            }
             Step::Mount(m) => format!("mount {} on {}", Show(m.fstype.to_bytes()), Show(&m.target)),
             Step::Bind {
                 src,
@@ -439,8 +441,8 @@ impl Step {
                 option,
                 ..
             } => format!("{option} {} on {}", Show(src), Show(target)),
-            Step::SetAttrs { target, .. } => format!("make {} read-only", Show(target)),
-            Step::Mkdir { path, .. } => format!("create directory {}", Show(path)),
+            Step::SetAttrs { target, .. } => crate::out::around("make ", target, " read-only"),
+            Step::Mkdir { path, .. } => crate::out::around("create directory ", path, ""),
             Step::Symlink { target, path } => format!(
                 "create symlink {} -> {}",
                 Show(path),
@@ -460,8 +462,8 @@ impl Step {
                 (_, g) => format!("switch to gid {}", g.unwrap_or(0)),
             },
             Step::KeepCaps => "keep capabilities across the uid change".into(),
-            Step::Mask { target, .. } => format!("hide {}", Show(target)),
-            Step::ReadOnlyPath { target, .. } => format!("bind {} read-only", Show(target)),
+            Step::Mask { target, .. } => crate::out::around("hide ", target, ""),
+            Step::ReadOnlyPath { target, .. } => crate::out::around("bind ", target, " read-only"),
             Step::LimitUserns => {
                 "--disable-userns: write 1 to /proc/sys/user/max_user_namespaces".into()
             }

@@ -117,7 +117,7 @@ fn detach(log: Option<&[u8]>) -> OwnedFd {
             Mode::from(0o644),
         )
         .unwrap_or_else(|e| {
-            let what = alloc::format!("open {}", Bytes(path));
+            let what = crate::out::around("open ", path, "");
             fail(&crate::report::line(&what, e, None), status::SETUP_FAILED)
         })
     };
@@ -227,7 +227,7 @@ impl Record {
         for (ns, name) in e.ns.iter_mut().zip(NS_NAMES) {
             ns.new = Kind::ALL
                 .into_iter()
-                .find(|k| proc_name(*k) == name)
+                .find(|k| crate::join::proc_name(*k) == name)
                 .is_some_and(|k| plan.made.has(k));
         }
         read_ns(pid, e);
@@ -287,20 +287,6 @@ fn late(plan: &Plan) -> bool {
     Kind::ALL
         .into_iter()
         .any(|k| plan.made.has(k) && plan.clone_flags & k.flag() == 0)
-}
-
-/// The name of `kind`'s file in /proc/PID/ns.
-fn proc_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Mount => "mnt",
-        Kind::Uts => "uts",
-        Kind::Ipc => "ipc",
-        Kind::Net => "net",
-        Kind::Pid => "pid",
-        Kind::User => "user",
-        Kind::Cgroup => "cgroup",
-        Kind::Time => "time",
-    }
 }
 
 /// Reads the namespaces of `pid` into `e`; a time namespace nsrun made is the one of PID 1's

@@ -457,11 +457,26 @@ impl Store {
     /// Every entry, by name, with stale ones removed (an unreadable file is reported in
     /// `bad` and left alone).
     pub fn list(&self) -> Result<(Vec<Entry>, Vec<Error>), Error> {
-        let dir = rustix::fs::Dir::read_from(&self.dir)
-            .map_err(|e| Error::at("read ", &crate::out::shown(&self.path), e))?;
+        let read = |e| Error::at("read ", &crate::out::shown(&self.path), e);
+        // A descriptor of its own (the store's offset stays where it is), read with getdents
+        // into a buffer on the stack; the directory gone meanwhile (ENOENT) ends the list.
+        let dir = rustix::fs::openat(
+            &self.dir,
+            c".",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(read)?;
+        let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
+        let mut entries = rustix::fs::RawDir::new(&dir, &mut buf);
         let mut names = Vec::new();
-        for d in dir {
-            let d = d.map_err(|e| Error::at("read ", &crate::out::shown(&self.path), e))?;
+        while let Some(d) = entries.next() {
+            let d = match d {
+                Ok(d) => d,
+                Err(Errno::INTR) => continue,
+                Err(Errno::NOENT) => break,
+                Err(e) => return Err(read(e)),
+            };
             let name = d.file_name().to_bytes();
             if check_name(name).is_ok() {
                 // Kept in order as they come (a directory holds a few dozen): no sort routine.

@@ -5,7 +5,6 @@
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::Write;
 
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::io::Errno;
@@ -99,11 +98,12 @@ impl Target {
 
 fn missing(store: &Store, name: &[u8]) -> Error {
     Error::new(
-        format!(
-            "no container named '{}' in {} (hint: nsrun list shows them)",
-            Bytes(name),
-            Bytes(&store.path)
-        ),
+        {
+            let mut s = crate::out::around("no container named '", name, "' in ");
+            crate::out::push_shown(&mut s, &store.path);
+            s.push_str(" (hint: nsrun list shows them)");
+            s
+        },
         NOT_FOUND,
     )
 }
@@ -113,7 +113,7 @@ pub fn kill(store: &Store, name: &[u8], signo: i32) -> Result<(), Error> {
     let e = store.find(name)?.ok_or_else(|| missing(store, name))?;
     let ended = || {
         Error::new(
-            format!("container '{}' is not running (it has ended)", Bytes(name)),
+            crate::out::around("container '", name, "' is not running (it has ended)"),
             NOT_FOUND,
         )
     };
@@ -199,12 +199,30 @@ fn shown_status(e: &Entry) -> (&'static str, Option<i32>) {
 /// A duration as `45s`, `3m07s`, `2h05m`, `4d03h`.
 pub fn duration(secs: u64) -> String {
     let (m, h, d) = (secs / 60, secs / 3600, secs / 86400);
-    match () {
-        _ if secs < 60 => format!("{secs}s"),
-        _ if secs < 3600 => format!("{m}m{:02}s", secs % 60),
-        _ if secs < 86400 => format!("{h}h{:02}m", m % 60),
-        _ => format!("{d}d{:02}h", h % 24),
+    let (big, unit, small) = match () {
+        _ if secs < 60 => (secs, "s", None),
+        _ if secs < 3600 => (m, "m", Some((secs % 60, "s"))),
+        _ if secs < 86400 => (h, "h", Some((m % 60, "m"))),
+        _ => (d, "d", Some((h % 24, "h"))),
+    };
+    let mut s = String::new();
+    crate::out::push_u64(&mut s, big);
+    s.push_str(unit);
+    if let Some((n, unit)) = small {
+        if n < 10 {
+            s.push('0');
+        }
+        crate::out::push_u64(&mut s, n);
+        s.push_str(unit);
     }
+    s
+}
+
+/// `n` in decimal.
+fn int(n: i32) -> String {
+    let mut s = String::new();
+    crate::out::push_i32(&mut s, n);
+    s
 }
 
 /// The kinds of namespace nsrun made for `e`, as `mnt,uts,pid`.
@@ -241,13 +259,16 @@ pub fn table(entries: &[Entry]) -> String {
         let (st, code) = shown_status(e);
         let mut command = String::new();
         for (i, arg) in e.command.iter().enumerate() {
-            let _ = write!(command, "{}{}", if i > 0 { " " } else { "" }, Bytes(arg));
+            if i > 0 {
+                command.push(' ');
+            }
+            crate::out::push_shown(&mut command, arg);
         }
         rows.push([
-            format!("{}", Bytes(&e.name)),
-            format!("{}", e.pid),
+            crate::out::around("", &e.name, ""),
+            int(e.pid),
             String::from(st),
-            code.map_or(String::from("-"), |c| format!("{c}")),
+            code.map_or(String::from("-"), int),
             duration(t.saturating_sub(e.created)),
             new_kinds(e),
             command,
@@ -282,24 +303,25 @@ pub fn json(entries: &[Entry]) -> String {
         out.push_str(if i == 0 { "\n  {" } else { ",\n  {" });
         out.push_str("\"name\": ");
         crate::json::string(&mut out, &e.name);
-        let _ = write!(
-            out,
-            ", \"pid\": {}, \"pid-start\": {}, \"status\": \"{st}\", \"exit-code\": ",
-            e.pid, e.pid_start
-        );
+        let num = |out: &mut String, key: &str, n: u64| {
+            out.push_str(key);
+            crate::out::push_u64(out, n);
+        };
+        out.push_str(", \"pid\": ");
+        crate::out::push_i32(&mut out, e.pid);
+        num(&mut out, ", \"pid-start\": ", e.pid_start);
+        out.push_str(", \"status\": \"");
+        out.push_str(st);
+        out.push_str("\", \"exit-code\": ");
         match code {
-            Some(c) => {
-                let _ = write!(out, "{c}");
-            }
+            Some(c) => crate::out::push_i32(&mut out, c),
             None => out.push_str("null"),
         }
-        let _ = write!(
-            out,
-            ", \"created\": {}, \"uptime\": {}, \"launcher\": {}, \"root\": ",
-            e.created,
-            t.saturating_sub(e.created),
-            e.launcher
-        );
+        num(&mut out, ", \"created\": ", e.created);
+        num(&mut out, ", \"uptime\": ", t.saturating_sub(e.created));
+        out.push_str(", \"launcher\": ");
+        crate::out::push_i32(&mut out, e.launcher);
+        out.push_str(", \"root\": ");
         match &e.root {
             Some(r) => crate::json::string(&mut out, r),
             None => out.push_str("null"),
@@ -307,18 +329,17 @@ pub fn json(entries: &[Entry]) -> String {
         out.push_str(", \"namespaces\": {");
         let mut first = true;
         for (name, ns) in NS_NAMES.iter().zip(&e.ns).filter(|(_, ns)| ns.inode != 0) {
-            let _ = write!(
-                out,
-                "{}\"{name}\": {}",
-                if first { "" } else { ", " },
-                ns.inode
-            );
+            out.push_str(if first { "\"" } else { ", \"" });
+            out.push_str(name);
+            num(&mut out, "\": ", ns.inode);
             first = false;
         }
         out.push_str("}, \"new-namespaces\": [");
         let mut first = true;
         for (name, _) in NS_NAMES.iter().zip(&e.ns).filter(|(_, ns)| ns.new) {
-            let _ = write!(out, "{}\"{name}\"", if first { "" } else { ", " });
+            out.push_str(if first { "\"" } else { ", \"" });
+            out.push_str(name);
+            out.push('"');
             first = false;
         }
         out.push_str("], \"command\": [");

@@ -45,16 +45,25 @@ pub fn start_time(pid: i32) -> Option<u64> {
 /// parentheses (field 2) may hold spaces and parentheses itself. None for a process that has
 /// ended but is not reaped yet (state Z or X, field 3): it runs nothing and takes no signal.
 pub fn parse_start(stat: &[u8]) -> Option<u64> {
-    let close = stat.iter().rposition(|&b| b == b')')?;
-    // Fields 3 onwards follow the `)`; field 22 is the 20th of them.
-    let rest = stat.get(close + 1..)?;
-    let mut fields = rest
-        .split(|&b| b == b' ' || b == b'\n')
-        .filter(|w| !w.is_empty());
-    if matches!(fields.next()?, b"Z" | b"X" | b"x") {
-        return None;
+    match stat_fields(stat)? {
+        (b'Z' | b'X' | b'x', _, _) => None,
+        (_, _, start) => Some(start),
     }
-    number(fields.nth(18)?)
+}
+
+/// The state letter (field 3), the parent's pid (field 4) and the start time (field 22) of a
+/// /proc/PID/stat line, counted after the last `)` (the command name may hold anything).
+pub fn stat_fields(stat: &[u8]) -> Option<(u8, i32, u64)> {
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    let mut fields = stat
+        .get(close + 1..)?
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty());
+    let state = *fields.next()?.first()?;
+    let ppid = i32::try_from(number(fields.next()?)?).ok()?;
+    // Field 22 is the 18th after field 4.
+    let start = number(fields.nth(17)?)?;
+    Some((state, ppid, start))
 }
 
 /// Whether `pid` is the process that started at `start`.

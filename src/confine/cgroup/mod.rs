@@ -186,7 +186,7 @@ impl Request {
     /// cgroup itself.
     pub(crate) fn path_option(&self) -> (&'static str, String) {
         match &self.path {
-            Some(p) => ("--cgroup-path", alloc::format!("{}", Show(p))),
+            Some(p) => ("--cgroup-path", crate::out::around("", p, "")),
             None => ("cgroup", String::new()),
         }
     }
