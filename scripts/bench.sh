@@ -830,6 +830,8 @@ if [ -n "$SIZE_B" ]; then
 	echo "nsrun stripped: $SIZE_B bytes = $kib KiB (target ≤ 120 KiB = 122880 bytes): $(pass test "$SIZE_B" -le 122880)"
 	echo
 	echo "nsrun stripped: $SIZE_B bytes = $kib KiB (target with the locks in, issue 7: ≤ 160 KiB = 163840 bytes): $(pass test "$SIZE_B" -le 163840)"
+	echo
+	echo "nsrun stripped: $SIZE_B bytes = $kib KiB (budget with the OCI runtime still to come: ≤ 200 KiB = 204800 bytes): $(pass test "$SIZE_B" -le 204800)"
 else
 	echo "nsrun stripped: n/a$(na_reason nsrun)"
 fi
