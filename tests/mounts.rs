@@ -207,13 +207,15 @@ fn escaped_paths_are_decoded() {
         "private",
         "sh",
         "-c",
-        "mount -t tmpfs scratch /tmp && mkdir '/tmp/a b' \"$(printf '/tmp/t\\tb')\" '/tmp/x\\y' &&
+        // The binary may live below /tmp (a clone there): it is held open and copied first.
+        "exec 9<\"$0\" && mount -t tmpfs scratch /tmp && cp /proc/self/fd/9 /tmp/.nsrun &&
+         mkdir '/tmp/a b' \"$(printf '/tmp/t\\tb')\" '/tmp/x\\y' &&
          mount -t tmpfs 'x y' '/tmp/a b' && mount -t tmpfs t \"$(printf '/tmp/t\\tb')\" &&
          mount -t tmpfs b '/tmp/x\\y' && grep -c '\\\\040' /proc/self/mountinfo &&
          mkdir \"$(printf '/tmp/n\\nl')\" \"$(printf '/tmp/\\033[31mred')\" \"$(printf '/tmp/\\377')\" &&
          mount -t tmpfs n \"$(printf '/tmp/n\\nl')\" && mount -t tmpfs e \"$(printf '/tmp/\\033[31mred')\" &&
          mount -t tmpfs f \"$(printf '/tmp/\\377')\" &&
-         \"$0\" mounts && echo @@ && \"$0\" mounts --json",
+         /tmp/.nsrun mounts && echo @@ && /tmp/.nsrun mounts --json",
         common::nsrun_bin().to_str().unwrap(),
     ]));
     out.assert_ok();
@@ -428,13 +430,13 @@ fn propagate_from_seen_from_a_chroot() {
     require_tool("chroot");
     let before = host_mountinfo();
     let out = common::in_scratch_mount_ns(
-        "mount -t tmpfs t /tmp &&
+        "exec 9<\"$NSRUN\" && mount -t tmpfs t /tmp &&
          mkdir -p /tmp/a /tmp/root/proc /tmp/root/m /tmp/root/src /tmp/root/bin &&
          mount -t tmpfs src /tmp/root/src && mount --make-shared /tmp/root/src &&
          mount --bind /tmp/root/src /tmp/a && mount --make-slave /tmp/a &&
          mount --make-shared /tmp/a &&
          mount --bind /tmp/a /tmp/root/m && mount --make-slave /tmp/root/m &&
-         cp \"$NSRUN\" /tmp/root/bin/nsrun && mount -t proc proc /tmp/root/proc &&
+         cp /proc/self/fd/9 /tmp/root/bin/nsrun && mount -t proc proc /tmp/root/proc &&
          chroot /tmp/root /bin/nsrun mounts",
         &[],
     );
