@@ -394,9 +394,30 @@ fn a_named_container_is_entered_and_a_stale_or_reused_one_never() {
     assert_eq!(out.stdout, "enter-named\n");
     // The entry names another pid now, as when the recorded one was reused by another process
     // (here a live process of this test, started at another time): never entered.
-    let mut other = Command::new("sleep").arg("30").spawn().unwrap();
+    // A reused pid starts later than the recorded process; start times count clock ticks of
+    // 10 ms, so the stand-in must start in a later tick than the container did (on a quiet
+    // machine both can fall in one tick, and then no start time could tell them apart).
     let entry_path = dir.path().join("enter-named");
     let entry = std::fs::read_to_string(&entry_path).unwrap();
+    let recorded = entry
+        .lines()
+        .find_map(|l| l.strip_prefix("pid-start "))
+        .expect("a pid-start line")
+        .to_string();
+    let start_of = |pid: u32| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let rest = stat.rsplit_once(')').unwrap().1.to_string();
+        rest.split_whitespace().nth(19).unwrap().to_string()
+    };
+    let mut other = loop {
+        let mut c = Command::new("sleep").arg("30").spawn().unwrap();
+        if start_of(c.id()) != recorded {
+            break c;
+        }
+        c.kill().unwrap();
+        c.wait().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
     let reused = entry.replace(
         &format!("\npid {pid}\n"),
         &format!("\npid {}\n", other.id()),
