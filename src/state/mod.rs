@@ -448,10 +448,19 @@ impl Store {
             return Ok(None);
         };
         if life(&e) == Life::Stale {
-            self.remove_stale(name)?;
-            return Ok(None);
+            return self.unless_stale(name);
         }
         Ok(Some(e))
+    }
+
+    /// After `name`'s entry looked stale: removes it if it still is under the lock, else (its
+    /// launcher recorded the end and exited between the read and the process checks) the entry
+    /// as it is now.
+    fn unless_stale(&self, name: &[u8]) -> Result<Option<Entry>, Error> {
+        match self.remove_stale(name)? {
+            true => Ok(None),
+            false => self.read(name),
+        }
     }
 
     /// Every entry, by name, with stale ones removed (an unreadable file is reported in
@@ -488,7 +497,9 @@ impl Store {
         for name in names {
             match self.read(&name) {
                 Ok(Some(e)) if life(&e) == Life::Stale => {
-                    self.remove_stale(&name)?;
+                    if let Some(now) = self.unless_stale(&name)? {
+                        live.push(now);
+                    }
                 }
                 Ok(Some(e)) => live.push(e),
                 Ok(None) => {}

@@ -195,3 +195,31 @@ fn foreign_files_are_reported_not_removed() {
     assert!(store.read(b"other").is_err());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The launcher records the end and exits between a reader's read of the entry (still running)
+/// and its checks of the processes (both gone): the entry looked stale, but under the lock it is
+/// stopped, and the reader gets it as it is now, never "no such container".
+#[test]
+fn an_entry_stopped_after_it_looked_stale_is_kept_and_returned() {
+    let dir = scratch();
+    let store = open(&dir).unwrap();
+    let mut seen = live("web");
+    seen.pid_start += 1;
+    seen.launcher_start += 1;
+    assert_eq!(life(&seen), Life::Stale, "as the reader saw it");
+    let mut now = seen.clone();
+    now.status = Some(Status::Stopped);
+    now.exit = Some(137);
+    store.write(&now).unwrap();
+    let got = store
+        .unless_stale(b"web")
+        .unwrap()
+        .expect("the stopped entry");
+    assert_eq!(life(&got), Life::Stopped(137));
+    assert!(dir.join("web").exists());
+    // Still stale under the lock: removed.
+    store.write(&seen).unwrap();
+    assert_eq!(store.unless_stale(b"web").unwrap(), None);
+    assert!(!dir.join("web").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
