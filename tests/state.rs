@@ -580,11 +580,16 @@ fn detach_as_an_ordinary_user() {
 fn two_starts_with_one_name_never_both_win() {
     require_root();
     let st = State::new("race");
+    // Each command leaves a line in this host file: a loser's command must never have run (it
+    // sets up while the winner is decided, and waits for the launcher's word before exec).
+    let ran = st.dir.path().join("ran");
+    let script = format!("echo $$ >> {}; exec sleep 1000", ran.display());
     for round in 0..3 {
         let name = format!("same{round}");
+        let _ = std::fs::remove_file(&ran);
         let children: Vec<_> = (0..8)
             .map(|_| {
-                st.cmd("run", &["--name", &name, "-d", "--", "sleep", "1000"])
+                st.cmd("run", &["--name", &name, "-d", "--", "sh", "-c", &script])
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped())
                     .spawn()
@@ -614,10 +619,57 @@ fn two_starts_with_one_name_never_both_win() {
         let e = st.entry(&name).unwrap();
         assert_eq!(e.pid, pid);
         st.pids.borrow_mut().push(e.launcher);
+        let lines = std::fs::read_to_string(&ran).unwrap_or_default();
+        assert_eq!(
+            lines.lines().count(),
+            1,
+            "only the winner's command ran: {lines}"
+        );
         st.nsrun("kill", &[&name, "KILL"]).assert_ok();
         assert_eq!(st.nsrun("wait", &[&name]).code(), Some(137));
     }
     assert_eq!(st.files(), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "needs root"]
+fn a_name_found_taken_under_the_lock_never_runs_the_command() {
+    // The child sets up while its launcher records it; the command waits for the launcher's
+    // word. Made deterministic: the store's lock is held while the run starts (its quick look
+    // finds no entry: the live one was moved aside), the live entry is put back, then the lock
+    // released; the launcher then finds the name taken under the lock and must end its child
+    // before the command has run.
+    require_root();
+    let st = State::new("taken");
+    let pid = st.detach("held", &["--", "sleep", "1000"]);
+    let entry = st.path.join("held");
+    let aside = st.dir.path().join("held.aside");
+    std::fs::rename(&entry, &aside).unwrap();
+    // The lock nsrun takes: an exclusive flock on the state directory (close-on-exec here).
+    let lock = std::fs::File::open(&st.path).unwrap();
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock on a descriptor this test owns.
+        assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
+    }
+    let ran = st.dir.path().join("ran");
+    let script = format!("echo ran > {}; exec sleep 1000", ran.display());
+    let loser = st
+        .cmd("run", &["--name", "held", "--", "sh", "-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Time for the loser's child to set up and reach the command, were it not held.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::fs::rename(&aside, &entry).unwrap();
+    drop(lock);
+    let out = loser.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(125), "{err}");
+    assert!(err.contains("a container named 'held' exists"), "{err}");
+    assert!(!ran.exists(), "the loser's command ran");
+    assert_eq!(st.entry("held").map(|e| e.pid), Some(pid));
 }
 
 #[test]

@@ -25,6 +25,10 @@ pub struct Context<'a> {
     /// Whether to wait for the go byte (the parent writes id maps first); otherwise the child
     /// only checks that the parent still holds the pipe's other end.
     pub wait_for_go: bool,
+    /// Whether to wait for a (second) go byte before the command runs, after every setup step:
+    /// the launcher records a named container meanwhile, and the command must not run if the
+    /// name turns out to be taken.
+    pub go_before_exec: bool,
     /// The init's end of the job socket, when the command runs on nsrun's terminal under init.
     pub job: Option<BorrowedFd<'a>>,
     /// What the init keeps open while it starts the command: 0, 1, 2, the `--keep-fd`
@@ -138,6 +142,10 @@ fn setup(cx: &Context, from: usize) -> ! {
     }
     // The tree's descriptors are close-on-exec, but the init executes nothing: close them now.
     drop(tree);
+    // The set-up overlapped the launcher's own work (a named run's entry); the command waits for it.
+    if cx.go_before_exec && !arm_death_signal(cx, true) {
+        sys::exit::exit_now(status::SETUP_FAILED);
+    }
     if cx.plan.init {
         init::run(cx)
     }

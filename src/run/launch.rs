@@ -232,7 +232,9 @@ fn start(
     // With status descriptors (or a record), the error pipe raises SIGIO when the command runs
     // (it hangs up).
     let watch = status_fds(plan) || record.as_ref().is_some_and(|r| r.watches(plan));
-    let hold = holds(plan) || record.is_some();
+    let hold = holds(plan);
+    // A named run's entry is written while the child sets up: the command waits for it.
+    let go_before_exec = record.as_ref().is_some_and(|r| r.named());
     if watch {
         sys::fd::signal_on_input(report_r.as_fd()).map_err(|e| fail("watch the pipe", e))?;
     }
@@ -247,6 +249,7 @@ fn start(
         report: report_w.as_fd(),
         go: go_r.as_fd(),
         wait_for_go: hold,
+        go_before_exec,
         job: job.as_ref().map(|(_, init)| init.as_fd()),
         mask,
         spawn_stack: spawn_stack.as_ref(),
@@ -327,20 +330,25 @@ fn start(
             watch,
         });
     }
-    let ready = before_go(plan, pid, cgroup).and_then(|()| match record.as_mut() {
-        Some(record) => record.created(pid, plan),
-        None => Ok(()),
-    });
-    if let Err(line) = ready {
-        // The child is still waiting for its go byte: end it before it does anything.
+    let kill = |line: alloc::string::String| {
+        // The child is still waiting for a go byte: end it before it goes on.
         signal::send(pid, libc::SIGKILL);
         let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
         // The mask stays as it is: the launcher only prints the line and leaves, and where the
         // error pipe is watched the child's end has raised a SIGIO that would kill it first.
-        return Err(line);
-    }
+        line
+    };
+    before_go(plan, pid, cgroup).map_err(kill)?;
     // With something to do first, the child waits for this byte before it does anything.
     if hold {
+        sys::fd::write_all(go_w.as_fd(), b"g");
+    }
+    // The entry is written while the child sets up (its namespaces exist since clone); the
+    // command waits for the second byte, so a name found taken here never runs one.
+    if let Some(record) = record.as_mut() {
+        record.created(pid, plan).map_err(kill)?;
+    }
+    if go_before_exec {
         sys::fd::write_all(go_w.as_fd(), b"g");
     }
     if let (Some(dir), Some(ours)) = (keep_dir, &sync) {

@@ -2,7 +2,7 @@
 //! calls these hooks only when one of them was given: the plain `nsrun -- CMD` runs none of this.
 //!
 //! With `--name`: [`begin`] opens the store and refuses a name a live container holds; once the
-//! child exists (still waiting for its go byte) [`Record::created`] writes its entry under the
+//! child exists (setting up, its command held until the entry is written) [`Record::created`] writes its entry under the
 //! store's lock, the authoritative, race-free check; [`Record::running`] marks it running when the
 //! command has been executed; [`Record::ended`] records the exit status (status `stopped`). The
 //! stopped entry stays, so `nsrun wait NAME` can report the status; `wait` removes it, and a
@@ -193,6 +193,11 @@ fn foreground(child: i32, r: OwnedFd) -> ! {
 }
 
 impl Record {
+    /// Whether the run has a name (and so an entry to write before its command runs).
+    pub fn named(&self) -> bool {
+        self.named.is_some()
+    }
+
     /// The descriptors the launcher keeps past its sweep after clone.
     pub fn fds(&self) -> impl Iterator<Item = i32> + '_ {
         let store = self.named.as_ref().map(|(s, _)| s.fd().as_raw_fd());
@@ -201,9 +206,9 @@ impl Record {
             .chain(self.detached.as_ref().map(|w| w.as_raw_fd()))
     }
 
-    /// The child `pid` exists and waits for its go byte, which it gets next: writes its entry
-    /// (status `running`, so `list` shows it before the command can do anything), unless a live
-    /// container took the name meanwhile.
+    /// The child `pid` exists and sets up, its command waiting for a go byte it gets next:
+    /// writes its entry (status `running`, so `list` shows it before the command can do
+    /// anything), unless a live container took the name meanwhile.
     pub fn created(&mut self, pid: i32, plan: &Plan) -> Result<(), alloc::string::String> {
         self.pid = pid;
         let Some((store, e)) = &mut self.named else {
