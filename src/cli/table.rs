@@ -82,6 +82,35 @@ fn fields(text: &'static str) -> Fields {
     }
 }
 
+/// The short letter (or 0), the long name and the second long name of a [`Def`]'s text: what
+/// the walker matches a word against, read without scanning the help line (the walker looks at
+/// every option of a table for every option word).
+fn names(text: &'static str) -> (u8, &'static str, &'static str) {
+    let mut at = [0usize; 3];
+    let mut n = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == 0 {
+            at[n] = i;
+            n += 1;
+            if n == at.len() {
+                break;
+            }
+        }
+    }
+    if n < at.len() {
+        // Not a table text (opt! always writes five fields): the slow path says what it holds.
+        let f = fields(text);
+        return (f.short, f.long, f.also);
+    }
+    let short = text.as_bytes()[0];
+    let short = if at[0] == 0 { 0 } else { short };
+    (
+        short,
+        text.get(at[0] + 1..at[1]).unwrap_or(""),
+        text.get(at[1] + 1..at[2]).unwrap_or(""),
+    )
+}
+
 /// A line of a command's table: an option, or a heading or note of its help text.
 pub enum Item<T: 'static> {
     /// A section heading of the help.
@@ -228,12 +257,12 @@ impl<'a> Walk<'a> {
         let is = |s: &str| !s.is_empty() && s.as_bytes() == name;
         let found = (0..len).find_map(|i| {
             let (text, arity) = view(i)?;
-            let f = fields(text);
+            let (_, long, also) = names(text);
             let hit = match arity {
-                Arity::Suffix => name.starts_with(f.long.as_bytes()),
-                _ => is(f.long) || is(f.also),
+                Arity::Suffix => name.starts_with(long.as_bytes()),
+                _ => is(long) || is(also),
             };
-            hit.then_some((i, arity, f.long.len()))
+            hit.then_some((i, arity, long.len()))
         });
         let Some((index, arity, prefix)) = found else {
             return Err(unknown(name));
@@ -274,8 +303,8 @@ impl<'a> Walk<'a> {
         let c = word[at];
         let found = (0..len).find_map(|i| {
             let (text, arity) = view(i)?;
-            let f = fields(text);
-            (f.short == c).then_some((i, arity, f.long))
+            let (short, long, _) = names(text);
+            (short == c).then_some((i, arity, long))
         });
         let Some((index, arity, long)) = found else {
             return Err(crate::out::around("unknown option '-", &[c], "'"));
@@ -425,6 +454,18 @@ mod tests {
         crate::opt!("", "--fam-", "", Suffix, "K", "a family", T::S),
         Item::Note("a note"),
     ];
+
+    /// The walker's quick read of the names agrees with the full one, for every option of the
+    /// run table (and the test table's edge cases: no short letter, no second name).
+    #[test]
+    fn names_read_as_fields_do() {
+        let run = defs(crate::cli::run::OPTIONS).map(|d| d.text);
+        for text in defs(TABLE).map(|d| d.text).chain(run) {
+            let f = fields(text);
+            assert_eq!(names(text), (f.short, f.long, f.also), "{text:?}");
+        }
+        assert_eq!(names("x"), (b'x', "", ""));
+    }
 
     /// An option as taken: its tag, name, value and second value.
     type Taken = (T, String, Option<String>, String);
