@@ -7,6 +7,7 @@ pub mod caps;
 pub mod cgroup;
 pub mod clock;
 pub mod clone;
+pub mod console;
 pub mod entry;
 pub mod errno;
 pub mod exec;

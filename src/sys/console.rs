@@ -1,0 +1,223 @@
+//! The OCI console: a pseudo-terminal made in the container's own devpts, its master handed to
+//! the engine over the console socket (SCM_RIGHTS), its slave made the process's standard
+//! descriptors and controlling terminal.
+//!
+//! The socket is connected by the runtime before clone ([`connect`]: after pivot_root its path
+//! may not be reachable); the child calls [`open_pair`], [`send_master`] and [`become_terminal`]
+//! once the container's /dev/pts is mounted. None of them allocates: the child may call them.
+//! See pty(7), unix(7) (SCM_RIGHTS), and runc's `--console-socket` (docs/terminals.md).
+
+use core::mem::MaybeUninit;
+
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use rustix::fs::{Mode, OFlags};
+use rustix::io::{Errno, IoSlice};
+use rustix::net::{
+    AddressFamily, SendAncillaryBuffer, SendAncillaryMessage, SendFlags, SocketAddrUnix,
+    SocketFlags, SocketType,
+};
+use rustix::pty::OpenptFlags;
+
+/// The most digits of a pty number (`u32`) and the `/dev/pts/` before them.
+const NAME_MAX: usize = 9 + 10;
+
+/// Connects a close-on-exec stream socket to the Unix socket at `path` (the engine listens
+/// there); the child later sends the master on it.
+pub fn connect(path: &[u8]) -> Result<OwnedFd, Errno> {
+    let addr = SocketAddrUnix::new(path)?;
+    let socket = rustix::net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )?;
+    rustix::net::connect(&socket, &addr)?;
+    Ok(socket)
+}
+
+/// A new pseudo-terminal pair of the devpts instance whose `ptmx` is `ptmx` (the container's
+/// `/dev/pts/ptmx`, so the slave belongs to its devpts): the master and the slave, both
+/// close-on-exec, the master unlocked, the slave not made a controlling terminal yet. With
+/// `size` (rows, columns), the terminal gets it.
+pub fn open_pair(
+    ptmx: &core::ffi::CStr,
+    size: Option<(u16, u16)>,
+) -> Result<(OwnedFd, OwnedFd), Errno> {
+    let master = rustix::fs::open(
+        ptmx,
+        OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    rustix::pty::unlockpt(&master)?;
+    let flags = OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC;
+    let slave = match rustix::pty::ioctl_tiocgptpeer(&master, flags) {
+        Ok(slave) => slave,
+        // Before Linux 4.13: the slave by its number, in the same devpts.
+        Err(Errno::INVAL) | Err(Errno::NOTTY) | Err(Errno::NOSYS) => open_slave_by_name(&master)?,
+        Err(e) => return Err(e),
+    };
+    if let Some((rows, cols)) = size {
+        let winsize = rustix::termios::Winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        rustix::termios::tcsetwinsize(&master, winsize)?;
+    }
+    Ok((master, slave))
+}
+
+/// The number of the slave of `master` (TIOCGPTN).
+pub fn number(master: BorrowedFd<'_>) -> Result<u32, Errno> {
+    let mut n: libc::c_uint = 0;
+    // SAFETY: TIOCGPTN writes one unsigned int through the pointer, which points to `n`, alive
+    // for the call; the descriptor is borrowed, so open.
+    let rc = unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCGPTN, &mut n as *mut _) };
+    if rc < 0 {
+        return Err(super::errno::last());
+    }
+    Ok(n)
+}
+
+/// `/dev/pts/N` for the slave of `master`, written into `buf`: the payload runc sends with the
+/// master (conmon logs it), and the slave's path for kernels without TIOCGPTPEER.
+pub fn name<'a>(master: BorrowedFd<'_>, buf: &'a mut [u8; NAME_MAX]) -> Result<&'a [u8], Errno> {
+    Ok(pts_path(number(master)?, buf))
+}
+
+/// `/dev/pts/N` in `buf`.
+fn pts_path(n: u32, buf: &mut [u8; NAME_MAX]) -> &[u8] {
+    let prefix = b"/dev/pts/";
+    buf[..prefix.len()].copy_from_slice(prefix);
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut v = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let len = prefix.len() + digits.len() - i;
+    buf[prefix.len()..len].copy_from_slice(&digits[i..]);
+    &buf[..len]
+}
+
+fn open_slave_by_name(master: &OwnedFd) -> Result<OwnedFd, Errno> {
+    let mut buf = [0u8; NAME_MAX];
+    let path = name(master.as_fd(), &mut buf)?;
+    // The path and a NUL, on the stack.
+    let mut c = [0u8; NAME_MAX + 1];
+    c[..path.len()].copy_from_slice(path);
+    let c = core::ffi::CStr::from_bytes_until_nul(&c).map_err(|_| Errno::INVAL)?;
+    rustix::fs::open(
+        c,
+        OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+}
+
+/// Sends `master` over the connected `socket` with SCM_RIGHTS and the slave's name as the
+/// (non-empty) payload, as runc does; expects no reply.
+pub fn send_master(socket: BorrowedFd<'_>, master: BorrowedFd<'_>) -> Result<(), Errno> {
+    let mut buf = [0u8; NAME_MAX];
+    let payload = name(master, &mut buf)?;
+    let fds = [master];
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
+        return Err(Errno::NOBUFS);
+    }
+    let iov = [IoSlice::new(payload)];
+    let sent = rustix::net::sendmsg(socket, &iov, &mut control, SendFlags::NOSIGNAL)?;
+    match sent == payload.len() {
+        true => Ok(()),
+        false => Err(Errno::MSGSIZE),
+    }
+}
+
+/// Makes `slave` this process's controlling terminal (in a new session) and its standard input,
+/// output and error; the caller then closes `slave` itself (it is close-on-exec anyway).
+pub fn become_terminal(slave: BorrowedFd<'_>) -> Result<(), Errno> {
+    rustix::process::setsid()?;
+    rustix::process::ioctl_tiocsctty(slave)?;
+    rustix::stdio::dup2_stdin(slave)?;
+    rustix::stdio::dup2_stdout(slave)?;
+    rustix::stdio::dup2_stderr(slave)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+
+    #[test]
+    fn a_pair_is_a_terminal_whose_master_crosses_a_socket() {
+        let ptmx = c"/dev/pts/ptmx";
+        let ptmx = match rustix::fs::access(ptmx, rustix::fs::Access::READ_OK) {
+            Ok(()) => ptmx,
+            Err(_) => c"/dev/ptmx",
+        };
+        let (master, slave) = open_pair(ptmx, Some((24, 80))).expect("open a pty pair");
+        assert!(rustix::termios::isatty(&slave));
+        let size = rustix::termios::tcgetwinsize(&slave).unwrap();
+        assert_eq!((size.ws_row, size.ws_col), (24, 80));
+        let mut buf = [0u8; NAME_MAX];
+        let shown = name(master.as_fd(), &mut buf).unwrap().to_vec();
+        assert!(
+            shown.starts_with(b"/dev/pts/") && shown.len() > 9,
+            "{shown:?}"
+        );
+
+        let (a, b) = rustix::net::socketpair(
+            AddressFamily::UNIX,
+            SocketType::STREAM,
+            SocketFlags::CLOEXEC,
+            None,
+        )
+        .unwrap();
+        send_master(a.as_fd(), master.as_fd()).unwrap();
+        let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut control = RecvAncillaryBuffer::new(&mut space);
+        let mut got = [0u8; 64];
+        let mut iov = [rustix::io::IoSliceMut::new(&mut got)];
+        let msg =
+            rustix::net::recvmsg(&b, &mut iov, &mut control, RecvFlags::CMSG_CLOEXEC).unwrap();
+        let n = msg.bytes;
+        let mut received = None;
+        for m in control.drain() {
+            if let RecvAncillaryMessage::ScmRights(fds) = m {
+                received = fds.into_iter().next();
+            }
+        }
+        assert_eq!(&got[..n], shown.as_slice());
+        let received = received.expect("a descriptor came with the payload");
+        // What is written to the slave is read from the master that crossed the socket.
+        rustix::io::write(&slave, b"hi").unwrap();
+        let mut out = [0u8; 2];
+        let mut read = 0;
+        while read < 2 {
+            read += rustix::io::read(&received, &mut out[read..]).unwrap();
+        }
+        assert_eq!(&out, b"hi");
+    }
+
+    #[test]
+    fn the_name_has_every_digit() {
+        let mut buf = [0u8; NAME_MAX];
+        for (n, shown) in [(0, "/dev/pts/0"), (7, "/dev/pts/7"), (10, "/dev/pts/10")] {
+            assert_eq!(pts_path(n, &mut buf), shown.as_bytes());
+        }
+        assert_eq!(pts_path(u32::MAX, &mut buf), b"/dev/pts/4294967295");
+    }
+
+    #[test]
+    fn a_descriptor_that_is_no_master_has_no_number() {
+        // TIOCGPTN on something that is not a master fails rather than inventing a number.
+        let (r, _w) = rustix::pipe::pipe().unwrap();
+        assert!(number(r.as_fd()).is_err());
+    }
+}
