@@ -19,6 +19,7 @@
 use alloc::string::String;
 
 mod config;
+pub mod hooks;
 pub mod mount;
 mod read;
 pub mod seccomp;
