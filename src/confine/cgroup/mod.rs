@@ -80,6 +80,7 @@ use crate::out::Bytes as Show;
 use crate::spec::Bytes;
 
 mod detect;
+pub mod freezer;
 mod fs;
 mod gc;
 mod parse;

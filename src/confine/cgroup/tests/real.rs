@@ -572,3 +572,57 @@ fn real_the_oom_killer_is_counted() {
     }
     oom_kill_counted(&layout, &tag);
 }
+
+/// The freezer on this machine: v1's freezer hierarchy and, where cgroup2 is mounted, its
+/// cgroup.freeze (a core file, there without controllers too). Two sleepers in a cgroup of the
+/// test's own are frozen (as the kernel reports it: v1's `FROZEN`, v2's `frozen 1` event),
+/// thawed, killed, and the cgroup removed.
+#[test]
+fn pause_and_resume_freeze_and_thaw_real_processes() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    for (mount, v2) in [
+        ("/sys/fs/cgroup/freezer", false),
+        ("/sys/fs/cgroup/unified", true),
+    ] {
+        if let Some(why) = cannot(mount) {
+            eprintln!("skipped {mount}: {why}");
+            continue;
+        }
+        let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+        let own = own
+            .lines()
+            .find_map(|l| {
+                let mut f = l.splitn(3, ':');
+                let (_, ctl, path) = (f.next()?, f.next()?, f.next()?);
+                let hit = match v2 {
+                    true => ctl.is_empty(),
+                    false => ctl.split(',').any(|c| c == "freezer"),
+                };
+                hit.then(|| path.to_string())
+            })
+            .unwrap();
+        let dir = format!("{mount}{}/{}", own.trim_end_matches('/'), tag());
+        std::fs::create_dir(&dir).unwrap();
+        let (pid, go) = fork_sleepers().unwrap();
+        std::fs::write(format!("{dir}/cgroup.procs"), pid.to_string()).unwrap();
+        rustix::io::write(&go, b"x").unwrap();
+        drop(go);
+        let d = dir.as_bytes();
+        super::super::freezer::set(d, v2, true).unwrap_or_else(|e| panic!("{}", e.line()));
+        assert!(super::super::freezer::frozen(d, v2).unwrap());
+        super::super::freezer::set(d, v2, false).unwrap_or_else(|e| panic!("{}", e.line()));
+        assert!(!super::super::freezer::frozen(d, v2).unwrap());
+        for p in procs(d) {
+            let _ = rustix::process::kill_process(
+                rustix::process::Pid::from_raw(p).unwrap(),
+                rustix::process::Signal::KILL,
+            );
+        }
+        reap(pid).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::fs::remove_dir(&dir).is_err() {
+            assert!(Instant::now() < deadline, "{dir} stays busy");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
