@@ -732,16 +732,28 @@ fn validation_suite_passes_what_runc_passes() {
     let baseline = parse_results(&std::fs::read_to_string(&baseline_file).unwrap());
     let dir = common::TempDir::new("oci-validation");
     let results_file = dir.path().join("results.txt");
+    // One retry for a test runc passes that fails here: killsig races with the container's shell
+    // setting its trap and fails now and then under load, with runc too.
     let out = run_timeout(
         Command::new(repo().join("scripts/oci-validation.sh"))
             .arg("--runtime")
             .arg(&rt)
             .arg("--out")
-            .arg(&results_file),
+            .arg(&results_file)
+            .arg("--compare")
+            .arg(&baseline_file)
+            .arg("--retries")
+            .arg("1"),
         None,
         SUITE_TIMEOUT,
     );
-    assert_exit(&out, 0);
+    assert!(
+        results_file.is_file(),
+        "scripts/oci-validation.sh wrote no results\n{out}"
+    );
+    for line in out.stderr.lines().filter(|l| l.contains("FLAKY")) {
+        eprintln!("{line}");
+    }
     let results = parse_results(&std::fs::read_to_string(&results_file).unwrap());
     let mut failures = Vec::new();
     for want in baseline.iter().filter(|r| r.fully_passes()) {
