@@ -108,6 +108,11 @@ case "${1:-}" in
             done
         done
         rm -rf "$ctrd_dir" "$podman_dir" "$run_dir" "$oci/busybox-rootfs.tar" "$oci/nsrun-busybox.oci.tar"
+        # The cgroup parents podman (libpod_parent) and our containerd namespace (nsrun-ci) made:
+        # removed when empty (rmdir never removes a cgroup with processes).
+        for d in /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/*/nsrun-ci /sys/fs/cgroup/libpod_parent /sys/fs/cgroup/nsrun-ci; do
+            [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+        done
         say "removed the podman and containerd scratch state"
         exit 0
         ;;
@@ -308,8 +313,15 @@ EOF
         archive=$oci/nsrun-busybox.oci.tar
         [ -s "$archive" ] || podman save -q --format oci-archive -o "$archive" "$image" >/dev/null ||
             die "podman save --format oci-archive failed"
-        "${ctr_[@]}" image import --index-name "$image" "$archive" >/dev/null ||
-            die "ctr image import $archive failed"
+        # The archive's ref.name annotation is the full name. (Not --index-name: containerd 1.6.20
+        # then records an index it never stored: "content digest ...: not found".)
+        for try in 1 2 3; do
+            "${ctr_[@]}" image import "$archive" >/dev/null 2>"$ctrd_dir/import.err" &&
+                "${ctr_[@]}" image ls -q | grep -qx "$image" && break
+            [ "$try" -lt 3 ] || die "ctr image import $archive failed: $(cat "$ctrd_dir/import.err")"
+            say "ctr image import failed ($(head -c 200 "$ctrd_dir/import.err")); trying again"
+            sleep 1
+        done
         say "imported $image into containerd (namespace $ctr_ns)"
     fi
 fi
