@@ -2,7 +2,9 @@
 # Makes a logging stand-in for an OCI runtime: a script that appends its argv (one line a call,
 # each argument shell-quoted, with the time, its cwd and pid) to a log file, then execs the real
 # runtime with the same arguments. It is named like the runtime (basename), so podman treats it
-# the same (runtime_supports_json is looked up by name).
+# the same (runtime_supports_json is looked up by name). It also copies the JSON the engines hand
+# over: exec's --process FILE to DIR/exec-process.PID.json, create's BUNDLE/config.json to
+# DIR/create-config.PID.json (DIR = target/oci/argv).
 #
 #   scripts/oci-argv-log.sh [--runtime PATH] [--log FILE]    prints the stand-in's path
 #
@@ -42,6 +44,16 @@ cat >"$wrapper.tmp" <<WRAP
 #!/bin/bash
 # Written by scripts/oci-argv-log.sh: logs argv to $log, then runs $runtime.
 { printf '%s pid=%s cwd=%s:' "\$(date +%T.%N | cut -c1-12)" "\$\$" "\$PWD"; printf ' %q' "\$@"; echo; } >>'$log' 2>/dev/null || true
+# Keep a copy of the JSON files the engines pass (exec --process FILE; create's bundle config.json).
+prev=""; bundle=""
+for a in "\$@"; do
+    case "\$prev" in
+        --process) cp "\$a" '$dir'/"exec-process.\$\$.json" 2>/dev/null || true ;;
+        --bundle | -b) bundle=\$a ;;
+    esac
+    prev=\$a
+done
+[ -z "\$bundle" ] || cp "\$bundle/config.json" '$dir'/"create-config.\$\$.json" 2>/dev/null || true
 exec '$runtime' "\$@"
 WRAP
 chmod +x "$wrapper.tmp"
