@@ -478,6 +478,37 @@ fn podman_network_none() {
     assert_ne!(out.stdout.trim(), host.to_str().unwrap(), "{out}");
 }
 
+#[test]
+#[ignore = "needs root"]
+fn podman_user_and_user_namespace() {
+    let Some(p) = Podman::new() else { return };
+    // process.user: uid, gid and the supplementary groups (podman adds none here).
+    let out = p.run_rm(&["--user", "65534:65534"], &["sh", "-c", "id -u; id -g"]);
+    assert_exit(&out, 0);
+    assert_eq!(out.lines(), ["65534", "65534"], "{out}");
+    // linux.uidMappings/gidMappings with a user namespace: root inside is 100000 outside. (As root,
+    // podman's --userns=keep-id is for rootless podman only; this machine runs podman as root.)
+    let out = p.run_rm(
+        &["--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536"],
+        &[
+            "sh",
+            "-c",
+            "cat /proc/self/uid_map /proc/self/gid_map; id -u; touch /x && echo wrote",
+        ],
+    );
+    assert_exit(&out, 0);
+    let maps: Vec<Vec<&str>> = out.lines()[..2]
+        .iter()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        maps,
+        [["0", "100000", "65536"], ["0", "100000", "65536"]],
+        "{out}"
+    );
+    assert_eq!(&out.lines()[2..], ["0", "wrote"], "{out}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // containerd (ctr)
 
