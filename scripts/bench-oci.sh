@@ -67,7 +67,7 @@ grep -q '"true"' "$bundle/config.json" || die "could not set the bundle's args t
 
 # lifecycle RT NAME: the shell command of one create/start/wait/delete.
 lifecycle() {
-    local rt=$1 name=$2 root=$state/$2 id=bench-$2
+    local rt=$1 root=$state/$2 id=bench-$2
     mkdir -p "$root"
     printf '{ %q --root %q create --bundle %q %s && %q --root %q start %s; } | cat && %q --root %q delete --force %s' \
         "$rt" "$root" "$bundle" "$id" "$rt" "$root" "$id" "$rt" "$root" "$id"

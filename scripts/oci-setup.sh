@@ -75,10 +75,10 @@ ctrd_pid() {
 }
 
 stop_containerd() {
-    local pid i
+    local pid
     if pid=$(ctrd_pid); then
         kill "$pid"
-        for i in $(seq 50); do
+        for _ in $(seq 50); do
             [ -d "/proc/$pid" ] || break
             sleep 0.1
         done
@@ -111,7 +111,7 @@ case "${1:-}" in
         # The cgroup parents podman (libpod_parent) and our containerd namespace (nsrun-ci) made:
         # removed when empty (rmdir never removes a cgroup with processes).
         for d in /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/*/nsrun-ci /sys/fs/cgroup/libpod_parent /sys/fs/cgroup/nsrun-ci; do
-            [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+            if [ -d "$d" ]; then find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
         done
         say "removed the podman and containerd scratch state"
         exit 0
@@ -142,7 +142,7 @@ if [ ! -x "$go_bin/go" ]; then
     # apt.conf.d (proxies) stay in use, since the package is installed on the machine.
     keyring=/usr/share/keyrings/debian-archive-keyring.gpg
     [ -r "$keyring" ] || die "no $keyring (package debian-archive-keyring): cannot check bookworm-backports"
-    # shellcheck source=lib/debian-apt.sh
+    # shellcheck source=scripts/lib/debian-apt.sh
     . scripts/lib/debian-apt.sh
     mirror=${BOOT_MIRROR:-$(host_mirror)}
     case "$mirror" in */snapshot.debian.org/*) mirror=http://deb.debian.org/debian ;; esac
@@ -240,10 +240,11 @@ export CONTAINERS_CONF=$podman_dir/containers.conf CONTAINERS_STORAGE_CONF=$podm
 podman info >/dev/null 2>"$oci/podman-info.err" || die "podman info fails with the scratch config: $(tail -3 "$oci/podman-info.err")"
 
 # 4. The busybox image.
-t2=$(date +%s)
-busybox=$(command -v busybox) || die "no busybox (package busybox-static)"
-file -L "$busybox" 2>/dev/null | grep -q 'statically linked' || [ -x /bin/busybox ] || true
-[ -x /bin/busybox ] && busybox=/bin/busybox
+busybox=/bin/busybox
+[ -x "$busybox" ] || busybox=$(command -v busybox) || die "no busybox (package busybox-static)"
+if command -v file >/dev/null && ! file -L "$busybox" | grep -q 'statically linked'; then
+    die "$busybox is not statically linked: the image needs busybox-static"
+fi
 rootfs_tar=$oci/busybox-rootfs.tar
 if [ ! -s "$rootfs_tar" ] || [ "$busybox" -nt "$rootfs_tar" ]; then
     r=$oci/busybox-rootfs

@@ -159,7 +159,7 @@ regressions=$(awk -v subset=$subset '
     $2 ~ /^rc=/ { got[$1] = pass($0) }
     END { for (t in want) if ((t in got || !subset) && !got[t]) print t }' "$compare" "$out" | sort)
 if [ -n "$regressions" ]; then
-    echo "oci-validation: fully pass in $cbase but not with $base:" $regressions >&2
+    echo "oci-validation: fully pass in $cbase but not with $base: $(echo "$regressions" | tr '\n' ' ')" >&2
     exit 1
 fi
 echo "oci-validation: every test that fully passes in $cbase fully passes with $base" >&2
