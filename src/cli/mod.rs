@@ -36,6 +36,9 @@ pub const NAME_MAX: usize = 64;
 pub enum Parsed {
     /// Run a container.
     Run(alloc::boxed::Box<Spec>),
+    /// `nsrun run --oci-bundle DIR`: run the container DIR/config.json describes, in the
+    /// foreground.
+    OciBundle(alloc::vec::Vec<u8>),
     /// Print this help text.
     Help(String),
     /// Print the version.
@@ -92,8 +95,9 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "run",
-        usage: "[OPTIONS] [--] [COMMAND [ARG...]]",
-        about: "The same as nsrun without a command word.",
+        usage: "[OPTIONS] [--] [COMMAND [ARG...]] | --oci-bundle DIR",
+        about: "The same as nsrun without a command word; with --oci-bundle DIR, the container \
+                DIR/config.json describes (OCI), in the foreground.",
     },
     Command {
         name: "enter",
@@ -155,7 +159,16 @@ pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
         None => (&b""[..], args),
     };
     match word {
-        b"run" => run::parse("run", rest),
+        b"run" => match rest {
+            [b"--oci-bundle", dir] => Ok(Parsed::OciBundle(dir.to_vec())),
+            [word] if word.starts_with(b"--oci-bundle=") => {
+                Ok(Parsed::OciBundle(word[b"--oci-bundle=".len()..].to_vec()))
+            }
+            [b"--oci-bundle", ..] => {
+                Err("run --oci-bundle DIR takes no other option and no command: config.json says everything".into())
+            }
+            _ => run::parse("run", rest),
+        },
         b"gc" => gc::parse(rest),
         b"mounts" => mounts::parse(rest),
         b"demo" => demo::parse(rest),

@@ -1880,6 +1880,9 @@ mod tests {
                             MountOp::RemountRo(d) | MountOp::Mask(d) | MountOp::ReadOnlyPath(d) => {
                                 d
                             }
+                            MountOp::Mount(_) | MountOp::Device(_) => {
+                                unreachable!("only config.json makes these")
+                            }
                         };
                         assert_eq!(dst.first(), Some(&b'/'), "{args:?}");
                         if let MountOp::Tmpfs { size: Some(n), .. } = op {

@@ -24,8 +24,10 @@ mod read;
 pub mod seccomp;
 #[cfg(test)]
 mod tests;
+mod to_spec;
 
 pub use config::*;
+pub use to_spec::to_spec;
 
 /// Why a config.json was refused: one line, `config.json: PATH: WHAT`.
 #[derive(Clone, PartialEq, Eq, Debug)]

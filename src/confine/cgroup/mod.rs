@@ -117,6 +117,15 @@ pub struct Request {
     pub cpu_weight: Option<u16>,
     /// `--cgroup-path PATH`, checked by [`check_path`].
     pub path: Option<Bytes>,
+    /// cpu.shares as given (OCI `linux.resources.cpu.shares`): written as it is on v1, as the
+    /// weight runc computes from it on v2.
+    pub cpu_shares: Option<u64>,
+    /// The soft memory limit in bytes (OCI `linux.resources.memory.reservation`):
+    /// memory.soft_limit_in_bytes (v1), memory.low (v2).
+    pub memory_reservation: Option<u64>,
+    /// The cgroup is named by the caller and outlives the launcher (an OCI container's, which
+    /// `delete` removes): the launcher does not remove it when the container ends.
+    pub keep: bool,
 }
 
 /// `--memory-swap`: the limit on memory and swap together.
@@ -150,7 +159,10 @@ impl Request {
         if self.pids_max.is_some() {
             bits |= ctl::PIDS;
         }
-        if self.cpus.is_some() || self.cpu_weight.is_some() {
+        if self.memory_reservation.is_some() {
+            bits |= ctl::MEMORY;
+        }
+        if self.cpus.is_some() || self.cpu_weight.is_some() || self.cpu_shares.is_some() {
             bits |= ctl::CPU;
         }
         bits

@@ -263,6 +263,24 @@ fn limits(fs: &impl Fs, req: &Request, cg: &Cgroup) -> Result<(), Box<Error>> {
             put(ctl::CPU, "cpu.cfs_quota_us", quota.bytes(), false)?;
         }
     }
+    if let Some(r) = req.memory_reservation {
+        let file = if v2 {
+            "memory.low"
+        } else {
+            "memory.soft_limit_in_bytes"
+        };
+        put(ctl::MEMORY, file, Dec::new(r).bytes(), false)?;
+    }
+    if let Some(shares) = req.cpu_shares {
+        match v2 {
+            // runc's conversion of shares (2 to 262144) to a weight (1 to 10000).
+            true => {
+                let weight = 1 + (shares.clamp(2, 262_144) - 2) * 9999 / 262_142;
+                put(ctl::CPU, "cpu.weight", Dec::new(weight).bytes(), false)?
+            }
+            false => put(ctl::CPU, "cpu.shares", Dec::new(shares).bytes(), false)?,
+        }
+    }
     if let Some(w) = req.cpu_weight {
         match v2 {
             true => put(ctl::CPU, "cpu.weight", Dec::new(w.into()).bytes(), false)?,

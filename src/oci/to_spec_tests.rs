@@ -1,0 +1,1 @@
+//! Tests of [`super::to_spec`] on the fixtures of tests/oci.
