@@ -13,8 +13,10 @@
 //!   not made: a non-empty directory fails the mount, naming it);
 //! - a bind's flags are set with mount_setattr (Linux 5.12): the ones named are set, the ones
 //!   cleared by name (`rw`, `suid`, ...) are cleared, the others stay as the source has them;
-//! - `linux.resources.devices` (the device cgroup) is refused for now, as are
-//!   `memory.swappiness` and `memory.disableOOMKiller`;
+//! - `linux.resources.devices` is written to the v1 devices controller, in order, followed by
+//!   runc's always-allowed devices and the config's `linux.devices`; on a v2-only system it is
+//!   refused (nsrun has no eBPF device filter); `memory.swappiness` and
+//!   `memory.disableOOMKiller` are refused;
 //! - `rootfsPropagation` takes the recursive forms only (`rslave`, the default, `rprivate`,
 //!   `rshared`, `runbindable`).
 
@@ -244,7 +246,17 @@ fn process_fields(spec: &mut Spec, p: &super::Process) -> Result<(), Error> {
     // Without `capabilities` runc leaves them as they are.
     spec.locks.caps_preset = Some(CapsPreset::All);
     if let Some(c) = &p.capabilities {
-        if c.ambient & !(c.permitted & c.inheritable) != 0 {
+        // The kernel raises an ambient capability only if it is permitted and inheritable.
+        // For uid 0 the ambient set changes nothing at exec (it is within the bounding set,
+        // which root gets): runc's own `runc spec` lists ambient capabilities without
+        // inheritable ones, and runs; the ones that cannot be raised are left out. For another
+        // uid they would be missing after exec: refused.
+        let raisable = c.permitted & c.inheritable;
+        let ambient = match p.user.uid {
+            0 => c.ambient & raisable,
+            _ => c.ambient,
+        };
+        if ambient & !raisable != 0 {
             return Err(fail(
                 "process.capabilities.ambient",
                 "holds a capability not in both the permitted and the inheritable set (the \
@@ -256,7 +268,7 @@ fn process_fields(spec: &mut Spec, p: &super::Process) -> Result<(), Error> {
             effective: c.effective,
             permitted: c.permitted,
             inheritable: c.inheritable,
-            ambient: c.ambient,
+            ambient,
         });
     }
     Ok(())
@@ -415,6 +427,59 @@ fn sysctl(spec: &mut Spec, linux: &super::Linux) -> Result<(), Error> {
     Ok(())
 }
 
+/// The devices runc lets every container use, after the rules of the config (its
+/// `AllowedDevices`): mknod of any node, the default devices, /dev/console, the pseudo-terminals
+/// and /dev/net/tun.
+const ALLOWED: [&[u8]; 12] = [
+    b"c *:* m",
+    b"b *:* m",
+    b"c 1:3 rwm",
+    b"c 1:8 rwm",
+    b"c 1:7 rwm",
+    b"c 5:0 rwm",
+    b"c 1:5 rwm",
+    b"c 1:9 rwm",
+    b"c 5:1 rwm",
+    b"c 136:* rwm",
+    b"c 5:2 rwm",
+    b"c 10:200 rwm",
+];
+
+/// The device cgroup's lines: `rules` in order, then [`ALLOWED`], then each of `devices` (the
+/// nodes made in the container, which runc allows too).
+fn device_rules(rules: &[super::DeviceRule], devices: &[super::Device]) -> Vec<(bool, Bytes)> {
+    let number = |n: Option<u32>| match n {
+        Some(n) => format!("{n}"),
+        None => String::from("*"),
+    };
+    let mut out = Vec::with_capacity(rules.len() + ALLOWED.len() + devices.len());
+    for r in rules {
+        let access = match r.access.is_empty() {
+            true => "rwm",
+            false => r.access.as_str(),
+        };
+        let line = format!(
+            "{} {}:{} {access}",
+            r.kind as char,
+            number(r.major),
+            number(r.minor)
+        );
+        out.push((r.allow, line.into_bytes()));
+    }
+    out.extend(ALLOWED.iter().map(|l| (true, l.to_vec())));
+    for d in devices {
+        let kind = match d.kind {
+            DeviceKind::Char => 'c',
+            DeviceKind::Block => 'b',
+            // A FIFO is no device: the cgroup does not filter it.
+            DeviceKind::Fifo => continue,
+        };
+        let line = format!("{kind} {}:{} rwm", d.major, d.minor);
+        out.push((true, line.into_bytes()));
+    }
+    out
+}
+
 /// `linux.cgroupsPath` and `linux.resources`.
 fn cgroup(spec: &mut Spec, linux: &super::Linux) -> Result<(), Error> {
     let mut req = Request {
@@ -423,10 +488,7 @@ fn cgroup(spec: &mut Spec, linux: &super::Linux) -> Result<(), Error> {
     };
     if let Some(r) = &linux.resources {
         if !r.devices.is_empty() {
-            return Err(fail(
-                "linux.resources.devices",
-                "nsrun does not support device cgroup rules yet",
-            ));
+            req.devices = device_rules(&r.devices, &linux.devices);
         }
         if let Some(m) = &r.memory {
             let bytes = |v: i64| u64::try_from(v).ok().filter(|&b| b > 0);

@@ -123,6 +123,10 @@ pub struct Request {
     /// The soft memory limit in bytes (OCI `linux.resources.memory.reservation`):
     /// memory.soft_limit_in_bytes (v1), memory.low (v2).
     pub memory_reservation: Option<u64>,
+    /// Device rules (OCI `linux.resources.devices`, then the devices every container may use),
+    /// written in order to devices.allow or devices.deny of the v1 devices controller: the
+    /// rule's allow, and its line (`c 1:3 rwm`, `a *:* rwm`). Not on cgroup v2.
+    pub devices: alloc::vec::Vec<(bool, Bytes)>,
     /// The cgroup is named by the caller and outlives the launcher (an OCI container's, which
     /// `delete` removes): the launcher does not remove it when the container ends.
     pub keep: bool,
@@ -145,8 +149,15 @@ pub(crate) mod ctl {
     pub const PIDS: u8 = 2;
     /// The cpu controller.
     pub const CPU: u8 = 4;
+    /// The devices controller (cgroup v1 only: v2 filters devices with eBPF programs).
+    pub const DEVICES: u8 = 8;
     /// Each bit with its name, as cgroup.controllers and the v1 mount options write it.
-    pub const NAMES: [(u8, &str); 3] = [(MEMORY, "memory"), (PIDS, "pids"), (CPU, "cpu")];
+    pub const NAMES: [(u8, &str); 4] = [
+        (MEMORY, "memory"),
+        (PIDS, "pids"),
+        (CPU, "cpu"),
+        (DEVICES, "devices"),
+    ];
 }
 
 impl Request {
@@ -164,6 +175,9 @@ impl Request {
         }
         if self.cpus.is_some() || self.cpu_weight.is_some() || self.cpu_shares.is_some() {
             bits |= ctl::CPU;
+        }
+        if !self.devices.is_empty() {
+            bits |= ctl::DEVICES;
         }
         bits
     }
@@ -190,6 +204,9 @@ impl Request {
             if let Some(w) = self.cpu_weight {
                 return ("--cpu-weight", parse::Dec::new(w.into()).string());
             }
+        }
+        if bits & ctl::DEVICES != 0 && !self.devices.is_empty() {
+            return ("linux.resources.devices", String::new());
         }
         self.path_option()
     }

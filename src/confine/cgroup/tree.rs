@@ -263,6 +263,14 @@ fn limits(fs: &impl Fs, req: &Request, cg: &Cgroup) -> Result<(), Box<Error>> {
             put(ctl::CPU, "cpu.cfs_quota_us", quota.bytes(), false)?;
         }
     }
+    for (allow, line) in &req.devices {
+        let file = if *allow {
+            "devices.allow"
+        } else {
+            "devices.deny"
+        };
+        put(ctl::DEVICES, file, line, false)?;
+    }
     if let Some(r) = req.memory_reservation {
         let file = if v2 {
             "memory.low"
