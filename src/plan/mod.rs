@@ -348,10 +348,6 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
                 && crate::sys::caps::in_bounding(crate::confine::caps::SYS_ADMIN.trailing_zeros())
         }
     };
-    let ids_at = steps
-        .iter()
-        .position(|s| matches!(s, Step::KeepCaps | Step::SetIds { .. }))
-        .unwrap_or(steps.len());
     let before = steps.len();
     locks::seccomp_steps(spec, sys_admin, &mut steps)?;
     // OCI without noNewPrivileges: the filter is installed while the process still holds
@@ -359,6 +355,10 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     // change, as runc does.
     let mut exec_from = exec_from;
     if spec.oci && !locks::no_new_privs(spec) && steps.len() > before {
+        let ids_at = steps
+            .iter()
+            .position(|s| matches!(s, Step::KeepCaps | Step::SetIds { .. }))
+            .unwrap_or(before);
         let filters: Vec<Step> = steps.drain(before..).collect();
         let n = filters.len();
         steps.splice(ids_at..ids_at, filters);
@@ -544,9 +544,10 @@ fn mount_steps(
     let mut slots: Vec<Option<u32>> = Vec::with_capacity(spec.mounts.len());
     let proc_by_bind = ns.has(Kind::User) && !ns.has(Kind::Pid);
     // OCI devices: bound from the host in a user namespace (mknod is refused there), as runc.
-    let dev_bind = ns.has(Kind::User)
-        || spec.join.iter().any(|j| j.kind == Kind::User)
-        || !rustix::process::geteuid().is_root();
+    let dev_bind = spec.oci
+        && (ns.has(Kind::User)
+            || spec.join.iter().any(|j| j.kind == Kind::User)
+            || !rustix::process::geteuid().is_root());
     for (index, op) in spec.mounts.iter().enumerate() {
         let slot = match op {
             MountOp::Mount(m) if m.is_bind() => match source(steps, spans, index, &m.source) {
