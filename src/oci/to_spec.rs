@@ -7,8 +7,10 @@
 //! [`Spec::terminal`] for it).
 //!
 //! What nsrun does differently from runc, on purpose or for now:
-//! - a `cgroup` mount is a read-only-as-asked `cgroup2` mount (runc makes a tmpfs with a bind
-//!   of each v1 controller's cgroup on a v1 or hybrid host);
+//! - a `cgroup` mount is a `cgroup2` mount with the flags asked for (runc makes a tmpfs with a
+//!   bind of each v1 controller's cgroup on a v1 or hybrid host); in a new user namespace
+//!   without a new cgroup namespace, where the kernel refuses that, the host's /sys/fs/cgroup
+//!   is bound recursively with the flags on every mount;
 //! - `tmpcopyup` is honoured only on a directory that is empty or missing (the copy itself is
 //!   not made: a non-empty directory fails the mount, naming it);
 //! - a bind's flags are set with mount_setattr (Linux 5.12): the ones named are set, the ones
@@ -157,8 +159,19 @@ pub fn to_spec(config: &Config, bundle: &[u8]) -> Result<Spec, Error> {
         if crate::plan::path::normalize(m.destination.as_bytes()) == b"/dev" && is_bind(m) {
             dev_bound = true;
         }
-        spec.mounts
-            .push(MountOp::Mount(Box::new(general(m, &label)?)));
+        let mut g = general(m, &label)?;
+        if m.kind == "cgroup"
+            && spec.namespaces.has(Kind::User)
+            && !spec.namespaces.has(Kind::Cgroup)
+        {
+            // A user namespace without a cgroup namespace may not mount a cgroup filesystem:
+            // the host's hierarchies are bound, as runc binds them for a rootless container,
+            // every mount below with the flags asked for.
+            g.source = b"/sys/fs/cgroup".to_vec();
+            g.rec_set |= crate::setup::tree::attrs_of(g.flags).0;
+            g.flags |= MS_BIND | MS_REC;
+        }
+        spec.mounts.push(MountOp::Mount(Box::new(g)));
     }
     devices(&mut spec, linux, dev_bound)?;
     for p in &linux.masked_paths {

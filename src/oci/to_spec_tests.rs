@@ -180,6 +180,11 @@ fn runc_spec_rootless() {
     let pts = g.iter().find(|m| m.dst == b"/dev/pts").unwrap();
     assert_eq!(pts.data, b"newinstance,ptmxmode=0666,mode=0620");
     assert_eq!(s.locks.cgroup, Request::default(), "no cgroup asked for");
+    // No cgroup namespace in a user namespace: the host's hierarchies, bound read-only.
+    let cg = g.iter().find(|m| m.dst == b"/sys/fs/cgroup").unwrap();
+    assert!(cg.is_bind() && cg.flags & mount::MS_REC != 0);
+    assert_eq!(cg.source, b"/sys/fs/cgroup");
+    assert_eq!(cg.rec_set & mount::ATTR_RDONLY, mount::ATTR_RDONLY);
 }
 
 #[test]
