@@ -363,6 +363,14 @@ fn bad_configs_are_refused_naming_the_json_path() {
             "config.json: mounts[0].options[0]: nsrun does not support idmapped mounts",
         ),
         (String::from("{\"ociVersion\": "), "config.json: byte "),
+        (
+            config(
+                r#""args": ["true"]"#,
+                r#", "hooks": {"poststop": [{"path": "/bin/true"}]}"#,
+                &format!(r#""namespaces": [{NS}]"#),
+            ),
+            "config.json: hooks.poststop: run --oci-bundle runs no hooks",
+        ),
     ];
     for (text, want) in cases {
         std::fs::write(bundle.join("config.json"), &text).unwrap();
