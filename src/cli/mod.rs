@@ -95,9 +95,8 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "run",
-        usage: "[OPTIONS] [--] [COMMAND [ARG...]] | --oci-bundle DIR",
-        about: "The same as nsrun without a command word; with --oci-bundle DIR, the container \
-                DIR/config.json describes (OCI), in the foreground.",
+        usage: "[OPTIONS] [--] [COMMAND [ARG...]]",
+        about: "The same as nsrun without a command word.",
     },
     Command {
         name: "enter",
@@ -159,16 +158,7 @@ pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
         None => (&b""[..], args),
     };
     match word {
-        b"run" => match rest {
-            [b"--oci-bundle", dir] => Ok(Parsed::OciBundle(dir.to_vec())),
-            [word] if word.starts_with(b"--oci-bundle=") => {
-                Ok(Parsed::OciBundle(word[b"--oci-bundle=".len()..].to_vec()))
-            }
-            [b"--oci-bundle", ..] => {
-                Err("run --oci-bundle DIR takes no other option and no command: config.json says everything".into())
-            }
-            _ => run::parse("run", rest),
-        },
+        b"run" => run::parse("run", rest),
         b"gc" => gc::parse(rest),
         b"mounts" => mounts::parse(rest),
         b"demo" => demo::parse(rest),
