@@ -300,8 +300,6 @@ fn general(m: &Mount, label: &str) -> Result<GeneralMount, Error> {
     let mut flags = o.flags;
     if bind {
         flags |= MS_BIND;
-    } else if o.rec_set | o.rec_clear != 0 && m.kind.is_empty() {
-        return Err(fail(&format!("{label}.type"), "missing"));
     }
     if !bind && m.kind.is_empty() {
         return Err(fail(
@@ -518,6 +516,21 @@ fn cgroup(spec: &mut Spec, linux: &super::Linux) -> Result<(), Error> {
                     ))
                 }
             };
+            match (req.memory_swap, req.memory) {
+                (Some(Swap::Limit(s)), Some(l)) if s < l => {
+                    return Err(fail(
+                        "linux.resources.memory.swap",
+                        "memory and swap together: it cannot be below memory.limit",
+                    ))
+                }
+                (Some(_), None) => {
+                    return Err(fail(
+                        "linux.resources.memory.swap",
+                        "needs memory.limit (it is memory and swap together)",
+                    ))
+                }
+                _ => {}
+            }
             if m.swappiness.is_some() {
                 return Err(fail(
                     "linux.resources.memory.swappiness",

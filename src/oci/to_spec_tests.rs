@@ -324,7 +324,7 @@ fn refusals_name_the_json_path() {
         Some(&b"/r"[..]),
         "absolute: not in the bundle"
     );
-    let cases: [(Result<Spec, String>, &str); 9] = [
+    let cases: [(Result<Spec, String>, &str); 11] = [
         (
             small("", ", \"hostname\": \"h\"", "", &["mount"]),
             "config.json: hostname: needs a new UTS namespace",
@@ -370,6 +370,24 @@ fn refusals_name_the_json_path() {
         (
             small("", "", ", \"rootfsPropagation\": \"private\"", &ALL),
             "config.json: linux.rootfsPropagation: ",
+        ),
+        (
+            small(
+                "",
+                "",
+                ", \"resources\": {\"memory\": {\"limit\": 2000000, \"swap\": 1000000}}",
+                &ALL,
+            ),
+            "config.json: linux.resources.memory.swap: memory and swap together",
+        ),
+        (
+            small(
+                "",
+                "",
+                ", \"resources\": {\"memory\": {\"swappiness\": 10}}",
+                &ALL,
+            ),
+            "config.json: linux.resources.memory.swappiness: ",
         ),
     ];
     for (got, want) in cases {
