@@ -97,7 +97,7 @@ pub use parse::{
     check_path, cpu_shares, parse_bytes, parse_cpus, parse_pids, parse_swap, parse_weight,
     show_bytes, Cpus, PERIOD_US,
 };
-pub use tree::{create, gc_and_create, Cgroup};
+pub use tree::{create, find_kept, gc_and_create, Cgroup};
 
 /// What a run asks of its cgroup: the limits and where it is. All `None`: no cgroup (the launcher
 /// does not call [`create`]).
