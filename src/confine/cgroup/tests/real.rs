@@ -613,6 +613,6 @@ fn real_a_kept_cgroup_is_found_again_and_removed() {
         std::fs::remove_dir(parent).unwrap();
     }
     same_tree(&before, &tree_of(&layout), &tag);
-    let e = super::super::find_kept(&req).err().expect("gone");
+    let e = super::super::find_kept(&req).expect_err("gone");
     assert!(e.line().contains("No such file"), "{}", e.line());
 }
