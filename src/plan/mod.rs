@@ -1211,6 +1211,50 @@ mod tests {
         assert!(p.joined.has(Kind::Uts) && !p.made.has(Kind::Uts));
     }
 
+    /// An OCI container's steps: sysctls before the masked and read-only paths, `/` read-only
+    /// (alone) after every mount and before pivot_root, device nodes made, and without
+    /// noNewPrivileges the seccomp filter before the ids and capabilities change.
+    #[test]
+    fn oci_steps_in_runcs_order() {
+        let root = env!("CARGO_MANIFEST_DIR").as_bytes();
+        let text = br#"{"ociVersion": "1.0.2", "root": {"path": "src", "readonly": true},
+            "process": {"args": ["true"], "cwd": "/", "user": {"uid": 5},
+              "capabilities": {"bounding": ["CAP_KILL"], "permitted": ["CAP_KILL"]}},
+            "mounts": [{"destination": "/dev", "type": "tmpfs", "source": "tmpfs"}],
+            "linux": {"namespaces": [{"type": "mount"}, {"type": "network"}],
+              "sysctl": {"net.ipv4.ip_forward": "1"}, "maskedPaths": ["/proc/kcore"],
+              "seccomp": {"defaultAction": "SCMP_ACT_ALLOW",
+                "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}}}"#;
+        let config = crate::oci::parse(text).ok().expect("parsed");
+        let spec = crate::oci::to_spec(&config, root).ok().expect("mapped");
+        let p = prepare(&spec, &[], Caller { uid: 0, gid: 0 })
+            .ok()
+            .expect("a plan");
+        let s = steps(&p);
+        let at = |d: &str| {
+            s.iter()
+                .position(|x| x.starts_with(d))
+                .unwrap_or_else(|| panic!("{d}: {s:?}"))
+        };
+        assert_eq!(s[0], "make / slave (recursively)", "{s:?}");
+        assert!(
+            at("mounts[0]: mount tmpfs on /dev") < at("linux.devices: make the node /dev/null")
+        );
+        assert!(at("linux.sysctl: write /proc/sys/net/ipv4/ip_forward") < at("hide /proc/kcore"));
+        assert!(at("hide /proc/kcore") < at("make / read-only"));
+        assert_eq!(
+            at("make / read-only") + 1,
+            at("pivot_root into the new root")
+        );
+        assert!(
+            at("linux.seccomp: install") < at("switch to uid 5"),
+            "{s:?}"
+        );
+        assert!(!s.iter().any(|d| d == "set no_new_privs"), "{s:?}");
+        assert!(!p.init && p.slots.in_root);
+        assert!(!s.iter().any(|d| d == "mount proc on /proc"), "{s:?}");
+    }
+
     #[test]
     fn joins_an_ordinary_user_cannot_make_are_refused() {
         let r = plan_as(1000, &["--netns", "/proc/self/ns/net", "true"])
