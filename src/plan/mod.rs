@@ -1225,8 +1225,8 @@ mod tests {
               "sysctl": {"net.ipv4.ip_forward": "1"}, "maskedPaths": ["/proc/kcore"],
               "seccomp": {"defaultAction": "SCMP_ACT_ALLOW",
                 "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}}}"#;
-        let config = crate::oci::parse(text).ok().expect("parsed");
-        let spec = crate::oci::to_spec(&config, root).ok().expect("mapped");
+        let config = crate::oci::parse(text).expect("parsed");
+        let spec = crate::oci::to_spec(&config, root).expect("mapped");
         let p = prepare(&spec, &[], Caller { uid: 0, gid: 0 })
             .ok()
             .expect("a plan");
