@@ -395,3 +395,49 @@ fn bad_configs_are_refused_naming_the_json_path() {
     let _ = run(&mut Command::new("true"));
     root.finish();
 }
+
+/// podman's own seccomp profile and capability sets (tests/oci/podman-create.json) on a busybox
+/// bundle: the profile compiles, goes in without no_new_privs (podman sets none) while
+/// CAP_SYS_ADMIN is still held, and the shell runs under it with podman's eleven capabilities.
+#[test]
+fn podmans_seccomp_profile_and_capabilities() {
+    require_root();
+    common::require_tool("python3");
+    let root = Rootfs::new("oci-podman");
+    let bundle = bundle_of(&root);
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oci/podman-create.json");
+    let script = format!(
+        r#"
+import json, sys
+p = json.load(open({fixture:?}))
+c = {{"ociVersion": "1.0.2", "root": {{"path": "rootfs"}},
+     "process": {{"args": ["/bin/sh", "-c", "echo ok; grep -E 'Seccomp:|NoNewPrivs|CapEff|CapBnd' /proc/self/status"],
+                 "cwd": "/", "env": ["PATH=/bin"], "capabilities": p["process"]["capabilities"]}},
+     "mounts": [{{"destination": "/proc", "type": "proc", "source": "proc"}},
+                {{"destination": "/dev", "type": "tmpfs", "source": "tmpfs"}}],
+     "linux": {{"namespaces": [{{"type": "pid"}}, {{"type": "mount"}}, {{"type": "ipc"}}],
+               "seccomp": p["linux"]["seccomp"]}}}}
+json.dump(c, open(sys.argv[1], "w"))
+"#
+    );
+    let made = run(Command::new("python3").args([
+        "-c",
+        &script,
+        bundle.join("config.json").to_str().unwrap(),
+    ]));
+    made.assert_ok();
+    let out = nsrun(&["run", "--oci-bundle", bundle.to_str().unwrap()]);
+    out.assert_ok();
+    assert_eq!(
+        out.lines(),
+        [
+            "ok",
+            "CapEff:\t00000000800405fb",
+            "CapBnd:\t00000000800405fb",
+            "NoNewPrivs:\t0",
+            "Seccomp:\t2"
+        ],
+        "{out}"
+    );
+    root.finish();
+}
