@@ -93,7 +93,7 @@ fn the_process_is_as_configured() {
                   echo @@ oom; cat /proc/self/oom_score_adj; echo @@ pid; echo $$; exit 7";
     let process = format!(
         r#""args": ["/bin/sh", "-c", "{script}"], "env": ["PATH=/bin", "FOO=bar baz"],
-        "cwd": "/tmp", "user": {{"uid": 1000, "gid": 1001, "additionalGids": [5, 6], "umask": 63}},
+        "cwd": "/tmp/work/here", "user": {{"uid": 1000, "gid": 1001, "additionalGids": [5, 6], "umask": 63}},
         {caps}, "rlimits": [{{"type": "RLIMIT_NOFILE", "soft": 123, "hard": 456}}],
         "noNewPrivileges": true, "oomScoreAdj": 500"#
     );
@@ -110,10 +110,13 @@ fn the_process_is_as_configured() {
     assert_eq!(out.stderr, "", "{out}");
     let s = out.sections();
     assert_eq!(s["id"].trim(), "uid=1000 gid=1001 groups=5,6", "{out}");
-    assert_eq!(s["pwd"].trim(), "/tmp");
+    assert_eq!(s["pwd"].trim(), "/tmp/work/here", "made, as runc makes it");
     assert_eq!(s["host"].trim(), "oci-test");
     // The whole environment is config.json's.
-    assert_eq!(s["env"].trim(), "FOO=bar baz\nPATH=/bin\nPWD=/tmp\nSHLVL=1");
+    assert_eq!(
+        s["env"].trim(),
+        "FOO=bar baz\nPATH=/bin\nPWD=/tmp/work/here\nSHLVL=1"
+    );
     let st = &s["status"];
     // kill (5), net_bind_service (10), chown (0), setuid (7).
     assert_eq!(field(st, "CapBnd"), "00000000000004a1");

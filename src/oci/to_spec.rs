@@ -181,6 +181,14 @@ pub fn to_spec(config: &Config, bundle: &[u8]) -> Result<Spec, Error> {
         spec.mounts
             .push(MountOp::ReadOnlyPath(p.clone().into_bytes()));
     }
+    // runc makes the working directory when it is missing (where nsrun may create: the root's
+    // own mount, a tmpfs of the config).
+    if crate::plan::path::normalize(process.cwd.as_bytes()) != b"/" {
+        spec.mounts.push(MountOp::Mkdir {
+            dst: process.cwd.clone().into_bytes(),
+            mode: None,
+        });
+    }
 
     sysctl(&mut spec, linux)?;
     if let Some(s) = &linux.seccomp {
