@@ -160,6 +160,15 @@ pub fn to_spec(config: &Config, bundle: &[u8]) -> Result<Spec, Error> {
             dev_bound = true;
         }
         let mut g = general(m, &label)?;
+        if g.is_bind() && !g.source.starts_with(b"/") {
+            // Relative to the bundle, as runc (which works from the bundle) takes it.
+            let mut source = bundle.to_vec();
+            if !source.ends_with(b"/") {
+                source.push(b'/');
+            }
+            source.extend_from_slice(&g.source);
+            g.source = source;
+        }
         if m.kind == "cgroup"
             && spec.namespaces.has(Kind::User)
             && !spec.namespaces.has(Kind::Cgroup)

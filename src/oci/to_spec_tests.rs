@@ -410,4 +410,13 @@ fn refusals_name_the_json_path() {
     let s = map(text.as_bytes()).unwrap();
     assert_eq!(s.sysctl.len(), 1);
     assert_eq!(s.root.as_deref(), Some(&b"/bundle/r"[..]));
+    // A bind's relative source is the bundle's.
+    let s = small(
+        "",
+        ", \"mounts\": [{\"destination\": \"/x\", \"type\": \"bind\", \"source\": \"data/x\"}]",
+        "",
+        &ALL,
+    )
+    .unwrap();
+    assert_eq!(general(&s)[0].source, b"/bundle/data/x");
 }
