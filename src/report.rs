@@ -203,8 +203,8 @@ pub fn describe(r: &Report, plan: &Plan, spec: &Spec) -> String {
         i => match plan.steps.get(i as usize) {
             Some(step) => {
                 let mut what = step.describe();
-                let names_its_option =
-                    matches!(step, Step::Bind { option, .. } if option.starts_with("--"));
+                let names_its_option = matches!(step, Step::Bind { option, .. } if option.starts_with("--"))
+                    || matches!(step, Step::General(_) | Step::Device { .. });
                 if let (Some(op), false) = (
                     plan.op_of(i).and_then(|o| spec.mounts.get(o)),
                     names_its_option,
@@ -304,6 +304,15 @@ fn step_hint(
     const MISSING: &str = "nsrun creates nothing on the host's filesystems: create it first, \
         put a --tmpfs over its parent, or use --root";
     match (step, errno) {
+        (Step::General(_) | Step::Device { .. } | Step::Sysctl { .. }, Errno::NOENT) => Some(
+            "nsrun creates mount points only in the root's own mount and in the tmpfs mounts it \
+             made: create it in the root filesystem first",
+        ),
+        (Step::General(g), Errno::NOTEMPTY) if g.copy_up => Some(
+            "tmpcopyup: nsrun copies nothing up, so the directory under a tmpcopyup tmpfs \
+             must be empty",
+        ),
+        (Step::General(_) | Step::Device { .. } | Step::Sysctl { .. }, _) => None,
         (Step::Sync { fork: true }, Errno::NOMEM) => Some(
             "the PID namespace has no init any more (its PID 1 ended): no process can enter it",
         ),

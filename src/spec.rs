@@ -133,6 +133,70 @@ pub enum MountOp {
     /// `--ro-path DST`: bind DST onto itself read-only, every submount too, as OCI readonlyPaths;
     /// a missing DST is skipped.
     ReadOnlyPath(Bytes),
+    /// A mount as an OCI config.json describes it (`mounts[N]`): any filesystem, or a bind, with
+    /// its flags, data and propagation.
+    Mount(alloc::boxed::Box<GeneralMount>),
+    /// A device node (OCI `linux.devices` and the runtime's default devices).
+    Device(DeviceNode),
+}
+
+/// A mount of any filesystem type, or a bind, with the MS_* flags of mount(2): one member of OCI
+/// `mounts`. The destination is resolved inside the root by descriptor and created (a directory,
+/// or a file for a bound file) where nsrun may ([`Spec::oci`]: also on the root's own mount).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct GeneralMount {
+    /// What messages call it: `mounts[3]` (the JSON path).
+    pub label: Bytes,
+    /// The filesystem type (`tmpfs`, `devpts`, `cgroup2`, ...); ignored for a bind.
+    pub fstype: Bytes,
+    /// The source: a host path for a bind, else the name handed to the filesystem.
+    pub source: Bytes,
+    /// The path inside the container.
+    pub dst: Bytes,
+    /// MS_* flags (`MS_BIND`, with `MS_REC` for rbind; `MS_RDONLY`, `MS_NOSUID`, ...).
+    pub flags: u64,
+    /// MS_* flags the options cleared by name (`rw`, `suid`, `dev`, `exec`): a bind clears them
+    /// on the new mount.
+    pub cleared: u64,
+    /// Propagation changes applied to the new mount in order (MS_PRIVATE ..., MS_REC: with the
+    /// mounts below it).
+    pub propagation: Vec<u64>,
+    /// MOUNT_ATTR_* set on the new mount and all below it (`rro`, ...).
+    pub rec_set: u64,
+    /// MOUNT_ATTR_* cleared on the new mount and all below it.
+    pub rec_clear: u64,
+    /// The filesystem's options, comma separated (`mode=755,size=65536k`).
+    pub data: Bytes,
+    /// runc's `tmpcopyup`: honoured on a directory that is empty or missing (nsrun copies
+    /// nothing: a directory with files fails the mount).
+    pub copy_up: bool,
+}
+
+impl GeneralMount {
+    /// Whether it is a bind (MS_BIND).
+    pub fn is_bind(&self) -> bool {
+        self.flags & crate::oci::mount::MS_BIND != 0
+    }
+}
+
+/// A device node to make in the container (mknod, or a bind of the host's node of the same path
+/// when nsrun runs in a user namespace or cannot make nodes).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct DeviceNode {
+    /// The path inside the container (also the host path bound in a user namespace).
+    pub dst: Bytes,
+    /// The file type bits: S_IFCHR, S_IFBLK or S_IFIFO.
+    pub kind: u32,
+    /// The major number.
+    pub major: u32,
+    /// The minor number.
+    pub minor: u32,
+    /// The permission bits.
+    pub mode: u32,
+    /// The owner.
+    pub uid: u32,
+    /// The group.
+    pub gid: u32,
 }
 
 impl MountOp {
@@ -158,6 +222,10 @@ impl MountOp {
             MountOp::RemountRo(dst) => crate::out::around("--remount-ro ", dst, ""),
             MountOp::Mask(dst) => crate::out::around("--masked-path ", dst, ""),
             MountOp::ReadOnlyPath(dst) => crate::out::around("--ro-path ", dst, ""),
+            MountOp::Mount(m) => {
+                format!("{} {}", Show(&m.label), Show(&m.dst))
+            }
+            MountOp::Device(d) => crate::out::around("linux.devices ", &d.dst, ""),
         }
     }
 }
@@ -243,6 +311,17 @@ pub struct Spec {
     pub keep: Option<Bytes>,
     /// `run --name`, `--detach`, `--log`, `--state-dir`: the container's entry and background.
     pub life: Life,
+    /// OCI semantics (a config.json's container, [`crate::oci::to_spec`]): mount points are
+    /// created in the root's own mount too (the bundle's rootfs belongs to the container), a
+    /// read-only root is made so after the mounts (`/` alone, as runc), and no_new_privs is set
+    /// only when asked (a seccomp filter is then installed while CAP_SYS_ADMIN is still held).
+    pub oci: bool,
+    /// OCI `process.terminal`: the runtime gives the process a pseudo-terminal (through the
+    /// console socket); the launcher itself does nothing with it.
+    pub terminal: bool,
+    /// OCI `linux.sysctl`: NAME (dotted) and VALUE, written under /proc/sys inside the container
+    /// once its /proc is mounted.
+    pub sysctl: Vec<(Bytes, Bytes)>,
 }
 
 /// How `run` records and detaches the container ([`crate::state`]); all unset for the plain
@@ -314,6 +393,9 @@ impl Default for Spec {
             life: Life::default(),
             join: Vec::new(),
             keep: None,
+            oci: false,
+            terminal: false,
+            sysctl: Vec::new(),
         }
     }
 }
@@ -354,6 +436,16 @@ pub enum SeccompOp {
     Allow(Vec<Bytes>),
     /// `--seccomp-preset default`.
     Preset,
+    /// A filter described by rules (OCI `linux.seccomp`), compiled by the launcher; syscall
+    /// names this architecture lacks are skipped.
+    Rules {
+        /// The filter.
+        filter: crate::confine::seccomp::Filter,
+        /// `SECCOMP_FILTER_FLAG_*` for seccomp(2).
+        flags: u32,
+        /// What messages call it (`linux.seccomp`).
+        label: &'static str,
+    },
 }
 
 /// One `--rlimit NAME=SOFT[:HARD]`: `None` leaves that value as it is; `u64::MAX` is unlimited.
@@ -392,4 +484,7 @@ pub struct Locks {
     pub groups: Option<Vec<u32>>,
     /// `--oom-score-adj`.
     pub oom_score_adj: Option<i32>,
+    /// The five capability sets exactly (OCI `process.capabilities`), instead of the preset and
+    /// `caps`.
+    pub cap_sets: Option<crate::confine::caps::Sets>,
 }

@@ -36,6 +36,9 @@ pub const NAME_MAX: usize = 64;
 pub enum Parsed {
     /// Run a container.
     Run(alloc::boxed::Box<Spec>),
+    /// `nsrun run --oci-bundle DIR`: run the container DIR/config.json describes, in the
+    /// foreground.
+    OciBundle(alloc::vec::Vec<u8>),
     /// Print this help text.
     Help(String),
     /// Print the version.

@@ -22,6 +22,7 @@ use crate::spec::{BindKind, EnvOp, Join, MountOp, NsSource, Pid1, Propagation, S
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(test, derive(Debug))]
 pub(super) enum Opt {
+    OciBundle,
     Help,
     Version,
     Ns(Kind),
@@ -274,6 +275,15 @@ pub(super) const OPTIONS: &[Item<Opt>] = &[
         "DIR",
         "bind the container's namespace files on DIR/mnt, DIR/net... (nsrun release DIR)",
         Opt::Keep
+    ),
+    opt!(
+        "",
+        "--oci-bundle",
+        "",
+        One,
+        "DIR",
+        "run the container DIR/config.json describes (OCI), in the foreground; alone, no command",
+        Opt::OciBundle
     ),
     Item::Head("Inside"),
     opt!(
@@ -883,6 +893,13 @@ pub(super) const OPTIONS: &[Item<Opt>] = &[
 
 /// Parses the options of a run and the command after them.
 pub(super) fn parse(command: &'static str, words: &[&[u8]]) -> Result<Parsed, String> {
+    match words {
+        [b"--oci-bundle", dir] => return Ok(Parsed::OciBundle(dir.to_vec())),
+        [word] if word.starts_with(b"--oci-bundle=") => {
+            return Ok(Parsed::OciBundle(word[b"--oci-bundle=".len()..].to_vec()))
+        }
+        _ => {}
+    }
     let mut spec = Spec::default();
     // At most one mount operation per long option: sized once, as the arena allocator keeps what
     // a growing Vec leaves behind.
@@ -967,6 +984,13 @@ impl<'a> Parser<'a> {
         let v = value.unwrap_or_default();
         match opt {
             Opt::Help => return Ok(Some(Parsed::Help(super::help_of(self.command)))),
+            Opt::OciBundle => {
+                return Err(
+                    "--oci-bundle DIR takes no other option and no command: config.json says \
+                     everything"
+                        .into(),
+                )
+            }
             Opt::Version => return Ok(Some(Parsed::Version)),
             Opt::Ns(kind) => self.chosen.add(kind),
             Opt::Share => {
@@ -1879,6 +1903,9 @@ mod tests {
                             MountOp::Proc(d) | MountOp::Sys(d) | MountOp::Dev(d) => d,
                             MountOp::RemountRo(d) | MountOp::Mask(d) | MountOp::ReadOnlyPath(d) => {
                                 d
+                            }
+                            MountOp::Mount(_) | MountOp::Device(_) => {
+                                unreachable!("only config.json makes these")
                             }
                         };
                         assert_eq!(dst.first(), Some(&b'/'), "{args:?}");

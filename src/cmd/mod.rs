@@ -12,6 +12,7 @@ mod gc;
 mod kill;
 mod list;
 mod mounts;
+mod oci;
 mod release;
 mod wait;
 
@@ -20,6 +21,7 @@ mod wait;
 pub fn main(parsed: Result<Parsed, alloc::string::String>, environ: &[&[u8]]) -> i32 {
     match parsed {
         Ok(Parsed::Run(spec)) => crate::run::launch::run(&spec, environ),
+        Ok(Parsed::OciBundle(dir)) => oci::run(&dir, environ),
         Ok(Parsed::Help(text)) => {
             out::stdout_str(&text);
             0

@@ -127,6 +127,22 @@ pub fn bounding() -> u64 {
     set
 }
 
+/// The five capability sets, given one by one (OCI `process.capabilities`): each a mask, bit `n`
+/// for capability `n`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Sets {
+    /// The bounding set: every other capability is dropped from it.
+    pub bounding: u64,
+    /// The effective set.
+    pub effective: u64,
+    /// The permitted set.
+    pub permitted: u64,
+    /// The inheritable set.
+    pub inheritable: u64,
+    /// The ambient set (each must be permitted and inheritable).
+    pub ambient: u64,
+}
+
 /// What the command process applies just before exec (see the module documentation).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Apply {
@@ -134,6 +150,9 @@ pub struct Apply {
     pub keep: u64,
     /// Of S, what goes into the ambient set when the command runs as a uid other than 0.
     pub ambient: u64,
+    /// The five sets exactly (`keep` is then the bounding set): applied as given, whatever the
+    /// uid.
+    pub exact: Option<Sets>,
 }
 
 impl Apply {
@@ -154,6 +173,16 @@ impl Apply {
                 Ok(true) if self.keep & bit(n) != 0 => continue,
                 Ok(true) => crate::sys::caps::drop_bounding(n)?,
             }
+        }
+        if let Some(sets) = &self.exact {
+            crate::sys::caps::set(sets.effective, sets.permitted, sets.inheritable)?;
+            crate::sys::caps::clear_ambient()?;
+            for n in 0..64 {
+                if sets.ambient & (1u64 << n) != 0 {
+                    crate::sys::caps::raise_ambient(n)?;
+                }
+            }
+            return Ok(());
         }
         let non_root = rustix::process::geteuid().as_raw() != 0;
         // The inheritable set holds only what the ambient set needs (a program running as

@@ -154,7 +154,7 @@ fn is_shared(id: u32) -> Result<bool, Errno> {
 }
 
 /// Reads a whole small file (at most `max` bytes).
-fn read_all(path: &CStr, max: usize) -> Result<Vec<u8>, Errno> {
+pub(crate) fn read_all(path: &CStr, max: usize) -> Result<Vec<u8>, Errno> {
     let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
     read_fd(fd.as_fd(), max)
 }

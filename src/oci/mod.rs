@@ -6,8 +6,10 @@
 //! them ([`mount::Options`]), the hooks, and the Linux section (namespaces, id maps, devices,
 //! cgroup path and resources, propagation, masked and read-only paths, sysctl, seccomp as the
 //! filter [`crate::confine::seccomp`] compiles), with the hostname, domain name and annotations.
-//! It makes no syscalls and reads nothing but the bytes; the commands that use it (create, run,
-//! exec, features) come with issue 9.
+//! It makes no syscalls and reads nothing but the bytes. [`to_spec`] maps a [`Config`] to the
+//! [`crate::spec::Spec`] the launcher runs (runc's semantics; what differs is listed there);
+//! `nsrun run --oci-bundle DIR` runs one in the foreground, and the runtime commands (create,
+//! start, ...) use the same mapping.
 //!
 //! Types and ranges are checked as the spec's Go types say (`uint32`, `int64`, ...), so a value
 //! runc would refuse is refused, in one line naming the member by its JSON path:
@@ -25,8 +27,10 @@ mod read;
 pub mod seccomp;
 #[cfg(test)]
 mod tests;
+mod to_spec;
 
 pub use config::*;
+pub use to_spec::to_spec;
 
 /// Why a config.json was refused: one line, `config.json: PATH: WHAT`.
 #[derive(Clone, PartialEq, Eq, Debug)]

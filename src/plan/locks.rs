@@ -24,6 +24,24 @@ pub fn caps_preset(spec: &Spec) -> CapsPreset {
 /// What the command holds, or None when the capability options leave it as the kernel makes it
 /// (preset `all`, nothing dropped or added).
 pub fn caps(spec: &Spec) -> Result<Option<caps::Apply>, Refusal> {
+    if let Some(sets) = spec.locks.cap_sets {
+        let held = caps::bounding();
+        let missing = (sets.permitted | sets.effective | sets.ambient) & !held;
+        if missing != 0 {
+            return Err(Refusal {
+                line: format!(
+                    "process.capabilities: {}: nsrun's bounding set lacks it, so the process                      cannot hold it (hint: see CapBnd in /proc/self/status)",
+                    caps::describe(missing)
+                ),
+                code: status::SETUP_FAILED,
+            });
+        }
+        return Ok(Some(caps::Apply {
+            keep: sets.bounding,
+            ambient: sets.ambient,
+            exact: Some(sets),
+        }));
+    }
     let preset = caps_preset(spec);
     if preset == CapsPreset::All && spec.locks.caps.is_empty() {
         return Ok(None);
@@ -63,12 +81,16 @@ pub fn caps(spec: &Spec) -> Result<Option<caps::Apply>, Refusal> {
     Ok(Some(caps::Apply {
         keep,
         ambient: added & keep,
+        exact: None,
     }))
 }
 
 /// Whether no_new_privs is set: asked for, or implied by a seccomp filter or the container
 /// preset.
 pub fn no_new_privs(spec: &Spec) -> bool {
+    if spec.oci {
+        return spec.no_new_privs;
+    }
     spec.no_new_privs
         || !spec.locks.seccomp.is_empty()
         || caps_preset(spec) == CapsPreset::Container
@@ -133,6 +155,33 @@ pub fn seccomp_steps(spec: &Spec, sys_admin: bool, steps: &mut Vec<Step>) -> Res
     let ordered = (0..3).flat_map(|r| ops.iter().filter(move |o| rank(o) == r));
     for op in ordered {
         let (filter, named, option) = match op {
+            SeccompOp::Rules {
+                filter,
+                flags,
+                label,
+            } => {
+                let program = seccomp::compile(filter).map_err(|e| {
+                    usage(match e {
+                        seccomp::Error::TooLong => {
+                            format!(
+                                "{label}: the filter would exceed the kernel's 4096 instructions"
+                            )
+                        }
+                        seccomp::Error::ArgIndex { rule } => {
+                            format!("{label}: rule {rule}: an argument index above 5")
+                        }
+                        _ => format!(
+                            "{label}: nsrun knows no system call numbers for this architecture"
+                        ),
+                    })
+                })?;
+                steps.push(Step::Seccomp {
+                    program,
+                    flags: *flags,
+                    option: (*label).into(),
+                });
+                continue;
+            }
             SeccompOp::Fd { fd, add } => {
                 let option = match add {
                     false => format!("--seccomp {fd}"),
@@ -158,6 +207,7 @@ pub fn seccomp_steps(spec: &Spec, sys_admin: bool, steps: &mut Vec<Step>) -> Res
                     })?;
                 steps.push(Step::Seccomp {
                     program: seccomp::Program(program),
+                    flags: 0,
                     option,
                 });
                 continue;
@@ -215,6 +265,7 @@ pub fn seccomp_steps(spec: &Spec, sys_admin: bool, steps: &mut Vec<Step>) -> Res
         }
         steps.push(Step::Seccomp {
             program,
+            flags: 0,
             option: option.into(),
         });
     }

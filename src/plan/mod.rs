@@ -19,7 +19,7 @@ use crate::ns::Kind;
 use crate::out::Bytes as Show;
 use crate::plan::exec::Exec;
 use crate::report;
-use crate::setup::step::{c_string, Mount, Step};
+use crate::setup::step::{c_string, General, Mount, Step};
 use crate::setup::tree::Slots;
 use crate::spec::{BindKind, Bytes, IdMap, MountOp, Pid1, Propagation, Spec};
 use crate::status;
@@ -348,7 +348,24 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
                 && crate::sys::caps::in_bounding(crate::confine::caps::SYS_ADMIN.trailing_zeros())
         }
     };
+    let before = steps.len();
     locks::seccomp_steps(spec, sys_admin, &mut steps)?;
+    // OCI without noNewPrivileges: the filter is installed while the process still holds
+    // CAP_SYS_ADMIN (seccomp(2) needs it without no_new_privs), before the ids and capabilities
+    // change, as runc does.
+    let mut exec_from = exec_from;
+    if spec.oci && !locks::no_new_privs(spec) && steps.len() > before {
+        let ids_at = steps
+            .iter()
+            .position(|s| matches!(s, Step::KeepCaps | Step::SetIds { .. }))
+            .unwrap_or(before);
+        let filters: Vec<Step> = steps.drain(before..).collect();
+        let n = filters.len();
+        steps.splice(ids_at..ids_at, filters);
+        if ids_at < exec_from {
+            exec_from += n;
+        }
+    }
 
     let maps = ns.has(Kind::User).then(|| match spec.map_current_user {
         true => Maps {
@@ -376,7 +393,11 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         // In a new session the command has no controlling terminal: no job control to do.
         terminal: !locks.new_session && crate::sys::tty::own_foreground(),
         exec: Exec::new(&spec.command, env::build(environ, &spec.env)),
-        slots: Slots::new(sources, ours),
+        slots: {
+            let mut slots = Slots::new(sources, ours);
+            slots.in_root = spec.oci;
+            slots
+        },
         keep_fds: spec.keep_fds.clone(),
         info_fd: spec.info_fd,
         status_fd: spec.json_status_fd,
@@ -479,6 +500,7 @@ fn mount_steps(
         let dst = match op {
             MountOp::Bind { dst, .. } | MountOp::Tmpfs { dst, .. } => dst,
             MountOp::Proc(dst) | MountOp::Sys(dst) | MountOp::Dev(dst) => dst,
+            MountOp::Mount(m) => &m.dst,
             _ => continue,
         };
         if path::normalize(dst) == b"/" {
@@ -521,8 +543,28 @@ fn mount_steps(
     // Each bind's slot, or None when a `-try` source is missing.
     let mut slots: Vec<Option<u32>> = Vec::with_capacity(spec.mounts.len());
     let proc_by_bind = ns.has(Kind::User) && !ns.has(Kind::Pid);
+    // OCI devices: bound from the host in a user namespace (mknod is refused there), as runc.
+    let dev_bind = spec.oci
+        && (ns.has(Kind::User)
+            || spec.join.iter().any(|j| j.kind == Kind::User)
+            || !rustix::process::geteuid().is_root());
     for (index, op) in spec.mounts.iter().enumerate() {
         let slot = match op {
+            MountOp::Mount(m) if m.is_bind() => match source(steps, spans, index, &m.source) {
+                Ok(slot) => Some(slot),
+                Err(e) => {
+                    let what = format!("{} source {}", Show(&m.label), Show(&m.source));
+                    return Err(refuse(report::line(&what, e, None)));
+                }
+            },
+            MountOp::Device(d) if dev_bind => match source(steps, spans, index, &d.dst) {
+                Ok(slot) => Some(slot),
+                Err(e) => {
+                    let what = crate::out::around("linux.devices: the host's ", &d.dst, "");
+                    let hint = "in a user namespace nsrun binds the host's device node";
+                    return Err(refuse(report::line(&what, e, Some(hint))));
+                }
+            },
             MountOp::Bind {
                 src,
                 optional,
@@ -585,7 +627,7 @@ fn mount_steps(
     }
     // `--read-only`: the root and every mount that came with it, before nsrun mounts anything of
     // its own on it (its --tmpfs, --dev, /proc and, with --root, binds stay as asked).
-    if spec.read_only {
+    if spec.read_only && !spec.oci {
         steps.push(Step::SetAttrs {
             target: b"/".to_vec(),
             attrs: RDONLY,
@@ -604,9 +646,53 @@ fn mount_steps(
     // Made at the first tmpfs: a run without one asks nothing of the kernel for it.
     let mut tags: Option<Tags> = None;
     let mut devs = dev_sources.into_iter();
+    let mut sysctl_done = spec.sysctl.is_empty();
     for (index, op) in spec.mounts.iter().enumerate() {
+        // OCI sysctls are written before the paths are masked and made read-only, as runc
+        // writes them (/proc/sys is one of them).
+        if !sysctl_done && matches!(op, MountOp::Mask(_) | MountOp::ReadOnlyPath(_)) {
+            sysctl_steps(spec, steps);
+            sysctl_done = true;
+        }
         let first = steps.len() as u32;
         match op {
+            MountOp::Mount(m) => {
+                let bind = m.is_bind();
+                let own = !bind && m.fstype == b"tmpfs";
+                if own {
+                    ours += 1;
+                }
+                let (clear, _) = crate::setup::tree::attrs_of(m.cleared);
+                steps.push(Step::General(alloc::boxed::Box::new(General {
+                    label: m.label.clone(),
+                    fstype: c_string(m.fstype.clone()),
+                    source: c_string(m.source.clone()),
+                    target: path::normalize(&m.dst),
+                    flags: m.flags,
+                    data: (!m.data.is_empty()).then(|| c_string(m.data.clone())),
+                    ours: own,
+                    copy_up: m.copy_up,
+                    bind: match bind {
+                        true => match slots[index] {
+                            Some(slot) => Some((slot, m.flags & crate::oci::mount::MS_REC != 0)),
+                            None => continue,
+                        },
+                        false => None,
+                    },
+                    clear,
+                    rec_set: m.rec_set,
+                    rec_clear: m.rec_clear,
+                    propagation: m.propagation.clone(),
+                })));
+            }
+            MountOp::Device(d) => steps.push(Step::Device {
+                path: path::normalize(&d.dst),
+                mode: d.kind | d.mode,
+                dev: rustix::fs::makedev(d.major, d.minor),
+                uid: d.uid,
+                gid: d.gid,
+                slot: slots[index],
+            }),
             MountOp::Bind {
                 src,
                 dst,
@@ -706,11 +792,36 @@ fn mount_steps(
             op: index as u32,
         });
     }
+    if !sysctl_done {
+        sysctl_steps(spec, steps);
+    }
+    // OCI: `/` alone read-only once everything is mounted on it, as runc remounts it.
+    if spec.read_only && spec.oci {
+        steps.push(Step::SetAttrs {
+            target: b"/".to_vec(),
+            attrs: RDONLY,
+            recursive: false,
+            private: false,
+        });
+    }
     match &new_root {
         Some(_) => steps.push(Step::PivotRoot),
         None => steps.push(Step::RestoreCwd),
     }
     Ok((sources as usize, ours))
+}
+
+/// The OCI sysctls as steps: `net.ipv4.ip_forward` is `sys/net/ipv4/ip_forward` below the
+/// procfs root.
+fn sysctl_steps(spec: &Spec, steps: &mut Vec<Step>) {
+    for (name, value) in &spec.sysctl {
+        let mut file = b"sys/".to_vec();
+        file.extend(name.iter().map(|&b| if b == b'.' { b'/' } else { b }));
+        steps.push(Step::Sysctl {
+            name: c_string(file),
+            value: value.clone(),
+        });
+    }
 }
 
 /// The inode limits (`nr_inodes`) that tell nsrun's own tmpfs mounts from every other filesystem:
@@ -1098,6 +1209,50 @@ mod tests {
         assert_eq!(s[2], "--keep: wait for the namespace files to be bound");
         assert!(p.clone_flags & libc::CLONE_NEWNET != 0 && !p.fork);
         assert!(p.joined.has(Kind::Uts) && !p.made.has(Kind::Uts));
+    }
+
+    /// An OCI container's steps: sysctls before the masked and read-only paths, `/` read-only
+    /// (alone) after every mount and before pivot_root, device nodes made, and without
+    /// noNewPrivileges the seccomp filter before the ids and capabilities change.
+    #[test]
+    fn oci_steps_in_runcs_order() {
+        let root = env!("CARGO_MANIFEST_DIR").as_bytes();
+        let text = br#"{"ociVersion": "1.0.2", "root": {"path": "src", "readonly": true},
+            "process": {"args": ["true"], "cwd": "/", "user": {"uid": 5},
+              "capabilities": {"bounding": ["CAP_KILL"], "permitted": ["CAP_KILL"]}},
+            "mounts": [{"destination": "/dev", "type": "tmpfs", "source": "tmpfs"}],
+            "linux": {"namespaces": [{"type": "mount"}, {"type": "network"}],
+              "sysctl": {"net.ipv4.ip_forward": "1"}, "maskedPaths": ["/proc/kcore"],
+              "seccomp": {"defaultAction": "SCMP_ACT_ALLOW",
+                "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}}}"#;
+        let config = crate::oci::parse(text).expect("parsed");
+        let spec = crate::oci::to_spec(&config, root).expect("mapped");
+        let p = prepare(&spec, &[], Caller { uid: 0, gid: 0 })
+            .ok()
+            .expect("a plan");
+        let s = steps(&p);
+        let at = |d: &str| {
+            s.iter()
+                .position(|x| x.starts_with(d))
+                .unwrap_or_else(|| panic!("{d}: {s:?}"))
+        };
+        assert_eq!(s[0], "make / slave (recursively)", "{s:?}");
+        assert!(
+            at("mounts[0]: mount tmpfs on /dev") < at("linux.devices: make the node /dev/null")
+        );
+        assert!(at("linux.sysctl: write /proc/sys/net/ipv4/ip_forward") < at("hide /proc/kcore"));
+        assert!(at("hide /proc/kcore") < at("make / read-only"));
+        assert_eq!(
+            at("make / read-only") + 1,
+            at("pivot_root into the new root")
+        );
+        assert!(
+            at("linux.seccomp: install") < at("switch to uid 5"),
+            "{s:?}"
+        );
+        assert!(!s.iter().any(|d| d == "set no_new_privs"), "{s:?}");
+        assert!(!p.init && p.slots.in_root);
+        assert!(!s.iter().any(|d| d == "mount proc on /proc"), "{s:?}");
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
     if let Some(record) = &mut record {
         record.ended(code);
     }
-    if let Some(cgroup) = cgroup {
+    if let Some(cgroup) = cgroup.filter(|_| !spec.locks.cgroup.keep) {
         end_cgroup(cgroup, &spec.locks.cgroup);
     }
     sys::exit::exit_now(code)

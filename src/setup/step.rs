@@ -44,6 +44,36 @@ pub struct Mount {
     pub tag: Option<u64>,
 }
 
+/// An OCI mount (`mounts[N]`), a filesystem or a bind, prepared for [`Step::General`].
+pub struct General {
+    /// `mounts[N]`, for messages.
+    pub label: Bytes,
+    /// The filesystem type (not used for a bind).
+    pub fstype: CString,
+    /// The source: the name handed to the filesystem (a bind's is in its slot).
+    pub source: CString,
+    /// The path inside the container.
+    pub target: Bytes,
+    /// MS_* flags: the filesystem's at mount time, a bind's set on the new mount after.
+    pub flags: u64,
+    /// The filesystem's options.
+    pub data: Option<CString>,
+    /// A tmpfs nsrun may create files in afterwards.
+    pub ours: bool,
+    /// runc's `tmpcopyup`: the directory must be empty.
+    pub copy_up: bool,
+    /// A bind: the source's slot and whether the mounts below it come too (rbind).
+    pub bind: Option<(u32, bool)>,
+    /// MOUNT_ATTR_* a bind clears on the new mount (`rw`, `suid`, ...).
+    pub clear: u64,
+    /// MOUNT_ATTR_* set on the new mount and all below it.
+    pub rec_set: u64,
+    /// MOUNT_ATTR_* cleared on the new mount and all below it.
+    pub rec_clear: u64,
+    /// Propagation changes in order (MS_REC: recursively).
+    pub propagation: Vec<u64>,
+}
+
 /// One setup operation of the child.
 pub enum Step {
     /// Switch to uid and/or gid 0 of the new user namespace (explicit maps that map 0 but not
@@ -216,11 +246,37 @@ pub enum Step {
     Seccomp {
         /// The compiled (or read) program.
         program: crate::confine::seccomp::Program,
+        /// `SECCOMP_FILTER_FLAG_*`.
+        flags: u32,
         /// The option that asked for it, for messages.
         option: String,
     },
     /// Set no_new_privs.
     NoNewPrivs,
+    /// An OCI mount.
+    General(alloc::boxed::Box<General>),
+    /// An OCI device node: made with mknod, or (`slot`) the host's node of the same path bound.
+    Device {
+        /// The path inside the container.
+        path: Bytes,
+        /// The file type and permission bits.
+        mode: u32,
+        /// The device number.
+        dev: u64,
+        /// The owner.
+        uid: u32,
+        /// The group.
+        gid: u32,
+        /// The host's node, opened, to bind instead.
+        slot: Option<u32>,
+    },
+    /// An OCI sysctl: `value` written to `name` below the procfs root (`sys/net/...`).
+    Sysctl {
+        /// The file below the procfs root.
+        name: CString,
+        /// The value.
+        value: Bytes,
+    },
     /// Mark every descriptor above 2 close-on-exec except these.
     CloseFds(Vec<i32>),
 }
@@ -364,6 +420,19 @@ impl Step {
                 let attrs = sys::mount::RDONLY | sys::mount::NOSUID | sys::mount::NODEV;
                 set_mount(tree, top.as_fd(), attrs, true, *private)
             }
+            Step::General(g) => general(tree, g),
+            Step::Device {
+                path,
+                mode,
+                dev,
+                uid,
+                gid,
+                slot,
+            } => match slot {
+                Some(slot) => tree.bind(*slot, path).map(|_| ()),
+                None => tree.mknod(path, *mode, *dev, *uid, *gid),
+            },
+            Step::Sysctl { name, value } => tree.sysctl(name, value),
             Step::LimitUserns => tree.limit_user_namespaces(),
             Step::NestUserns => tree.nest_user_namespace(),
             Step::Rlimit(_)
@@ -385,7 +454,9 @@ impl Step {
             }
             Step::NewSession => rustix::process::setsid().map(|_| ()),
             Step::Caps(apply) => apply.run(),
-            Step::Seccomp { program, .. } => sys::seccomp::install(&program.0),
+            Step::Seccomp { program, flags, .. } => {
+                sys::seccomp::install_with_flags(&program.0, *flags)
+            }
             _ => Err(Errno::INVAL),
         }
     }
@@ -483,9 +554,59 @@ impl Step {
                 }
             ),
             Step::NoNewPrivs => "set no_new_privs".into(),
+            Step::General(g) => match g.bind {
+                Some(_) => format!(
+                    "{}: bind {} on {}",
+                    Show(&g.label),
+                    Show(g.source.to_bytes()),
+                    Show(&g.target)
+                ),
+                None => format!(
+                    "{}: mount {} on {}",
+                    Show(&g.label),
+                    Show(g.fstype.to_bytes()),
+                    Show(&g.target)
+                ),
+            },
+            Step::Device { path, slot, .. } => match slot {
+                Some(_) => crate::out::around("linux.devices: bind the host's ", path, ""),
+                None => crate::out::around("linux.devices: make the node ", path, ""),
+            },
+            Step::Sysctl { name, .. } => {
+                crate::out::around("linux.sysctl: write /proc/", name.to_bytes(), "")
+            }
             Step::CloseFds(_) => "close inherited descriptors".into(),
         }
     }
+}
+
+/// Applies an OCI mount: mounts or binds it, then sets the flags of a bind, the recursive
+/// attributes and the propagation changes in order, on the new mount's descriptor.
+fn general(tree: &mut Tree, g: &General) -> Result<(), Errno> {
+    use crate::oci::mount::{ATTR_ATIME, MS_BIND, MS_REC};
+    use crate::setup::tree::attrs_of;
+    let top = match g.bind {
+        Some((slot, recursive)) => {
+            let top = tree.bind_general(slot, &g.target, recursive)?;
+            let (set, atime) = attrs_of(g.flags & !(MS_BIND | MS_REC));
+            sys::mount::setattr(top.as_fd(), set, (g.clear & !ATTR_ATIME) | atime, 0, false)?;
+            top
+        }
+        None => tree.mount_general(
+            &g.fstype,
+            &g.source,
+            &g.target,
+            g.flags,
+            g.data.as_deref(),
+            g.ours,
+            g.copy_up,
+        )?,
+    };
+    sys::mount::setattr(top.as_fd(), g.rec_set, g.rec_clear, 0, true)?;
+    for &p in &g.propagation {
+        sys::mount::setattr(top.as_fd(), 0, 0, p & !MS_REC, p & MS_REC != 0)?;
+    }
+    Ok(())
 }
 
 /// Makes the mount whose root `fd` is private (with `private`) and sets `attrs` on it, and on every

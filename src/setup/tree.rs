@@ -54,6 +54,10 @@ pub struct Slots {
     /// exec: while it is open the filesystem lives on even if its mount is detached meanwhile, so
     /// its device number cannot be handed to another filesystem.
     pub ours: alloc::vec::Vec<(Cell<u64>, Cell<Option<OwnedFd>>)>,
+    /// OCI: the root's own mount (the bundle's rootfs, the container's) may be created in too.
+    pub in_root: bool,
+    /// The mount id of the root's own mount, once bound (0: none), with [`Slots::in_root`].
+    pub root_mount: Cell<u32>,
 }
 
 impl Slots {
@@ -62,6 +66,8 @@ impl Slots {
         Slots {
             sources: (0..sources).map(|_| Cell::new(None)).collect(),
             ours: (0..ours).map(|_| (Cell::new(0), Cell::new(None))).collect(),
+            in_root: false,
+            root_mount: Cell::new(0),
         }
     }
 }
@@ -206,6 +212,10 @@ impl<'a> Tree<'a> {
         if again.st_dev != dev || again.st_ino != ino {
             return Err(Errno::STALE);
         }
+        if self.slots.in_root {
+            let id = crate::sys::mount::mount_id(top.as_fd(), self.known_proc())?;
+            self.slots.root_mount.set(id);
+        }
         self.root = Some(top);
         Ok(())
     }
@@ -253,7 +263,11 @@ impl<'a> Tree<'a> {
     /// Whether `dir` lies on a filesystem nsrun mounted.
     fn ours(&self, dir: BorrowedFd<'_>) -> Result<bool, Errno> {
         let dev = rustix::fs::fstat(dir)?.st_dev;
-        Ok(dev != 0 && self.slots.ours.iter().any(|(c, _)| c.get() == dev))
+        if dev != 0 && self.slots.ours.iter().any(|(c, _)| c.get() == dev) {
+            return Ok(true);
+        }
+        let root = self.slots.root_mount.get();
+        Ok(root != 0 && crate::sys::mount::mount_id(dir, self.known_proc())? == root)
     }
 
     /// Records the filesystem whose root `top` is as nsrun's own, and keeps `top` open.
@@ -756,6 +770,149 @@ impl<'a> Tree<'a> {
         result
     }
 
+    /// OCI `mounts[N]` of a filesystem: mounts `fstype` from `source` with the MS_* `flags` and
+    /// the options `data` on the directory at `path` (created where nsrun may), and returns the
+    /// new mount's root. With `ours` (a tmpfs), files may be created in it later (recorded only
+    /// with the new mount API, which names the new mount exactly). With `copy_up`, the directory
+    /// must be empty (ENOTEMPTY otherwise: nsrun copies nothing up).
+    #[allow(clippy::too_many_arguments)]
+    pub fn mount_general(
+        &mut self,
+        fstype: &CStr,
+        source: &CStr,
+        path: &[u8],
+        flags: u64,
+        data: Option<&CStr>,
+        ours: bool,
+        copy_up: bool,
+    ) -> Result<OwnedFd, Errno> {
+        let found = self.ensure(path, Node::Dir(0o755))?;
+        let target = found.node.as_ref().ok_or(Errno::NOENT)?;
+        if copy_up && !is_empty_dir(target.as_fd())? {
+            return Err(Errno::NOTEMPTY);
+        }
+        let top = match mount_general_new(fstype, source, target.as_fd(), flags, data) {
+            Ok(top) => {
+                if ours {
+                    self.record_ours(rustix::io::fcntl_dupfd_cloexec(&top, 0)?)?;
+                }
+                top
+            }
+            Err(Errno::NOSYS) => {
+                let before = rustix::fs::fstat(target)?;
+                self.save_cwd()?;
+                rustix::process::fchdir(self.at(&found)?)?;
+                let ms = MountFlags::from_bits_retain(flags as _);
+                rustix::mount::mount(source, found.name.c(), fstype, ms, data)?;
+                self.top_of(&found, before.st_dev)?
+            }
+            Err(e) => return Err(e),
+        };
+        if self.proc.is_none() && is_proc(top.as_fd()) {
+            self.proc = Some(rustix::io::fcntl_dupfd_cloexec(&top, 0)?);
+        }
+        Ok(top)
+    }
+
+    /// OCI bind: the source in `slot` bound onto `path` (with the mounts below it when
+    /// `recursive`), created as a file or directory like the source where nsrun may. Returns
+    /// the new mount's root, checked to be the source.
+    pub fn bind_general(
+        &mut self,
+        slot: u32,
+        path: &[u8],
+        recursive: bool,
+    ) -> Result<OwnedFd, Errno> {
+        if recursive {
+            return self.bind(slot, path);
+        }
+        let cell = self.slots.sources.get(slot as usize).ok_or(Errno::INVAL)?;
+        let src = cell.take().ok_or(Errno::BADF)?;
+        let st = rustix::fs::fstat(&src)?;
+        let node = match is(&st, FileType::Directory) {
+            true => Node::Dir(0o755),
+            false => Node::File,
+        };
+        let found = self.ensure(path, node)?;
+        let target = found.node.as_ref().ok_or(Errno::NOENT)?;
+        use rustix::mount::OpenTreeFlags;
+        let clone = rustix::mount::open_tree(
+            src.as_fd(),
+            c"",
+            OpenTreeFlags::OPEN_TREE_CLONE
+                | OpenTreeFlags::OPEN_TREE_CLOEXEC
+                | OpenTreeFlags::AT_EMPTY_PATH,
+        );
+        match clone {
+            Ok(clone) => attach(clone.as_fd(), target.as_fd())?,
+            Err(Errno::NOSYS) => {
+                self.load_proc()?;
+                self.save_cwd()?;
+                rustix::process::fchdir(self.proc.as_ref().ok_or(Errno::NOSYS)?)?;
+                let (from, to) = (FdLink::new(src.as_fd()), FdLink::new(target.as_fd()));
+                rustix::mount::mount_bind(from.c(), to.c())?;
+            }
+            Err(e) => return Err(e),
+        }
+        let top = open_in(self.at(&found)?, found.name.c(), OFlags::empty())?;
+        let now = rustix::fs::fstat(&top)?;
+        if now.st_dev != st.st_dev || now.st_ino != st.st_ino {
+            return Err(Errno::STALE);
+        }
+        Ok(top)
+    }
+
+    /// A device node at `path` (`mode`: type and permission bits), owned by `uid`:`gid`, made
+    /// where nsrun may create; an existing node of the same type and number is kept.
+    pub fn mknod(&self, path: &[u8], mode: u32, dev: u64, uid: u32, gid: u32) -> Result<(), Errno> {
+        let found = self.find(path, false, true)?;
+        let dir = self.at(&found)?;
+        if let Some(node) = &found.node {
+            let st = rustix::fs::fstat(node)?;
+            return match st.st_mode & 0o170000 == mode & 0o170000 && st.st_rdev == dev {
+                true => Ok(()),
+                false => Err(Errno::EXIST),
+            };
+        }
+        if !self.ours(dir)? {
+            return Err(Errno::NOENT);
+        }
+        let kind = FileType::from_raw_mode(mode);
+        rustix::fs::mknodat(
+            dir,
+            found.name.c(),
+            kind,
+            Mode::from_raw_mode(mode & 0o7777),
+            dev,
+        )?;
+        rustix::fs::chownat(
+            dir,
+            found.name.c(),
+            Some(rustix::fs::Uid::from_raw(uid)),
+            Some(rustix::fs::Gid::from_raw(gid)),
+            rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+        )?;
+        // The umask must not trim the mode (mknod applies it).
+        rustix::fs::chmodat(
+            dir,
+            found.name.c(),
+            Mode::from_raw_mode(mode & 0o7777),
+            rustix::fs::AtFlags::empty(),
+        )
+    }
+
+    /// OCI `linux.sysctl`: writes `value` to `name` (below the procfs root: `sys/net/...`) of the
+    /// procfs the tree knows.
+    pub fn sysctl(&mut self, name: &CStr, value: &[u8]) -> Result<(), Errno> {
+        self.load_proc()?;
+        let proc = self.proc.as_ref().ok_or(Errno::NOSYS)?;
+        let fd = open_proc_file(proc.as_fd(), name)?;
+        match rustix::io::write(&fd, value)? == value.len() {
+            true => Ok(()),
+            false => Err(Errno::IO),
+        }
+    }
+
     /// The procfs root, if one is known already, for changes that only need it on old kernels.
     pub fn known_proc(&self) -> Option<BorrowedFd<'_>> {
         self.proc.as_ref().map(|fd| fd.as_fd())
@@ -839,6 +996,101 @@ fn bind_without_proc(src: BorrowedFd<'_>, target: BorrowedFd<'_>) -> Result<(), 
             | OpenTreeFlags::AT_EMPTY_PATH,
     )?;
     attach(clone.as_fd(), target)
+}
+
+/// The MOUNT_ATTR_* of the MS_* `flags` (set) for fsmount and mount_setattr, and the access-time
+/// mask to clear when one of its modes is asked for.
+pub fn attrs_of(flags: u64) -> (u64, u64) {
+    use crate::oci::mount as m;
+    let mut set = 0;
+    for (ms, attr) in [
+        (m::MS_RDONLY, m::ATTR_RDONLY),
+        (m::MS_NOSUID, m::ATTR_NOSUID),
+        (m::MS_NODEV, m::ATTR_NODEV),
+        (m::MS_NOEXEC, m::ATTR_NOEXEC),
+        (m::MS_NODIRATIME, m::ATTR_NODIRATIME),
+        (m::MS_NOSYMFOLLOW, m::ATTR_NOSYMFOLLOW),
+    ] {
+        if flags & ms != 0 {
+            set |= attr;
+        }
+    }
+    let atime = if flags & m::MS_NOATIME != 0 {
+        Some(m::ATTR_NOATIME)
+    } else if flags & m::MS_STRICTATIME != 0 {
+        Some(m::ATTR_STRICTATIME)
+    } else if flags & m::MS_RELATIME != 0 {
+        Some(0)
+    } else {
+        None
+    };
+    match atime {
+        Some(mode) => (set | mode, m::ATTR_ATIME),
+        None => (set, 0),
+    }
+}
+
+/// A new `fstype` from `source` mounted on `target` with the new mount API: the superblock flags
+/// of `flags` through fsconfig, the mount's through fsmount.
+fn mount_general_new(
+    fstype: &CStr,
+    source: &CStr,
+    target: BorrowedFd<'_>,
+    flags: u64,
+    data: Option<&CStr>,
+) -> Result<OwnedFd, Errno> {
+    use crate::oci::mount as m;
+    use rustix::mount::{FsMountFlags, FsOpenFlags, MountAttrFlags};
+    let fs = rustix::mount::fsopen(fstype, FsOpenFlags::FSOPEN_CLOEXEC)?;
+    if !source.is_empty() {
+        rustix::mount::fsconfig_set_string(&fs, c"source", source)?;
+    }
+    let options = data.map_or(&b""[..], CStr::to_bytes);
+    for option in options.split(|&b| b == b',').filter(|o| !o.is_empty()) {
+        match option.iter().position(|&b| b == b'=') {
+            Some(eq) => {
+                let (key, value) = (Name::new(&option[..eq])?, Name::new(&option[eq + 1..])?);
+                rustix::mount::fsconfig_set_string(&fs, key.c(), value.c())?;
+            }
+            None => rustix::mount::fsconfig_set_flag(&fs, Name::new(option)?.c())?,
+        }
+    }
+    for (ms, name) in [
+        (m::MS_SYNCHRONOUS, c"sync"),
+        (m::MS_DIRSYNC, c"dirsync"),
+        (m::MS_LAZYTIME, c"lazytime"),
+        (m::MS_MANDLOCK, c"mand"),
+        (m::MS_POSIXACL, c"posixacl"),
+    ] {
+        if flags & ms != 0 {
+            rustix::mount::fsconfig_set_flag(&fs, name)?;
+        }
+    }
+    rustix::mount::fsconfig_create(&fs)?;
+    let (set, _) = attrs_of(flags);
+    let mount = rustix::mount::fsmount(
+        &fs,
+        FsMountFlags::FSMOUNT_CLOEXEC,
+        MountAttrFlags::from_bits_retain(set as _),
+    )?;
+    attach(mount.as_fd(), target)?;
+    Ok(mount)
+}
+
+/// Whether the directory `fd` holds nothing.
+fn is_empty_dir(fd: BorrowedFd<'_>) -> Result<bool, Errno> {
+    use core::mem::MaybeUninit;
+    let dir = readable(fd)?;
+    let mut buf = [MaybeUninit::<u8>::uninit(); 256];
+    let mut entries = rustix::fs::RawDir::new(&dir, &mut buf);
+    while let Some(entry) = entries.next() {
+        let entry = entry?;
+        let name = entry.file_name().to_bytes();
+        if name != b"." && name != b".." {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Opens the file `name` of the procfs `proc` for writing, and checks it lies on that very

@@ -43,6 +43,11 @@ pub const MAX_INSNS: usize = 4096;
 /// EACCES. No `SECCOMP_FILTER_FLAG_TSYNC`: the caller is single-threaded. On a kernel without
 /// seccomp(2) (before 3.17) prctl(2) does the same.
 pub fn install(prog: &[SockFilter]) -> Result<(), Errno> {
+    install_with_flags(prog, 0)
+}
+
+/// [`install`] with `SECCOMP_FILTER_FLAG_*` flags (no prctl fallback for flags).
+pub fn install_with_flags(prog: &[SockFilter], flags: u32) -> Result<(), Errno> {
     let len = u16::try_from(prog.len()).map_err(|_| Errno::INVAL)?;
     let fprog = SockFprog {
         len,
@@ -51,9 +56,9 @@ pub fn install(prog: &[SockFilter]) -> Result<(), Errno> {
     let ptr = &fprog as *const SockFprog as usize;
     // SAFETY: `fprog` points at `prog`'s `len` instructions, both alive for the call; the kernel
     // only reads (copies) them. Installing a filter changes no memory of this process.
-    let rc = unsafe { sc::syscall!(SECCOMP, SECCOMP_SET_MODE_FILTER, 0, ptr) };
+    let rc = unsafe { sc::syscall!(SECCOMP, SECCOMP_SET_MODE_FILTER, flags as usize, ptr) };
     match super::errno::from_rc(rc) {
-        Err(Errno::NOSYS) => {
+        Err(Errno::NOSYS) if flags == 0 => {
             // SAFETY: as above; prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER) reads the same struct.
             let rc = unsafe { sc::syscall!(PRCTL, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ptr) };
             super::errno::from_rc(rc)

@@ -181,7 +181,7 @@ fn each_line(
 
 /// What the tables show: the v2 hierarchy, then the v1 hierarchy of each controller of
 /// `ctl::NAMES`, each the first mount that shows nsrun's cgroup, else the first mount.
-pub(crate) type Found = [Option<Hierarchy>; 4];
+pub(crate) type Found = [Option<Hierarchy>; 5];
 
 /// Reads /proc/self/cgroup and /proc/self/mountinfo.
 pub(crate) fn tables(fs: &impl Fs) -> Result<Found, Box<Error>> {
@@ -197,7 +197,9 @@ pub(crate) fn tables(fs: &impl Fs) -> Result<Found, Box<Error>> {
         };
         for (i, slot) in found.iter_mut().enumerate() {
             // Slot 0: v2; slot i: the v1 hierarchy of the controller NAMES[i - 1].
-            let bit = i.checked_sub(1).map_or(0, |i| ctl::NAMES[i % 3].0);
+            let bit = i
+                .checked_sub(1)
+                .map_or(0, |i| ctl::NAMES[i % ctl::NAMES.len()].0);
             let ours = |v2: bool, controllers: u8| v2 == (bit == 0) && controllers & bit == bit;
             if !ours(m.v2, if m.v2 { 0 } else { m.controllers }) {
                 continue;

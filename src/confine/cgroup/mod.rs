@@ -98,7 +98,7 @@ pub use parse::{
     check_path, cpu_shares, parse_bytes, parse_cpus, parse_pids, parse_swap, parse_weight,
     show_bytes, Cpus, PERIOD_US,
 };
-pub use tree::{create, gc_and_create, Cgroup};
+pub use tree::{create, find_kept, gc_and_create, Cgroup};
 
 /// What a run asks of its cgroup: the limits and where it is. All `None`: no cgroup (the launcher
 /// does not call [`create`]).
@@ -118,6 +118,19 @@ pub struct Request {
     pub cpu_weight: Option<u16>,
     /// `--cgroup-path PATH`, checked by [`check_path`].
     pub path: Option<Bytes>,
+    /// cpu.shares as given (OCI `linux.resources.cpu.shares`): written as it is on v1, as the
+    /// weight runc computes from it on v2.
+    pub cpu_shares: Option<u64>,
+    /// The soft memory limit in bytes (OCI `linux.resources.memory.reservation`):
+    /// memory.soft_limit_in_bytes (v1), memory.low (v2).
+    pub memory_reservation: Option<u64>,
+    /// Device rules (OCI `linux.resources.devices`, then the devices every container may use),
+    /// written in order to devices.allow or devices.deny of the v1 devices controller: the
+    /// rule's allow, and its line (`c 1:3 rwm`, `a *:* rwm`). Not on cgroup v2.
+    pub devices: alloc::vec::Vec<(bool, Bytes)>,
+    /// The cgroup is named by the caller and outlives the launcher (an OCI container's, which
+    /// `delete` removes): the launcher does not remove it when the container ends.
+    pub keep: bool,
 }
 
 /// `--memory-swap`: the limit on memory and swap together.
@@ -137,8 +150,15 @@ pub(crate) mod ctl {
     pub const PIDS: u8 = 2;
     /// The cpu controller.
     pub const CPU: u8 = 4;
+    /// The devices controller (cgroup v1 only: v2 filters devices with eBPF programs).
+    pub const DEVICES: u8 = 8;
     /// Each bit with its name, as cgroup.controllers and the v1 mount options write it.
-    pub const NAMES: [(u8, &str); 3] = [(MEMORY, "memory"), (PIDS, "pids"), (CPU, "cpu")];
+    pub const NAMES: [(u8, &str); 4] = [
+        (MEMORY, "memory"),
+        (PIDS, "pids"),
+        (CPU, "cpu"),
+        (DEVICES, "devices"),
+    ];
 }
 
 impl Request {
@@ -151,8 +171,14 @@ impl Request {
         if self.pids_max.is_some() {
             bits |= ctl::PIDS;
         }
-        if self.cpus.is_some() || self.cpu_weight.is_some() {
+        if self.memory_reservation.is_some() {
+            bits |= ctl::MEMORY;
+        }
+        if self.cpus.is_some() || self.cpu_weight.is_some() || self.cpu_shares.is_some() {
             bits |= ctl::CPU;
+        }
+        if !self.devices.is_empty() {
+            bits |= ctl::DEVICES;
         }
         bits
     }
@@ -179,6 +205,9 @@ impl Request {
             if let Some(w) = self.cpu_weight {
                 return ("--cpu-weight", parse::Dec::new(w.into()).string());
             }
+        }
+        if bits & ctl::DEVICES != 0 && !self.devices.is_empty() {
+            return ("linux.resources.devices", String::new());
         }
         self.path_option()
     }

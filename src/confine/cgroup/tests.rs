@@ -121,6 +121,7 @@ fn every_limit() -> Request {
         cpus: parse_cpus(b"1.5"),
         cpu_weight: Some(200),
         path: None,
+        ..Request::default()
     }
 }
 

@@ -199,6 +199,68 @@ fn build(
     Ok(())
 }
 
+/// The cgroup a run made with [`Request::keep`] (an OCI container's, named by its path), found
+/// again after its launcher has exited, so that [`Cgroup::remove`] can end what is left in it
+/// and remove it (`delete`). Only its last directory is removed; parents made for it stay. The
+/// layout is detected for `req` as [`create`] detected it: give the same request.
+pub fn find_kept(req: &Request) -> Result<Cgroup, Box<Error>> {
+    find_kept_in(&Real, req)
+}
+
+/// [`find_kept`] on `fs`.
+pub(crate) fn find_kept_in(fs: &impl Fs, req: &Request) -> Result<Cgroup, Box<Error>> {
+    let Some(p) = &req.path else {
+        return Err(Error::usage(
+            "cgroup",
+            String::new(),
+            "a kept cgroup is found by its path",
+        ));
+    };
+    let layout = detect_in(fs, req, req.needs())?;
+    let hierarchies = match &layout {
+        Layout::V2(h) => core::slice::from_ref(h),
+        Layout::V1(hs) => hs.as_slice(),
+    };
+    let rel = p.strip_prefix(b"/").unwrap_or(p);
+    let absolute = rel.len() < p.len();
+    let rel = rel.strip_suffix(b"/").unwrap_or(rel);
+    let mut cg = Cgroup {
+        v2: matches!(layout, Layout::V2(_)),
+        dirs: Vec::new(),
+    };
+    for h in hierarchies {
+        let mut dir = h.mount.clone();
+        if !absolute {
+            match &h.own {
+                Some(own) => push(&mut dir, own),
+                None => {
+                    return Err(Error::new(
+                        0,
+                        "nsrun's own cgroup is not visible below",
+                        &h.mount,
+                        None,
+                        String::new(),
+                    )
+                    .about(req))
+                }
+            }
+        }
+        for c in rel.split(|&b| b == b'/') {
+            push(&mut dir, c);
+        }
+        let mut buf = [0u8; 1];
+        if let Err(e) = fs.read(&join(&dir, b"cgroup.procs"), &mut buf) {
+            return Err(Error::new(0, "find", &dir, Some(e), String::new()).about(req));
+        }
+        cg.dirs.push(Dir {
+            made: alloc::vec![dir.clone()],
+            path: dir,
+            controllers: if cg.v2 { req.needs() } else { h.controllers },
+        });
+    }
+    Ok(cg)
+}
+
 /// Appends the component `c` (none when empty) to the path `dir`.
 fn push(dir: &mut Bytes, c: &[u8]) {
     if !c.is_empty() {
@@ -261,6 +323,32 @@ fn limits(fs: &impl Fs, req: &Request, cg: &Cgroup) -> Result<(), Box<Error>> {
         } else {
             put(ctl::CPU, "cpu.cfs_period_us", period.bytes(), false)?;
             put(ctl::CPU, "cpu.cfs_quota_us", quota.bytes(), false)?;
+        }
+    }
+    for (allow, line) in &req.devices {
+        let file = if *allow {
+            "devices.allow"
+        } else {
+            "devices.deny"
+        };
+        put(ctl::DEVICES, file, line, false)?;
+    }
+    if let Some(r) = req.memory_reservation {
+        let file = if v2 {
+            "memory.low"
+        } else {
+            "memory.soft_limit_in_bytes"
+        };
+        put(ctl::MEMORY, file, Dec::new(r).bytes(), false)?;
+    }
+    if let Some(shares) = req.cpu_shares {
+        match v2 {
+            // runc's conversion of shares (2 to 262144) to a weight (1 to 10000).
+            true => {
+                let weight = 1 + (shares.clamp(2, 262_144) - 2) * 9999 / 262_142;
+                put(ctl::CPU, "cpu.weight", Dec::new(weight).bytes(), false)?
+            }
+            false => put(ctl::CPU, "cpu.shares", Dec::new(shares).bytes(), false)?,
         }
     }
     if let Some(w) = req.cpu_weight {

@@ -48,8 +48,7 @@ pub use bpf::{compile, compile_named};
 
 /// What the kernel does with a syscall: one `SECCOMP_RET_*` value of
 /// [seccomp(2)](https://man7.org/linux/man-pages/man2/seccomp.2.html).
-#[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(test, derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Action {
     /// `SECCOMP_RET_ALLOW`: the syscall runs.
     Allow,
@@ -86,8 +85,7 @@ impl Action {
 
 /// How an argument is compared with [`ArgCmp::value`]: the `SCMP_CMP_*` operators of libseccomp
 /// (`SCMP_CMP_NE` ...), always on the unsigned 64-bit value.
-#[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(test, derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Op {
     /// `arg != value`.
     Ne,
@@ -115,8 +113,7 @@ pub enum Op {
 /// On a 32-bit ABI (arm, and i386 or arm as the compatibility ABI of a 64-bit host) an argument
 /// is 32 bits: it is compared as that value zero-extended, so `Eq` with a value above
 /// `u32::MAX` never matches and `Lt` with one always does.
-#[derive(Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(test, derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct ArgCmp {
     /// Which argument, 0 to 5.
     pub index: u8,
@@ -129,8 +126,7 @@ pub struct ArgCmp {
 }
 
 /// The syscalls some arguments of which decide an action.
-#[derive(Clone, PartialEq, Eq)]
-#[cfg_attr(test, derive(Debug))]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Rule {
     /// Syscall names, as in the kernel's `__NR_*` (`"openat"`, `"_llseek"`).
     pub names: Vec<Vec<u8>>,
@@ -141,8 +137,7 @@ pub struct Rule {
 }
 
 /// A whole filter: the rules, in the order they are tried, and what the rest gets.
-#[derive(Clone, PartialEq, Eq)]
-#[cfg_attr(test, derive(Debug))]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Filter {
     /// The action of a syscall no rule matches.
     pub default: Action,

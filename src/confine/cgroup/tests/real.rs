@@ -625,4 +625,47 @@ fn pause_and_resume_freeze_and_thaw_real_processes() {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
+
+/// A kept cgroup (an OCI container's: `create` exits, `delete` removes it) is found again by its
+/// request, with its device rules and limits, and removed with what runs in it; the parent made
+/// for it stays (removed here by the test).
+#[test]
+fn real_a_kept_cgroup_is_found_again_and_removed() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    skip_unless!("/sys/fs/cgroup/pids/cgroup.procs");
+    skip_unless!("/sys/fs/cgroup/devices/cgroup.procs");
+    let tag = tag();
+    let limits = Request {
+        pids_max: Some(20),
+        devices: alloc::vec![
+            (false, b"a *:* rwm".to_vec()),
+            (true, b"c 1:3 rwm".to_vec())
+        ],
+        keep: true,
+        ..Request::default()
+    };
+    let (req, layout) = test_request(&tag, limits);
+    let Layout::V1(_) = layout else {
+        eprintln!("skipped: no v1 devices controller");
+        return;
+    };
+    let before = tree_of(&layout);
+    let cg = super::super::create(&req).unwrap_or_else(|e| panic!("{}", e.line()));
+    let pid = start_in(&cg);
+    let paths: Vec<Vec<u8>> = cg.paths().map(|p| p.to_vec()).collect();
+    drop(cg);
+    let found = super::super::find_kept(&req).unwrap_or_else(|e| panic!("{}", e.line()));
+    assert_eq!(found.paths().map(|p| p.to_vec()).collect::<Vec<_>>(), paths);
+    let devices = paths.iter().find(|p| s(p).contains("/devices/")).unwrap();
+    assert_eq!(read(devices, "devices.list"), "c 1:3 rwm");
+    let pids = paths.iter().find(|p| s(p).contains("/pids/")).unwrap();
+    assert_eq!(read(pids, "pids.max"), "20");
+    remove_and_reap(found, pid);
+    for p in &paths {
+        let parent = Path::new(s(p)).parent().unwrap();
+        std::fs::remove_dir(parent).unwrap();
+    }
+    same_tree(&before, &tree_of(&layout), &tag);
+    let e = super::super::find_kept(&req).expect_err("gone");
+    assert!(e.line().contains("No such file"), "{}", e.line());
 }
