@@ -625,6 +625,7 @@ fn pause_and_resume_freeze_and_thaw_real_processes() {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
+}
 
 /// A kept cgroup (an OCI container's: `create` exits, `delete` removes it) is found again by its
 /// request, with its device rules and limits, and removed with what runs in it; the parent made
