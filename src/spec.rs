@@ -319,9 +319,22 @@ pub struct Spec {
     /// OCI `process.terminal`: the runtime gives the process a pseudo-terminal (through the
     /// console socket); the launcher itself does nothing with it.
     pub terminal: bool,
+    /// The OCI console: a pseudo-terminal made in the container's devpts once its root is
+    /// entered, the master sent over this connected console socket, the slave the process's
+    /// stdio and controlling terminal ([`crate::sys::console`]).
+    pub console: Option<Console>,
     /// OCI `linux.sysctl`: NAME (dotted) and VALUE, written under /proc/sys inside the container
     /// once its /proc is mounted.
     pub sysctl: Vec<(Bytes, Bytes)>,
+}
+
+/// The console of an OCI container with `process.terminal` (runc's `--console-socket`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Console {
+    /// The connected console socket (close-on-exec), opened by the runtime before clone.
+    pub socket: i32,
+    /// `process.consoleSize`: rows and columns.
+    pub size: Option<(u16, u16)>,
 }
 
 /// How `run` records and detaches the container ([`crate::state`]); all unset for the plain
@@ -395,6 +408,7 @@ impl Default for Spec {
             keep: None,
             oci: false,
             terminal: false,
+            console: None,
             sysctl: Vec::new(),
         }
     }

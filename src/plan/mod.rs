@@ -264,6 +264,10 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         true => mount_steps(spec, ns, &mut steps, &mut spans)?,
         false => (0, 0),
     };
+    // The console once the root is entered (its /dev/pts), while the process is still root.
+    if let Some(c) = spec.console {
+        steps.push(Step::Console(c));
+    }
     // Once the tree is built and entered: from here on no mount of it can be bound.
     if ns.has(Kind::Mount) && spec.propagation == Propagation::Unbindable {
         steps.push(Step::Propagation(Propagation::Unbindable));
@@ -1253,6 +1257,36 @@ mod tests {
         assert!(!s.iter().any(|d| d == "set no_new_privs"), "{s:?}");
         assert!(!p.init && p.slots.in_root);
         assert!(!s.iter().any(|d| d == "mount proc on /proc"), "{s:?}");
+    }
+
+    /// The console comes once the root is entered (its /dev/pts is the container's) and before
+    /// the switch to the process's uid.
+    #[test]
+    fn the_console_is_made_in_the_new_root_before_the_uid_changes() {
+        let root = env!("CARGO_MANIFEST_DIR").as_bytes();
+        let text = br#"{"ociVersion": "1.0.2", "root": {"path": "src"},
+            "process": {"terminal": true, "args": ["sh"], "cwd": "/", "user": {"uid": 5}},
+            "linux": {"namespaces": [{"type": "mount"}]}}"#;
+        let config = crate::oci::parse(text).expect("parsed");
+        let mut spec = crate::oci::to_spec(&config, root).expect("mapped");
+        spec.console = Some(crate::spec::Console {
+            socket: 9,
+            size: Some((24, 80)),
+        });
+        let p = prepare(&spec, &[], Caller { uid: 0, gid: 0 })
+            .ok()
+            .expect("a plan");
+        let s = steps(&p);
+        let at = |d: &str| {
+            s.iter()
+                .position(|x| x.starts_with(d))
+                .unwrap_or_else(|| panic!("{d}: {s:?}"))
+        };
+        assert!(
+            at("pivot_root into the new root") < at("process.terminal"),
+            "{s:?}"
+        );
+        assert!(at("process.terminal") < at("switch to uid 5"), "{s:?}");
     }
 
     #[test]

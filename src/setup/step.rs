@@ -277,6 +277,9 @@ pub enum Step {
         /// The value.
         value: Bytes,
     },
+    /// The OCI console: a pty pair of the container's /dev/pts, the master sent over the
+    /// console socket (then closed), the slave made the controlling terminal and stdio.
+    Console(crate::spec::Console),
     /// Mark every descriptor above 2 close-on-exec except these.
     CloseFds(Vec<i32>),
 }
@@ -433,6 +436,7 @@ impl Step {
                 None => tree.mknod(path, *mode, *dev, *uid, *gid),
             },
             Step::Sysctl { name, value } => tree.sysctl(name, value),
+            Step::Console(c) => console(c),
             Step::LimitUserns => tree.limit_user_namespaces(),
             Step::NestUserns => tree.nest_user_namespace(),
             Step::Rlimit(_)
@@ -576,8 +580,24 @@ impl Step {
                 crate::out::around("linux.sysctl: write /proc/", name.to_bytes(), "")
             }
             Step::CloseFds(_) => "close inherited descriptors".into(),
+            Step::Console(_) => {
+                "process.terminal: set up the console (open /dev/pts/ptmx, send it on \
+                 --console-socket)"
+                    .into()
+            }
         }
     }
+}
+
+/// [`Step::Console`]: after it, the socket is closed and the slave is on 0, 1 and 2 only.
+fn console(c: &crate::spec::Console) -> Result<(), Errno> {
+    use rustix::fd::AsFd;
+    let (master, slave) = sys::console::open_pair(c"/dev/pts/ptmx", c.size)?;
+    let sent = sys::console::send_master(sys::fd::borrow_named(c.socket), master.as_fd());
+    drop(master);
+    sys::fd::close_named(c.socket);
+    sent?;
+    sys::console::become_terminal(slave.as_fd())
 }
 
 /// Applies an OCI mount: mounts or binds it, then sets the flags of a bind, the recursive
