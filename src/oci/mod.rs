@@ -18,12 +18,15 @@
 
 use alloc::string::String;
 
+pub mod cli;
 mod config;
 pub mod mount;
 mod read;
+pub mod runtime;
 pub mod seccomp;
 #[cfg(test)]
 mod tests;
+pub mod to_spec;
 
 pub use config::*;
 

@@ -382,6 +382,21 @@ pub(crate) fn remove_tree(fs: &impl Fs, root: &[u8], patience: u32) -> Result<()
 }
 
 impl Cgroup {
+    /// The cgroup of a container recorded in the state store (its directories, as
+    /// [`Cgroup::paths`] gave them): OCI `delete` removes it with [`Cgroup::remove`] (the
+    /// directories themselves; parents made for them stay).
+    pub fn existing(v2: bool, paths: &[Bytes]) -> Cgroup {
+        let dirs = paths.iter().map(|p| Dir {
+            path: p.clone(),
+            made: alloc::vec![p.clone()],
+            controllers: 0,
+        });
+        Cgroup {
+            v2,
+            dirs: dirs.collect(),
+        }
+    }
+
     /// A cgroup of existing directories `paths`, removed by [`Cgroup::remove`] like one made.
     #[cfg(test)]
     pub(crate) fn for_tests(v2: bool, paths: &[&[u8]]) -> Cgroup {
