@@ -23,6 +23,11 @@ pub fn errors_to(fd: i32) {
     ERRORS.store(fd, Ordering::Relaxed);
 }
 
+/// The descriptor error lines go to.
+pub fn errors_fd() -> i32 {
+    ERRORS.load(Ordering::Relaxed)
+}
+
 /// Formats `args` into one line `nsrun: ...\n` and writes it to stderr in one call.
 pub fn error_line(args: fmt::Arguments) {
     let mut line = String::with_capacity(128);

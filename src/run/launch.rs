@@ -43,12 +43,12 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
         Ok(plan) => plan,
         Err(refusal) => {
             out::error_str(&refusal.line);
-            sys::exit::exit_now(refusal.code);
+            failed(spec, refusal.code);
         }
     };
     if let Err(line) = check_propagation(spec, &plan) {
         out::error_str(line);
-        sys::exit::exit_now(status::USAGE);
+        failed(spec, status::USAGE);
     }
     // --keep: DIR opened and made ready before anything else changes.
     let keep = match &spec.keep {
@@ -56,7 +56,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
             Ok(keep) => Some(keep),
             Err(line) => {
                 out::error_str(&line);
-                sys::exit::exit_now(status::SETUP_FAILED);
+                failed(spec, status::SETUP_FAILED);
             }
         },
         None => None,
@@ -69,7 +69,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
                 if let Some(keep) = keep {
                     keep.undo();
                 }
-                sys::exit::exit_now(status::SETUP_FAILED);
+                failed(spec, status::SETUP_FAILED);
             }
         },
         None => None,
@@ -84,7 +84,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
             if let Some(keep) = keep {
                 keep.undo();
             }
-            sys::exit::exit_now(status::SETUP_FAILED);
+            failed(spec, status::SETUP_FAILED);
         }
     };
     if let (Some(socket), Some(record)) = (started.hold.take(), record.as_mut()) {
@@ -98,6 +98,15 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
         end_cgroup(cgroup, &spec.locks.cgroup);
     }
     sys::exit::exit_now(code)
+}
+
+/// Leaves a run that failed before its command ran with `code`; OCI `create` exits 1, as its
+/// callers expect of any failure.
+fn failed(spec: &Spec, code: i32) -> ! {
+    match spec.life.hold {
+        Some(_) => sys::exit::exit_now(1),
+        None => sys::exit::exit_now(code),
+    }
 }
 
 /// Removes the leftovers of killed runs, then makes this run's cgroup with its limits.
@@ -321,6 +330,8 @@ fn start(
     keep.extend(plan.info_fd.iter().chain(&plan.status_fd));
     keep.extend(record.iter().flat_map(|r| r.fds()));
     keep.extend(sync.as_ref().map(|ours| ours.as_raw_fd()));
+    // OCI `--log FILE`: where the launcher's error lines go.
+    keep.extend(hold_socket.as_ref().map(|_| out::errors_fd()));
     keep.extend(hold_socket.as_ref().map(|ours| ours.as_raw_fd()));
     keep.extend(keep_dir.iter().flat_map(|k| k.fds()));
     sys::fd::close_all_but(&keep);
@@ -428,7 +439,7 @@ fn hold(
             let _ = cgroup.remove();
         }
         out::error_str(&line);
-        sys::exit::exit_now(status::SETUP_FAILED)
+        sys::exit::exit_now(1)
     };
     let byte = || {
         let mut b = [0u8; 1];

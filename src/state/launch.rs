@@ -21,7 +21,7 @@ use rustix::fd::{AsFd, AsRawFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 
 use super::entry::{Entry, Status, NS_NAMES};
-use super::{proc, Life, Store};
+use super::{proc, Store};
 use crate::ns::Kind;
 use crate::out::{self, Bytes};
 use crate::plan::Plan;
@@ -65,23 +65,20 @@ pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
                 Some(_) => super::check_id(name),
                 None => super::check_name(name),
             };
+            // OCI `create` fails with 1, whatever the reason.
+            let code = |c: i32| if life.hold.is_some() { 1 } else { c };
             if let Err(line) = checked {
-                fail(&line, status::USAGE);
+                fail(&line, code(status::USAGE));
             }
             let store = Store::open(life.state_dir.as_deref(), env)
-                .unwrap_or_else(|e| fail(&e.line, e.code));
+                .unwrap_or_else(|e| fail(&e.line, code(e.code)));
             // A quick look before anything is made; `created` decides under the lock.
             match store.read(name) {
-                Ok(Some(old))
-                    if matches!(
-                        super::life(&old),
-                        Life::Alive | Life::Ending | Life::Elsewhere
-                    ) =>
-                {
-                    fail(&store.taken(&old).line, status::SETUP_FAILED)
+                Ok(Some(old)) if !super::replaceable(&old, life.hold.is_some()) => {
+                    fail(&store.taken(&old).line, code(status::SETUP_FAILED))
                 }
                 Ok(_) => {}
-                Err(e) => fail(&e.line, e.code),
+                Err(e) => fail(&e.line, code(e.code)),
             }
             let mut e = entry_of(spec, env, name);
             if let Some(hold) = &life.hold {

@@ -136,6 +136,17 @@ pub enum Life {
     Elsewhere,
 }
 
+/// Whether a new entry (of the OCI runtime's `create` when `oci`) may replace `old`: a stale
+/// one always, a stopped one unless either is an OCI container's (an OCI id stays taken until
+/// `delete`, even once its container has ended), a live one never.
+pub fn replaceable(old: &Entry, oci: bool) -> bool {
+    match life(old) {
+        Life::Alive | Life::Ending | Life::Elsewhere => false,
+        Life::Stale => true,
+        Life::Stopped(_) | Life::Gone => !oci && !old.oci,
+    }
+}
+
 /// The failure for an entry of [`Life::Elsewhere`].
 pub fn elsewhere(name: &[u8]) -> Error {
     Error::new(
@@ -418,13 +429,7 @@ impl Store {
     pub fn create(&self, e: &Entry) -> Result<(), Error> {
         let _lock = self.lock()?;
         if let Some(old) = self.read(&e.name)? {
-            // An OCI id stays taken until `delete`, even once its container has ended.
-            let replaceable = match life(&old) {
-                Life::Alive | Life::Ending | Life::Elsewhere => false,
-                Life::Stale => true,
-                Life::Stopped(_) | Life::Gone => !e.oci && !old.oci,
-            };
-            if !replaceable {
+            if !replaceable(&old, e.oci) {
                 return Err(self.taken(&old));
             }
         }
@@ -435,6 +440,16 @@ impl Store {
     pub fn taken(&self, old: &Entry) -> Error {
         if life(old) == Life::Elsewhere {
             return elsewhere(&old.name);
+        }
+        if old.oci {
+            return Error::new(
+                crate::out::around(
+                    "container with id exists: ",
+                    &old.name,
+                    " (hint: nsrun delete it first)",
+                ),
+                status::SETUP_FAILED,
+            );
         }
         Error::new(
             format!(
