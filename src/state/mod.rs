@@ -110,7 +110,7 @@ pub fn check_id(id: &[u8]) -> Result<(), String> {
     } else {
         return Ok(());
     };
-    let mut line = String::from("container id '");
+    let mut line = String::from("container name or id '");
     crate::out::push_shown(&mut line, id);
     line.push_str("' ");
     line.push_str(why);
@@ -466,14 +466,19 @@ impl Store {
     /// Removes the entry of `name` if, read again under the lock, `still` holds for it.
     fn remove_if(&self, name: &[u8], still: impl Fn(&Entry) -> bool) -> Result<bool, Error> {
         let _lock = self.lock()?;
-        match self.read(name)? {
-            Some(e) if still(&e) => {}
+        let e_was_oci = match self.read(name)? {
+            Some(e) if still(&e) => e.oci,
             _ => return Ok(false),
-        }
+        };
         match rustix::fs::unlinkat(&self.dir, name, AtFlags::empty()) {
-            Ok(()) | Err(Errno::NOENT) => Ok(true),
-            Err(e) => Err(Error::at("remove ", &self.shown(name), e)),
+            Ok(()) | Err(Errno::NOENT) => {}
+            Err(e) => return Err(Error::at("remove ", &self.shown(name), e)),
         }
+        // An OCI create killed after its entry was written leaves its fifo too.
+        if e_was_oci {
+            self.remove_fifo(name);
+        }
+        Ok(true)
     }
 
     /// The name of the fifo an OCI container created and not started waits on: `.fifo.ID`

@@ -142,10 +142,8 @@ fn state_json(out: &mut String, e: &Entry, indent: &str) -> Result<(), Failed> {
     out.push('"');
     crate::json::rfc3339(out, e.created);
     out.push_str("\",\n");
-    key(out, "owner");
-    out.push_str("\"\"");
+    // runc's order: annotations (when any), then owner.
     if !e.annotations.is_empty() {
-        out.push_str(",\n");
         key(out, "annotations");
         out.push('{');
         for (i, (k, v)) in e.annotations.iter().enumerate() {
@@ -158,9 +156,10 @@ fn state_json(out: &mut String, e: &Entry, indent: &str) -> Result<(), Failed> {
         }
         out.push('\n');
         out.push_str(indent);
-        out.push('}');
+        out.push_str("},\n");
     }
-    out.push('\n');
+    key(out, "owner");
+    out.push_str("\"\"\n");
     out.push_str(&indent[..indent.len().saturating_sub(2)]);
     out.push('}');
     Ok(())
