@@ -761,3 +761,96 @@ fn command_of(name: &str, o: Opts, operands: &[&[u8]]) -> Result<Cmd, String> {
 pub fn boxed(r: Request) -> Box<Request> {
     Box::new(r)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sel(words: &[&str]) -> Option<Request> {
+        let bytes: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
+        select(&bytes)
+    }
+
+    #[test]
+    fn which_command_lines_are_the_runtimes() {
+        // Runtime-only words, with or without globals.
+        assert!(sel(&["start", "x"]).is_some());
+        assert!(sel(&["--root", "/r", "create", "x"]).is_some());
+        assert!(sel(&["--root=/r", "--log-format=json", "--log", "f", "state", "x"]).is_some());
+        // kill, list and run only after a global option.
+        assert!(sel(&["kill", "x"]).is_none());
+        assert!(sel(&["list"]).is_none());
+        assert!(sel(&["run", "--", "true"]).is_none());
+        assert!(sel(&["--root", "/r", "kill", "x", "9"]).is_some());
+        assert!(sel(&["--systemd-cgroup", "list"]).is_some());
+        // nsrun's own meanings stay.
+        assert!(sel(&["--", "start"]).is_none());
+        assert!(sel(&["--root", "/r", "sh"]).is_none());
+        assert!(sel(&["--root", "/r", "--", "start"]).is_none());
+        assert!(sel(&["--version"]).is_none());
+        assert!(sel(&[]).is_none());
+    }
+
+    #[test]
+    fn globals_and_commands_are_parsed() {
+        let r = sel(&[
+            "--root",
+            "/r",
+            "--log",
+            "/l",
+            "--log-format",
+            "json",
+            "--debug",
+            "kill",
+            "--all",
+            "id",
+            "KILL",
+        ])
+        .unwrap();
+        assert_eq!(r.globals.root.as_deref(), Some(&b"/r"[..]));
+        assert_eq!(r.globals.log.as_deref(), Some(&b"/l"[..]));
+        assert!(r.globals.json && r.globals.debug);
+        assert_eq!(
+            r.cmd,
+            Ok(Cmd::Kill {
+                all: true,
+                id: b"id".to_vec(),
+                signal: libc::SIGKILL
+            })
+        );
+        let r = sel(&[
+            "create",
+            "-b",
+            "/b",
+            "--pid-file=/p",
+            "--no-pivot",
+            "--preserve-fds",
+            "2",
+            "abc",
+        ])
+        .unwrap();
+        match r.cmd {
+            Ok(Cmd::Create {
+                bundle,
+                pid_file,
+                preserve_fds,
+                id,
+                start,
+                ..
+            }) => {
+                assert_eq!(bundle.as_deref(), Some(&b"/b"[..]));
+                assert_eq!(pid_file.as_deref(), Some(&b"/p"[..]));
+                assert_eq!((preserve_fds, start), (2, false));
+                assert_eq!(id, b"abc");
+            }
+            other => panic!("{other:?}"),
+        }
+        let bad = |w: &[&str]| sel(w).unwrap().cmd.unwrap_err();
+        assert!(bad(&["create", "--nope", "x"]).contains("--nope"));
+        assert!(bad(&["start"]).contains("needs the container's ID"));
+        assert!(bad(&["start", "a", "b"]).contains("too many"));
+        assert!(bad(&["state", "a/b"]).contains("may hold only"));
+        assert!(bad(&["--log-format", "xml", "state", "x"]).contains("xml"));
+        assert!(bad(&["--root", "/r", "kill", "x", "SIGNOPE"]).contains("SIGNOPE"));
+    }
+}
