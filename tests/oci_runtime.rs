@@ -452,6 +452,27 @@ fn run_waits_and_exits_with_the_status_then_removes_the_container() {
 
 #[test]
 #[ignore = "needs root"]
+fn run_passes_signals_on_to_the_process() {
+    let script = "trap 'exit 9' TERM; touch /ready; while :; do sleep 0.05; done";
+    let Some(b) = Bundle::new("runsig", &["sh", "-c", script]) else {
+        return;
+    };
+    let mut run = b
+        .cmd(&["run", "rs"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    until("the process runs", || b.rootfs().join("ready").exists());
+    let _ = Command::new("kill")
+        .args(["-TERM", &run.id().to_string()])
+        .status();
+    let status = run.wait().unwrap();
+    assert_eq!(status.code(), Some(9), "the trap's status");
+    assert!(b.files().is_empty(), "{:?}", b.files());
+}
+
+#[test]
+#[ignore = "needs root"]
 fn nsruns_own_kill_list_and_ps_serve_oci_containers() {
     let Some(b) = Bundle::new("ownkill", &["sh", "-c", "sleep 100 & exec sleep 100"]) else {
         return;

@@ -93,16 +93,27 @@ fn run_and_wait(
         Err(e) => return Err(crate::report::line("fork", e, None)),
     }
     let store = super::open(g.root.as_deref(), env)?;
+    // Blocked from before the start (the process's own mask was set at create): what this
+    // process is sent until the container ends is passed on to it, as runc run does.
+    let waited = crate::run::forward::waited(&[]);
+    if !detach {
+        crate::sys::signal::block(&waited);
+    }
     super::start::run(&store, id)?;
     if detach {
         return Ok(());
     }
     let e = super::find(&store, id)?;
     let code = loop {
-        match rustix::process::waitpid(Pid::from_raw(e.pid), WaitOptions::empty()) {
+        match rustix::process::waitpid(Pid::from_raw(e.pid), WaitOptions::NOHANG) {
             Ok(Some((_, st))) => break crate::status::from_wait(st.as_raw()),
-            Err(rustix::io::Errno::INTR) => continue,
+            Ok(None) | Err(rustix::io::Errno::INTR) => {}
             _ => break crate::status::SETUP_FAILED,
+        }
+        if let Ok(caught) = crate::sys::signal::wait(&waited) {
+            if crate::run::forward::passes(caught.signo, caught.from_kernel) {
+                crate::sys::signal::send(e.pid, caught.signo);
+            }
         }
     };
     super::delete::run(&store, id, true)?;
