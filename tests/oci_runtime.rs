@@ -452,6 +452,70 @@ fn run_waits_and_exits_with_the_status_then_removes_the_container() {
 
 #[test]
 #[ignore = "needs root"]
+fn a_cgroup_is_paused_resumed_listed_and_removed_by_delete() {
+    let Some(b) = Bundle::new("cgroup", &["sh", "-c", "sleep 100 & exec sleep 100"]) else {
+        return;
+    };
+    let cfg = b.bundle().join("config.json");
+    let parent = format!("nsrun-oci-test-{}", std::process::id());
+    let path = format!("/{parent}/c");
+    let text0 = std::fs::read_to_string(&cfg).unwrap();
+    let with = text0.replacen(
+        "\"linux\": {",
+        &format!("\"linux\": {{\"cgroupsPath\": {path:?},"),
+        1,
+    );
+    std::fs::write(&cfg, with).unwrap();
+    let out = b.run(&["create", "cg"]);
+    assert!(out.status.success(), "create: {}", text(&out.stderr));
+    let entry = std::fs::read_to_string(b.root.join("cg")).unwrap();
+    let dir = entry
+        .lines()
+        .find_map(|l| l.strip_prefix("cgroup "))
+        .unwrap_or_else(|| panic!("no cgroup in {entry}"))
+        .to_string();
+    assert!(dir.ends_with(&path), "{dir}");
+    assert!(Path::new(&dir).is_dir());
+    assert!(b.run(&["start", "cg"]).status.success());
+    let mut pids = Vec::new();
+    until("both sleeps are in the cgroup", || {
+        let ps = b.run(&["ps", "--format", "json", "cg"]);
+        pids = text(&ps.stdout)
+            .trim()
+            .trim_matches(['[', ']'])
+            .split(',')
+            .filter_map(|p| p.parse::<i32>().ok())
+            .collect();
+        pids.len() == 2
+    });
+    let frozen = dir.clone() + "/cgroup.freeze";
+    let has_freezer =
+        Path::new(&frozen).exists() || Path::new(&(dir.clone() + "/freezer.state")).exists();
+    if has_freezer {
+        let out = b.run(&["pause", "cg"]);
+        assert!(out.status.success(), "pause: {}", text(&out.stderr));
+        assert_eq!(field(&b.state("cg"), "status"), "paused");
+        let out = b.run(&["resume", "cg"]);
+        assert!(out.status.success(), "resume: {}", text(&out.stderr));
+        assert_eq!(field(&b.state("cg"), "status"), "running");
+    } else {
+        eprintln!("pause/resume skipped: no freezer file in {dir}");
+    }
+    let out = b.run(&["kill", "--all", "cg", "KILL"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    until("every process ended", || pids.iter().all(|p| !alive(*p)));
+    assert!(b.run(&["delete", "cg"]).status.success());
+    assert!(!Path::new(&dir).exists(), "the cgroup is removed");
+    let parent_dir = &dir[..dir.len() - 2];
+    assert!(
+        !Path::new(parent_dir).exists(),
+        "and the parent made for it"
+    );
+    assert!(b.files().is_empty());
+}
+
+#[test]
+#[ignore = "needs root"]
 fn run_passes_signals_on_to_the_process() {
     let script = "trap 'exit 9' TERM; touch /ready; while :; do sleep 0.05; done";
     let Some(b) = Bundle::new("runsig", &["sh", "-c", script]) else {

@@ -74,6 +74,8 @@ pub fn to_spec(config: &Config, bundle: &[u8]) -> Result<Spec, Error> {
         }
         spec.uid_map = linux.uid_mappings.clone();
         spec.gid_map = linux.gid_mappings.clone();
+        // The cgroup's path only (no resources): enough for the runtime's cgroup commands.
+        spec.locks.cgroup.path = linux.cgroups_path.as_ref().map(|p| p.as_bytes().to_vec());
     }
     spec.mounts = mounts(config);
     Ok(spec)

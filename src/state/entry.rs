@@ -89,6 +89,8 @@ pub struct Entry {
     pub cgroups: Vec<Vec<u8>>,
     /// Whether those are cgroup v2 directories.
     pub cgroup_v2: bool,
+    /// The directories nsrun made for the cgroup (its parents made too), removed with it.
+    pub cgroup_made: Vec<Vec<u8>>,
 }
 
 const MAGIC: &[u8] = b"nsrun-state 1";
@@ -145,6 +147,9 @@ impl Entry {
         for dir in &self.cgroups {
             put(&mut out, "cgroup", dir);
         }
+        for dir in &self.cgroup_made {
+            put(&mut out, "cgroup-made", dir);
+        }
         out
     }
 
@@ -178,6 +183,7 @@ impl Entry {
                 b"oci" => e.oci = value == b"1",
                 b"cgroup-v2" => e.cgroup_v2 = value == b"1",
                 b"cgroup" => e.cgroups.push(value),
+                b"cgroup-made" => e.cgroup_made.push(value),
                 b"annotation" => {
                     let at = value.iter().position(|&b| b == 0)?;
                     e.annotations
@@ -307,6 +313,7 @@ mod tests {
             annotations: vec![(b"a b".to_vec(), b"c=d\n".to_vec())],
             cgroups: vec![b"/sys/fs/cgroup/pids/x".to_vec()],
             cgroup_v2: false,
+            cgroup_made: vec![b"/sys/fs/cgroup/pids/x".to_vec()],
             command: vec![
                 b"sh".to_vec(),
                 b"-c".to_vec(),
@@ -330,7 +337,7 @@ mod tests {
         let text = e.encode();
         assert_eq!(
             text.iter().filter(|&&b| b == b'\n').count(),
-            18,
+            19,
             "{}",
             crate::out::Bytes(&text)
         );

@@ -234,6 +234,7 @@ impl Record {
     ) -> Result<(), alloc::string::String> {
         if let (Some((_, e)), Some(cg)) = (self.named.as_mut(), cgroup) {
             e.cgroups = cg.paths().map(<[u8]>::to_vec).collect();
+            e.cgroup_made = cg.made().map(<[u8]>::to_vec).collect();
             e.cgroup_v2 = cg.is_v2();
         }
         self.created(pid, plan)?;

@@ -29,7 +29,8 @@ pub fn run(store: &Store, id: &[u8], force: bool) -> Result<(), Failed> {
         _ => {}
     }
     if !e.cgroups.is_empty() {
-        let cgroup = crate::confine::cgroup::Cgroup::existing(e.cgroup_v2, &e.cgroups);
+        let cgroup =
+            crate::confine::cgroup::Cgroup::existing(e.cgroup_v2, &e.cgroups, &e.cgroup_made);
         cgroup.remove().map_err(|e| e.line())?;
     }
     store.delete(&e).map_err(|e| e.line)?;
