@@ -516,6 +516,76 @@ fn a_cgroup_is_paused_resumed_listed_and_removed_by_delete() {
 
 #[test]
 #[ignore = "needs root"]
+fn exec_runs_a_process_in_the_container_as_asked() {
+    let Some(b) = Bundle::new("exec", &["sleep", "100"]) else {
+        return;
+    };
+    assert!(b.run(&["create", "ex"]).status.success());
+    assert!(b.run(&["start", "ex"]).status.success());
+    let pid: i32 = field(&b.state("ex"), "pid").parse().unwrap();
+    // CMD with overrides: its namespaces (hostname), cwd, env, user; its status.
+    let out = b.run(&[
+        "exec",
+        "--cwd",
+        "/tmp",
+        "-e",
+        "FOO=bar",
+        "--user",
+        "1000:1000",
+        "ex",
+        "sh",
+        "-c",
+        "pwd; echo $FOO; id -u; hostname; exit 5",
+    ]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "/tmp\nbar\n1000\nrunc\n");
+    // --process FILE: its capabilities.
+    let proc_json = b.dir.path().join("process.json");
+    std::fs::write(
+        &proc_json,
+        r#"{"terminal": false, "user": {"uid": 0, "gid": 0}, "args": ["sh", "-c", "grep CapEff /proc/self/status"],
+            "env": ["PATH=/bin"], "cwd": "/", "capabilities": {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}}"#,
+    )
+    .unwrap();
+    let out = b.run(&["exec", "--process", proc_json.to_str().unwrap(), "ex"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("0000000000000020"),
+        "{}",
+        text(&out.stdout)
+    );
+    // --detach --pid-file: returns at once, the pid file on the host names the process.
+    let pid_file = b.dir.path().join("exec.pid");
+    let out = b.run(&[
+        "exec",
+        "-d",
+        "--pid-file",
+        pid_file.to_str().unwrap(),
+        "ex",
+        "sleep",
+        "50",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let epid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(alive(epid));
+    let ns = |p: i32| std::fs::read_link(format!("/proc/{p}/ns/pid")).unwrap();
+    assert_eq!(ns(epid), ns(pid), "in the container's PID namespace");
+    // A missing command: 127, as a shell.
+    let out = b.run(&["exec", "ex", "nosuch"]);
+    assert_eq!(out.status.code(), Some(127));
+    assert!(b.run(&["delete", "--force", "ex"]).status.success());
+    until("the exec'd process ended with its PID namespace", || {
+        !alive(epid)
+    });
+    kill_pid(epid);
+}
+
+#[test]
+#[ignore = "needs root"]
 fn run_passes_signals_on_to_the_process() {
     let script = "trap 'exit 9' TERM; touch /ready; while :; do sleep 0.05; done";
     let Some(b) = Bundle::new("runsig", &["sh", "-c", script]) else {

@@ -103,10 +103,35 @@ pub enum Cmd {
         /// `--bundle DIR`.
         bundle: Option<Vec<u8>>,
     },
-    /// `exec`: not implemented yet (refused with a line).
-    Exec(Vec<u8>),
+    /// `exec [OPTIONS] ID [CMD...]`.
+    Exec(Box<ExecArgs>),
     /// `--help` of a command, or `--version`.
     Print(String),
+}
+
+/// The options and operands of `exec`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecArgs {
+    /// The container.
+    pub id: Vec<u8>,
+    /// `--process FILE`: the process's JSON (else the config's process with CMD).
+    pub process: Option<Vec<u8>>,
+    /// `--detach`.
+    pub detach: bool,
+    /// `--pid-file FILE`.
+    pub pid_file: Option<Vec<u8>>,
+    /// `--tty` or `--console-socket`: refused for now.
+    pub tty: bool,
+    /// `--cwd DIR`.
+    pub cwd: Option<Vec<u8>>,
+    /// `--env K=V`, in order.
+    pub env: Vec<Vec<u8>>,
+    /// `--user UID[:GID]`.
+    pub user: Option<(u32, Option<u32>)>,
+    /// `--no-new-privs`.
+    pub no_new_privs: bool,
+    /// The command, after ID.
+    pub command: Vec<Vec<u8>>,
 }
 
 /// What the OCI front end was asked: the globals (known even when the command is bad, so its
@@ -156,6 +181,18 @@ pub enum O {
     Quiet,
     /// `--help`.
     Help,
+    /// `--process`.
+    Process,
+    /// `--tty`.
+    Tty,
+    /// `--cwd`.
+    Cwd,
+    /// `--env`.
+    Env,
+    /// `--user`.
+    User,
+    /// `--no-new-privs`.
+    NoNewPrivs,
 }
 
 /// The global options.
@@ -430,6 +467,91 @@ const SPEC: &[Item<O>] = &[
     HELP,
 ];
 
+const EXEC: &[Item<O>] = &[
+    opt!(
+        "p",
+        "--process",
+        "",
+        One,
+        "FILE",
+        "the process's JSON (runtime spec's process)",
+        O::Process
+    ),
+    opt!(
+        "d",
+        "--detach",
+        "",
+        Flag,
+        "",
+        "return once it runs (its parent: the caller's subreaper)",
+        O::Detach
+    ),
+    opt!(
+        "",
+        "--pid-file",
+        "",
+        One,
+        "FILE",
+        "write the process's pid to FILE",
+        O::PidFile
+    ),
+    opt!(
+        "t",
+        "--tty",
+        "",
+        Flag,
+        "",
+        "a terminal (not supported yet)",
+        O::Tty
+    ),
+    opt!(
+        "",
+        "--console-socket",
+        "",
+        One,
+        "PATH",
+        "for --tty (not supported yet)",
+        O::ConsoleSocket
+    ),
+    opt!(
+        "",
+        "--cwd",
+        "",
+        One,
+        "DIR",
+        "the working directory inside",
+        O::Cwd
+    ),
+    opt!(
+        "e",
+        "--env",
+        "",
+        One,
+        "K=V",
+        "set an environment variable (repeatable)",
+        O::Env
+    ),
+    opt!(
+        "u",
+        "--user",
+        "",
+        One,
+        "UID[:GID]",
+        "run as these ids",
+        O::User
+    ),
+    opt!(
+        "",
+        "--no-new-privs",
+        "",
+        Flag,
+        "",
+        "set no_new_privs",
+        O::NoNewPrivs
+    ),
+    HELP,
+];
+
 /// The runtime's commands, for the help.
 pub const COMMANDS: &[(Command, &[Item<O>])] = &[
     (
@@ -509,9 +631,9 @@ pub const COMMANDS: &[(Command, &[Item<O>])] = &[
         cmd(
             "exec",
             "[OPTIONS] ID [CMD...]",
-            "Run a process in a container (not supported yet).",
+            "Run a process in a running container.",
         ),
-        ONLY_HELP,
+        EXEC,
     ),
 ];
 
@@ -658,12 +780,30 @@ fn parse_command(word: &[u8], words: &[&[u8]]) -> Result<Cmd, String> {
     let in_command = |e: String| crate::out::cat(&[name, ": ", &e]);
     let mut args = Args::new(words, items);
     let mut o = Opts::default();
+    let mut x = ExecArgs::default();
     let mut operands: Vec<&[u8]> = Vec::new();
     loop {
         match args.take().map_err(in_command)? {
             Got::Opt { def, value, .. } => {
                 let v = || value.unwrap_or_default().to_vec();
                 match def.tag {
+                    O::Process => x.process = Some(non_empty("--process", v())?),
+                    O::Tty => x.tty = true,
+                    O::Cwd => x.cwd = Some(non_empty("--cwd", v())?),
+                    O::Env if v().contains(&b'=') => x.env.push(v()),
+                    O::Env => return Err(in_command("--env: K=V expected".into())),
+                    O::NoNewPrivs => x.no_new_privs = true,
+                    O::User => {
+                        let val = v();
+                        let mut parts = val.splitn(2, |&b| b == b':');
+                        let uid = parts.next().and_then(|u| crate::cli::parse_u32(u, 10));
+                        let gid = parts.next().map(|g| crate::cli::parse_u32(g, 10));
+                        x.user = match (uid, gid) {
+                            (Some(u), None) => Some((u, None)),
+                            (Some(u), Some(Some(g))) => Some((u, Some(g))),
+                            _ => return Err(in_command("--user: UID[:GID] in numbers".into())),
+                        };
+                    }
                     O::Bundle => o.bundle = Some(non_empty("--bundle", v())?),
                     O::PidFile => o.pid_file = Some(non_empty("--pid-file", v())?),
                     O::ConsoleSocket => o.console_socket = Some(v()),
@@ -688,12 +828,35 @@ fn parse_command(word: &[u8], words: &[&[u8]]) -> Result<Cmd, String> {
                     _ => {}
                 }
             }
+            // exec: the command follows the id, its words its own.
+            Got::Operand(w) if name == "exec" => {
+                crate::state::check_id(w).map_err(in_command)?;
+                x.id = w.to_vec();
+                x.command = args.rest().iter().map(|w| w.to_vec()).collect();
+                break;
+            }
             Got::Operand(w) => operands.push(w),
+            Got::End if name == "exec" => {
+                let rest = args.rest();
+                let (id, command) = rest
+                    .split_first()
+                    .ok_or_else(|| in_command("needs the container's ID".into()))?;
+                crate::state::check_id(id).map_err(in_command)?;
+                x.id = id.to_vec();
+                x.command = command.iter().map(|w| w.to_vec()).collect();
+                break;
+            }
             Got::End => {
                 operands.extend_from_slice(args.rest());
                 break;
             }
         }
+    }
+    if name == "exec" {
+        x.detach = o.detach;
+        x.pid_file = o.pid_file;
+        x.tty |= o.console_socket.is_some();
+        return Ok(Cmd::Exec(Box::new(x)));
     }
     command_of(name, o, &operands).map_err(in_command)
 }
@@ -752,8 +915,7 @@ fn command_of(name: &str, o: Opts, operands: &[&[u8]]) -> Result<Cmd, String> {
             rootless: o.rootless,
             bundle: o.bundle,
         },
-        "spec" => return Err(String::from("takes no arguments")),
-        _ => Cmd::Exec(id(usize::MAX)?),
+        _ => return Err(String::from("takes no arguments")),
     })
 }
 
@@ -845,7 +1007,30 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        let r = sel(&[
+            "exec",
+            "-d",
+            "--pid-file",
+            "/p",
+            "-e",
+            "A=1",
+            "id1",
+            "sh",
+            "-c",
+            "x",
+        ])
+        .unwrap();
+        match r.cmd {
+            Ok(Cmd::Exec(x)) => {
+                assert_eq!(x.id, b"id1");
+                assert!(x.detach);
+                assert_eq!(x.env, [b"A=1".to_vec()]);
+                assert_eq!(x.command, [b"sh".to_vec(), b"-c".to_vec(), b"x".to_vec()]);
+            }
+            other => panic!("{other:?}"),
+        }
         let bad = |w: &[&str]| sel(w).unwrap().cmd.unwrap_err();
+        assert!(bad(&["exec", "--user", "x", "id"]).contains("--user"));
         assert!(bad(&["create", "--nope", "x"]).contains("--nope"));
         assert!(bad(&["start"]).contains("needs the container's ID"));
         assert!(bad(&["start", "a", "b"]).contains("too many"));

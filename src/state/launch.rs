@@ -395,6 +395,38 @@ pub fn write_pid_file(path: &[u8], pid: i32) -> Result<(), alloc::string::String
     Ok(())
 }
 
+/// [`write_pid_file`] into the directory `dir` (opened before the caller left the host's
+/// mount namespace or root), as `name`.
+pub fn write_pid_file_at(
+    dir: rustix::fd::BorrowedFd<'_>,
+    name: &core::ffi::CStr,
+    pid: i32,
+) -> Result<(), alloc::string::String> {
+    let mut tmp = name.to_bytes().to_vec();
+    tmp.extend_from_slice(b".nsrun-tmp");
+    let mut text = Vec::new();
+    super::entry::decimal(&mut text, pid as u64);
+    let what = |e| {
+        let shown = crate::out::around("write the pid file ", name.to_bytes(), "");
+        crate::report::line(&shown, e, None)
+    };
+    let fd = rustix::fs::openat(
+        dir,
+        tmp.as_slice(),
+        OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        Mode::from(0o644),
+    )
+    .map_err(what)?;
+    let wrote = rustix::io::write(&fd, &text);
+    drop(fd);
+    let moved = wrote.and_then(|_| rustix::fs::renameat(dir, tmp.as_slice(), dir, name));
+    if let Err(e) = moved {
+        let _ = rustix::fs::unlinkat(dir, tmp.as_slice(), rustix::fs::AtFlags::empty());
+        return Err(what(e));
+    }
+    Ok(())
+}
+
 /// Whether the child makes a namespace after clone (by unshare(2)).
 fn late(plan: &Plan) -> bool {
     Kind::ALL

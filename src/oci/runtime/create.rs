@@ -154,7 +154,7 @@ fn absolute(dir: &[u8]) -> Result<Vec<u8>, Failed> {
 }
 
 /// The bytes of the config file `path` (at most 4 MiB).
-fn read(path: &[u8]) -> Result<Vec<u8>, Failed> {
+pub(super) fn read(path: &[u8]) -> Result<Vec<u8>, Failed> {
     let fail = |e| {
         let hint = (e == rustix::io::Errno::NOENT).then_some("give the bundle with --bundle DIR");
         crate::report::line(&out::around("read ", path, ""), e, hint)

@@ -14,6 +14,7 @@ use crate::state::{Entry, Life, Store};
 
 mod create;
 mod delete;
+mod exec;
 mod features;
 mod freeze;
 mod kill;
@@ -76,11 +77,10 @@ fn run(cmd: &Cmd, g: &super::cli::Globals, env: &[&[u8]]) -> Result<(), Failed> 
         Cmd::Freeze(on, id) => freeze::run(&open(root, env)?, id, *on),
         Cmd::Features => features::run(),
         Cmd::Spec { rootless, bundle } => spec::run(*rootless, bundle.as_deref()),
-        Cmd::Exec(id) => Err(out::around(
-            "exec ",
-            id,
-            ": not supported yet by nsrun's OCI runtime (hint: nsrun enter joins a container)",
-        )),
+        Cmd::Exec(a) => {
+            let code = exec::run(&open(root, env)?, a, env)?;
+            crate::sys::exit::exit_now(code)
+        }
     }
 }
 
