@@ -574,9 +574,12 @@ fn exec_runs_a_process_in_the_container_as_asked() {
     assert!(alive(epid));
     let ns = |p: i32| std::fs::read_link(format!("/proc/{p}/ns/pid")).unwrap();
     assert_eq!(ns(epid), ns(pid), "in the container's PID namespace");
-    // A missing command: 127, as a shell.
+    // A missing command: 127, as a shell; nsrun's own failure: 1.
     let out = b.run(&["exec", "ex", "nosuch"]);
     assert_eq!(out.status.code(), Some(127));
+    let out = b.run(&["exec", "--pid-file", "/nonexistent-dir/p", "ex", "true"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("/nonexistent-dir"), "{}", text(&out.stderr));
     assert!(b.run(&["delete", "--force", "ex"]).status.success());
     until("the exec'd process ended with its PID namespace", || {
         !alive(epid)

@@ -139,13 +139,18 @@ const SPAWN_STACK: usize = 32 * 1024;
 /// or 125 with one line on stderr when nsrun failed, 126/127 when the command could not be
 /// executed).
 pub fn enter(request: &Request, environ: &[&[u8]]) -> i32 {
-    match prepare(request).and_then(|joining| joining.run(request, environ)) {
+    match try_enter(request, environ) {
         Ok(code) => code,
         Err(line) => {
             crate::out::error_line(format_args!("enter: {line}"));
             status::SETUP_FAILED
         }
     }
+}
+
+/// [`enter`], nsrun's own failure returned as its line (OCI `exec` exits 1 with it).
+pub fn try_enter(request: &Request, environ: &[&[u8]]) -> Result<i32, String> {
+    prepare(request).and_then(|joining| joining.run(request, environ))
 }
 
 /// Everything opened before anything is joined.

@@ -144,7 +144,7 @@ pub fn run(store: &Store, a: &ExecArgs, env: &[&[u8]]) -> Result<i32, Failed> {
     let command: Vec<Vec<u8>> = process.args.iter().map(|s| s.as_bytes().to_vec()).collect();
     let environ: Vec<&[u8]> = process.env.iter().map(|s| s.as_bytes()).collect();
     let _ = env;
-    let code = enter::enter(
+    enter::try_enter(
         &Request {
             source: Source::Process {
                 pid: e.pid,
@@ -155,8 +155,8 @@ pub fn run(store: &Store, a: &ExecArgs, env: &[&[u8]]) -> Result<i32, Failed> {
             process: Some(&p),
         },
         &environ,
-    );
-    Ok(code)
+    )
+    .map_err(|line| crate::out::cat(&["exec: ", &line]))
 }
 
 use alloc::string::String;
