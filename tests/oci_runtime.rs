@@ -579,7 +579,11 @@ fn exec_runs_a_process_in_the_container_as_asked() {
     assert_eq!(out.status.code(), Some(127));
     let out = b.run(&["exec", "--pid-file", "/nonexistent-dir/p", "ex", "true"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("/nonexistent-dir"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("/nonexistent-dir"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(b.run(&["delete", "--force", "ex"]).status.success());
     until("the exec'd process ended with its PID namespace", || {
         !alive(epid)

@@ -659,6 +659,9 @@ pub fn select(args: &[&[u8]]) -> Option<Request> {
     }
     // A run of global options, then the word.
     let mut at = 0;
+    // --log-format, --debug, --systemd-cgroup and --rootless are no options of nsrun's run:
+    // after them any word is the runtime's (an unknown one an error in the log).
+    let mut only_oci = false;
     while let Some(w) = args.get(at) {
         let takes_value = [&b"--root"[..], b"--log", b"--log-format", b"--rootless"]
             .iter()
@@ -671,14 +674,22 @@ pub fn select(args: &[&[u8]]) -> Option<Request> {
         if !is_global {
             break;
         }
+        let nsruns_too = [&b"--root"[..], b"--log"].contains(w)
+            || w.starts_with(b"--root=")
+            || w.starts_with(b"--log=");
+        only_oci |= !nsruns_too;
         at += if takes_value { 2 } else { 1 };
     }
-    let word = args.get(at)?;
+    let word = args.get(at).copied().unwrap_or_default();
     let runtime = OCI_ONLY
         .iter()
         .chain(&AFTER_GLOBALS)
-        .any(|w| w.as_bytes() == *word);
-    if !runtime || (at == 0 && !OCI_ONLY.iter().any(|w| w.as_bytes() == *word)) {
+        .any(|w| w.as_bytes() == word);
+    let selected = match at {
+        0 => OCI_ONLY.iter().any(|w| w.as_bytes() == word),
+        _ => runtime || only_oci,
+    };
+    if !selected {
         return None;
     }
     let mut globals = Globals::default();
@@ -688,23 +699,11 @@ pub fn select(args: &[&[u8]]) -> Option<Request> {
             cmd: Err(e),
         });
     }
-    Some(Request {
-        globals,
-        cmd: parse_command(word, &args[at + 1..]),
-    })
-}
-
-/// `nsrun --debug` and the like with no command: the globals then an error (or `--version`).
-pub fn globals_only(args: &[&[u8]]) -> Option<Request> {
-    let mut globals = Globals::default();
-    match parse_globals(args, &mut globals) {
-        Ok(()) => None,
-        Err(e) if e == "--version" => Some(Request {
-            globals,
-            cmd: Ok(Cmd::Print(version())),
-        }),
-        Err(_) => None,
-    }
+    let cmd = match args.get(at) {
+        Some(_) => parse_command(word, &args[at + 1..]),
+        None => Err(String::from("no command given")),
+    };
+    Some(Request { globals, cmd })
 }
 
 fn parse_globals(words: &[&[u8]], g: &mut Globals) -> Result<(), String> {
@@ -1037,5 +1036,8 @@ mod tests {
         assert!(bad(&["state", "a/b"]).contains("may hold only"));
         assert!(bad(&["--log-format", "xml", "state", "x"]).contains("xml"));
         assert!(bad(&["--root", "/r", "kill", "x", "SIGNOPE"]).contains("SIGNOPE"));
+        // After a global nsrun's run does not have, any word is the runtime's.
+        assert!(bad(&["--log-format", "json", "frob", "x"]).contains("not a runtime command"));
+        assert!(bad(&["--debug"]).contains("no command"));
     }
 }
