@@ -46,7 +46,7 @@ for bin in "${bins[@]}"; do
 
     out=$("${run[@]}" --version) || fail "$bin" "--version exited $?"
     case "$out" in
-        "nsrun $version ($arch-"*"-linux-musl"*"; Linux 3.15 or later)") ;;
+        "nsrun version $version"$'\n'*$'\n'"build: $arch-"*"-linux-musl"*"; Linux 3.15 or later") ;;
         *) fail "$bin" "--version printed '$out'" ;;
     esac
     help=$("${run[@]}" --help) || fail "$bin" "--help exited $?"

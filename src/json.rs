@@ -551,3 +551,35 @@ mod parse_tests {
         }
     }
 }
+
+/// Appends `secs` (seconds since the epoch) as an RFC 3339 time in UTC: `2026-12-02T06:36:11Z`.
+pub fn rfc3339(out: &mut String, secs: u64) {
+    // Howard Hinnant's days-to-civil algorithm.
+    let days = (secs / 86400) as i64;
+    let rem = secs % 86400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let two = |out: &mut String, n: u64| {
+        out.push(char::from(b'0' + (n / 10 % 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    };
+    crate::out::push_u64(out, year.max(0) as u64);
+    out.push('-');
+    two(out, month as u64);
+    out.push('-');
+    two(out, day as u64);
+    out.push('T');
+    two(out, rem / 3600);
+    out.push(':');
+    two(out, rem / 60 % 60);
+    out.push(':');
+    two(out, rem % 60);
+    out.push('Z');
+}

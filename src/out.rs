@@ -9,9 +9,23 @@ use crate::sys::fd;
 /// Where [`error_line`] writes: stderr, or the pipe of `--detach` to the foreground nsrun.
 static ERRORS: AtomicI32 = AtomicI32::new(2);
 
+/// Whether error lines are written as JSON objects (the OCI runtime's `--log-format json`).
+static JSON: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Writes later error lines as `{"level":"error","msg":"...","time":"..."}` (a line that
+/// starts with `warning: ` as level "warning"), one object a line, without `nsrun: `.
+pub fn json_errors() {
+    JSON.store(true, Ordering::Relaxed);
+}
+
 /// Sends later [`error_line`]s to descriptor `fd` (2: stderr again).
 pub fn errors_to(fd: i32) {
     ERRORS.store(fd, Ordering::Relaxed);
+}
+
+/// The descriptor error lines go to.
+pub fn errors_fd() -> i32 {
+    ERRORS.load(Ordering::Relaxed)
 }
 
 /// Formats `args` into one line `nsrun: ...\n` and writes it to stderr in one call.
@@ -29,6 +43,26 @@ pub fn error_str(text: &str) {
 }
 
 fn write_error(line: &str) {
+    if JSON.load(Ordering::Relaxed) {
+        let text = line
+            .strip_prefix("nsrun: ")
+            .unwrap_or(line)
+            .trim_end_matches('\n');
+        let (level, msg) = match text.strip_prefix("warning: ") {
+            Some(rest) => ("warning", rest),
+            None => ("error", text),
+        };
+        let mut obj = cat(&["{\"level\":\"", level, "\",\"msg\":"]);
+        crate::json::string(&mut obj, msg.as_bytes());
+        obj.push_str(",\"time\":\"");
+        crate::json::rfc3339(&mut obj, crate::sys::clock::now_secs());
+        obj.push_str("\"}\n");
+        fd::write_all(
+            fd::borrow_named(ERRORS.load(Ordering::Relaxed)),
+            obj.as_bytes(),
+        );
+        return;
+    }
     fd::write_all(
         fd::borrow_named(ERRORS.load(Ordering::Relaxed)),
         line.as_bytes(),

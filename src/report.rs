@@ -220,6 +220,30 @@ pub fn describe(r: &Report, plan: &Plan, spec: &Spec) -> String {
     line(&what, errno, hint)
 }
 
+/// [`describe`] for OCI `create`, whose callers read the words of runc's exec failures
+/// (podman maps "executable file not found" and "no such file or directory" to 127, "permission
+/// denied" to 126): `exec: "NAME": executable file not found in $PATH`, then nsrun's own line.
+pub fn oci_line(r: &Report, plan: &Plan, spec: &Spec) -> String {
+    let own = describe(r, plan, spec);
+    if r.step != special::EXEC {
+        return own;
+    }
+    let name = &plan.exec.name;
+    let why = match Errno::from_raw_os_error(r.errno) {
+        Errno::NOENT if !name.contains(&b'/') => "executable file not found in $PATH",
+        Errno::NOENT => "no such file or directory",
+        Errno::ACCESS | Errno::PERM => "permission denied",
+        _ => return own,
+    };
+    crate::out::cat(&[
+        &crate::out::around("exec: \"", name, "\": "),
+        why,
+        " (",
+        &own,
+        ")",
+    ])
+}
+
 /// Prints `nsrun: warning: WHAT: ERRNO TEXT (hint: HINT)` from the child with one write(2).
 pub fn warn(what: &str, errno: Errno, hint: &str) {
     let mut buf = [0u8; 512];

@@ -349,6 +349,19 @@ pub struct Life {
     pub detach: bool,
     /// `--log FILE`: the detached container's stdout and stderr (else /dev/null).
     pub log: Option<Bytes>,
+    /// OCI `create`: the process waits before exec until `start`, and no launcher stays.
+    pub hold: Option<Hold>,
+}
+
+/// What OCI `create` records besides the name ([`Life::hold`]).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Hold {
+    /// The bundle directory (absolute).
+    pub bundle: Bytes,
+    /// The config's annotations.
+    pub annotations: Vec<(Bytes, Bytes)>,
+    /// `--pid-file FILE`: where the process's pid is written (relative to the caller's cwd).
+    pub pid_file: Option<Bytes>,
 }
 
 impl Life {

@@ -937,10 +937,11 @@ fn without_a_command_or_shell_runs_bin_sh() {
 fn version_and_help() {
     let out = nsrun(&["--version"]);
     out.assert_ok();
-    let head = format!("nsrun {} (", env!("CARGO_PKG_VERSION"));
+    // runc's block first (podman reads its first line), then nsrun's build line.
+    let head = format!("nsrun version {}\nspec: 1.0.2", env!("CARGO_PKG_VERSION"));
     assert!(out.stdout.starts_with(&head), "\n{out}");
-    assert!(out.stdout.ends_with("; Linux 3.15 or later)\n"), "\n{out}");
-    assert_eq!(out.lines().len(), 1, "\n{out}");
+    assert!(out.stdout.ends_with("; Linux 3.15 or later\n"), "\n{out}");
+    assert_eq!(out.lines().len(), 5, "\n{out}");
     let out = nsrun(&["--help"]);
     out.assert_ok();
     assert!(out.stdout.starts_with("Usage: nsrun "), "\n{out}");
@@ -955,10 +956,8 @@ fn version_names_the_target_and_the_oldest_kernel() {
     out.assert_ok();
     let inner = out
         .stdout
-        .trim_end()
-        .strip_prefix(&format!("nsrun {} (", env!("CARGO_PKG_VERSION")));
-    let inner = inner
-        .and_then(|s| s.strip_suffix(')'))
+        .lines()
+        .find_map(|l| l.strip_prefix("build: "))
         .unwrap_or_else(|| panic!("\n{out}"));
     let (triple, kernel) = inner.split_once("; ").unwrap_or_else(|| panic!("\n{out}"));
     assert_eq!(kernel, "Linux 3.15 or later", "\n{out}");
@@ -996,7 +995,7 @@ fn version_runs_in_an_empty_chroot() {
     dir.copy_in(&nsrun_bin(), "nsrun");
     let out = run(Command::new("chroot").args([dir.str(), "/nsrun", "--version"]));
     out.assert_ok();
-    let head = format!("nsrun {} (", env!("CARGO_PKG_VERSION"));
+    let head = format!("nsrun version {}\n", env!("CARGO_PKG_VERSION"));
     assert!(out.stdout.starts_with(&head), "\n{out}");
 }
 

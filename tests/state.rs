@@ -686,6 +686,10 @@ fn bad_names_are_usage_errors() {
             ("kill", vec!["--", bad]),
             ("wait", vec!["--", bad]),
         ] {
+            // kill also serves OCI callers, whose ids may be up to 240 bytes long.
+            if cmd == "kill" && bad == long {
+                continue;
+            }
             let out = st.nsrun(cmd, &args);
             out.assert_code(2);
             assert_eq!(out.stderr.lines().count(), 1, "{out}");

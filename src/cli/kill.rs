@@ -1,4 +1,5 @@
-//! `nsrun kill [--state-dir DIR] NAME [SIGNAL]`.
+//! `nsrun kill [--state-dir DIR] [--all] NAME [SIGNAL]` (also what OCI callers send: `kill ID 15`,
+//! `kill --all ID 9`).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -11,6 +12,7 @@ use crate::out::Bytes as Show;
 #[derive(Clone, Copy)]
 pub(super) enum Opt {
     StateDir,
+    All,
     Help,
 }
 
@@ -23,6 +25,15 @@ pub(super) const OPTIONS: &[Item<Opt>] = &[
         "DIR",
         "the state directory (as for nsrun list)",
         Opt::StateDir
+    ),
+    opt!(
+        "a",
+        "--all",
+        "",
+        Flag,
+        "",
+        "every process of the container (its cgroup, or its PID namespace)",
+        Opt::All
     ),
     opt!("h", "--help", "", Flag, "", "this text", Opt::Help),
     Item::Note("SIGNAL: a name (TERM, SIGTERM, term) or a number; default TERM."),
@@ -54,10 +65,11 @@ pub(super) fn operands<'a, T: Copy>(
 
 pub(super) fn parse(words: &[&[u8]]) -> Result<Parsed, String> {
     let mut args = Args::new(words, OPTIONS);
-    let mut dir = None;
+    let (mut dir, mut all) = (None, false);
     let found = operands(&mut args, |tag, name, value| {
         match tag {
             Opt::StateDir => dir = Some(super::list::state_dir(name, value, &dir)?),
+            Opt::All => all = true,
             Opt::Help => return Ok(Some(Parsed::Help(super::help_of("kill")))),
         }
         Ok(None)
@@ -80,10 +92,11 @@ pub(super) fn parse(words: &[&[u8]]) -> Result<Parsed, String> {
         [] => return Err("kill needs the container's NAME".into()),
         _ => return Err("kill takes NAME and at most one SIGNAL".into()),
     };
-    crate::state::check_name(name)?;
+    crate::state::check_id(name)?;
     Ok(Parsed::Kill {
         name: name.to_vec(),
         signal,
+        all,
         state_dir: dir,
     })
 }

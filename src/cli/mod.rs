@@ -57,6 +57,8 @@ pub enum Parsed {
         /// The observations as JSON.
         json: bool,
     },
+    /// The OCI runtime's commands ([`crate::oci::cli`]).
+    Oci(alloc::boxed::Box<crate::oci::cli::Request>),
     /// `nsrun enter`: join a running container.
     Enter(enter::Enter),
     /// `nsrun list`: the named containers.
@@ -72,6 +74,8 @@ pub enum Parsed {
         name: Vec<u8>,
         /// The signal's number.
         signal: i32,
+        /// `--all`: every process of the container.
+        all: bool,
         /// `--state-dir DIR`.
         state_dir: Option<Vec<u8>>,
     },
@@ -130,7 +134,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "kill",
-        usage: "[--state-dir DIR] NAME [SIGNAL]",
+        usage: "[--state-dir DIR] [--all] NAME [SIGNAL]",
         about: "Signal a named container's PID 1 (default TERM), through a pidfd.",
     },
     Command {
@@ -145,6 +149,15 @@ pub const COMMANDS: &[Command] = &[
     },
 ];
 
+/// The OCI runtime's part of `nsrun --help`.
+const OCI_HELP: &str = "
+As an OCI runtime (podman, containerd): nsrun [--root DIR] [--log FILE] [--log-format text|json]
+  [--debug] [--systemd-cgroup] COMMAND ..., COMMAND one of create start state kill delete run list
+  ps pause resume features spec exec (nsrun help COMMAND). create, start, state, delete, exec, ps,
+  pause, resume, features and spec select it even without a global option: a program of such a
+  name runs as nsrun -- start. kill, list and run without one are nsrun's own (above).
+";
+
 /// What follows the options in `nsrun --help`.
 const EXIT_STATUS: &str = "
 Exit status: the command's; 128+N if killed by signal N; 127 command not found; 126 not executable;
@@ -153,6 +166,9 @@ Exit status: the command's; 128+N if killed by signal N; 127 command not found; 
 
 /// Parses the arguments after `argv[0]`.
 pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
+    if let Some(request) = crate::oci::cli::select(args) {
+        return Ok(Parsed::Oci(alloc::boxed::Box::new(request)));
+    }
     let (word, rest) = match args.split_first() {
         Some((first, rest)) => (*first, rest),
         None => (&b""[..], args),
@@ -174,6 +190,15 @@ pub fn parse(args: &[&[u8]]) -> Result<Parsed, String> {
                 .find(|c| !c.name.is_empty() && c.name.as_bytes() == *name)
             {
                 Some(c) => Ok(Parsed::Help(help_of(c.name))),
+                None if crate::oci::cli::OCI_ONLY
+                    .iter()
+                    .any(|w| w.as_bytes() == *name) =>
+                {
+                    let name = core::str::from_utf8(name).unwrap_or_default();
+                    Ok(Parsed::Help(
+                        crate::oci::cli::help_of(name).unwrap_or_default(),
+                    ))
+                }
                 None => Err(crate::out::around(
                     "help: '",
                     name,
@@ -216,6 +241,7 @@ pub fn help_of(name: &str) -> String {
                     text.push_str(c.about);
                     text.push('\n');
                 }
+                text.push_str(OCI_HELP);
                 text.push_str(EXIT_STATUS);
             }
         }

@@ -25,6 +25,7 @@ pub fn run(request: &Enter, environ: &[&[u8]]) -> i32 {
             source,
             kinds: request.kinds,
             command: &request.command,
+            process: None,
         },
         environ,
     )

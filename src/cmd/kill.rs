@@ -4,8 +4,12 @@ use crate::state::{ops, Store};
 
 /// Runs `nsrun kill`.
 #[inline(never)]
-pub fn run(dir: Option<&[u8]>, name: &[u8], signo: i32, env: &[&[u8]]) -> i32 {
-    match Store::open(dir, env).and_then(|s| ops::kill(&s, name, signo)) {
+pub fn run(dir: Option<&[u8]>, name: &[u8], signo: i32, all: bool, env: &[&[u8]]) -> i32 {
+    let kill = |s: &Store| match all {
+        true => ops::kill_all(s, name, signo),
+        false => ops::kill(s, name, signo),
+    };
+    match Store::open(dir, env).and_then(|s| kill(&s)) {
         Ok(()) => 0,
         Err(e) => super::failed(e),
     }

@@ -27,15 +27,15 @@ pub fn main(parsed: Result<Parsed, alloc::string::String>, environ: &[&[u8]]) ->
             0
         }
         Ok(Parsed::Version) => {
+            out::stdout_str(&crate::oci::cli::version());
             out::stdout_str(concat!(
-                "nsrun ",
-                env!("CARGO_PKG_VERSION"),
-                " (",
+                "build: ",
                 env!("NSRUN_BUILD_TARGET"),
-                "; Linux 3.15 or later)\n"
+                "; Linux 3.15 or later\n"
             ));
             0
         }
+        Ok(Parsed::Oci(request)) => crate::oci::runtime::main(&request, environ),
         Ok(Parsed::Gc) => gc::run(),
         Ok(Parsed::Mounts(m)) => mounts::run(&m, environ),
         Ok(Parsed::Demo { json }) => demo::run(json),
@@ -44,8 +44,9 @@ pub fn main(parsed: Result<Parsed, alloc::string::String>, environ: &[&[u8]]) ->
         Ok(Parsed::Kill {
             name,
             signal,
+            all,
             state_dir,
-        }) => kill::run(state_dir.as_deref(), &name, signal, environ),
+        }) => kill::run(state_dir.as_deref(), &name, signal, all, environ),
         Ok(Parsed::Wait { name, state_dir }) => wait::run(state_dir.as_deref(), &name, environ),
         Ok(Parsed::Release { dir }) => release::run(&dir),
         Err(e) => {

@@ -56,6 +56,79 @@ pub struct Request<'a> {
     pub kinds: Option<Set>,
     /// The command and its arguments; empty: /bin/sh.
     pub command: &'a [Bytes],
+    /// OCI `exec`: what the process is to be, besides the namespaces; None for `nsrun enter`.
+    pub process: Option<&'a Process>,
+}
+
+/// What OCI `exec` asks of the process beyond joining ([`Request::process`]), applied by the
+/// process itself just before it executes the command, in runc's order: working directory,
+/// rlimits, groups, gid, uid (keeping capabilities), capabilities, no_new_privs, seccomp.
+pub struct Process {
+    /// The working directory inside (after the container's root and its own).
+    pub cwd: Option<alloc::ffi::CString>,
+    /// uid, gid and supplementary groups.
+    pub ids: (u32, u32, Vec<u32>),
+    /// The capability sets.
+    pub caps: crate::confine::caps::Apply,
+    /// Set no_new_privs.
+    pub no_new_privs: bool,
+    /// Resource limits.
+    pub rlimits: Vec<crate::spec::Rlimit>,
+    /// The container's seccomp filter, compiled.
+    pub seccomp: Option<Vec<crate::sys::seccomp::SockFilter>>,
+    /// Return once it runs, without waiting (its parent becomes the caller's subreaper).
+    pub detach: bool,
+    /// Write its pid here: the file's directory, opened on the host, and its name.
+    pub pid_file: Option<(OwnedFd, alloc::ffi::CString)>,
+}
+
+impl Process {
+    /// Applies it in the process that executes the command next (allocation-free); the step's
+    /// name and errno on failure.
+    fn apply(&self) -> Result<(), (&'static str, Errno)> {
+        use rustix::process::{Gid, Uid};
+        if let Some(cwd) = &self.cwd {
+            rustix::process::chdir(cwd.as_c_str()).map_err(|e| ("chdir to process.cwd", e))?;
+        }
+        for limit in &self.rlimits {
+            crate::confine::rlimit::apply(limit).map_err(|e| ("set process.rlimits", e))?;
+        }
+        let (uid, gid, gids) = &self.ids;
+        set_groups(gids).map_err(|e| ("setgroups process.user.additionalGids", e))?;
+        rustix::thread::set_keep_capabilities(true).map_err(|e| ("keep capabilities", e))?;
+        rustix::thread::set_thread_res_gid(
+            Gid::from_raw(*gid),
+            Gid::from_raw(*gid),
+            Gid::from_raw(*gid),
+        )
+        .map_err(|e| ("setgid process.user.gid", e))?;
+        rustix::thread::set_thread_res_uid(
+            Uid::from_raw(*uid),
+            Uid::from_raw(*uid),
+            Uid::from_raw(*uid),
+        )
+        .map_err(|e| ("setuid process.user.uid", e))?;
+        self.caps
+            .run()
+            .map_err(|e| ("set process.capabilities", e))?;
+        if self.no_new_privs {
+            rustix::thread::set_no_new_privs(true).map_err(|e| ("set noNewPrivileges", e))?;
+        }
+        if let Some(prog) = &self.seccomp {
+            crate::sys::seccomp::install(prog).map_err(|e| ("install the seccomp filter", e))?;
+        }
+        Ok(())
+    }
+}
+
+/// setgroups(2) of `gids` without allocating.
+fn set_groups(gids: &[u32]) -> Result<(), Errno> {
+    let mut buf = [rustix::process::Gid::ROOT; 64];
+    let n = gids.len().min(buf.len());
+    for (b, g) in buf.iter_mut().zip(gids) {
+        *b = rustix::process::Gid::from_raw(*g);
+    }
+    rustix::thread::set_thread_groups(&buf[..n])
 }
 
 /// The stack on which the command's process starts: it only takes the terminal, restores the
@@ -66,13 +139,18 @@ const SPAWN_STACK: usize = 32 * 1024;
 /// or 125 with one line on stderr when nsrun failed, 126/127 when the command could not be
 /// executed).
 pub fn enter(request: &Request, environ: &[&[u8]]) -> i32 {
-    match prepare(request).and_then(|joining| joining.run(request, environ)) {
+    match try_enter(request, environ) {
         Ok(code) => code,
         Err(line) => {
             crate::out::error_line(format_args!("enter: {line}"));
             status::SETUP_FAILED
         }
     }
+}
+
+/// [`enter`], nsrun's own failure returned as its line (OCI `exec` exits 1 with it).
+pub fn try_enter(request: &Request, environ: &[&[u8]]) -> Result<i32, String> {
+    prepare(request).and_then(|joining| joining.run(request, environ))
 }
 
 /// Everything opened before anything is joined.
@@ -278,6 +356,10 @@ struct Spawn<'a> {
     mask: signal::SigSet,
     /// Set by the child when the command could not be executed.
     failed: Cell<Option<Failure>>,
+    /// OCI `exec`'s process.
+    process: Option<&'a Process>,
+    /// Set by the child when applying the process failed.
+    refused: Cell<Option<(&'static str, Errno)>>,
 }
 
 impl Joining {
@@ -313,7 +395,8 @@ impl Joining {
         if self.has(Kind::User) {
             let _ = rustix::thread::set_thread_groups(&[]);
         }
-        let stack = match self.has(Kind::Pid) {
+        let detach = request.process.is_some_and(|p| p.detach);
+        let stack = match self.has(Kind::Pid) || detach {
             true => Some(
                 Stack::new(SPAWN_STACK)
                     .map_err(|e| report::line("map the command's stack", e, None))?,
@@ -328,8 +411,15 @@ impl Joining {
             become_root()?;
         }
         match stack {
-            Some(stack) => self.spawn(&stack, &exec),
+            Some(stack) => self.spawn(&stack, &exec, request.process),
             None => {
+                if let Some(p) = request.process {
+                    if let Some((dir, name)) = &p.pid_file {
+                        let me = rustix::process::getpid().as_raw_nonzero().get();
+                        crate::state::launch::write_pid_file_at(dir.as_fd(), name, me)?;
+                    }
+                    p.apply().map_err(|(what, e)| report::line(what, e, None))?;
+                }
                 let failure = exec.run();
                 crate::out::error_line(format_args!("{}", report::exec_line(&exec, failure)));
                 Ok(report::exec_status(failure.errno))
@@ -393,8 +483,8 @@ impl Joining {
 
     /// Starts the command as a child (in the PID namespace joined), waits for it while passing
     /// signals and terminal stops on, and returns its status.
-    fn spawn(&self, stack: &Stack, exec: &Exec) -> Result<i32, String> {
-        let terminal = sys::tty::own_foreground();
+    fn spawn(&self, stack: &Stack, exec: &Exec, process: Option<&Process>) -> Result<i32, String> {
+        let terminal = sys::tty::own_foreground() && process.is_none();
         let extra: &[i32] = if terminal { &[libc::SIGCONT] } else { &[] };
         let waited = forward::waited(extra);
         let mask = signal::block(&waited);
@@ -403,6 +493,8 @@ impl Joining {
             terminal,
             mask,
             failed: Cell::new(None),
+            process,
+            refused: Cell::new(None),
         };
         let flags = libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD;
         let pid = clone::spawn(stack, flags, start_command, &cx, &[]).map_err(|e| {
@@ -423,6 +515,10 @@ impl Joining {
                 hint,
             )
         })?;
+        if let Some((what, e)) = cx.refused.get() {
+            let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
+            return Err(report::line(what, e, None));
+        }
         if let Some(failure) = cx.failed.get() {
             let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
             if terminal {
@@ -430,6 +526,14 @@ impl Joining {
             }
             crate::out::error_line(format_args!("{}", report::exec_line(exec, failure)));
             return Ok(report::exec_status(failure.errno));
+        }
+        if let Some(p) = process {
+            if let Some((dir, name)) = &p.pid_file {
+                crate::state::launch::write_pid_file_at(dir.as_fd(), name, pid)?;
+            }
+            if p.detach {
+                return Ok(0);
+            }
         }
         let code = supervise(pid, terminal, &waited);
         if terminal {
@@ -468,11 +572,20 @@ fn become_root() -> Result<(), String> {
 /// dies with nsrun, takes the terminal's foreground in a process group of its own when nsrun
 /// had it, restores the signal mask and executes the command.
 fn start_command(cx: &Spawn) -> ! {
-    let _ = rustix::process::set_parent_process_death_signal(Some(Signal::KILL));
+    // A detached process outlives nsrun.
+    if !cx.process.is_some_and(|p| p.detach) {
+        let _ = rustix::process::set_parent_process_death_signal(Some(Signal::KILL));
+    }
     if cx.terminal {
         sys::tty::take_foreground();
     }
     signal::set_mask(&cx.mask);
+    if let Some(p) = cx.process {
+        if let Err(refused) = p.apply() {
+            cx.refused.set(Some(refused));
+            sys::exit::exit_now(status::SETUP_FAILED);
+        }
+    }
     let failure = cx.exec.run();
     cx.failed.set(Some(failure));
     sys::exit::exit_now(report::exec_status(failure.errno))

@@ -20,14 +20,16 @@
 
 use alloc::string::String;
 
+pub mod cli;
 mod config;
 pub mod hooks;
 pub mod mount;
 mod read;
+pub mod runtime;
 pub mod seccomp;
 #[cfg(test)]
 mod tests;
-mod to_spec;
+pub mod to_spec;
 
 pub use config::*;
 pub use to_spec::to_spec;

@@ -275,33 +275,39 @@ fn process_fields(spec: &mut Spec, p: &super::Process) -> Result<(), Error> {
     spec.locks.oom_score_adj = p.oom_score_adj;
     // Without `capabilities` runc leaves them as they are.
     spec.locks.caps_preset = Some(CapsPreset::All);
-    if let Some(c) = &p.capabilities {
-        // The kernel raises an ambient capability only if it is permitted and inheritable.
-        // For uid 0 the ambient set changes nothing at exec (it is within the bounding set,
-        // which root gets): runc's own `runc spec` lists ambient capabilities without
-        // inheritable ones, and runs; the ones that cannot be raised are left out. For another
-        // uid they would be missing after exec: refused.
-        let raisable = c.permitted & c.inheritable;
-        let ambient = match p.user.uid {
-            0 => c.ambient & raisable,
-            _ => c.ambient,
-        };
-        if ambient & !raisable != 0 {
-            return Err(fail(
-                "process.capabilities.ambient",
-                "holds a capability not in both the permitted and the inheritable set (the \
-                 kernel refuses to raise it)",
-            ));
-        }
-        spec.locks.cap_sets = Some(Sets {
-            bounding: c.bounding,
-            effective: c.effective,
-            permitted: c.permitted,
-            inheritable: c.inheritable,
-            ambient,
-        });
-    }
+    spec.locks.cap_sets = cap_sets(p)?;
     Ok(())
+}
+
+/// The five capability sets of `p` as the process gets them (None: `capabilities` absent, the
+/// runtime's own are left as they are). The kernel raises an ambient capability only if it is
+/// permitted and inheritable. For uid 0 the ambient set changes nothing at exec (it is within
+/// the bounding set, which root gets): runc's own `runc spec` lists ambient capabilities without
+/// inheritable ones, and runs; the ones that cannot be raised are left out. For another uid they
+/// would be missing after exec: refused. `create` and `exec` both take the sets from here.
+pub fn cap_sets(p: &crate::oci::Process) -> Result<Option<Sets>, Error> {
+    let Some(c) = &p.capabilities else {
+        return Ok(None);
+    };
+    let raisable = c.permitted & c.inheritable;
+    let ambient = match p.user.uid {
+        0 => c.ambient & raisable,
+        _ => c.ambient,
+    };
+    if ambient & !raisable != 0 {
+        return Err(fail(
+            "process.capabilities.ambient",
+            "holds a capability not in both the permitted and the inheritable set (the \
+             kernel refuses to raise it)",
+        ));
+    }
+    Ok(Some(Sets {
+        bounding: c.bounding,
+        effective: c.effective,
+        permitted: c.permitted,
+        inheritable: c.inheritable,
+        ambient,
+    }))
 }
 
 /// One member of `mounts`.

@@ -84,6 +84,31 @@ impl Exec {
         self.candidates.get(i).map(|c| c.to_bytes())
     }
 
+    /// Whether a candidate can be executed, without executing it (OCI `create` checks before
+    /// it waits for `start`): the first regular file with execute permission; else the failure
+    /// the exec would report (EACCES if one was found but not executable, else ENOENT). Runs in
+    /// the child: it allocates nothing.
+    pub fn check(&self) -> Result<(), Failure> {
+        use rustix::fs::{Access, FileType};
+        let mut denied = false;
+        for path in &self.candidates {
+            match rustix::fs::stat(path.as_c_str()) {
+                Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile => {
+                    match rustix::fs::access(path.as_c_str(), Access::EXEC_OK) {
+                        Ok(()) => return Ok(()),
+                        Err(_) => denied = true,
+                    }
+                }
+                Ok(_) => denied = true,
+                Err(_) => {}
+            }
+        }
+        Err(Failure::from(match denied {
+            true => Errno::ACCESS,
+            false => Errno::NOENT,
+        }))
+    }
+
     /// Tries each candidate path; returns only if none could be executed, with the errno to report:
     /// EACCES if any candidate was found but not executable, else the last error (execvp's rule).
     /// An ENOENT from a candidate that exists as a regular file means its interpreter (the `#!`

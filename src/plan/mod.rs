@@ -394,8 +394,11 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         steps,
         spans,
         init: ns.has(Kind::Pid) && spec.pid1 == Pid1::Init,
-        // In a new session the command has no controlling terminal: no job control to do.
-        terminal: !locks.new_session && crate::sys::tty::own_foreground(),
+        // In a new session the command has no controlling terminal: no job control to do. OCI
+        // `create`'s launcher exits before the command runs: nobody would relay its stops.
+        terminal: spec.life.hold.is_none()
+            && !locks.new_session
+            && crate::sys::tty::own_foreground(),
         exec: Exec::new(&spec.command, env::build(environ, &spec.env)),
         slots: {
             let mut slots = Slots::new(sources, ours);

@@ -43,6 +43,18 @@ pub struct Context<'a> {
     /// The stack of the container's first process when it is a second child
     /// ([`Step::Sync`] with `fork`).
     pub fork_stack: Option<&'a Stack>,
+    /// OCI `create`: once set up, the process waits on a fifo until `start` ([`hold`]).
+    pub hold: Option<Hold<'a>>,
+}
+
+/// What the child of OCI `create` needs to wait for `start` ([`hold`]).
+pub struct Hold<'a> {
+    /// The child's end of the launcher's hold socket.
+    pub socket: BorrowedFd<'a>,
+    /// The state directory (the launcher's descriptor, inherited; close-on-exec).
+    pub dir: BorrowedFd<'a>,
+    /// The fifo's name in it.
+    pub fifo: &'a core::ffi::CStr,
 }
 
 /// The child's entry point.
@@ -146,10 +158,53 @@ fn setup(cx: &Context, from: usize) -> ! {
     if cx.go_before_exec && !arm_death_signal(cx, true) {
         sys::exit::exit_now(status::SETUP_FAILED);
     }
+    if let Some(h) = &cx.hold {
+        hold(cx, h);
+    }
     if cx.plan.init {
         init::run(cx)
     }
     exec(cx)
+}
+
+/// OCI `create`, after every setup step: checks the command can be executed (a failure is
+/// reported now, as runc does, not at `start`), tells the launcher it is ready (`R`), waits for
+/// its ack (the entry and pid file are written), opens the fifo, clears the parent-death signal
+/// (the launcher exits next and the process must outlive it), says so (`C`), waits for the
+/// launcher's last byte (its end of file means it died before the create was complete: the
+/// process ends), then blocks reading the fifo until `start` writes a byte to it.
+fn hold(cx: &Context, h: &Hold) {
+    if let Err(failure) = cx.plan.exec.check() {
+        Report::new(special::EXEC, failure).send(cx.report);
+        sys::exit::exit_now(status::SETUP_FAILED);
+    }
+    let byte = |fd: BorrowedFd| {
+        let mut b = [0u8; 1];
+        loop {
+            match sys::fd::read(fd, &mut b) {
+                Ok(1) => return true,
+                Err(rustix::io::Errno::INTR) => continue,
+                _ => return false,
+            }
+        }
+    };
+    sys::fd::write_all(h.socket, b"R");
+    if !byte(h.socket) {
+        sys::exit::exit_now(status::SETUP_FAILED);
+    }
+    use rustix::fs::{Mode, OFlags};
+    // O_RDWR: the open never blocks, and the read below waits for a byte, not for a writer.
+    let Ok(fifo) = rustix::fs::openat(h.dir, h.fifo, OFlags::RDWR | OFlags::CLOEXEC, Mode::empty())
+    else {
+        sys::exit::exit_now(status::SETUP_FAILED);
+    };
+    if rustix::process::set_parent_process_death_signal(None).is_err() {
+        sys::exit::exit_now(status::SETUP_FAILED);
+    }
+    sys::fd::write_all(h.socket, b"C");
+    if !byte(h.socket) || !byte(rustix::fd::AsFd::as_fd(&fifo)) {
+        sys::exit::exit_now(status::SETUP_FAILED);
+    }
 }
 
 /// Sets SIGKILL as the parent-death signal, then checks the launcher is alive: by reading its go

@@ -43,12 +43,12 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
         Ok(plan) => plan,
         Err(refusal) => {
             out::error_str(&refusal.line);
-            sys::exit::exit_now(refusal.code);
+            failed(spec, refusal.code);
         }
     };
     if let Err(line) = check_propagation(spec, &plan) {
         out::error_str(line);
-        sys::exit::exit_now(status::USAGE);
+        failed(spec, status::USAGE);
     }
     // --keep: DIR opened and made ready before anything else changes.
     let keep = match &spec.keep {
@@ -56,7 +56,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
             Ok(keep) => Some(keep),
             Err(line) => {
                 out::error_str(&line);
-                sys::exit::exit_now(status::SETUP_FAILED);
+                failed(spec, status::SETUP_FAILED);
             }
         },
         None => None,
@@ -69,7 +69,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
                 if let Some(keep) = keep {
                     keep.undo();
                 }
-                sys::exit::exit_now(status::SETUP_FAILED);
+                failed(spec, status::SETUP_FAILED);
             }
         },
         None => None,
@@ -84,9 +84,12 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
             if let Some(keep) = keep {
                 keep.undo();
             }
-            sys::exit::exit_now(status::SETUP_FAILED);
+            failed(spec, status::SETUP_FAILED);
         }
     };
+    if let (Some(socket), Some(record)) = (started.hold.take(), record.as_mut()) {
+        hold(&plan, spec, &started, socket, record, cgroup)
+    }
     let code = finish(&plan, spec, &mut started, record.as_mut(), keep);
     if let Some(record) = &mut record {
         record.ended(code);
@@ -95,6 +98,15 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
         end_cgroup(cgroup, &spec.locks.cgroup);
     }
     sys::exit::exit_now(code)
+}
+
+/// Leaves a run that failed before its command ran with `code`; OCI `create` exits 1, as its
+/// callers expect of any failure.
+fn failed(spec: &Spec, code: i32) -> ! {
+    match spec.life.hold {
+        Some(_) => sys::exit::exit_now(1),
+        None => sys::exit::exit_now(code),
+    }
 }
 
 /// Removes the leftovers of killed runs, then makes this run's cgroup with its limits.
@@ -194,6 +206,8 @@ struct Started {
     info: Option<Info>,
     /// Whether the launcher watches the error pipe hang up (status descriptors, a record).
     watch: bool,
+    /// OCI `create`: the launcher's end of the hold socket ([`hold`]).
+    hold: Option<rustix::fd::OwnedFd>,
 }
 
 /// Clones the child and releases it; returns its pid and the error pipe's read end.
@@ -233,8 +247,14 @@ fn start(
     // (it hangs up).
     let watch = status_fds(plan) || record.as_ref().is_some_and(|r| r.watches(plan));
     let hold = holds(plan);
+    // OCI create: the child says when it is ready on this socket, then waits for `start`.
+    let holding = record.as_ref().is_some_and(|r| r.hold().is_some());
+    let hold_socket = match holding {
+        true => Some(sync_socket().map_err(|e| fail("create the hold socket", e))?),
+        false => None,
+    };
     // A named run's entry is written while the child sets up: the command waits for it.
-    let go_before_exec = record.as_ref().is_some_and(|r| r.named());
+    let go_before_exec = !holding && record.as_ref().is_some_and(|r| r.named());
     if watch {
         sys::fd::signal_on_input(report_r.as_fd()).map_err(|e| fail("watch the pipe", e))?;
     }
@@ -255,14 +275,29 @@ fn start(
         spawn_stack: spawn_stack.as_ref(),
         sync: sync.as_ref().map(|(_, child)| child.as_fd()),
         fork_stack: fork_stack.as_ref(),
+        hold: match (&hold_socket, record.as_ref().and_then(|r| r.hold())) {
+            (Some((_, child)), Some((dir, fifo))) => Some(child::Hold {
+                socket: child.as_fd(),
+                dir,
+                fifo,
+            }),
+            _ => None,
+        },
     };
     // The launcher's own ends, which the child must not hold (it watches the go pipe hang up).
-    let mut parent_ends = [report_r.as_fd(), go_w.as_fd(), go_w.as_fd(), go_w.as_fd()];
+    let mut parent_ends = [
+        report_r.as_fd(),
+        go_w.as_fd(),
+        go_w.as_fd(),
+        go_w.as_fd(),
+        go_w.as_fd(),
+    ];
     let mut n = 2;
     for fd in job
         .iter()
         .map(|(o, _)| o)
         .chain(sync.iter().map(|(o, _)| o))
+        .chain(hold_socket.iter().map(|(o, _)| o))
     {
         parent_ends[n] = fd.as_fd();
         n += 1;
@@ -282,6 +317,7 @@ fn start(
     drop(go_r);
     // The child's end too: its end of file says the child (or the first process) failed.
     let sync = sync.map(|(ours, _child)| ours);
+    let hold_socket = hold_socket.map(|(ours, _child)| ours);
     // The child has its own copies of every descriptor. The launcher keeps only 0, 1, 2 and the
     // descriptors it owns here (its ends of the pipes, the job socket's two ends, the init's
     // closed below), so a command that sees it in /proc (--share-pid, or a PID namespace with
@@ -294,6 +330,9 @@ fn start(
     keep.extend(plan.info_fd.iter().chain(&plan.status_fd));
     keep.extend(record.iter().flat_map(|r| r.fds()));
     keep.extend(sync.as_ref().map(|ours| ours.as_raw_fd()));
+    // OCI `--log FILE`: where the launcher's error lines go.
+    keep.extend(hold_socket.as_ref().map(|_| out::errors_fd()));
+    keep.extend(hold_socket.as_ref().map(|ours| ours.as_raw_fd()));
     keep.extend(keep_dir.iter().flat_map(|k| k.fds()));
     sys::fd::close_all_but(&keep);
     // After the joins: the pid of the container's first process (0: the child itself), or
@@ -328,6 +367,7 @@ fn start(
             job: job.map(|(ours, _)| ours),
             info,
             watch,
+            hold: hold_socket,
         });
     }
     let kill = |line: alloc::string::String| {
@@ -345,7 +385,7 @@ fn start(
     }
     // The entry is written while the child sets up (its namespaces exist since clone); the
     // command waits for the second byte, so a name found taken here never runs one.
-    if let Some(record) = record.as_mut() {
+    if let Some(record) = record.as_mut().filter(|_| !holding) {
         record.created(pid, plan).map_err(kill)?;
     }
     if go_before_exec {
@@ -371,7 +411,74 @@ fn start(
         job: job.map(|(ours, _)| ours),
         info,
         watch,
+        hold: hold_socket,
     })
+}
+
+/// OCI `create` once the child is cloned: waits until it is set up and ready (`R`), records it
+/// ([`Record::ready`]: entry, fifo, pid file), acks, waits until it has cleared its parent-death
+/// signal (`C`), marks the entry complete and sends the last byte, then exits 0: no nsrun
+/// process stays with the container, whose process waits for `start` on the fifo. Any failure
+/// on the way ends the child and leaves nothing: no entry, fifo, pid file or cgroup.
+#[inline(never)]
+fn hold(
+    plan: &Plan,
+    spec: &Spec,
+    started: &Started,
+    socket: rustix::fd::OwnedFd,
+    record: &mut Record,
+    cgroup: Option<crate::confine::cgroup::Cgroup>,
+) -> ! {
+    use rustix::fd::AsFd;
+    let pid = started.pid;
+    let fail = |record: &mut Record, line: alloc::string::String| -> ! {
+        signal::send(pid, libc::SIGKILL);
+        let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
+        record.abandon();
+        if let Some(cgroup) = cgroup.clone() {
+            let _ = cgroup.remove();
+        }
+        out::error_str(&line);
+        sys::exit::exit_now(1)
+    };
+    let byte = || {
+        let mut b = [0u8; 1];
+        loop {
+            match sys::fd::read(socket.as_fd(), &mut b) {
+                Ok(1) => return Some(b[0]),
+                Err(Errno::INTR) => continue,
+                _ => return None,
+            }
+        }
+    };
+    // The child's failure, from its report (it has ended, or is about to).
+    let failure = || {
+        let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
+        let mut buf = [0u8; report::SIZE];
+        match read_exact(started.reports.as_fd(), &mut buf) {
+            true => report::oci_line(&Report::decode(&buf), plan, spec),
+            false => alloc::string::String::from(
+                "the container's process ended during its setup (hint: see its standard error)",
+            ),
+        }
+    };
+    if byte() != Some(b'R') {
+        let line = failure();
+        fail(record, line)
+    }
+    if let Err(line) = record.ready(pid, plan, cgroup.as_ref()) {
+        fail(record, line)
+    }
+    sys::fd::write_all(socket.as_fd(), b"A");
+    if byte() != Some(b'C') {
+        let line = failure();
+        fail(record, line)
+    }
+    if let Err(line) = record.commit() {
+        fail(record, line)
+    }
+    sys::fd::write_all(socket.as_fd(), b"F");
+    sys::exit::exit_now(0)
 }
 
 /// Whether the launcher has something to do for the child before it may go on: id maps to

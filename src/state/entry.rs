@@ -80,6 +80,17 @@ pub struct Entry {
     pub ns: [Ns; 8],
     /// Its command and arguments.
     pub command: Vec<Vec<u8>>,
+    /// Made by the OCI runtime's `create`: no launcher stays with it, so once its process has
+    /// ended (and [`Entry::launcher`] is 0, the create finished) it is stopped, not stale.
+    pub oci: bool,
+    /// Its OCI annotations, in the config's order.
+    pub annotations: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Its cgroup's directories (one on v2, one per hierarchy on v1), which `delete` removes.
+    pub cgroups: Vec<Vec<u8>>,
+    /// Whether those are cgroup v2 directories.
+    pub cgroup_v2: bool,
+    /// The directories nsrun made for the cgroup (its parents made too), removed with it.
+    pub cgroup_made: Vec<Vec<u8>>,
 }
 
 const MAGIC: &[u8] = b"nsrun-state 1";
@@ -124,6 +135,21 @@ impl Entry {
         for arg in &self.command {
             put(&mut out, "arg", arg);
         }
+        if self.oci {
+            put(&mut out, "oci", b"1");
+        }
+        for (k, v) in &self.annotations {
+            put(&mut out, "annotation", &[k.as_slice(), b"\0", v].concat());
+        }
+        if self.cgroup_v2 {
+            put(&mut out, "cgroup-v2", b"1");
+        }
+        for dir in &self.cgroups {
+            put(&mut out, "cgroup", dir);
+        }
+        for dir in &self.cgroup_made {
+            put(&mut out, "cgroup-made", dir);
+        }
         out
     }
 
@@ -154,6 +180,15 @@ impl Entry {
                 b"bundle" => e.bundle = Some(value),
                 b"exit" => e.exit = Some(number(&value).and_then(|n| i32::try_from(n).ok())?),
                 b"arg" => e.command.push(value),
+                b"oci" => e.oci = value == b"1",
+                b"cgroup-v2" => e.cgroup_v2 = value == b"1",
+                b"cgroup" => e.cgroups.push(value),
+                b"cgroup-made" => e.cgroup_made.push(value),
+                b"annotation" => {
+                    let at = value.iter().position(|&b| b == 0)?;
+                    e.annotations
+                        .push((value[..at].to_vec(), value[at + 1..].to_vec()));
+                }
                 b"ns" => {
                     let mut words = value.split(|&b| b == b' ');
                     let kind = words.next()?;
@@ -274,6 +309,11 @@ mod tests {
             bundle: None,
             exit: None,
             ns: Default::default(),
+            oci: true,
+            annotations: vec![(b"a b".to_vec(), b"c=d\n".to_vec())],
+            cgroups: vec![b"/sys/fs/cgroup/pids/x".to_vec()],
+            cgroup_v2: false,
+            cgroup_made: vec![b"/sys/fs/cgroup/pids/x".to_vec()],
             command: vec![
                 b"sh".to_vec(),
                 b"-c".to_vec(),
@@ -297,7 +337,7 @@ mod tests {
         let text = e.encode();
         assert_eq!(
             text.iter().filter(|&&b| b == b'\n').count(),
-            15,
+            19,
             "{}",
             crate::out::Bytes(&text)
         );

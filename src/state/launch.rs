@@ -21,7 +21,7 @@ use rustix::fd::{AsFd, AsRawFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 
 use super::entry::{Entry, Status, NS_NAMES};
-use super::{proc, Life, Store};
+use super::{proc, Store};
 use crate::ns::Kind;
 use crate::out::{self, Bytes};
 use crate::plan::Plan;
@@ -39,6 +39,10 @@ pub struct Record {
     detached: Option<OwnedFd>,
     /// The container's PID 1, once it exists.
     pid: i32,
+    /// OCI `create`: the fifo's name, for the child ([`crate::run::child::Hold`]).
+    hold: Option<alloc::ffi::CString>,
+    /// OCI `create`: `--pid-file`.
+    pid_file: Option<Vec<u8>>,
 }
 
 /// Leaves with `line` and `code`.
@@ -57,28 +61,40 @@ pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
     }
     let named = match &life.name {
         Some(name) => {
-            if let Err(line) = super::check_name(name) {
-                fail(&line, status::USAGE);
+            let checked = match life.hold {
+                Some(_) => super::check_id(name),
+                None => super::check_name(name),
+            };
+            // OCI `create` fails with 1, whatever the reason.
+            let code = |c: i32| if life.hold.is_some() { 1 } else { c };
+            if let Err(line) = checked {
+                fail(&line, code(status::USAGE));
             }
             let store = Store::open(life.state_dir.as_deref(), env)
-                .unwrap_or_else(|e| fail(&e.line, e.code));
+                .unwrap_or_else(|e| fail(&e.line, code(e.code)));
             // A quick look before anything is made; `created` decides under the lock.
             match store.read(name) {
-                Ok(Some(old))
-                    if matches!(
-                        super::life(&old),
-                        Life::Alive | Life::Ending | Life::Elsewhere
-                    ) =>
-                {
-                    fail(&store.taken(&old).line, status::SETUP_FAILED)
+                Ok(Some(old)) if !super::replaceable(&old, life.hold.is_some()) => {
+                    fail(&store.taken(&old).line, code(status::SETUP_FAILED))
                 }
                 Ok(_) => {}
-                Err(e) => fail(&e.line, e.code),
+                Err(e) => fail(&e.line, code(e.code)),
             }
-            Some((store, entry_of(spec, env, name)))
+            let mut e = entry_of(spec, env, name);
+            if let Some(hold) = &life.hold {
+                e.oci = true;
+                e.bundle = Some(hold.bundle.clone());
+                e.annotations = hold.annotations.clone();
+            }
+            Some((store, e))
         }
         None => None,
     };
+    let hold = life
+        .hold
+        .as_ref()
+        .and(life.name.as_ref())
+        .map(|name| crate::setup::step::c_string(Store::fifo_name(name)));
     let detached = match life.detach {
         true => Some(detach(life.log.as_deref())),
         false => None,
@@ -88,6 +104,8 @@ pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
         written: false,
         detached,
         pid: 0,
+        hold,
+        pid_file: life.hold.as_ref().and_then(|h| h.pid_file.clone()),
     })
 }
 
@@ -198,6 +216,69 @@ impl Record {
         self.named.is_some()
     }
 
+    /// OCI `create`: the state directory and the fifo's name for the child, which waits for
+    /// `start` ([`crate::run::child::Hold`]); None for any other run.
+    pub fn hold(&self) -> Option<(rustix::fd::BorrowedFd<'_>, &core::ffi::CStr)> {
+        let (store, _) = self.named.as_ref()?;
+        Some((store.fd(), self.hold.as_deref()?))
+    }
+
+    /// OCI `create`, the child ready: records the cgroup's directories, writes the entry
+    /// (status `created`, this launcher named in it until [`Record::commit`]), makes the fifo
+    /// and writes the pid file. On failure nothing of it is left.
+    pub fn ready(
+        &mut self,
+        pid: i32,
+        plan: &Plan,
+        cgroup: Option<&crate::confine::cgroup::Cgroup>,
+    ) -> Result<(), alloc::string::String> {
+        if let (Some((_, e)), Some(cg)) = (self.named.as_mut(), cgroup) {
+            e.cgroups = cg.paths().map(<[u8]>::to_vec).collect();
+            e.cgroup_made = cg.made().map(<[u8]>::to_vec).collect();
+            e.cgroup_v2 = cg.is_v2();
+        }
+        self.created(pid, plan)?;
+        let done = self.fifo_and_pid_file(pid);
+        if done.is_err() {
+            self.abandon();
+        }
+        done
+    }
+
+    fn fifo_and_pid_file(&mut self, pid: i32) -> Result<(), alloc::string::String> {
+        let Some((store, e)) = &self.named else {
+            return Ok(());
+        };
+        store.make_fifo(&e.name).map_err(|err| err.line)?;
+        match &self.pid_file {
+            Some(path) => write_pid_file(path, pid),
+            None => Ok(()),
+        }
+    }
+
+    /// OCI `create`, the child past the point where it dies with the launcher: the entry no
+    /// longer names the launcher, so from now on the container's end makes it stopped.
+    pub fn commit(&mut self) -> Result<(), alloc::string::String> {
+        let Some((store, e)) = self.named.as_mut() else {
+            return Ok(());
+        };
+        e.launcher = 0;
+        e.launcher_start = 0;
+        store.write(e).map_err(|err| err.line)
+    }
+
+    /// OCI `create` failed after [`Record::ready`]: removes the entry, the fifo and the pid
+    /// file.
+    pub fn abandon(&mut self) {
+        if let Some((store, e)) = self.named.as_ref().filter(|_| self.written) {
+            let _ = store.delete(e);
+            self.written = false;
+        }
+        if let Some(path) = &self.pid_file {
+            let _ = rustix::fs::unlink(path.as_slice());
+        }
+    }
+
     /// The descriptors the launcher keeps past its sweep after clone.
     pub fn fds(&self) -> impl Iterator<Item = i32> + '_ {
         let store = self.named.as_ref().map(|(s, _)| s.fd().as_raw_fd());
@@ -215,7 +296,10 @@ impl Record {
             return Ok(());
         };
         let me = rustix::process::getpid().as_raw_nonzero().get();
-        e.status = Some(Status::Running);
+        e.status = Some(match e.oci {
+            true => Status::Created,
+            false => Status::Running,
+        });
         e.pid = pid;
         e.pid_start = proc::start_time(pid).unwrap_or(0);
         e.launcher = me;
@@ -285,6 +369,62 @@ impl Record {
             }
         }
     }
+}
+
+/// Writes `pid` to `path` (relative to the current directory): a temporary file beside it,
+/// renamed over it, so a reader sees the whole number or nothing.
+pub fn write_pid_file(path: &[u8], pid: i32) -> Result<(), alloc::string::String> {
+    let mut tmp = path.to_vec();
+    tmp.extend_from_slice(b".nsrun-tmp");
+    let mut text = Vec::new();
+    super::entry::decimal(&mut text, pid as u64);
+    let what = |verb: &str, e| crate::report::line(&crate::out::around(verb, path, ""), e, None);
+    let fd = rustix::fs::open(
+        tmp.as_slice(),
+        OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        Mode::from(0o644),
+    )
+    .map_err(|e| what("write the pid file ", e))?;
+    let wrote = rustix::io::write(&fd, &text);
+    drop(fd);
+    let moved = wrote.and_then(|_| rustix::fs::rename(tmp.as_slice(), path));
+    if let Err(e) = moved {
+        let _ = rustix::fs::unlink(tmp.as_slice());
+        return Err(what("write the pid file ", e));
+    }
+    Ok(())
+}
+
+/// [`write_pid_file`] into the directory `dir` (opened before the caller left the host's
+/// mount namespace or root), as `name`.
+pub fn write_pid_file_at(
+    dir: rustix::fd::BorrowedFd<'_>,
+    name: &core::ffi::CStr,
+    pid: i32,
+) -> Result<(), alloc::string::String> {
+    let mut tmp = name.to_bytes().to_vec();
+    tmp.extend_from_slice(b".nsrun-tmp");
+    let mut text = Vec::new();
+    super::entry::decimal(&mut text, pid as u64);
+    let what = |e| {
+        let shown = crate::out::around("write the pid file ", name.to_bytes(), "");
+        crate::report::line(&shown, e, None)
+    };
+    let fd = rustix::fs::openat(
+        dir,
+        tmp.as_slice(),
+        OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        Mode::from(0o644),
+    )
+    .map_err(what)?;
+    let wrote = rustix::io::write(&fd, &text);
+    drop(fd);
+    let moved = wrote.and_then(|_| rustix::fs::renameat(dir, tmp.as_slice(), dir, name));
+    if let Err(e) = moved {
+        let _ = rustix::fs::unlinkat(dir, tmp.as_slice(), rustix::fs::AtFlags::empty());
+        return Err(what(e));
+    }
+    Ok(())
 }
 
 /// Whether the child makes a namespace after clone (by unshare(2)).

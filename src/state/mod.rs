@@ -91,6 +91,32 @@ pub fn check_name(name: &[u8]) -> Result<(), String> {
     Err(line)
 }
 
+/// The longest OCI container id: the entry's file name, with room for the fifo's `.fifo.`.
+pub const ID_MAX: usize = 240;
+
+/// Checks an OCI container id (as runc's validateID: letters, digits, `_`, `+`, `-` and `.`),
+/// or any name [`check_name`] accepts: 1 to [`ID_MAX`] bytes, not starting with `.` (the store's
+/// own files) or `-` (read as an option). Digits only are allowed (podman's ids are hex).
+pub fn check_id(id: &[u8]) -> Result<(), String> {
+    let ok = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'+');
+    let why = if id.is_empty() {
+        "is empty"
+    } else if id.len() > ID_MAX {
+        "is longer than 240 bytes"
+    } else if matches!(id[0], b'.' | b'-') {
+        "must not start with '.' or '-'"
+    } else if !id.iter().all(|&b| ok(b)) {
+        "may hold only letters, digits, '_', '+', '.' and '-'"
+    } else {
+        return Ok(());
+    };
+    let mut line = String::from("container name or id '");
+    crate::out::push_shown(&mut line, id);
+    line.push_str("' ");
+    line.push_str(why);
+    Err(line)
+}
+
 /// Where a container is, as the store tells it from its entry and /proc.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Life {
@@ -100,12 +126,25 @@ pub enum Life {
     Ending,
     /// It has ended with this status (as the launcher recorded it).
     Stopped(i32),
+    /// An OCI container whose process has ended: no launcher stays to record a status.
+    Gone,
     /// Nothing the entry names exists any more (see the module's text).
     Stale,
     /// Its pids belong to another PID namespace than the one this process reads /proc in (a
     /// container sharing the state directory, or no procfs on /proc): nothing can be told of
     /// them here, so it is neither signalled, waited for, entered, replaced nor removed.
     Elsewhere,
+}
+
+/// Whether a new entry (of the OCI runtime's `create` when `oci`) may replace `old`: a stale
+/// one always, a stopped one unless either is an OCI container's (an OCI id stays taken until
+/// `delete`, even once its container has ended), a live one never.
+pub fn replaceable(old: &Entry, oci: bool) -> bool {
+    match life(old) {
+        Life::Alive | Life::Ending | Life::Elsewhere => false,
+        Life::Stale => true,
+        Life::Stopped(_) | Life::Gone => !oci && !old.oci,
+    }
 }
 
 /// The failure for an entry of [`Life::Elsewhere`].
@@ -130,6 +169,8 @@ pub fn life(e: &Entry) -> Life {
     }
     if proc::is(e.pid, e.pid_start) {
         Life::Alive
+    } else if e.oci && e.launcher == 0 {
+        Life::Gone
     } else if proc::is(e.launcher, e.launcher_start) {
         Life::Ending
     } else {
@@ -388,7 +429,7 @@ impl Store {
     pub fn create(&self, e: &Entry) -> Result<(), Error> {
         let _lock = self.lock()?;
         if let Some(old) = self.read(&e.name)? {
-            if matches!(life(&old), Life::Alive | Life::Ending | Life::Elsewhere) {
+            if !replaceable(&old, e.oci) {
                 return Err(self.taken(&old));
             }
         }
@@ -399,6 +440,16 @@ impl Store {
     pub fn taken(&self, old: &Entry) -> Error {
         if life(old) == Life::Elsewhere {
             return elsewhere(&old.name);
+        }
+        if old.oci {
+            return Error::new(
+                crate::out::around(
+                    "container with id exists: ",
+                    &old.name,
+                    " (hint: nsrun delete it first)",
+                ),
+                status::SETUP_FAILED,
+            );
         }
         Error::new(
             format!(
@@ -415,14 +466,89 @@ impl Store {
     /// Removes the entry of `name` if, read again under the lock, `still` holds for it.
     fn remove_if(&self, name: &[u8], still: impl Fn(&Entry) -> bool) -> Result<bool, Error> {
         let _lock = self.lock()?;
-        match self.read(name)? {
-            Some(e) if still(&e) => {}
+        let e_was_oci = match self.read(name)? {
+            Some(e) if still(&e) => e.oci,
             _ => return Ok(false),
-        }
+        };
         match rustix::fs::unlinkat(&self.dir, name, AtFlags::empty()) {
-            Ok(()) | Err(Errno::NOENT) => Ok(true),
-            Err(e) => Err(Error::at("remove ", &self.shown(name), e)),
+            Ok(()) | Err(Errno::NOENT) => {}
+            Err(e) => return Err(Error::at("remove ", &self.shown(name), e)),
         }
+        // An OCI create killed after its entry was written leaves its fifo too.
+        if e_was_oci {
+            self.remove_fifo(name);
+        }
+        Ok(true)
+    }
+
+    /// The name of the fifo an OCI container created and not started waits on: `.fifo.ID`
+    /// beside its entry (a leading `.`, so no command takes it for an entry).
+    pub fn fifo_name(id: &[u8]) -> Vec<u8> {
+        [&b".fifo."[..], id].concat()
+    }
+
+    /// Makes the fifo of `id` (mode 0600), replacing one a killed `create` left.
+    pub fn make_fifo(&self, id: &[u8]) -> Result<(), Error> {
+        let name = Self::fifo_name(id);
+        let make = || rustix::fs::mkfifoat(&self.dir, name.as_slice(), Mode::RUSR | Mode::WUSR);
+        let made = match make() {
+            Err(Errno::EXIST) => {
+                let _ = rustix::fs::unlinkat(&self.dir, name.as_slice(), AtFlags::empty());
+                make()
+            }
+            other => other,
+        };
+        made.map_err(|e| Error::at("mkfifo ", &self.shown(&name), e))
+    }
+
+    /// Releases the process waiting on the fifo of `id`: writes one byte without blocking and
+    /// removes the fifo. False when nobody waits on it (no fifo, or ENXIO: no reader).
+    pub fn release_fifo(&self, id: &[u8]) -> Result<bool, Error> {
+        let name = Self::fifo_name(id);
+        let fd = match rustix::fs::openat(
+            &self.dir,
+            name.as_slice(),
+            OFlags::WRONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT | Errno::NXIO) => return Ok(false),
+            Err(e) => return Err(Error::at("open ", &self.shown(&name), e)),
+        };
+        let st = rustix::fs::fstat(&fd).map_err(|e| Error::at("", &self.shown(&name), e))?;
+        if st.st_mode & libc::S_IFMT != libc::S_IFIFO {
+            return Err(Error::new(
+                crate::out::cat(&[&self.shown(&name), ": not a fifo"]),
+                status::SETUP_FAILED,
+            ));
+        }
+        let wrote = loop {
+            match rustix::io::write(&fd, b"0") {
+                Err(Errno::INTR) => continue,
+                other => break other,
+            }
+        };
+        self.remove_fifo(id);
+        match wrote {
+            Ok(_) => Ok(true),
+            Err(Errno::PIPE) => Ok(false),
+            Err(e) => Err(Error::at("write ", &self.shown(&name), e)),
+        }
+    }
+
+    /// Removes the fifo of `id`, if any.
+    pub fn remove_fifo(&self, id: &[u8]) {
+        let name = Self::fifo_name(id);
+        let _ = rustix::fs::unlinkat(&self.dir, name.as_slice(), AtFlags::empty());
+    }
+
+    /// Removes the entry `e` (and its fifo) if it is still the same (same PID 1 and start
+    /// time): `delete`.
+    pub fn delete(&self, e: &Entry) -> Result<bool, Error> {
+        self.remove_fifo(&e.name);
+        self.remove_if(&e.name, |now| {
+            now.pid == e.pid && now.pid_start == e.pid_start
+        })
     }
 
     /// Removes the entry of `name` if it is (still) stale.
@@ -443,7 +569,7 @@ impl Store {
     /// [`Life::Stopped`]; check [`Entry::pid`] against [`Entry::pid_start`] again (with
     /// [`proc::is`], or [`ops::Target::open`]) right before acting on it.
     pub fn find(&self, name: &[u8]) -> Result<Option<Entry>, Error> {
-        check_name(name).map_err(|line| Error::new(line, status::USAGE))?;
+        check_id(name).map_err(|line| Error::new(line, status::USAGE))?;
         let Some(e) = self.read(name)? else {
             return Ok(None);
         };
@@ -487,7 +613,7 @@ impl Store {
                 Err(e) => return Err(read(e)),
             };
             let name = d.file_name().to_bytes();
-            if check_name(name).is_ok() {
+            if check_id(name).is_ok() {
                 // Kept in order as they come (a directory holds a few dozen): no sort routine.
                 let at = names.partition_point(|n: &Vec<u8>| n.as_slice() <= name);
                 names.insert(at, name.to_vec());

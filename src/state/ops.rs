@@ -191,6 +191,7 @@ fn shown_status(e: &Entry) -> (&'static str, Option<i32>) {
         Life::Alive => (e.status().name(), None),
         Life::Ending => ("stopped", None),
         Life::Stopped(code) => ("stopped", Some(code)),
+        Life::Gone => ("stopped", None),
         Life::Stale => ("stale", None),
         Life::Elsewhere => ("elsewhere", None),
     }
@@ -353,4 +354,92 @@ pub fn json(entries: &[Entry]) -> String {
     }
     out.push_str(if entries.is_empty() { "]\n" } else { "\n]\n" });
     out
+}
+
+/// The pids of `e`'s processes: those in the first of its cgroups (cgroup.procs), else, when
+/// nsrun made its PID namespace, every process of that namespace (found by the inode of
+/// /proc/PID/ns/pid), else its PID 1 alone (a container sharing the host's PID namespace has
+/// no bound nsrun could tell).
+pub fn members(e: &Entry) -> Vec<i32> {
+    let mut pids = Vec::new();
+    if let Some(dir) = e.cgroups.first() {
+        let file = [dir.as_slice(), b"/cgroup.procs"].concat();
+        if let Ok(text) = read_small(&file) {
+            for line in text.split(|&b| b == b'\n') {
+                if let Some(n) = super::entry::number(line).and_then(|n| i32::try_from(n).ok()) {
+                    pids.push(n);
+                }
+            }
+            return pids;
+        }
+    }
+    let pid_ns = NS_NAMES.iter().position(|n| *n == "pid").unwrap_or(4);
+    let ns = e.ns[pid_ns];
+    if !ns.new || ns.inode == 0 {
+        if proc::is(e.pid, e.pid_start) {
+            pids.push(e.pid);
+        }
+        return pids;
+    }
+    let Ok(dir) = rustix::fs::open(
+        "/proc",
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    ) else {
+        return pids;
+    };
+    let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); 4096];
+    let mut entries = rustix::fs::RawDir::new(&dir, &mut buf);
+    while let Some(Ok(d)) = entries.next() {
+        let name = d.file_name().to_bytes();
+        let Some(pid) = super::entry::number(name).and_then(|n| i32::try_from(n).ok()) else {
+            continue;
+        };
+        let path = [&b"/proc/"[..], name, b"/ns/pid"].concat();
+        if rustix::fs::stat(path.as_slice()).is_ok_and(|st| st.st_ino == ns.inode) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// A small file's bytes (a cgroup file).
+pub fn read_small(path: &[u8]) -> Result<Vec<u8>, Errno> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())?;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match crate::sys::fd::read(fd.as_fd(), &mut buf)? {
+            0 => return Ok(out),
+            n => out.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// `kill --all`: sends `signo` to every process of the container ([`members`]); its PID 1
+/// through its pidfd, the others by pid. Ok when it has ended already.
+pub fn kill_all(store: &Store, name: &[u8], signo: i32) -> Result<(), Error> {
+    let e = store.find(name)?.ok_or_else(|| missing(store, name))?;
+    match life(&e) {
+        Life::Alive => {}
+        Life::Elsewhere => return Err(elsewhere(name)),
+        _ => return Ok(()),
+    }
+    if let Some(target) = Target::open(e.pid, e.pid_start)? {
+        target.signal(signo, e.pid_start)?;
+    }
+    for pid in members(&e).into_iter().filter(|p| *p != e.pid) {
+        match crate::sys::process::kill(pid, signo) {
+            Ok(()) | Err(Errno::SRCH) => {}
+            Err(err) => {
+                return Err(Error::io(
+                    &format!("signal {signo} to pid {pid}"),
+                    err,
+                    None,
+                ))
+            }
+        }
+    }
+    Ok(())
 }

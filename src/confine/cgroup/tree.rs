@@ -470,6 +470,27 @@ pub(crate) fn remove_tree(fs: &impl Fs, root: &[u8], patience: u32) -> Result<()
 }
 
 impl Cgroup {
+    /// The cgroup of a container recorded in the state store (its directories, as
+    /// [`Cgroup::paths`] and [`Cgroup::made`] gave them): OCI `delete` removes it with
+    /// [`Cgroup::remove`], the parents made for it too when nobody else uses them.
+    pub fn existing(v2: bool, paths: &[Bytes], made: &[Bytes]) -> Cgroup {
+        // Each directory's own, and the parents made for it (a prefix of it), outermost first.
+        let dirs = paths.iter().map(|p| Dir {
+            path: p.clone(),
+            made: made
+                .iter()
+                .filter(|m| *m == p || (p.starts_with(m) && p.get(m.len()) == Some(&b'/')))
+                .cloned()
+                .chain((!made.contains(p)).then(|| p.clone()))
+                .collect(),
+            controllers: 0,
+        });
+        Cgroup {
+            v2,
+            dirs: dirs.collect(),
+        }
+    }
+
     /// A cgroup of existing directories `paths`, removed by [`Cgroup::remove`] like one made.
     #[cfg(test)]
     pub(crate) fn for_tests(v2: bool, paths: &[&[u8]]) -> Cgroup {
@@ -536,6 +557,14 @@ impl Cgroup {
     /// The cgroup's directories (one on v2, one per hierarchy on v1).
     pub fn paths(&self) -> impl Iterator<Item = &[u8]> {
         self.dirs.iter().map(|d| d.path.as_slice())
+    }
+
+    /// The directories nsrun made for it (parents first, then the cgroup's own), for the state
+    /// store to hand back to [`Cgroup::existing`].
+    pub fn made(&self) -> impl Iterator<Item = &[u8]> {
+        self.dirs
+            .iter()
+            .flat_map(|d| d.made.iter().map(|m| m.as_slice()))
     }
 
     /// Whether it is a cgroup v2 one.

@@ -1,0 +1,28 @@
+//! `start ID`: lets the process of a created container run (one byte on its fifo) and returns.
+
+use super::{find, Failed};
+use crate::out;
+use crate::state::{Life, Status, Store};
+
+/// Runs `start`.
+pub fn run(store: &Store, id: &[u8]) -> Result<(), Failed> {
+    let mut e = find(store, id)?;
+    let alive = crate::state::life(&e) == Life::Alive;
+    if !alive || e.status() != Status::Created {
+        let status = super::status(&e)?;
+        return Err(out::cat(&[
+            &out::around("cannot start container '", id, "': it is "),
+            status,
+            ", not created",
+        ]));
+    }
+    if !store.release_fifo(id).map_err(|e| e.line)? {
+        return Err(out::around(
+            "cannot start container '",
+            id,
+            "': its process does not wait on its fifo (it was started already, or is ending)",
+        ));
+    }
+    e.status = Some(Status::Running);
+    store.write(&e).map_err(|e| e.line)
+}
