@@ -281,26 +281,15 @@ fn process_fields(spec: &mut Spec, p: &super::Process) -> Result<(), Error> {
 
 /// The five capability sets of `p` as the process gets them (None: `capabilities` absent, the
 /// runtime's own are left as they are). The kernel raises an ambient capability only if it is
-/// permitted and inheritable. For uid 0 the ambient set changes nothing at exec (it is within
-/// the bounding set, which root gets): runc's own `runc spec` lists ambient capabilities without
-/// inheritable ones, and runs; the ones that cannot be raised are left out. For another uid they
-/// would be missing after exec: refused. `create` and `exec` both take the sets from here.
+/// permitted and inheritable; the others are left out of the ambient set, for every uid: runc's
+/// own `runc spec` lists ambient capabilities without inheritable ones, and `exec --user` runs
+/// such a config's process as another uid. The process never holds more than the sets say.
+/// `create` and `exec` both take the sets from here.
 pub fn cap_sets(p: &crate::oci::Process) -> Result<Option<Sets>, Error> {
     let Some(c) = &p.capabilities else {
         return Ok(None);
     };
-    let raisable = c.permitted & c.inheritable;
-    let ambient = match p.user.uid {
-        0 => c.ambient & raisable,
-        _ => c.ambient,
-    };
-    if ambient & !raisable != 0 {
-        return Err(fail(
-            "process.capabilities.ambient",
-            "holds a capability not in both the permitted and the inheritable set (the \
-             kernel refuses to raise it)",
-        ));
-    }
+    let ambient = c.ambient & c.permitted & c.inheritable;
     Ok(Some(Sets {
         bounding: c.bounding,
         effective: c.effective,
@@ -308,6 +297,20 @@ pub fn cap_sets(p: &crate::oci::Process) -> Result<Option<Sets>, Error> {
         inheritable: c.inheritable,
         ambient,
     }))
+}
+
+#[cfg(test)]
+#[test]
+fn an_ambient_capability_the_kernel_cannot_raise_is_left_out() {
+    let text = br#"{"ociVersion": "1.0.2", "root": {"path": "r"},
+        "process": {"args": ["true"], "cwd": "/", "user": {"uid": 5},
+          "capabilities": {"bounding": ["CAP_KILL", "CAP_CHOWN"], "permitted": ["CAP_KILL", "CAP_CHOWN"],
+            "inheritable": ["CAP_CHOWN"], "ambient": ["CAP_KILL", "CAP_CHOWN"]}}}"#;
+    let config = crate::oci::parse(text).expect("parsed");
+    let sets = cap_sets(config.process.as_ref().unwrap()).unwrap().unwrap();
+    // CAP_CHOWN is 0, CAP_KILL is 5: only the one both permitted and inheritable stays ambient.
+    assert_eq!(sets.ambient, 1);
+    assert_eq!(sets.permitted, 1 | 1 << 5);
 }
 
 /// One member of `mounts`.

@@ -324,7 +324,7 @@ fn refusals_name_the_json_path() {
         Some(&b"/r"[..]),
         "absolute: not in the bundle"
     );
-    let cases: [(Result<Spec, String>, &str); 11] = [
+    let cases: [(Result<Spec, String>, &str); 10] = [
         (
             small("", ", \"hostname\": \"h\"", "", &["mount"]),
             "config.json: hostname: needs a new UTS namespace",
@@ -357,15 +357,6 @@ fn refusals_name_the_json_path() {
         (
             small("", "", "", &["uts"]),
             "config.json: linux.namespaces: no new mount namespace",
-        ),
-        (
-            small(
-                ", \"user\": {\"uid\": 5}, \"capabilities\": {\"ambient\": [\"CAP_KILL\"]}",
-                "",
-                "",
-                &ALL,
-            ),
-            "config.json: process.capabilities.ambient: ",
         ),
         (
             small("", "", ", \"rootfsPropagation\": \"private\"", &ALL),
