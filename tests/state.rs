@@ -427,6 +427,36 @@ fn a_state_directory_of_another_user_or_writable_by_others_is_refused() {
 
 #[test]
 #[ignore = "needs root"]
+fn a_state_directory_others_may_read_holds_a_private_one() {
+    // An engine's --root is often 0755: others could open it and hold the store's lock, so the
+    // store is DIR/nsrun, made 0700; one that is not private is refused.
+    require_root();
+    let st = State::new("readable");
+    std::fs::set_permissions(&st.path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    st.nsrun("run", &["--name", "r", "--", "true"]).assert_ok();
+    let inner = st.path.join("nsrun");
+    let meta = std::fs::metadata(&inner).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o7777, 0o700);
+    assert!(
+        inner.join("r").exists(),
+        "the entry is in the private directory"
+    );
+    assert_eq!(st.files(), vec!["nsrun".to_string()]);
+    assert_eq!(st.nsrun("wait", &["r"]).code(), Some(0));
+    std::fs::set_permissions(&inner, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let out = st.nsrun("list", &[]);
+    out.assert_code(125);
+    out.assert_one_error_line(&["is not private to uid 0", "mode 750"]);
+    std::fs::remove_dir(&inner).unwrap();
+    // A link in its place is not followed.
+    std::os::unix::fs::symlink(st.dir.path(), &inner).unwrap();
+    let out = st.nsrun("list", &[]);
+    out.assert_code(125);
+    std::fs::remove_file(&inner).unwrap();
+}
+
+#[test]
+#[ignore = "needs root"]
 fn an_unnamed_run_touches_no_state() {
     require_root();
     let st = State::new("unnamed");

@@ -221,6 +221,43 @@ pub fn dir_path(given: Option<&[u8]>, env: &[&[u8]], euid: u32) -> Result<Vec<u8
     }
 }
 
+/// The store in `nsrun`, a subdirectory of `parent` (at `path`, owned by `euid` and not writable
+/// by others) that only its owner may open: made if missing, opened without following a link,
+/// refused unless it is a directory of `euid`'s with no access for others.
+fn private_below(parent: OwnedFd, mut path: Vec<u8>, euid: u32) -> Result<Store, Error> {
+    path.extend_from_slice(b"/nsrun");
+    let shown = || {
+        let mut s = String::from("state directory ");
+        crate::out::push_shown(&mut s, &path);
+        s
+    };
+    match rustix::fs::mkdirat(&parent, "nsrun", Mode::RWXU) {
+        Ok(()) | Err(Errno::EXIST) => {}
+        Err(e) => return Err(Error::io(&crate::out::cat(&["create ", &shown()]), e, None)),
+    }
+    let dir = rustix::fs::openat(
+        &parent,
+        "nsrun",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| Error::at("open ", &shown(), e))?;
+    let st = rustix::fs::fstat(&dir).map_err(|e| Error::at("", &shown(), e))?;
+    if st.st_uid != euid || st.st_mode & 0o077 != 0 {
+        return Err(Error::new(
+            format!(
+                "{} is not private to uid {euid} (owner {}, mode {:o}) (hint: remove it; nsrun \
+                 makes it again, mode 700)",
+                shown(),
+                st.st_uid,
+                st.st_mode & 0o7777
+            ),
+            status::SETUP_FAILED,
+        ));
+    }
+    Ok(Store { dir, path })
+}
+
 impl Store {
     /// Opens the state directory (see [`dir_path`]), making its last component (mode 0700) when
     /// it is missing; refuses one that is not the caller's or that others may write or read.
@@ -275,17 +312,11 @@ impl Store {
                 status::SETUP_FAILED,
             ));
         }
-        // Whoever may open it may flock it, and hold the lock every run --name waits for.
+        // Whoever may open it may flock it, and hold the lock every run --name waits for: in a
+        // directory others may read (as an engine's --root often is, 0755), the store is a
+        // private subdirectory `nsrun` of it, made here and checked as the directory would be.
         if st.st_mode & 0o044 != 0 {
-            return Err(Error::new(
-                format!(
-                    "{} may be read by others, who could hold its lock (mode {:o}) (hint: \
-                     chmod go-rwx it)",
-                    shown(),
-                    st.st_mode & 0o7777
-                ),
-                status::SETUP_FAILED,
-            ));
+            return private_below(dir, path, euid);
         }
         Ok(Store { dir, path })
     }
