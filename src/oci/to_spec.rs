@@ -201,15 +201,8 @@ pub fn to_spec(config: &Config, bundle: &[u8]) -> Result<Spec, Error> {
 
     sysctl(&mut spec, linux)?;
     if let Some(s) = &linux.seccomp {
-        let mut filter = s.filter.clone();
-        // Names this kernel's architectures lack are skipped, as libseccomp skips them (podman's
-        // profile names syscalls of newer kernels and other architectures).
-        for rule in &mut filter.rules {
-            rule.names.retain(|n| crate::confine::seccomp::known(n));
-        }
-        filter.rules.retain(|r| !r.names.is_empty());
         spec.locks.seccomp.push(SeccompOp::Rules {
-            filter,
+            filter: known_only(&s.filter),
             flags: s.flags,
             label: "linux.seccomp",
         });
@@ -277,6 +270,18 @@ fn process_fields(spec: &mut Spec, p: &super::Process) -> Result<(), Error> {
     spec.locks.caps_preset = Some(CapsPreset::All);
     spec.locks.cap_sets = cap_sets(p)?;
     Ok(())
+}
+
+/// `filter` without the syscall names no architecture of this nsrun knows, as libseccomp skips
+/// them (podman's profile names syscalls of newer kernels and other architectures); a rule left
+/// with no name goes too. `create` and `exec` both compile this.
+pub fn known_only(filter: &crate::confine::seccomp::Filter) -> crate::confine::seccomp::Filter {
+    let mut filter = filter.clone();
+    for rule in &mut filter.rules {
+        rule.names.retain(|n| crate::confine::seccomp::known(n));
+    }
+    filter.rules.retain(|r| !r.names.is_empty());
+    filter
 }
 
 /// The five capability sets of `p` as the process gets them (None: `capabilities` absent, the

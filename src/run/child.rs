@@ -49,12 +49,9 @@ pub struct Context<'a> {
 
 /// What the child of OCI `create` needs to wait for `start` ([`hold`]).
 pub struct Hold<'a> {
-    /// The child's end of the launcher's hold socket.
+    /// The child's end of the launcher's hold socket; the fifo comes on it with the ack (the
+    /// child, maybe no longer root by then, could not open it in the state directory).
     pub socket: BorrowedFd<'a>,
-    /// The state directory (the launcher's descriptor, inherited; close-on-exec).
-    pub dir: BorrowedFd<'a>,
-    /// The fifo's name in it.
-    pub fifo: &'a core::ffi::CStr,
 }
 
 /// The child's entry point.
@@ -189,13 +186,9 @@ fn hold(cx: &Context, h: &Hold) {
         }
     };
     sys::fd::write_all(h.socket, b"R");
-    if !byte(h.socket) {
-        sys::exit::exit_now(status::SETUP_FAILED);
-    }
-    use rustix::fs::{Mode, OFlags};
-    // O_RDWR: the open never blocks, and the read below waits for a byte, not for a writer.
-    let Ok(fifo) = rustix::fs::openat(h.dir, h.fifo, OFlags::RDWR | OFlags::CLOEXEC, Mode::empty())
-    else {
+    // The ack brings the fifo, opened O_RDWR by the launcher: the read below waits for a byte,
+    // not for a writer.
+    let Ok((b'A', Some(fifo))) = sys::passfd::recv_byte(h.socket) else {
         sys::exit::exit_now(status::SETUP_FAILED);
     };
     if rustix::process::set_parent_process_death_signal(None).is_err() {

@@ -248,7 +248,7 @@ fn start(
     let watch = status_fds(plan) || record.as_ref().is_some_and(|r| r.watches(plan));
     let hold = holds(plan);
     // OCI create: the child says when it is ready on this socket, then waits for `start`.
-    let holding = record.as_ref().is_some_and(|r| r.hold().is_some());
+    let holding = record.as_ref().is_some_and(|r| r.holds());
     let hold_socket = match holding {
         true => Some(sync_socket().map_err(|e| fail("create the hold socket", e))?),
         false => None,
@@ -275,11 +275,9 @@ fn start(
         spawn_stack: spawn_stack.as_ref(),
         sync: sync.as_ref().map(|(_, child)| child.as_fd()),
         fork_stack: fork_stack.as_ref(),
-        hold: match (&hold_socket, record.as_ref().and_then(|r| r.hold())) {
-            (Some((_, child)), Some((dir, fifo))) => Some(child::Hold {
+        hold: match (&hold_socket, record.as_ref().is_some_and(|r| r.holds())) {
+            (Some((_, child)), true) => Some(child::Hold {
                 socket: child.as_fd(),
-                dir,
-                fifo,
             }),
             _ => None,
         },
@@ -469,7 +467,13 @@ fn hold(
     if let Err(line) = record.ready(pid, plan, cgroup.as_ref()) {
         fail(record, line)
     }
-    sys::fd::write_all(socket.as_fd(), b"A");
+    let sent = record.open_fifo().and_then(|fifo| {
+        sys::passfd::send(socket.as_fd(), b"A", fifo.as_fd())
+            .map_err(|e| report::line("send the fifo to the container's process", e, None))
+    });
+    if let Err(line) = sent {
+        fail(record, line)
+    }
     if byte() != Some(b'C') {
         let line = failure();
         fail(record, line)

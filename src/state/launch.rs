@@ -216,11 +216,18 @@ impl Record {
         self.named.is_some()
     }
 
-    /// OCI `create`: the state directory and the fifo's name for the child, which waits for
-    /// `start` ([`crate::run::child::Hold`]); None for any other run.
-    pub fn hold(&self) -> Option<(rustix::fd::BorrowedFd<'_>, &core::ffi::CStr)> {
-        let (store, _) = self.named.as_ref()?;
-        Some((store.fd(), self.hold.as_deref()?))
+    /// OCI `create`: whether the child waits for `start` ([`crate::run::child::Hold`]).
+    pub fn holds(&self) -> bool {
+        self.named.is_some() && self.hold.is_some()
+    }
+
+    /// OCI `create`, after [`Record::ready`]: the fifo, opened O_RDWR (which never blocks) for
+    /// the child, which waits on it for `start`.
+    pub fn open_fifo(&self) -> Result<OwnedFd, alloc::string::String> {
+        let Some((store, e)) = &self.named else {
+            return Err("open the fifo: no container".into());
+        };
+        store.open_fifo(&e.name).map_err(|err| err.line)
     }
 
     /// OCI `create`, the child ready: records the cgroup's directories, writes the entry

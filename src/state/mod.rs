@@ -532,6 +532,19 @@ impl Store {
         made.map_err(|e| Error::at("mkfifo ", &self.shown(&name), e))
     }
 
+    /// Opens the fifo of `id` for reading and writing (never blocking, not following a link), for
+    /// the process that waits on it.
+    pub fn open_fifo(&self, id: &[u8]) -> Result<OwnedFd, Error> {
+        let name = Self::fifo_name(id);
+        rustix::fs::openat(
+            &self.dir,
+            name.as_slice(),
+            OFlags::RDWR | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::at("open ", &self.shown(&name), e))
+    }
+
     /// Releases the process waiting on the fifo of `id`: writes one byte without blocking and
     /// removes the fifo. False when nobody waits on it (no fifo, or ENXIO: no reader).
     pub fn release_fifo(&self, id: &[u8]) -> Result<bool, Error> {

@@ -7,15 +7,10 @@
 //! once the container's /dev/pts is mounted. None of them allocates: the child may call them.
 //! See pty(7), unix(7) (SCM_RIGHTS), and runc's `--console-socket` (docs/terminals.md).
 
-use core::mem::MaybeUninit;
-
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
-use rustix::io::{Errno, IoSlice};
-use rustix::net::{
-    AddressFamily, SendAncillaryBuffer, SendAncillaryMessage, SendFlags, SocketAddrUnix,
-    SocketFlags, SocketType,
-};
+use rustix::io::Errno;
+use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
 use rustix::pty::OpenptFlags;
 
 /// The most digits of a pty number (`u32`) and the `/dev/pts/` before them.
@@ -125,18 +120,7 @@ fn open_slave_by_name(master: &OwnedFd) -> Result<OwnedFd, Errno> {
 pub fn send_master(socket: BorrowedFd<'_>, master: BorrowedFd<'_>) -> Result<(), Errno> {
     let mut buf = [0u8; NAME_MAX];
     let payload = name(master, &mut buf)?;
-    let fds = [master];
-    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
-    let mut control = SendAncillaryBuffer::new(&mut space);
-    if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
-        return Err(Errno::NOBUFS);
-    }
-    let iov = [IoSlice::new(payload)];
-    let sent = rustix::net::sendmsg(socket, &iov, &mut control, SendFlags::NOSIGNAL)?;
-    match sent == payload.len() {
-        true => Ok(()),
-        false => Err(Errno::MSGSIZE),
-    }
+    super::passfd::send(socket, payload, master)
 }
 
 /// Makes `slave` this process's controlling terminal (in a new session) and its standard input,
@@ -152,6 +136,7 @@ pub fn become_terminal(slave: BorrowedFd<'_>) -> Result<(), Errno> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use core::mem::MaybeUninit;
     use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
 
     #[test]

@@ -16,6 +16,7 @@ pub mod fd;
 pub mod mount;
 pub mod net;
 pub mod ns;
+pub mod passfd;
 pub mod process;
 pub mod random;
 pub mod rlimit;

@@ -34,13 +34,35 @@ pub fn run(cmd: &Cmd, g: &Globals, env: &[&[u8]]) -> Result<(), Failed> {
     let config_path = [bundle.as_slice(), b"/config.json"].concat();
     let text = read(&config_path)?;
     let config = crate::oci::parse(&text).map_err(|e| e.0)?;
-    if config.process.as_ref().is_some_and(|p| p.terminal) || console_socket.is_some() {
-        return Err(String::from(
-            "config.json: process.terminal: a console (--console-socket) is not supported yet \
-             (hint: set it false; the process then uses the runtime's standard descriptors)",
-        ));
-    }
+    let terminal = config.process.as_ref().filter(|p| p.terminal);
     let mut spec: Spec = crate::oci::to_spec::to_spec(&config, &bundle).map_err(|e| e.0)?;
+    // The console, as runc: process.terminal and --console-socket go together.
+    match (terminal, console_socket) {
+        (Some(p), Some(path)) => {
+            let socket = crate::sys::console::connect(path).map_err(|e| {
+                let what = crate::out::around("connect to the console socket ", path, "");
+                crate::report::line(&what, e, None)
+            })?;
+            use rustix::fd::IntoRawFd;
+            spec.console = Some(crate::spec::Console {
+                // Close-on-exec; the child sends the pty master on it and closes it.
+                socket: socket.into_raw_fd(),
+                size: p.console_size,
+            });
+        }
+        (Some(_), None) => {
+            return Err(String::from(
+                "config.json: process.terminal: true needs --console-socket (the engine's \
+                 socket that receives the terminal's master)",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(String::from(
+                "--console-socket: config.json's process.terminal is false (no terminal to send)",
+            ))
+        }
+        (None, None) => {}
+    }
     preserve(&mut spec, *preserve_fds, env);
     let annotations = config
         .annotations

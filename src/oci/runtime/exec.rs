@@ -88,7 +88,7 @@ pub fn run(store: &Store, a: &ExecArgs, env: &[&[u8]]) -> Result<i32, Failed> {
             ))
         }
         Some(s) => Some(
-            crate::confine::seccomp::compile(&s.filter)
+            crate::confine::seccomp::compile(&crate::oci::to_spec::known_only(&s.filter))
                 .map_err(|e| {
                     let why = match e {
                         crate::confine::seccomp::Error::Unknown { .. } => {
