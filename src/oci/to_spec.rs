@@ -337,7 +337,11 @@ fn general(m: &Mount, label: &str) -> Result<GeneralMount, Error> {
 /// `linux.devices` and the default devices, the links runc makes in /dev, and /dev/ptmx.
 fn devices(spec: &mut Spec, linux: &super::Linux, dev_bound: bool) -> Result<(), Error> {
     for (i, d) in linux.devices.iter().enumerate() {
-        if !d.path.starts_with("/dev/") {
+        // Checked by component: `/dev/../etc/x` is not below /dev.
+        let below = d.path.strip_prefix("/dev/").is_some_and(|rest| {
+            rest.split('/').all(|c| c != ".." && c != ".") && rest.split('/').any(|c| !c.is_empty())
+        });
+        if !below {
             return Err(fail(&format!("linux.devices[{i}].path"), "not below /dev"));
         }
         let kind = match d.kind {
