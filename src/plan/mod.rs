@@ -133,7 +133,7 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     let mut ns = spec.namespaces;
     let mut map_root = spec.map_root_user;
     let unprivileged = caller.uid != 0;
-    let (joins, held) = crate::join::given::open(&spec.join)?;
+    let (joins, held) = crate::join::given::open(&spec.join, spec.oci)?;
     if spec.oci {
         host_net_sysctl(spec, &joins)?;
     }
