@@ -465,3 +465,58 @@ fn a_seccomp_deny_holds_for_another_uid() {
     assert!(out.stdout.trim().ends_with('1'), "{out}");
     root.finish();
 }
+
+/// BREAKS (a), (e): a device node is made in the container's /dev with mknodat, then chowned
+/// (without following links) and chmod'ed with fchmodat, which follows links, by name, before
+/// pivot_root. Where the config mounts no tmpfs on /dev, /dev is the bundle's rootfs on the host,
+/// which whoever owns the rootfs (an unprivileged user who unpacked the image) may change while
+/// nsrun works: swapping the new node for a link to a host file (here by RENAME_EXCHANGE with a
+/// prepared link, as fast as a thread can) makes nsrun chmod the host file to the device's mode
+/// (0666 here, from 0600). Fix: no chmod by name: mknodat under umask 0 (the child is one thread
+/// during setup) so the mode is exact, or fchmod through an O_PATH|O_NOFOLLOW descriptor
+/// (/proc/self/fd), checked to be the node made.
+#[test]
+#[ignore = "needs root"]
+fn a_device_node_swapped_for_a_link_does_not_chmod_the_host() {
+    require_root();
+    let root = Rootfs::new("rto-chmodrace");
+    let mounts_before = rootfs::host_mounts();
+    let target = root.scratch("host-file");
+    std::fs::write(&target, "host\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let dev = root.root().join("dev");
+    let (node, link) = (dev.join("rt"), dev.join("lnk"));
+    // /proc only: /dev is the rootfs's own directory.
+    let text = config(
+        r#""args": ["true"]"#,
+        r#", "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}]"#,
+        &format!(
+            r#""namespaces": [{NS}],
+            "devices": [{{"path": "/dev/rt", "type": "c", "major": 1, "minor": 3, "fileMode": 438}}]"#
+        ),
+    );
+    let bundle = bundle_of(&root);
+    std::fs::write(bundle.join("config.json"), &text).unwrap();
+    let mut changed = None;
+    for round in 0..400 {
+        let _ = std::fs::remove_file(&node);
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        common::while_swapping(&node, &link, || {
+            let _ = nsrun(&["run", "--oci-bundle", bundle.to_str().unwrap()]);
+        });
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o7777;
+        if mode != 0o600 {
+            changed = Some((round, mode));
+            break;
+        }
+    }
+    let _ = std::fs::remove_file(&node);
+    let _ = std::fs::remove_file(&link);
+    rootfs::assert_mounts_unchanged(&mounts_before);
+    assert_eq!(
+        changed, None,
+        "(round, mode): the host file's mode was changed through a link swapped for the node"
+    );
+}
