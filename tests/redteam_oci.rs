@@ -520,3 +520,124 @@ fn a_device_node_swapped_for_a_link_does_not_chmod_the_host() {
         "(round, mode): the host file's mode was changed through a link swapped for the node"
     );
 }
+
+/// `run --name`: the child sets up while the launcher writes the entry, and the command waits for
+/// a second go byte. With the name found taken under the store's lock (made deterministic as in
+/// tests/state.rs: the live entry moved aside and the lock held while the run starts, then put
+/// back), the command must never run and nothing may hang, whatever else the run does: the init
+/// or `--as-pid-1`, id maps, a cgroup, joined user and network namespaces (Step::Sync), a joined
+/// PID namespace (the first process forked at Step::Sync), `--keep` (in a scratch mount
+/// namespace, so its binds never reach the host).
+#[test]
+#[ignore = "needs root"]
+fn a_taken_name_never_runs_the_command_with_any_options() {
+    use std::process::{Command, Stdio};
+    require_root();
+    let dir = common::TempDir::new("rto-name");
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let bin = common::nsrun_bin();
+    let nsrun_state = |args: &[&str]| {
+        let mut c = Command::new(&bin);
+        c.arg("run").arg("--state-dir").arg(&state).args(args);
+        c.env_remove("NSRUN_STATE_DIR");
+        c
+    };
+    let held = common::run(&mut nsrun_state(&[
+        "--name", "held", "-d", "--", "sleep", "1000",
+    ]));
+    held.assert_ok();
+    let held_pid: i32 = held.stdout.trim().parse().unwrap();
+    // Namespaces to join: a user namespace owning a network and a PID namespace.
+    let mut holder = Command::new("unshare")
+        .args([
+            "--user",
+            "--map-root-user",
+            "--net",
+            "--pid",
+            "--fork",
+            "sleep",
+            "1000",
+        ])
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut inner = 0;
+    assert!(common::poll(std::time::Duration::from_secs(5), || {
+        inner = common::descendants(holder.id() as i32)
+            .first()
+            .map_or(0, |p| p.pid);
+        inner != 0 && common::cmdline(inner) == "sleep 1000"
+    }));
+    let ns = |k: &str| format!("/proc/{inner}/ns/{k}");
+    let (user, net, pid) = (ns("user"), ns("net"), ns("pid"));
+    let keep = dir.path().join("keep");
+    std::fs::create_dir(&keep).unwrap();
+    let keep_s = keep.to_str().unwrap().to_string();
+    let cases: Vec<Vec<&str>> = vec![
+        vec![],
+        vec!["--as-pid-1", "-p"],
+        vec!["-r", "-m"],
+        vec!["--pids-max", "50"],
+        vec!["--userns", &user, "--netns", &net],
+        vec!["--userns", &user, "--pidns", &pid],
+        vec!["-n", "--keep", &keep_s],
+        vec!["-n", "--keep", &keep_s, "--userns", &user, "--pidns", &pid],
+    ];
+    let entry = state.join("held");
+    let aside = dir.path().join("held.aside");
+    let ran = dir.path().join("ran");
+    let script = format!("echo ran > {}", ran.display());
+    let mut failures = Vec::new();
+    for opts in &cases {
+        let _ = std::fs::remove_file(&ran);
+        std::fs::rename(&entry, &aside).unwrap();
+        let lock = std::fs::File::open(&state).unwrap();
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: flock on a descriptor this test owns.
+            assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
+        }
+        let (e, a) = (entry.clone(), aside.clone());
+        let releaser = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            std::fs::rename(&a, &e).unwrap();
+            drop(lock);
+        });
+        let mut args = vec!["--name", "held"];
+        args.extend(opts.iter().copied());
+        args.extend(["--", "sh", "-c", &script]);
+        let mut cmd = match opts.contains(&"--keep") {
+            // --keep binds on DIR: in a scratch mount namespace of its own.
+            true => {
+                let mut c = Command::new("unshare");
+                c.args(["--mount", "--propagation", "private", "--"])
+                    .arg(&bin)
+                    .arg("run")
+                    .arg("--state-dir")
+                    .arg(&state)
+                    .args(&args);
+                c
+            }
+            false => nsrun_state(&args),
+        };
+        let out = common::run_timeout(&mut cmd, None, std::time::Duration::from_secs(20));
+        releaser.join().unwrap();
+        if ran.exists() || out.code() != Some(125) {
+            failures.push(format!("{opts:?}: ran: {}\n{out}", ran.exists()));
+        }
+    }
+    common::send_signal(held_pid, libc::SIGKILL);
+    common::send_signal(inner, libc::SIGKILL);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    let _ = common::run(
+        &mut Command::new(&bin)
+            .args(["wait", "--state-dir"])
+            .arg(&state)
+            .arg("held"),
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
