@@ -641,3 +641,47 @@ fn a_taken_name_never_runs_the_command_with_any_options() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// runc's default capability set (`runc spec`).
+const RUNC_CAPS: &str = r#""capabilities": {
+    "bounding": ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"],
+    "effective": ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"],
+    "permitted": ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"]}"#;
+
+/// BREAKS (i), (e): runc confines every container that is not in a user namespace with the
+/// devices controller (its emulator starts from deny-all; the always-allowed devices and
+/// linux.devices are added), whether or not config.json has `linux.resources.devices`. nsrun
+/// writes device rules only when the config lists some: with runc's default capabilities (which
+/// hold CAP_MKNOD) and no `resources.devices`, the container's root makes a node of a host device
+/// runc never allows and opens it: here the host's console screen, /dev/vcs (7:0), read (a raw
+/// disk the same way where the host lets root open it; this VM refuses even the host's root).
+/// Proposed fix: with no rules on a host with a v1 devices hierarchy (root, no user namespace),
+/// write runc's: `a *:* rwm` denied, then ALLOWED and linux.devices; on a v2-only host say in
+/// the README that devices are not confined (no eBPF filter).
+#[test]
+#[ignore = "needs root"]
+fn without_device_rules_host_devices_stay_out_of_reach() {
+    require_root();
+    if !std::path::Path::new("/sys/fs/cgroup/devices").is_dir() {
+        eprintln!("skipped: no v1 devices controller");
+        return;
+    }
+    if std::fs::File::open("/dev/vcs").is_err() {
+        eprintln!("skipped: the host's root cannot open /dev/vcs here");
+        return;
+    }
+    let root = Rootfs::new("rto-vcs");
+    let text = config(
+        &format!(
+            r#""args": ["/bin/sh", "-c", "mknod /dev/vcs-host c 7 0 && head -c 64 /dev/vcs-host | wc -c"], {RUNC_CAPS}"#
+        ),
+        &format!(r#", "mounts": [{}]"#, mounts("")),
+        &format!(r#""namespaces": [{NS}]"#),
+    );
+    let out = run_bundle(&root, &text);
+    assert!(
+        !out.stdout.trim().ends_with("64"),
+        "the container read the host's console through a node it made: {out}"
+    );
+    root.finish();
+}
