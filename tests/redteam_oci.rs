@@ -685,3 +685,117 @@ fn without_device_rules_host_devices_stay_out_of_reach() {
     );
     root.finish();
 }
+
+/// (a): mount destinations, devices and masked paths through /proc's magic links (`/proc/self/root`
+/// and `/proc/self/cwd` name the host's root and directory before pivot_root, `/proc/1/root` the
+/// launcher's) and /dev's links (`/dev/fd` -> /proc/self/fd): nothing lands on the host
+/// directory named through them, whatever nsrun does with them.
+#[test]
+#[ignore = "needs root"]
+fn magic_links_in_destinations_do_not_lead_out() {
+    require_root();
+    let root = Rootfs::new("rto-magic");
+    let host = root.scratch("hostdir");
+    std::fs::create_dir(&host).unwrap();
+    std::fs::write(host.join("f"), "host\n").unwrap();
+    let mounts_before = rootfs::host_mounts();
+    let h = host.display().to_string();
+    let script = format!("cat {h}/f 2>/dev/null; ls {h} 2>/dev/null; echo ran");
+    for via in [
+        "/proc/self/root",
+        "/proc/1/root",
+        "/proc/self/cwd",
+        "/dev/fd/../root",
+        "/dev/fd/../../1/root",
+    ] {
+        let dst = format!("{via}{h}");
+        for (extra, linux) in [
+            (
+                format!(r#"{{"destination": "{dst}", "type": "tmpfs", "source": "tmpfs"}}"#),
+                String::new(),
+            ),
+            (String::new(), format!(r#", "maskedPaths": ["{dst}"]"#)),
+            (String::new(), format!(r#", "readonlyPaths": ["{dst}"]"#)),
+            (
+                String::new(),
+                format!(
+                    r#", "devices": [{{"path": "/dev/fd/../root{h}/node", "type": "c", "major": 1, "minor": 3}}]"#
+                ),
+            ),
+        ] {
+            let text = config(
+                &sh(&script),
+                &format!(r#", "mounts": [{}]"#, mounts(&extra)),
+                &format!(r#""namespaces": [{NS}]{linux}"#),
+            );
+            let out = run_bundle(&root, &text);
+            assert_eq!(
+                common::listing(&host),
+                ["f"],
+                "{dst} {linux}: the host directory changed: {out}"
+            );
+            assert!(!out.stdout.contains("host"), "{dst} {linux}: {out}");
+        }
+    }
+    rootfs::assert_mounts_unchanged(&mounts_before);
+}
+
+/// (g): a filter whose architectures name only the 32-bit ABI still filters the native one, as
+/// libseccomp always adds the native architecture.
+#[test]
+#[ignore = "needs root"]
+fn a_seccomp_filter_for_a_foreign_architecture_still_filters_the_native_one() {
+    require_root();
+    let root = Rootfs::new("rto-arch");
+    let text = config(
+        r#""args": ["/bin/sh", "-c", "mkdir /tmp/d 2>&1; echo $?"]"#,
+        &format!(
+            r#", "mounts": [{}]"#,
+            mounts(r#"{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}"#)
+        ),
+        &format!(
+            r#""namespaces": [{NS}], "seccomp": {{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86"],
+            "syscalls": [{{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}}]}}"#
+        ),
+    );
+    let out = run_bundle(&root, &text);
+    assert!(out.stdout.trim().ends_with('1'), "mkdir ran: {out}");
+    root.finish();
+}
+
+/// (a), (e): with no tmpfs on /dev, the rootfs's own /dev holds links to a host file where nsrun
+/// makes the default devices and its links (null, tty, ptmx, fd, stdin): the host file keeps its
+/// mode, owner and content, whether the run fails or not.
+#[test]
+#[ignore = "needs root"]
+fn links_where_nsrun_makes_devices_leave_the_host_alone() {
+    require_root();
+    use std::os::unix::fs::MetadataExt;
+    let root = Rootfs::new("rto-devlinks");
+    let target = root.scratch("host-file");
+    std::fs::write(&target, "host\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::os::unix::fs::chown(&target, Some(1234), Some(1234)).unwrap();
+    let dev = root.root().join("dev");
+    for name in ["null", "tty", "ptmx", "fd", "stdin", "zero", "x"] {
+        std::os::unix::fs::symlink(&target, dev.join(name)).unwrap();
+    }
+    let mounts_before = rootfs::host_mounts();
+    let text = config(
+        &sh("echo hi > /dev/null; echo ran"),
+        r#", "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}]"#,
+        &format!(
+            r#""namespaces": [{NS}], "devices": [{{"path": "/dev/x", "type": "c", "major": 1, "minor": 3, "fileMode": 438, "uid": 0, "gid": 0}}]"#
+        ),
+    );
+    let out = run_bundle(&root, &text);
+    let m = std::fs::metadata(&target).unwrap();
+    assert_eq!(
+        (m.mode() & 0o7777, m.uid(), m.gid()),
+        (0o600, 1234, 1234),
+        "{out}"
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "host\n", "{out}");
+    rootfs::assert_mounts_unchanged(&mounts_before);
+}
