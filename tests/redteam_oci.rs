@@ -633,12 +633,9 @@ fn a_taken_name_never_runs_the_command_with_any_options() {
     common::send_signal(inner, libc::SIGKILL);
     let _ = holder.kill();
     let _ = holder.wait();
-    let _ = common::run(
-        &mut Command::new(&bin)
-            .args(["wait", "--state-dir"])
-            .arg(&state)
-            .arg("held"),
-    );
+    let mut wait = Command::new(&bin);
+    wait.args(["wait", "--state-dir"]).arg(&state).arg("held");
+    let _ = common::run(&mut wait);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
