@@ -796,3 +796,39 @@ fn links_where_nsrun_makes_devices_leave_the_host_alone() {
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "host\n", "{out}");
     rootfs::assert_mounts_unchanged(&mounts_before);
 }
+
+/// BREAKS (f): without noNewPrivileges the filter goes in before the ids and capabilities
+/// change (as runc does), so it applies to nsrun's own setresuid, setgroups and capset. A rule
+/// `SCMP_ACT_ERRNO` with `errnoRet: 0` makes those calls return success without doing anything:
+/// nsrun believes the ids and capability sets changed, and the process runs as uid 0 with every
+/// capability, though config.json says uid 1000 and empty sets. Whoever may choose a seccomp
+/// profile (a profile an engine takes from a pod or a user) thereby escapes `user` and
+/// `capabilities`. Proposed fix: after the ids and the capability sets are set, read them back
+/// (getresuid, getresgid, getgroups, capget, the bounding set by prctl) and fail the run unless
+/// they are exactly the ones asked.
+#[test]
+#[ignore = "needs root"]
+fn a_filter_that_fakes_success_cannot_keep_root() {
+    require_root();
+    let root = Rootfs::new("rto-fake");
+    let text = config(
+        r#""args": ["/bin/sh", "-c", "id -u; grep -E '^(Uid|CapEff|CapBnd)' /proc/self/status"], "user": {"uid": 1000, "gid": 1000},
+        "capabilities": {"bounding": [], "effective": [], "permitted": [], "inheritable": [], "ambient": []}"#,
+        &format!(r#", "mounts": [{}]"#, mounts("")),
+        &format!(
+            r#""namespaces": [{NS}], "seccomp": {{"defaultAction": "SCMP_ACT_ALLOW",
+            "syscalls": [{{"names": ["setresuid", "setresgid", "setuid", "setgid", "setreuid", "setregid", "setgroups", "capset", "prctl"],
+              "action": "SCMP_ACT_ERRNO", "errnoRet": 0}}]}}"#
+        ),
+    );
+    let out = run_bundle(&root, &text);
+    if out.status.success() {
+        assert_eq!(out.lines().first().copied(), Some("1000"), "{out}");
+        assert!(
+            out.stdout.contains("CapEff:\t0000000000000000")
+                && out.stdout.contains("CapBnd:\t0000000000000000"),
+            "{out}"
+        );
+    }
+    root.finish();
+}
