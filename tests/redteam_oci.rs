@@ -822,7 +822,10 @@ fn a_filter_that_fakes_success_cannot_keep_root() {
         ),
     );
     let out = run_bundle(&root, &text);
-    if out.status.success() {
+    if !out.status.success() {
+        out.assert_code(2);
+        out.assert_one_error_line(&["linux.seccomp"]);
+    } else {
         assert_eq!(out.lines().first().copied(), Some("1000"), "{out}");
         assert!(
             out.stdout.contains("CapEff:\t0000000000000000")

@@ -184,6 +184,22 @@ pub fn to_spec(config: &Config, bundle: &[u8]) -> Result<Spec, Error> {
 
     sysctl(&mut spec, linux)?;
     if let Some(s) = &linux.seccomp {
+        // Without no_new_privs the filter is installed before the ids and capabilities change
+        // and applies to nsrun's own setresuid, setgroups, capset, prctl...: an errno of 0
+        // returns success without the call, and the process would keep root and every
+        // capability. Refused (an ERRNO action with another errno makes the setup fail).
+        let fakes =
+            |a: crate::confine::seccomp::Action| a == crate::confine::seccomp::Action::Errno(0);
+        if !process.no_new_privileges
+            && (fakes(s.filter.default) || s.filter.rules.iter().any(|r| fakes(r.action)))
+        {
+            return Err(fail(
+                "linux.seccomp",
+                "an SCMP_ACT_ERRNO with errnoRet 0 fakes success, and without \
+                 process.noNewPrivileges the filter covers nsrun's own change of ids and \
+                 capabilities (give noNewPrivileges: true, or another errno)",
+            ));
+        }
         let mut filter = s.filter.clone();
         // Names this kernel's architectures lack are skipped, as libseccomp skips them (podman's
         // profile names syscalls of newer kernels and other architectures).
