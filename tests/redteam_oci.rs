@@ -871,3 +871,26 @@ fn a_filter_cannot_keep_the_bounding_set() {
     }
     root.finish();
 }
+
+/// (f, the user): with no additionalGids, a filter (no noNewPrivileges) that denies setgroups
+/// does not leave the process in nsrun's own supplementary groups (root's group 0): held, the
+/// groups are already empty when the filter goes in.
+#[test]
+#[ignore = "needs root"]
+fn a_filter_cannot_keep_nsruns_groups() {
+    require_root();
+    let root = Rootfs::new("rto-groups");
+    let text = config(
+        r#""args": ["/bin/sh", "-c", "grep ^Groups /proc/self/status"], "user": {"uid": 1000, "gid": 1000}"#,
+        &format!(r#", "mounts": [{}]"#, mounts("")),
+        &format!(
+            r#""namespaces": [{NS}], "seccomp": {{"defaultAction": "SCMP_ACT_ALLOW",
+            "syscalls": [{{"names": ["setgroups"], "action": "SCMP_ACT_ERRNO"}}]}}"#
+        ),
+    );
+    let out = run_bundle(&root, &text);
+    if out.status.success() {
+        assert_eq!(out.stdout.trim(), "Groups:", "{out}");
+    }
+    root.finish();
+}
