@@ -368,6 +368,14 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         if ids_at < exec_from {
             exec_from += n;
         }
+        // The inherited descriptors are marked close-on-exec before the filter too: a filter
+        // answering close_range and fcntl with errors would leave them open across exec.
+        if let Some(at) = steps.iter().position(|s| matches!(s, Step::CloseFds(_))) {
+            if at > ids_at && at < exec_from {
+                let close = steps.remove(at);
+                steps.insert(ids_at, close);
+            }
+        }
     }
 
     let maps = ns.has(Kind::User).then(|| match spec.map_current_user {
