@@ -153,6 +153,9 @@ pub struct Apply {
     /// The five sets exactly (`keep` is then the bounding set): applied as given, whatever the
     /// uid.
     pub exact: Option<Sets>,
+    /// The bounding set the launcher saw: an error reading capability `n` of it while one at or
+    /// above `n` was there is no end of the kernel's list (a seccomp filter's answer, say).
+    pub held: u64,
 }
 
 impl Apply {
@@ -168,6 +171,7 @@ impl Apply {
         // CAP_SETPCAP: the init has applied these sets before it started the command).
         for n in 0..64 {
             match crate::sys::caps::bounding_has(n) {
+                Err(e) if self.held >> n != 0 => return Err(e),
                 Err(_) => break,
                 Ok(false) => continue,
                 Ok(true) if self.keep & bit(n) != 0 => continue,

@@ -62,7 +62,8 @@ pub struct Request<'a> {
 
 /// What OCI `exec` asks of the process beyond joining ([`Request::process`]), applied by the
 /// process itself just before it executes the command, in runc's order: working directory,
-/// rlimits, groups, gid, uid (keeping capabilities), capabilities, no_new_privs, seccomp.
+/// rlimits, (seccomp without no_new_privs,) groups, gid, uid (keeping capabilities),
+/// capabilities, no_new_privs, (seccomp with it).
 pub struct Process {
     /// The working directory inside (after the container's root and its own).
     pub cwd: Option<alloc::ffi::CString>,
@@ -93,6 +94,13 @@ impl Process {
         for limit in &self.rlimits {
             crate::confine::rlimit::apply(limit).map_err(|e| ("set process.rlimits", e))?;
         }
+        // Without no_new_privs the kernel installs a filter only for a holder of CAP_SYS_ADMIN:
+        // before the ids and capabilities change, as `create` does (to_spec refuses an errno 0
+        // that would fake the changes below).
+        let early = !self.no_new_privs;
+        if let Some(prog) = self.seccomp.as_ref().filter(|_| early) {
+            crate::sys::seccomp::install(prog).map_err(|e| ("install the seccomp filter", e))?;
+        }
         let (uid, gid, gids) = &self.ids;
         set_groups(gids).map_err(|e| ("setgroups process.user.additionalGids", e))?;
         rustix::thread::set_keep_capabilities(true).map_err(|e| ("keep capabilities", e))?;
@@ -114,7 +122,7 @@ impl Process {
         if self.no_new_privs {
             rustix::thread::set_no_new_privs(true).map_err(|e| ("set noNewPrivileges", e))?;
         }
-        if let Some(prog) = &self.seccomp {
+        if let Some(prog) = self.seccomp.as_ref().filter(|_| !early) {
             crate::sys::seccomp::install(prog).map_err(|e| ("install the seccomp filter", e))?;
         }
         Ok(())

@@ -56,7 +56,9 @@ pub struct Opened {
 /// Opens every joined namespace file once and checks its kind with the kernel; returns them in
 /// [`super::ORDER`], and the descriptors opened here, which the plan holds until the child has them.
 #[inline(never)]
-pub fn open(joins: &[Join]) -> Result<(Vec<Opened>, Vec<OwnedFd>), Refusal> {
+/// With `oci`, messages name the config.json member (`linux.namespaces: "network" path P`)
+/// instead of the option.
+pub fn open(joins: &[Join], oci: bool) -> Result<(Vec<Opened>, Vec<OwnedFd>), Refusal> {
     let mut opened = Vec::with_capacity(joins.len());
     let mut held = Vec::new();
     let usage = |line: String| Refusal {
@@ -73,7 +75,19 @@ pub fn open(joins: &[Join]) -> Result<(Vec<Opened>, Vec<OwnedFd>), Refusal> {
         }
     }
     for j in order(joins) {
-        let what = label(j);
+        let what = match (&j.source, oci) {
+            (NsSource::Path(p), true) => {
+                let kind = match j.kind {
+                    Kind::Net => "network",
+                    k => k.name(),
+                };
+                format!(
+                    "config.json: linux.namespaces: the \"{kind}\" path {}",
+                    Show(p)
+                )
+            }
+            _ => label(j),
+        };
         let fd = match &j.source {
             NsSource::Fd(n) => {
                 if *n < 0 || !crate::sys::fd::is_open(*n) {

@@ -201,6 +201,18 @@ pub fn to_spec(config: &Config, bundle: &[u8]) -> Result<Spec, Error> {
 
     sysctl(&mut spec, linux)?;
     if let Some(s) = &linux.seccomp {
+        // Without no_new_privs the filter is installed before the ids and capabilities change
+        // and applies to nsrun's own setresuid, setgroups, capset, prctl...: an errno of 0
+        // returns success without the call, and the process would keep root and every
+        // capability. Refused (an ERRNO action with another errno makes the setup fail).
+        if !process.no_new_privileges && fakes_success(&s.filter) {
+            return Err(fail(
+                "linux.seccomp",
+                "an SCMP_ACT_ERRNO with errnoRet 0 fakes success, and without \
+                 process.noNewPrivileges the filter covers nsrun's own change of ids and \
+                 capabilities (give noNewPrivileges: true, or another errno)",
+            ));
+        }
         spec.locks.seccomp.push(SeccompOp::Rules {
             filter: known_only(&s.filter),
             flags: s.flags,
@@ -270,6 +282,13 @@ fn process_fields(spec: &mut Spec, p: &super::Process) -> Result<(), Error> {
     spec.locks.caps_preset = Some(CapsPreset::All);
     spec.locks.cap_sets = cap_sets(p)?;
     Ok(())
+}
+
+/// Whether `filter` answers a call with errno 0: success without the call (refused without
+/// no_new_privs, where the filter covers nsrun's own change of ids and capabilities).
+pub fn fakes_success(filter: &crate::confine::seccomp::Filter) -> bool {
+    let fakes = |a: crate::confine::seccomp::Action| a == crate::confine::seccomp::Action::Errno(0);
+    fakes(filter.default) || filter.rules.iter().any(|r| fakes(r.action))
 }
 
 /// `filter` without the syscall names no architecture of this nsrun knows, as libseccomp skips
@@ -368,7 +387,11 @@ fn general(m: &Mount, label: &str) -> Result<GeneralMount, Error> {
 /// `linux.devices` and the default devices, the links runc makes in /dev, and /dev/ptmx.
 fn devices(spec: &mut Spec, linux: &super::Linux, dev_bound: bool) -> Result<(), Error> {
     for (i, d) in linux.devices.iter().enumerate() {
-        if !d.path.starts_with("/dev/") {
+        // Checked by component: `/dev/../etc/x` is not below /dev.
+        let below = d.path.strip_prefix("/dev/").is_some_and(|rest| {
+            rest.split('/').all(|c| c != ".." && c != ".") && rest.split('/').any(|c| !c.is_empty())
+        });
+        if !below {
             return Err(fail(&format!("linux.devices[{i}].path"), "not below /dev"));
         }
         let kind = match d.kind {

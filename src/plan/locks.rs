@@ -30,7 +30,8 @@ pub fn caps(spec: &Spec) -> Result<Option<caps::Apply>, Refusal> {
         if missing != 0 {
             return Err(Refusal {
                 line: format!(
-                    "process.capabilities: {}: nsrun's bounding set lacks it, so the process                      cannot hold it (hint: see CapBnd in /proc/self/status)",
+                    "process.capabilities: {}: nsrun's bounding set lacks it, so the process \
+                     cannot hold it (hint: see CapBnd in /proc/self/status)",
                     caps::describe(missing)
                 ),
                 code: status::SETUP_FAILED,
@@ -40,6 +41,7 @@ pub fn caps(spec: &Spec) -> Result<Option<caps::Apply>, Refusal> {
             keep: sets.bounding,
             ambient: sets.ambient,
             exact: Some(sets),
+            held,
         }));
     }
     let preset = caps_preset(spec);
@@ -82,6 +84,7 @@ pub fn caps(spec: &Spec) -> Result<Option<caps::Apply>, Refusal> {
         keep,
         ambient: added & keep,
         exact: None,
+        held: bounding,
     }))
 }
 

@@ -133,7 +133,10 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     let mut ns = spec.namespaces;
     let mut map_root = spec.map_root_user;
     let unprivileged = caller.uid != 0;
-    let (joins, held) = crate::join::given::open(&spec.join)?;
+    let (joins, held) = crate::join::given::open(&spec.join, spec.oci)?;
+    if spec.oci {
+        host_net_sysctl(spec, &joins)?;
+    }
     let joined = joined_kinds(spec, ns, unprivileged, &joins)?;
     if unprivileged && spec.user_ns_auto && !ns.is_empty() && !joined.has(Kind::User) {
         // An ordinary user asking for namespaces gets a user namespace that maps them to root,
@@ -369,6 +372,14 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         if ids_at < exec_from {
             exec_from += n;
         }
+        // The inherited descriptors are marked close-on-exec before the filter too: a filter
+        // answering close_range and fcntl with errors would leave them open across exec.
+        if let Some(at) = steps.iter().position(|s| matches!(s, Step::CloseFds(_))) {
+            if at > ids_at && at < exec_from {
+                let close = steps.remove(at);
+                steps.insert(ids_at, close);
+            }
+        }
     }
 
     let maps = ns.has(Kind::User).then(|| match spec.map_current_user {
@@ -564,14 +575,16 @@ fn mount_steps(
                     return Err(refuse(report::line(&what, e, None)));
                 }
             },
-            MountOp::Device(d) if dev_bind => match source(steps, spans, index, &d.dst) {
-                Ok(slot) => Some(slot),
-                Err(e) => {
-                    let what = crate::out::around("linux.devices: the host's ", &d.dst, "");
-                    let hint = "in a user namespace nsrun binds the host's device node";
-                    return Err(refuse(report::line(&what, e, Some(hint))));
+            MountOp::Device(d) if dev_bind => {
+                match device_source(d).and_then(|()| source(steps, spans, index, &d.dst)) {
+                    Ok(slot) => Some(slot),
+                    Err(e) => {
+                        let what = crate::out::around("linux.devices: the host's ", &d.dst, "");
+                        let hint = "in a user namespace nsrun binds the host's device node";
+                        return Err(refuse(report::line(&what, e, Some(hint))));
+                    }
                 }
-            },
+            }
             MountOp::Bind {
                 src,
                 optional,
@@ -943,6 +956,54 @@ fn canonical(dir: &[u8], fd: &rustix::fd::OwnedFd) -> Result<Bytes, rustix::io::
     }
     abs.extend_from_slice(dir);
     Ok(path::normalize(&abs))
+}
+
+/// OCI: a `net.*` sysctl with a joined network namespace that is nsrun's own (the host's) would
+/// change the host's value: refused, as runc refuses it ("not allowed in host network namespace").
+/// The namespace compared is the very file the child joins (its descriptor, opened already).
+fn host_net_sysctl(spec: &Spec, joins: &[crate::join::given::Opened]) -> Result<(), Refusal> {
+    let Some(name) = spec
+        .sysctl
+        .iter()
+        .map(|(n, _)| n)
+        .find(|n| n.starts_with(b"net."))
+    else {
+        return Ok(());
+    };
+    let Some(net) = joins.iter().find(|j| j.kind == Kind::Net) else {
+        return Ok(());
+    };
+    let joined = rustix::fs::fstat(crate::sys::fd::borrow_named(net.fd));
+    let own = rustix::fs::stat(c"/proc/self/ns/net");
+    let same = match (joined, own) {
+        (Ok(a), Ok(b)) => a.st_dev == b.st_dev && a.st_ino == b.st_ino,
+        // Without a procfs nsrun cannot tell: refused, as the host's may be the one joined.
+        _ => true,
+    };
+    match same {
+        false => Ok(()),
+        true => Err(Refusal {
+            line: format!(
+                "config.json: linux.sysctl.{}: the network namespace joined in linux.namespaces \
+                 is the host's (nsrun's own): the sysctl would change the host's value",
+                Show(name)
+            ),
+            code: status::USAGE,
+        }),
+    }
+}
+
+/// OCI, in a user namespace: the host's node at the device's path must be the device asked for
+/// (its type and number), not whatever file the host has there. The Source step then checks
+/// that the node it opens is this one (device and inode).
+fn device_source(d: &crate::spec::DeviceNode) -> Result<(), rustix::io::Errno> {
+    let st = rustix::fs::stat(c_string(d.dst.clone()))?;
+    let kind = st.st_mode & 0o170000;
+    let number = kind == 0o010000 || st.st_rdev == rustix::fs::makedev(d.major, d.minor);
+    match kind == d.kind && number {
+        true => Ok(()),
+        false => Err(rustix::io::Errno::NODEV),
+    }
 }
 
 fn refuse(line: String) -> Refusal {

@@ -878,27 +878,47 @@ impl<'a> Tree<'a> {
             return Err(Errno::NOENT);
         }
         let kind = FileType::from_raw_mode(mode);
-        rustix::fs::mknodat(
+        let perm = Mode::from_raw_mode(mode & 0o7777);
+        // Made under umask 0, so the mode is exact without a chmod by name (fchmodat follows a
+        // link the name may have been swapped for meanwhile: the rootfs can be changed by its
+        // owner while nsrun works). The setup runs on one thread: nothing else sees the umask.
+        let umask = rustix::process::umask(Mode::empty());
+        let made = rustix::fs::mknodat(dir, found.name.c(), kind, perm, dev);
+        rustix::process::umask(umask);
+        made?;
+        // From here on the node by descriptor, checked to be one of the type and number made.
+        let node = rustix::fs::openat(
             dir,
             found.name.c(),
-            kind,
-            Mode::from_raw_mode(mode & 0o7777),
-            dev,
+            OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
         )?;
+        let st = rustix::fs::fstat(&node)?;
+        let fifo = mode & 0o170000 == 0o010000;
+        if st.st_mode & 0o170000 != mode & 0o170000 || (!fifo && st.st_rdev != dev) {
+            return Err(Errno::STALE);
+        }
         rustix::fs::chownat(
-            dir,
-            found.name.c(),
+            &node,
+            c"",
             Some(rustix::fs::Uid::from_raw(uid)),
             Some(rustix::fs::Gid::from_raw(gid)),
-            rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+            rustix::fs::AtFlags::EMPTY_PATH,
         )?;
-        // The umask must not trim the mode (mknod applies it).
-        rustix::fs::chmodat(
-            dir,
-            found.name.c(),
-            Mode::from_raw_mode(mode & 0o7777),
-            rustix::fs::AtFlags::empty(),
-        )
+        // chown clears the set-id bits: set them again through the descriptor's magic link.
+        if rustix::fs::fstat(&node)?.st_mode & 0o7777 != mode & 0o7777 {
+            let proc = rustix::fs::open(
+                c"/proc",
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?;
+            if !is_proc(proc.as_fd()) {
+                return Err(Errno::NOSYS);
+            }
+            let link = FdLink::new(node.as_fd());
+            rustix::fs::chmodat(&proc, link.c(), perm, rustix::fs::AtFlags::empty())?;
+        }
+        Ok(())
     }
 
     /// OCI `linux.sysctl`: writes `value` to `name` (below the procfs root: `sys/net/...`) of the

@@ -181,7 +181,7 @@ fn each_line(
 
 /// What the tables show: the v2 hierarchy, then the v1 hierarchy of each controller of
 /// `ctl::NAMES`, each the first mount that shows nsrun's cgroup, else the first mount.
-pub(crate) type Found = [Option<Hierarchy>; 5];
+pub(crate) type Found = [Option<Hierarchy>; 6];
 
 /// Reads /proc/self/cgroup and /proc/self/mountinfo.
 pub(crate) fn tables(fs: &impl Fs) -> Result<Found, Box<Error>> {
@@ -235,7 +235,8 @@ pub(crate) fn detect_in(fs: &impl Fs, req: &Request, needs: u8) -> Result<Layout
 pub(crate) fn choose(found: &Found, req: &Request, needs: u8) -> Result<Layout, Box<Error>> {
     let v2 = &found[0];
     if let Some(h) = v2 {
-        if needs & !h.controllers == 0 {
+        // cgroup.freeze is a core file of every v2 cgroup: no controller to list or enable.
+        if needs & !(h.controllers | ctl::FREEZER) == 0 {
             return Ok(Layout::V2(h.clone()));
         }
     }
@@ -246,6 +247,10 @@ pub(crate) fn choose(found: &Found, req: &Request, needs: u8) -> Result<Layout, 
             continue;
         }
         let Some(h) = h else {
+            // Without a freezer hierarchy the container runs; only `pause` says it has none.
+            if bit == ctl::FREEZER {
+                continue;
+            }
             let hint = match v2 {
                 Some(h) => {
                     let lacks = ctl::NAMES

@@ -152,12 +152,16 @@ pub(crate) mod ctl {
     pub const CPU: u8 = 4;
     /// The devices controller (cgroup v1 only: v2 filters devices with eBPF programs).
     pub const DEVICES: u8 = 8;
+    /// The freezer (`pause`/`resume` of an OCI container): a v1 hierarchy of its own; on v2
+    /// `cgroup.freeze` is a core file of every cgroup, so every v2 hierarchy has it.
+    pub const FREEZER: u8 = 16;
     /// Each bit with its name, as cgroup.controllers and the v1 mount options write it.
-    pub const NAMES: [(u8, &str); 4] = [
+    pub const NAMES: [(u8, &str); 5] = [
         (MEMORY, "memory"),
         (PIDS, "pids"),
         (CPU, "cpu"),
         (DEVICES, "devices"),
+        (FREEZER, "freezer"),
     ];
 }
 
@@ -179,6 +183,10 @@ impl Request {
         }
         if !self.devices.is_empty() {
             bits |= ctl::DEVICES;
+        }
+        // A kept cgroup is an OCI container's, which `pause` may freeze.
+        if self.keep {
+            bits |= ctl::FREEZER;
         }
         bits
     }

@@ -218,6 +218,39 @@ fn hybrid_is_v2_without_limits_and_v1_with() {
     );
 }
 
+/// An OCI container's (kept) cgroup is also in the freezer hierarchy on v1, for `pause`; on v2
+/// the unified hierarchy freezes without a controller; with no freezer mounted it still runs.
+#[test]
+fn a_kept_cgroup_is_in_the_freezer_where_one_is_mounted() {
+    let f = hybrid();
+    let kept = |mut r: Request| {
+        r.keep = true;
+        r
+    };
+    let unified = hierarchy("/sys/fs/cgroup/unified", Some(""), 0);
+    assert_eq!(detect(&f, &kept(at("x"))).unwrap(), Layout::V2(unified));
+    let memory_only = Layout::V1(vec![hierarchy(
+        "/sys/fs/cgroup/memory",
+        Some("user/1"),
+        ctl::MEMORY,
+    )]);
+    assert_eq!(detect(&f, &kept(memory(1 << 20))).unwrap(), memory_only);
+    let mut mounts = f.get("/proc/self/mountinfo").unwrap();
+    mounts.push_str("43 31 0:40 / /sys/fs/cgroup/freezer rw - cgroup cgroup rw,freezer\n");
+    f.put("/proc/self/mountinfo", &mounts);
+    let mut own = f.get("/proc/self/cgroup").unwrap();
+    own.insert_str(0, "7:freezer:/\n");
+    f.put("/proc/self/cgroup", &own);
+    f.put("/sys/fs/cgroup/freezer/cgroup.procs", "1\n42\n");
+    assert_eq!(
+        detect(&f, &kept(memory(1 << 20))).unwrap(),
+        Layout::V1(vec![
+            hierarchy("/sys/fs/cgroup/memory", Some("user/1"), ctl::MEMORY),
+            hierarchy("/sys/fs/cgroup/freezer", Some(""), ctl::FREEZER),
+        ])
+    );
+}
+
 #[test]
 fn v1_only_without_limits_uses_pids_and_co_mounted_controllers_share_a_directory() {
     let f = Fake::with(&[

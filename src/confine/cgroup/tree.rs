@@ -373,7 +373,7 @@ fn enable(fs: &impl Fs, needs: u8, leaf: &[u8], mount: usize) -> Result<(), Box<
         let file = join(dir, b"cgroup.subtree_control");
         let on = super::detect::listed(fs, &file);
         for (bit, name) in ctl::NAMES {
-            if needs & bit == 0 || on & bit != 0 {
+            if needs & bit == 0 || on & bit != 0 || bit == ctl::FREEZER {
                 continue;
             }
             let add = [b"+", name.as_bytes()].concat();

@@ -74,14 +74,23 @@ pub fn run(store: &Store, a: &ExecArgs, env: &[&[u8]]) -> Result<i32, Failed> {
             keep: sets.bounding,
             ambient: sets.ambient,
             exact: Some(sets),
+            held: crate::confine::caps::bounding(),
         },
         None => crate::confine::caps::Apply {
             keep: 0,
             ambient: 0,
             exact: None,
+            held: crate::confine::caps::bounding(),
         },
     };
     let seccomp = match config.linux.as_ref().and_then(|l| l.seccomp.as_ref()) {
+        Some(s) if !process.no_new_privileges && crate::oci::to_spec::fakes_success(&s.filter) => {
+            return Err(String::from(
+                "config.json: linux.seccomp: an SCMP_ACT_ERRNO with errnoRet 0 fakes success, and \
+                 without the process's noNewPrivileges the filter covers nsrun's own change of ids \
+                 and capabilities",
+            ))
+        }
         Some(s) if s.flags != 0 => {
             return Err(String::from(
                 "config.json: linux.seccomp.flags: not applied to exec'd processes yet",
