@@ -36,6 +36,11 @@ pub fn run(cmd: &Cmd, g: &Globals, env: &[&[u8]]) -> Result<(), Failed> {
     let config = crate::oci::parse(&text).map_err(|e| e.0)?;
     let terminal = config.process.as_ref().filter(|p| p.terminal);
     let mut spec: Spec = crate::oci::to_spec::to_spec(&config, &bundle).map_err(|e| e.0)?;
+    // The cgroup, if the config asks for one, outlives this process (delete removes it) and
+    // may be frozen (pause).
+    if spec.locks.cgroup != crate::confine::cgroup::Request::default() {
+        spec.locks.cgroup.keep = true;
+    }
     // The console, as runc: process.terminal and --console-socket go together.
     match (terminal, console_socket) {
         (Some(p), Some(path)) => {
