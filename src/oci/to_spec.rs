@@ -357,12 +357,9 @@ fn general(m: &Mount, label: &str) -> Result<GeneralMount, Error> {
             "missing (a filesystem type, or \"bind\")",
         ));
     }
-    // On this cgroup v1 or hybrid host runc makes a tmpfs of per-controller binds; nsrun mounts
-    // the unified hierarchy (cgroup2), with the flags asked for.
-    let fstype = match m.kind.as_str() {
-        "cgroup" => "cgroup2",
-        k => k,
-    };
+    // A `cgroup` mount stays `cgroup` here: the launcher, which makes the container's cgroup,
+    // turns it into the view of it (`crate::run::launch`: per-controller binds on v1, cgroup2).
+    let fstype = m.kind.as_str();
     if o.copy_up && fstype != "tmpfs" {
         return Err(fail(
             &format!("{label}.options"),

@@ -39,16 +39,43 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
         uid: rustix::process::geteuid().as_raw(),
         gid: rustix::process::getegid().as_raw(),
     };
+    // OCI: a `cgroup` mount shows the container's own cgroup, which is made first.
+    let early = match crate::run::cgroup_view::wanted(spec)
+        && spec.locks.cgroup != crate::confine::cgroup::Request::default()
+    {
+        true => match make_cgroup(&spec.locks.cgroup) {
+            Ok(cgroup) => Some(cgroup),
+            Err(line) => {
+                out::error_str(&line);
+                failed(spec, status::SETUP_FAILED);
+            }
+        },
+        false => None,
+    };
+    let leave = |early: Option<crate::confine::cgroup::Cgroup>, code: i32| -> ! {
+        if let Some(cgroup) = early {
+            let _ = cgroup.remove();
+        }
+        failed(spec, code)
+    };
+    let viewed;
+    let spec = match crate::run::cgroup_view::wanted(spec) {
+        true => {
+            viewed = crate::run::cgroup_view::rewrite(spec, early.as_ref());
+            &viewed
+        }
+        false => spec,
+    };
     let plan = match plan::prepare(spec, environ, caller) {
         Ok(plan) => plan,
         Err(refusal) => {
             out::error_str(&refusal.line);
-            failed(spec, refusal.code);
+            leave(early, refusal.code);
         }
     };
     if let Err(line) = check_propagation(spec, &plan) {
         out::error_str(line);
-        failed(spec, status::USAGE);
+        leave(early, status::USAGE);
     }
     // --keep: DIR opened and made ready before anything else changes.
     let keep = match &spec.keep {
@@ -56,13 +83,14 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
             Ok(keep) => Some(keep),
             Err(line) => {
                 out::error_str(&line);
-                failed(spec, status::SETUP_FAILED);
+                leave(early, status::SETUP_FAILED);
             }
         },
         None => None,
     };
-    let cgroup = match &plan.cgroup {
-        Some(request) => match make_cgroup(request) {
+    let cgroup = match (early, &plan.cgroup) {
+        (Some(cgroup), _) => Some(cgroup),
+        (None, Some(request)) => match make_cgroup(request) {
             Ok(cgroup) => Some(cgroup),
             Err(line) => {
                 out::error_str(&line);
@@ -72,7 +100,7 @@ pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
                 failed(spec, status::SETUP_FAILED);
             }
         },
-        None => None,
+        (None, None) => None,
     };
     let mut started = match start(&plan, cgroup.as_ref(), record.as_mut(), keep.as_ref()) {
         Ok(started) => started,

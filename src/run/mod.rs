@@ -2,6 +2,7 @@
 //! steps), nsrun's [`init`] as PID 1, and what passes between them: signals ([`forward`]), job
 //! control ([`job`]) and the id maps of a new user namespace ([`userns`]).
 
+pub mod cgroup_view;
 pub mod child;
 pub mod forward;
 pub mod info;

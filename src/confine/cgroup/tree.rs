@@ -559,6 +559,17 @@ impl Cgroup {
         self.dirs.iter().map(|d| d.path.as_slice())
     }
 
+    /// Each directory with the names of the controllers nsrun uses in it (v1: `memory`,
+    /// `pids`, ...; one directory may hold several).
+    pub fn by_controller(&self) -> impl Iterator<Item = (&'static str, &[u8])> {
+        self.dirs.iter().flat_map(|d| {
+            ctl::NAMES
+                .into_iter()
+                .filter(move |(bit, _)| d.controllers & bit != 0)
+                .map(move |(_, name)| (name, d.path.as_slice()))
+        })
+    }
+
     /// The directories nsrun made for it (parents first, then the cgroup's own), for the state
     /// store to hand back to [`Cgroup::existing`].
     pub fn made(&self) -> impl Iterator<Item = &[u8]> {
