@@ -52,7 +52,15 @@ ctrd_pidfile=$ctrd_dir/containerd.pid
 ctr_ns=nsrun-ci
 image=localhost/nsrun-busybox:latest
 suite=$oci/runtime-tools
-tarball=${OCI_TOOLS_TARBALL:-$repo/../shared/oci/runtime-tools-5e63903.tar.gz}
+# The suite's source: ../shared beside the checkout (the developers' and CI's shared directory);
+# a clone elsewhere (under /tmp, say) finds the machine's /work/shared.
+tarball=${OCI_TOOLS_TARBALL:-}
+if [ -z "$tarball" ]; then
+    for candidate in "$repo/../shared" /work/shared; do
+        tarball=$candidate/oci/runtime-tools-5e63903.tar.gz
+        [ -f "$tarball" ] && break
+    done
+fi
 go_bin=/usr/lib/go-1.23/bin
 
 print_env() {

@@ -223,7 +223,7 @@ pub struct Memory {
 }
 
 /// `linux.resources.cpu`.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Cpu {
     /// `shares` (cgroup v1 cpu.shares).
     pub shares: Option<u64>,
@@ -231,6 +231,10 @@ pub struct Cpu {
     pub quota: Option<i64>,
     /// `period` in microseconds.
     pub period: Option<u64>,
+    /// `cpus`: the CPUs the container may run on (cpuset.cpus: `0-3,5`).
+    pub cpus: Option<String>,
+    /// `mems`: the memory nodes it may use (cpuset.mems).
+    pub mems: Option<String>,
 }
 
 /// `linux.resources`.
@@ -765,6 +769,8 @@ fn resources(r: &Obj) -> Result<Resources, Error> {
                 shares: c.uint("shares", u64::MAX)?,
                 quota: c.i64("quota")?,
                 period: c.uint("period", u64::MAX)?,
+                cpus: c.opt_str("cpus")?,
+                mems: c.opt_str("mems")?,
             })
         }
         None => None,

@@ -112,8 +112,6 @@ pub const REFUSED: &[Refused] = &[
         "linux.resources.cpu.realtimePeriod",
         "real-time scheduling budgets",
     ),
-    row("linux.resources.cpu.cpus", "the cpuset controller"),
-    row("linux.resources.cpu.mems", "the cpuset controller"),
     row("linux.resources.cpu.idle", "cpu.idle"),
     row(
         "linux.seccomp.listenerPath",

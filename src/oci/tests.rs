@@ -450,7 +450,9 @@ fn full() {
         Some(Cpu {
             shares: Some(512),
             quota: Some(50000),
-            period: Some(100000)
+            period: Some(100000),
+            cpus: None,
+            mems: None,
         })
     );
     assert_eq!(r.pids_limit, Some(64));
@@ -763,8 +765,8 @@ fn errors() {
             "config.json: linux.resources.memory.kernel: nsrun does not support this field: kernel memory limits (obsolete since Linux 5.4)",
         ),
         (
-            doc(r#""linux": {"resources": {"cpu": {"cpus": "0-1"}}}"#),
-            "config.json: linux.resources.cpu.cpus: nsrun does not support this field: the cpuset controller",
+            doc(r#""linux": {"resources": {"cpu": {"cpus": 1}}}"#),
+            "config.json: linux.resources.cpu.cpus: expected a string, found 1",
         ),
         (
             doc(r#""linux": {"resources": {"blockIO": {"weight": 10}}}"#),

@@ -597,6 +597,8 @@ fn cgroup(spec: &mut Spec, linux: &super::Linux) -> Result<(), Error> {
         }
         if let Some(c) = &r.cpu {
             req.cpu_shares = c.shares.filter(|&s| s > 0);
+            req.cpuset_cpus = c.cpus.as_ref().map(|s| s.clone().into_bytes());
+            req.cpuset_mems = c.mems.as_ref().map(|s| s.clone().into_bytes());
             if let Some(q) = c.quota.filter(|&q| q > 0) {
                 req.cpus = Some(Cpus {
                     quota_us: q as u64,

@@ -122,8 +122,9 @@ fn runc_spec() {
     assert_eq!(g[1].data, b"mode=755,size=65536k");
     assert_eq!(g[2].data, b"newinstance,ptmxmode=0666,mode=0620,gid=5");
     assert_eq!(g[5].flags, 0xf, "nosuid noexec nodev ro");
-    // cgroup v1 per controller is not made: the unified hierarchy, read-only as asked.
-    assert_eq!(g[6].fstype, b"cgroup2");
+    // A cgroup mount stays one: the launcher turns it into the view of the container's cgroup
+    // (run/cgroup_view.rs), read-only as asked.
+    assert_eq!(g[6].fstype, b"cgroup");
     assert!(g[6].flags & mount::MS_RDONLY != 0 && !g[6].is_bind());
     // The runtime spec's default devices, then the links.
     assert_eq!(

@@ -181,7 +181,7 @@ fn each_line(
 
 /// What the tables show: the v2 hierarchy, then the v1 hierarchy of each controller of
 /// `ctl::NAMES`, each the first mount that shows nsrun's cgroup, else the first mount.
-pub(crate) type Found = [Option<Hierarchy>; 6];
+pub(crate) type Found = [Option<Hierarchy>; 7];
 
 /// Reads /proc/self/cgroup and /proc/self/mountinfo.
 pub(crate) fn tables(fs: &impl Fs) -> Result<Found, Box<Error>> {

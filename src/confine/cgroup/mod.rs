@@ -131,6 +131,10 @@ pub struct Request {
     /// The cgroup is named by the caller and outlives the launcher (an OCI container's, which
     /// `delete` removes): the launcher does not remove it when the container ends.
     pub keep: bool,
+    /// cpuset.cpus (OCI `linux.resources.cpu.cpus`): the CPUs, as the kernel's list (`0-3,5`).
+    pub cpuset_cpus: Option<Bytes>,
+    /// cpuset.mems (OCI `linux.resources.cpu.mems`): the memory nodes.
+    pub cpuset_mems: Option<Bytes>,
 }
 
 /// `--memory-swap`: the limit on memory and swap together.
@@ -152,16 +156,19 @@ pub(crate) mod ctl {
     pub const CPU: u8 = 4;
     /// The devices controller (cgroup v1 only: v2 filters devices with eBPF programs).
     pub const DEVICES: u8 = 8;
+    /// The cpuset controller (OCI `cpu.cpus` and `cpu.mems`).
+    pub const CPUSET: u8 = 32;
     /// The freezer (`pause`/`resume` of an OCI container): a v1 hierarchy of its own; on v2
     /// `cgroup.freeze` is a core file of every cgroup, so every v2 hierarchy has it.
     pub const FREEZER: u8 = 16;
     /// Each bit with its name, as cgroup.controllers and the v1 mount options write it.
-    pub const NAMES: [(u8, &str); 5] = [
+    pub const NAMES: [(u8, &str); 6] = [
         (MEMORY, "memory"),
         (PIDS, "pids"),
         (CPU, "cpu"),
         (DEVICES, "devices"),
         (FREEZER, "freezer"),
+        (CPUSET, "cpuset"),
     ];
 }
 
@@ -183,6 +190,9 @@ impl Request {
         }
         if !self.devices.is_empty() {
             bits |= ctl::DEVICES;
+        }
+        if self.cpuset_cpus.is_some() || self.cpuset_mems.is_some() {
+            bits |= ctl::CPUSET;
         }
         // A kept cgroup is an OCI container's, which `pause` may freeze.
         if self.keep {
@@ -216,6 +226,20 @@ impl Request {
         }
         if bits & ctl::DEVICES != 0 && !self.devices.is_empty() {
             return ("linux.resources.devices", String::new());
+        }
+        if bits & ctl::CPUSET != 0 {
+            if let Some(c) = &self.cpuset_cpus {
+                return (
+                    "linux.resources.cpu.cpus",
+                    String::from_utf8_lossy(c).into(),
+                );
+            }
+            if let Some(m) = &self.cpuset_mems {
+                return (
+                    "linux.resources.cpu.mems",
+                    String::from_utf8_lossy(m).into(),
+                );
+            }
         }
         self.path_option()
     }

@@ -189,7 +189,7 @@ fn lines(f: &Fake) -> Vec<String> {
 #[test]
 fn pure_v2_is_v2_with_its_controllers() {
     let f = pure_v2();
-    let all = ctl::MEMORY | ctl::PIDS | ctl::CPU;
+    let all = ctl::MEMORY | ctl::PIDS | ctl::CPU | ctl::CPUSET;
     let want = Layout::V2(hierarchy("/sys/fs/cgroup", Some("nsrun"), all));
     assert_eq!(detect(&f, &every_limit()).unwrap(), want);
     assert_eq!(detect(&f, &Request::default()).unwrap(), want);

@@ -269,6 +269,39 @@ fn push(dir: &mut Bytes, c: &[u8]) {
     }
 }
 
+/// cgroup v1: a new cpuset cgroup starts with no CPUs and no memory nodes, and takes no task
+/// until it has both (cgroup-v1/cpusets.rst): each directory nsrun made on the way, outermost
+/// first, gets its parent's, as runc gives them.
+fn cpuset_from_parents(fs: &impl Fs, cg: &Cgroup) -> Result<(), Box<Error>> {
+    let Some(d) = cg.dirs.iter().find(|d| d.controllers & ctl::CPUSET != 0) else {
+        return Ok(());
+    };
+    for dir in &d.made {
+        let Some(cut) = dir.iter().rposition(|&b| b == b'/') else {
+            continue;
+        };
+        let parent = &dir[..cut];
+        for file in ["cpuset.cpus", "cpuset.mems"] {
+            let mut buf = [0u8; 4096];
+            let read = |path: &[u8], buf: &mut [u8]| {
+                fs.read(path, buf)
+                    .map_err(|e| Error::new(ctl::CPUSET, "read", path, Some(e), String::new()))
+            };
+            let own = join(dir, file.as_bytes());
+            let n = read(&own, &mut buf)?;
+            if !buf[..n].trim_ascii().is_empty() {
+                continue;
+            }
+            let from = join(parent, file.as_bytes());
+            let n = read(&from, &mut buf)?;
+            let value = buf[..n].trim_ascii();
+            fs.write(&own, value)
+                .map_err(|e| Error::new(ctl::CPUSET, "write", &own, Some(e), String::new()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes `req`'s limits into the files of `cg`, in the order the kernel needs.
 fn limits(fs: &impl Fs, req: &Request, cg: &Cgroup) -> Result<(), Box<Error>> {
     let v2 = cg.v2;
@@ -314,6 +347,19 @@ fn limits(fs: &impl Fs, req: &Request, cg: &Cgroup) -> Result<(), Box<Error>> {
     }
     if let Some(n) = req.pids_max {
         put(ctl::PIDS, "pids.max", Dec::new(n).bytes(), false)?;
+    }
+    if req.cpuset_cpus.is_some() || req.cpuset_mems.is_some() {
+        if !v2 {
+            cpuset_from_parents(fs, cg)?;
+        }
+        for (file, value) in [
+            ("cpuset.cpus", &req.cpuset_cpus),
+            ("cpuset.mems", &req.cpuset_mems),
+        ] {
+            if let Some(v) = value {
+                put(ctl::CPUSET, file, v, false)?;
+            }
+        }
     }
     if let Some(c) = req.cpus {
         let (quota, period) = (Dec::new(c.quota_us), Dec::new(c.period_us));
