@@ -35,19 +35,11 @@ pub fn run(dir: &[u8], environ: &[&[u8]]) -> i32 {
     }
 }
 
-/// The hooks are the runtime's to run (create, start, delete): in the foreground run, which has
-/// none of those steps, a config.json with any is refused, naming the first list.
+/// The foreground run has none of the runtime's steps the hooks belong to: a config.json with
+/// any is refused, naming the first list.
 fn refuse_hooks(h: &crate::oci::Hooks) -> Result<(), crate::oci::Error> {
-    let lists = [
-        ("prestart", &h.prestart),
-        ("createRuntime", &h.create_runtime),
-        ("createContainer", &h.create_container),
-        ("startContainer", &h.start_container),
-        ("poststart", &h.poststart),
-        ("poststop", &h.poststop),
-    ];
-    match lists.iter().find(|(_, l)| !l.is_empty()) {
-        Some((name, _)) => Err(crate::oci::Error(alloc::format!(
+    match crate::oci::hooks::first_given(h) {
+        Some(name) => Err(crate::oci::Error(alloc::format!(
             "config.json: hooks.{name}: run --oci-bundle runs no hooks (the OCI runtime's \
              create and start do)"
         ))),

@@ -21,6 +21,22 @@ use super::Hook;
 use crate::out::Bytes as Show;
 use crate::sys;
 
+/// The name of the first hook list `h` gives (config.json's spelling), if any.
+pub fn first_given(h: &super::Hooks) -> Option<&'static str> {
+    let lists = [
+        ("prestart", &h.prestart),
+        ("createRuntime", &h.create_runtime),
+        ("createContainer", &h.create_container),
+        ("startContainer", &h.start_container),
+        ("poststart", &h.poststart),
+        ("poststop", &h.poststop),
+    ];
+    lists
+        .iter()
+        .find(|(_, l)| !l.is_empty())
+        .map(|(name, _)| *name)
+}
+
 /// Runs every hook of `hooks` for the stage `stage` (its name in config.json, for messages),
 /// giving each `state` on its standard input; stops at the first that fails.
 pub fn run_all(stage: &str, hooks: &[Hook], state: &[u8]) -> Result<(), String> {
