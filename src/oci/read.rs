@@ -136,7 +136,9 @@ pub(super) fn describe(out: &mut String, value: &Value) {
             let _ = write!(out, "{n}");
         }
         // Not printed: float formatting would be some 12 KB of code for this message only.
-        Value::Float(_) => out.push_str("a number with a fraction or an exponent"),
+        Value::Number(_) => {
+            out.push_str("a number with a fraction or an exponent, or beyond 64 bits")
+        }
         Value::Str(s) => quote(out, s),
         Value::Array(_) => out.push_str("an array"),
         Value::Object(_) => out.push_str("an object"),
