@@ -2,7 +2,7 @@
 //! `freezer.state` of a v1 freezer hierarchy directory).
 
 use super::{find, Failed};
-use crate::state::{ops, Entry, Store};
+use crate::state::{Entry, Store};
 
 /// Runs `pause` (`on`) or `resume`.
 pub fn run(store: &Store, id: &[u8], on: bool) -> Result<(), Failed> {
@@ -21,43 +21,24 @@ pub fn run(store: &Store, id: &[u8], on: bool) -> Result<(), Failed> {
     set(&e, on)
 }
 
-/// The freezer files of `e`'s cgroup with what they say when frozen.
-fn files(
-    e: &Entry,
-) -> impl Iterator<Item = (alloc::vec::Vec<u8>, &'static [u8], &'static [u8])> + '_ {
-    e.cgroups.iter().filter_map(move |dir| match e.cgroup_v2 {
-        true => Some((
-            [dir.as_slice(), b"/cgroup.freeze"].concat(),
-            &b"1"[..],
-            &b"0"[..],
-        )),
-        false => {
-            let file = [dir.as_slice(), b"/freezer.state"].concat();
-            rustix::fs::access(file.as_slice(), rustix::fs::Access::EXISTS)
-                .is_ok()
-                .then_some((file, &b"FROZEN"[..], &b"THAWED"[..]))
+/// The directories of `e`'s cgroup that freeze: the v2 one, or a v1 one of the freezer
+/// hierarchy.
+fn dirs(e: &Entry) -> impl Iterator<Item = &[u8]> + '_ {
+    e.cgroups.iter().map(|d| d.as_slice()).filter(move |dir| {
+        e.cgroup_v2 || {
+            let file = [*dir, b"/freezer.state"].concat();
+            rustix::fs::access(file.as_slice(), rustix::fs::Access::EXISTS).is_ok()
         }
     })
 }
 
-/// Freezes (`on`) or thaws `e`.
+/// Freezes (`on`) or thaws `e`, through [`crate::confine::cgroup::freezer`] (which waits until
+/// the kernel says it is done).
 pub fn set(e: &Entry, on: bool) -> Result<(), Failed> {
     let mut any = false;
-    for (file, frozen, thawed) in files(e) {
+    for dir in dirs(e) {
         any = true;
-        let fd = rustix::fs::open(
-            file.as_slice(),
-            rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
-            rustix::fs::Mode::empty(),
-        );
-        let wrote = fd.and_then(|fd| rustix::io::write(&fd, if on { frozen } else { thawed }));
-        if let Err(err) = wrote {
-            return Err(crate::report::line(
-                &crate::out::around("write ", &file, ""),
-                err,
-                None,
-            ));
-        }
+        crate::confine::cgroup::freezer::set(dir, e.cgroup_v2, on).map_err(|err| err.line())?;
     }
     match any {
         true => Ok(()),
@@ -69,8 +50,7 @@ pub fn set(e: &Entry, on: bool) -> Result<(), Failed> {
     }
 }
 
-/// Whether `e`'s cgroup is frozen.
+/// Whether `e`'s cgroup is frozen, as the kernel reports it.
 pub fn frozen(e: &Entry) -> bool {
-    files(e)
-        .any(|(file, frozen, _)| ops::read_small(&file).is_ok_and(|t| t.trim_ascii_end() == frozen))
+    dirs(e).any(|dir| crate::confine::cgroup::freezer::frozen(dir, e.cgroup_v2).unwrap_or(false))
 }
