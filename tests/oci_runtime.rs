@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -214,6 +214,38 @@ fn create_start_state_kill_delete() {
     let out = b.run(&["state", "c1"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("container does not exist"));
+}
+
+#[test]
+#[ignore = "needs root"]
+fn start_returns_once_the_command_is_executed() {
+    // A `kill` right after `start` must reach the command, not nsrun's code before execve (as
+    // PID 1 of its namespace that code would have the kernel drop the signal). So `start`
+    // returns only once the process has executed its command: checked here each time by what
+    // the kernel reports for the process at once after `start`, its executable.
+    let Some(b) = Bundle::new("start-exec", &["sleep", "100"]) else {
+        return;
+    };
+    let nsrun_exe = std::fs::metadata(nsrun_bin()).unwrap();
+    for i in 0..20 {
+        let id = format!("s{i}");
+        let out = b.run(&["create", &id]);
+        assert!(out.status.success(), "create: {}", text(&out.stderr));
+        let pid: i32 = field(&b.state(&id), "pid").parse().unwrap();
+        let out = b.run(&["start", &id]);
+        assert!(out.status.success(), "start: {}", text(&out.stderr));
+        let exe = std::fs::metadata(format!("/proc/{pid}/exe")).unwrap();
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap();
+        kill_pid(pid);
+        until("it ended", || !alive(pid));
+        let out = b.run(&["delete", &id]);
+        assert!(out.status.success(), "delete: {}", text(&out.stderr));
+        assert!(
+            (exe.dev(), exe.ino()) != (nsrun_exe.dev(), nsrun_exe.ino()),
+            "try {i}: start returned while the process was still nsrun ({comm:?})"
+        );
+        assert_eq!(comm.trim(), "sleep", "try {i}");
+    }
 }
 
 #[test]

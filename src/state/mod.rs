@@ -33,6 +33,7 @@ pub use entry::{Entry, Ns, Status};
 
 use crate::out::Bytes;
 use crate::status;
+use crate::sys;
 
 /// A failure of the store: its line (without `nsrun: `) and the exit status.
 #[derive(Debug)]
@@ -61,6 +62,10 @@ impl Error {
 
 /// The exit status of `kill`, `wait` (and `enter`) for a name with no live container.
 pub const NOT_FOUND: i32 = 1;
+
+/// How long `start` waits for the released process to execute its command (see
+/// [`Store::release_fifo`]); past it, `start` returns anyway: the process was released.
+pub const START_WAIT_MS: u64 = 10_000;
 
 /// The longest name.
 pub const NAME_MAX: usize = 64;
@@ -545,8 +550,13 @@ impl Store {
         .map_err(|e| Error::at("open ", &self.shown(&name), e))
     }
 
-    /// Releases the process waiting on the fifo of `id`: writes one byte without blocking and
-    /// removes the fifo. False when nobody waits on it (no fifo, or ENXIO: no reader).
+    /// Releases the process waiting on the fifo of `id`: writes one byte without blocking,
+    /// removes the fifo and waits (at most [`START_WAIT_MS`]) until the process has executed its
+    /// command: its descriptor of the fifo, the only reader, is close-on-exec, so the kernel
+    /// reports POLLERR on this writer once execve(2) is done (or the process died). So `start`
+    /// returns with the command running, not merely released: a `kill` right after it reaches
+    /// the command, not nsrun's code before exec. False when nobody waits on it (no fifo, or
+    /// ENXIO: no reader).
     pub fn release_fifo(&self, id: &[u8]) -> Result<bool, Error> {
         let name = Self::fifo_name(id);
         let fd = match rustix::fs::openat(
@@ -574,7 +584,10 @@ impl Store {
         };
         self.remove_fifo(id);
         match wrote {
-            Ok(_) => Ok(true),
+            Ok(_) => {
+                sys::fd::wait_readers_gone(fd.as_fd(), START_WAIT_MS);
+                Ok(true)
+            }
             Err(Errno::PIPE) => Ok(false),
             Err(e) => Err(Error::at("write ", &self.shown(&name), e)),
         }

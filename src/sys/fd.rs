@@ -93,6 +93,31 @@ pub fn revents(fd: BorrowedFd<'_>) -> rustix::event::PollFlags {
     }
 }
 
+/// Waits until the pipe or fifo written through `fd` has no reader left (poll(2) reports
+/// POLLERR on a write end then), at most `timeout_ms` milliseconds; true if it has none.
+pub fn wait_readers_gone(fd: BorrowedFd<'_>, timeout_ms: u64) -> bool {
+    use rustix::event::{PollFd, PollFlags};
+    let deadline = super::clock::now_ms().saturating_add(timeout_ms);
+    loop {
+        let left = deadline.saturating_sub(super::clock::now_ms());
+        let mut fds = [PollFd::new(&fd, PollFlags::empty())];
+        let ts = rustix::time::Timespec {
+            tv_sec: (left / 1000) as i64,
+            tv_nsec: ((left % 1000) * 1_000_000) as i64,
+        };
+        match rustix::event::poll(&mut fds, Some(&ts)) {
+            Ok(0) => return false,
+            Ok(_) if fds[0].revents().intersects(PollFlags::ERR | PollFlags::HUP) => return true,
+            Ok(_) | Err(Errno::INTR) => {
+                if left == 0 {
+                    return false;
+                }
+            }
+            Err(_) => return false,
+        }
+    }
+}
+
 /// Closes `fd`, a descriptor the user named (`--info-fd`) that nsrun is done with.
 pub fn close_named(fd: RawFd) {
     // SAFETY: no OwnedFd owns a number the user named, so nothing closes it again, and the
