@@ -3,7 +3,7 @@
 //! Runs on nsrun's own stack in a copy of the parent's memory. nsrun is single-threaded, so every
 //! call is safe here, but the child still allocates nothing: all it uses was prepared by the parent.
 
-use rustix::fd::BorrowedFd;
+use rustix::fd::{BorrowedFd, OwnedFd};
 use rustix::process::Signal;
 
 use crate::plan::Plan;
@@ -155,10 +155,11 @@ fn setup(cx: &Context, from: usize) -> ! {
     if cx.go_before_exec && !arm_death_signal(cx, true) {
         sys::exit::exit_now(status::SETUP_FAILED);
     }
-    if let Some(h) = &cx.hold {
-        hold(cx, h);
-    }
+    // OCI `create`: the fifo `start` released it by stays open until execve(2) closes it (it is
+    // close-on-exec): `start` waits for that, so it returns with the command running.
+    let released = cx.hold.as_ref().map(|h| hold(cx, h));
     if cx.plan.init {
+        drop(released);
         init::run(cx)
     }
     exec(cx)
@@ -169,8 +170,9 @@ fn setup(cx: &Context, from: usize) -> ! {
 /// its ack (the entry and pid file are written), opens the fifo, clears the parent-death signal
 /// (the launcher exits next and the process must outlive it), says so (`C`), waits for the
 /// launcher's last byte (its end of file means it died before the create was complete: the
-/// process ends), then blocks reading the fifo until `start` writes a byte to it.
-fn hold(cx: &Context, h: &Hold) {
+/// process ends), then blocks reading the fifo until `start` writes a byte to it. Returns the
+/// fifo, for the caller to keep open until execve.
+fn hold(cx: &Context, h: &Hold) -> OwnedFd {
     if let Err(failure) = cx.plan.exec.check() {
         Report::new(special::EXEC, failure).send(cx.report);
         sys::exit::exit_now(status::SETUP_FAILED);
@@ -198,6 +200,7 @@ fn hold(cx: &Context, h: &Hold) {
     if !byte(h.socket) || !byte(rustix::fd::AsFd::as_fd(&fifo)) {
         sys::exit::exit_now(status::SETUP_FAILED);
     }
+    fifo
 }
 
 /// Sets SIGKILL as the parent-death signal, then checks the launcher is alive: by reading its go
