@@ -259,6 +259,12 @@ pub struct Spec {
     pub namespaces: ns::Set,
     /// The propagation change on `/`.
     pub propagation: Propagation,
+    /// OCI's non-recursive `rootfsPropagation` (shared, slave, private, unbindable): the change
+    /// made to the container's `/` mount alone, not its submounts, once the tree is built and
+    /// entered (after the recursive [`Spec::propagation`], then rslave). `Shared` there is a new
+    /// peer group of the container's own: `/` is made private first, so it neither receives the
+    /// host's mounts nor sends any back, as runc's (whose root's parent is made private).
+    pub root_propagation: Option<Propagation>,
     /// The hostname inside (needs a new UTS namespace).
     pub hostname: Option<Bytes>,
     /// The NIS domain name inside (needs a new UTS namespace).
@@ -394,6 +400,7 @@ impl Default for Spec {
         Spec {
             namespaces: ns::Set::DEFAULT,
             propagation: Propagation::Private,
+            root_propagation: None,
             hostname: None,
             domainname: None,
             mount_proc: true,

@@ -341,6 +341,44 @@ fn podman_run_it_gets_a_terminal() {
 
 #[test]
 #[ignore = "needs root"]
+fn podman_exec_it_gets_a_terminal() {
+    let Some(p) = Podman::new() else { return };
+    let Ok(script) = which("script") else {
+        skip::<()>("no `script` (package bsdutils)");
+        return;
+    };
+    let name = unique("podman-exec-it");
+    let c = p.container(&name);
+    let out = p.run(&["run", "-d", "--name", &c.name, IMAGE, "sleep", "1000"]);
+    assert_exit(&out, 0);
+    // conmon calls `exec --process F --detach --tty --console-socket S`: the terminal is one of
+    // the container's devpts (its first: the container's own process has none).
+    let podman_line = format!(
+        "CONTAINERS_CONF={} CONTAINERS_STORAGE_CONF={} podman --runtime {} exec -it {} \
+         sh -c 'tty; test -t 0 && test -t 1 && test -t 2 && echo all-ttys; exit 4'",
+        p.conf.display(),
+        p.storage.display(),
+        p.runtime.display(),
+        c.name
+    );
+    let out = run_holding_stdin(Command::new(script).args(["-qec", &podman_line, "/dev/null"]));
+    assert_exit(&out, 4);
+    assert!(
+        out.stdout.contains("/dev/pts/0"),
+        "tty did not print /dev/pts/0\n{out}"
+    );
+    assert!(
+        out.stdout.contains("all-ttys"),
+        "0, 1 and 2 are not the terminal\n{out}"
+    );
+    // Without -t, no terminal.
+    let out = p.run(&["exec", &c.name, "sh", "-c", "test -t 0 || echo no-tty"]);
+    assert_exit(&out, 0);
+    assert_eq!(out.stdout, "no-tty\n", "{out}");
+}
+
+#[test]
+#[ignore = "needs root"]
 fn podman_memory_and_pids_limits() {
     let Some(p) = Podman::new() else { return };
     // cgroup v1 (memory and pids hierarchies) or v2 (one file each).

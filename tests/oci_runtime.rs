@@ -742,3 +742,176 @@ fn spec_features_and_version() {
         text(&out.stderr)
     );
 }
+
+/// The engine's side of `--console-socket`: a listener at `path` whose thread accepts one
+/// connection, receives the master (SCM_RIGHTS) and the pty name sent with it, and reads the
+/// terminal until the slave's last holder closes it (EIO); the name and what was read, the
+/// terminal's `\r\n` made `\n`.
+fn console_receiver(path: &Path) -> std::thread::JoinHandle<(String, String)> {
+    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+    use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+    // rustix's own descriptors throughout (its std interop is not built): no unsafe.
+    let listener = rustix::net::socket_with(
+        AddressFamily::UNIX,
+        SocketType::STREAM,
+        SocketFlags::CLOEXEC,
+        None,
+    )
+    .unwrap();
+    let addr = SocketAddrUnix::new(path.to_str().unwrap()).unwrap();
+    rustix::net::bind(&listener, &addr).unwrap();
+    rustix::net::listen(&listener, 1).unwrap();
+    std::thread::spawn(move || {
+        let conn = rustix::net::accept_with(&listener, SocketFlags::CLOEXEC).unwrap();
+        let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut control = RecvAncillaryBuffer::new(&mut space);
+        let mut name = [0u8; 64];
+        let mut iov = [rustix::io::IoSliceMut::new(&mut name)];
+        let msg = rustix::net::recvmsg(&conn, &mut iov, &mut control, RecvFlags::CMSG_CLOEXEC)
+            .expect("recvmsg on the console socket");
+        let n = msg.bytes;
+        let mut master = None;
+        for m in control.drain() {
+            if let RecvAncillaryMessage::ScmRights(mut fds) = m {
+                master = master.or(fds.next());
+            }
+        }
+        let master = master.expect("the master came with the name");
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match rustix::io::read(&master, &mut buf) {
+                Ok(0) | Err(rustix::io::Errno::IO) => break,
+                Ok(k) => seen.extend_from_slice(&buf[..k]),
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => panic!("read the master: {e}"),
+            }
+        }
+        (
+            String::from_utf8_lossy(&name[..n]).into_owned(),
+            text(&seen).replace('\r', ""),
+        )
+    })
+}
+
+#[test]
+#[ignore = "needs root"]
+fn exec_tty_sends_a_terminal_of_the_containers_devpts_to_the_console_socket() {
+    let Some(b) = Bundle::new("exectty", &["sleep", "100"]) else {
+        return;
+    };
+    for applet in ["tty", "stty", "test"] {
+        std::os::unix::fs::symlink("busybox", b.rootfs().join("bin").join(applet)).unwrap();
+    }
+    assert!(b.run(&["create", "et"]).status.success());
+    assert!(b.run(&["start", "et"]).status.success());
+    let pid: i32 = field(&b.state("et"), "pid").parse().unwrap();
+    let script = "tty; test -t 0 && test -t 1 && test -t 2 && echo all-ttys; exit 3";
+    // runc's `exec -t --console-socket`, waited for: the process's status.
+    let sock = b.dir.path().join("console.sock");
+    let got = console_receiver(&sock);
+    let out = b.run(&[
+        "exec",
+        "--tty",
+        "--console-socket",
+        sock.to_str().unwrap(),
+        "et",
+        "sh",
+        "-c",
+        script,
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "", "the output went to the terminal");
+    let (name, seen) = got.join().unwrap();
+    // The container's devpts is its own instance: its first terminal is 0.
+    assert_eq!(name, "/dev/pts/0", "{seen}");
+    let lines: Vec<&str> = seen.lines().collect();
+    assert_eq!(lines.first(), Some(&"/dev/pts/0"), "{seen}");
+    assert!(
+        lines.contains(&"all-ttys"),
+        "0, 1, 2 are the terminal: {seen}"
+    );
+
+    // conmon's and containerd's way: process.terminal in --process, --detach, consoleSize.
+    let sock2 = b.dir.path().join("console2.sock");
+    let got = console_receiver(&sock2);
+    let proc_json = b.dir.path().join("process.json");
+    std::fs::write(
+        &proc_json,
+        r#"{"terminal": true, "consoleSize": {"height": 30, "width": 100}, "user": {"uid": 1000, "gid": 1000},
+            "args": ["sh", "-c", "tty; test -t 0 && echo stdin-tty; stty size; id -u"], "env": ["PATH=/bin"], "cwd": "/"}"#,
+    )
+    .unwrap();
+    let pid_file = b.dir.path().join("exec.pid");
+    let out = b.run(&[
+        "exec",
+        "--process",
+        proc_json.to_str().unwrap(),
+        "--detach",
+        "--pid-file",
+        pid_file.to_str().unwrap(),
+        "--console-socket",
+        sock2.to_str().unwrap(),
+        "et",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let epid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let (name, seen) = got.join().unwrap();
+    assert!(name.starts_with("/dev/pts/"), "{name}");
+    assert_eq!(
+        seen.lines().collect::<Vec<_>>(),
+        [name.as_str(), "stdin-tty", "30 100", "1000"],
+        "{seen}"
+    );
+    kill_pid(epid);
+
+    // The errors, each one line and exit 1, nothing started.
+    let expect = |args: &[&str], part: &str| {
+        let out = b.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        let err = text(&out.stderr);
+        assert!(err.contains(part), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    };
+    expect(&["exec", "--tty", "et", "true"], "needs --console-socket");
+    expect(
+        &["exec", "--process", proc_json.to_str().unwrap(), "et"],
+        "needs --console-socket",
+    );
+    let unused = b.dir.path().join("unused.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&unused).unwrap();
+    expect(
+        &[
+            "exec",
+            "--console-socket",
+            unused.to_str().unwrap(),
+            "et",
+            "true",
+        ],
+        "no terminal was asked",
+    );
+    let missing = b.dir.path().join("missing.sock");
+    expect(
+        &[
+            "exec",
+            "-t",
+            "--console-socket",
+            missing.to_str().unwrap(),
+            "et",
+            "true",
+        ],
+        "connect to the console socket",
+    );
+    assert!(alive(pid), "the container is untouched");
+    assert!(b.run(&["delete", "--force", "et"]).status.success());
+    until("the exec'd process ended", || !alive(epid));
+}

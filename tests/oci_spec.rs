@@ -444,3 +444,121 @@ json.dump(c, open(sys.argv[1], "w"))
     );
     root.finish();
 }
+
+/// The host side of the rootfsPropagation test, in a scratch mount namespace made rshared (a
+/// systemd host) whose rootfs `$1` is a shared mount of its own (the worst case: the container's
+/// / starts as a copy of a peer of the host's), with a shared tmpfs on its /tmp (a submount that
+/// comes with the tree; the FIFOs are there): runs the bundle `$2` in the background, and once
+/// the container has mounted its tmpfs (it says so on the FIFO tmp/up) counts the `ocitest-leak`
+/// mounts on this side, then again after it ended.
+const PROPAGATION_HOST: &str = r#"
+R=$1; B=$2
+mount --make-rshared / && mount --bind "$R" "$R" && mount -t tmpfs ocitest-tmp "$R/tmp" &&
+mkfifo "$R/tmp/up" "$R/tmp/go" || exit 99
+# Once nsrun has ended, "ended" goes on the FIFO too (opened read-write: never blocks), so a
+# container that failed to start does not leave this side waiting.
+( "$NSRUN" run --oci-bundle "$B" > "$B/out" 2>&1; echo $? > "$B/rc"; echo ended 1<> "$R/tmp/up" ) &
+read -r x < "$R/tmp/up"
+echo @@ during; grep -c ocitest-leak /proc/self/mountinfo
+[ "$x" = up ] && echo go > "$R/tmp/go"
+wait $!; echo @@ status; cat "$B/rc"; rm -f "$B/rc"
+echo @@ after; grep -c ocitest-leak /proc/self/mountinfo
+echo @@ container; cat "$B/out"; rm -f "$B/out"
+"#;
+
+/// The optional fields (`shared:N`, `master:N`, `propagate_from:N`, `unbindable`) of the
+/// mountinfo line of `point` (the last, the one on top).
+fn optional_fields(mountinfo: &str, point: &str) -> String {
+    let line = mountinfo
+        .lines()
+        .rfind(|l| l.split(' ').nth(4) == Some(point))
+        .unwrap_or_else(|| panic!("{point} not mounted:\n{mountinfo}"));
+    let left = line.split_once(" - ").unwrap().0;
+    left.split(' ').skip(6).collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn rootfs_propagation_is_the_roots_alone_and_nothing_reaches_the_host() {
+    require_root();
+    let leaks_before = common::host_mountinfo().matches("ocitest").count();
+    // rshared is left out: it asks for events both ways (nsrun warns that the container's mounts
+    // then reach the host).
+    for value in [
+        "shared",
+        "slave",
+        "private",
+        "unbindable",
+        "rslave",
+        "rprivate",
+        "runbindable",
+    ] {
+        let root = Rootfs::new("oci-rootprop");
+        let script = "echo @@ mountinfo; cat /proc/self/mountinfo; \
+                      mount -t tmpfs ocitest-leak /mnt && echo @@ mounted; \
+                      echo up > /tmp/up; read -r x < /tmp/go";
+        let text = format!(
+            r#"{{"ociVersion": "1.0.2", "root": {{"path": "rootfs"}},
+            "process": {{"cwd": "/", "env": ["PATH=/bin"], "args": ["/bin/sh", "-c", "{script}"],
+              "capabilities": {{"bounding": ["CAP_SYS_ADMIN"], "effective": ["CAP_SYS_ADMIN"], "permitted": ["CAP_SYS_ADMIN"]}}}},
+            "mounts": [{}],
+            "linux": {{"namespaces": [{NS}], "rootfsPropagation": "{value}"}}}}"#,
+            mounts("")
+        );
+        let bundle = bundle_of(&root);
+        std::fs::write(bundle.join("config.json"), &text).unwrap();
+        let out = common::in_scratch_mount_ns(
+            PROPAGATION_HOST,
+            &[root.root_str(), bundle.to_str().unwrap()],
+        );
+        out.assert_code(0);
+        let s = out.sections();
+        // The container's sections (after "container", the last of this side) are among them.
+        assert_eq!(s["status"].trim(), "0", "{value}: {out}");
+        assert!(s.contains_key("mounted"), "{value}: {out}");
+        // (b) The container's mount is on no mount of this side, while it runs nor after.
+        assert_eq!(
+            s["during"].trim(),
+            "0",
+            "{value}: leaked to the host\n{out}"
+        );
+        assert_eq!(s["after"].trim(), "0", "{value}: leaked to the host\n{out}");
+        // (a) The container's / has what was asked; the mounts under it, with a plain form, what
+        // the default (rslave) gives them.
+        let info = &s["mountinfo"];
+        let top = optional_fields(info, "/");
+        let dev = optional_fields(info, "/dev");
+        let has = |f: &str, what: &str| f.split(' ').any(|w| w.starts_with(what));
+        match value {
+            "shared" => assert!(
+                has(&top, "shared:") && !has(&top, "master:"),
+                "{value}: a peer group of its own, no slave of the host: {top:?}\n{info}"
+            ),
+            "slave" | "rslave" => assert!(
+                has(&top, "master:") && !has(&top, "shared:"),
+                "{value}: {top:?}\n{info}"
+            ),
+            "private" | "rprivate" => assert_eq!(top, "", "{value}\n{info}"),
+            _ => assert_eq!(top, "unbindable", "{value}\n{info}"),
+        }
+        match value {
+            "runbindable" => assert_eq!(dev, "unbindable", "{value}\n{info}"),
+            _ => assert_eq!(dev, "", "{value}: /dev keeps its own\n{info}"),
+        }
+        // The host's tmpfs that came with the tree: a slave of it unless a recursive form made
+        // it otherwise; a plain form leaves it alone.
+        let tmp = optional_fields(info, "/tmp");
+        match value {
+            "rprivate" => assert_eq!(tmp, "", "{value}\n{info}"),
+            "runbindable" => assert_eq!(tmp, "unbindable", "{value}\n{info}"),
+            _ => assert!(
+                has(&tmp, "master:") && !has(&tmp, "shared:"),
+                "{value}: /tmp {tmp:?}\n{info}"
+            ),
+        }
+        root.finish();
+    }
+    assert_eq!(
+        common::host_mountinfo().matches("ocitest").count(),
+        leaks_before
+    );
+}

@@ -81,6 +81,45 @@ pub struct Process {
     pub detach: bool,
     /// Write its pid here: the file's directory, opened on the host, and its name.
     pub pid_file: Option<(OwnedFd, alloc::ffi::CString)>,
+    /// A terminal of the container's devpts, its master sent to the engine (`--tty`).
+    pub console: Option<Console>,
+}
+
+/// OCI `exec --tty --console-socket PATH`: the process gets a pseudo-terminal of the container's
+/// own devpts (its /dev/pts/ptmx, opened once its root is entered), the master goes to the
+/// engine over the socket, the slave becomes the process's 0, 1, 2 and controlling terminal.
+pub struct Console {
+    /// The console socket, connected (close-on-exec) on the host before anything is joined: its
+    /// path may not be reachable from the container.
+    pub socket: OwnedFd,
+    /// `consoleSize`: rows and columns.
+    pub size: Option<(u16, u16)>,
+}
+
+impl Console {
+    /// Makes the terminal and hands its master over (allocation-free: the command's process
+    /// calls it, in a session of its own, not yet a group leader); the step and errno on
+    /// failure.
+    fn take(&self) -> Result<(), (&'static str, Errno)> {
+        let (master, slave) =
+            sys::console::open_pair(c"/dev/pts/ptmx", self.size).map_err(|e| {
+                (
+                    "process.terminal: open a pseudo-terminal on the container's /dev/pts/ptmx \
+                 (its devpts)",
+                    e,
+                )
+            })?;
+        sys::console::send_master(self.socket.as_fd(), master.as_fd())
+            .map_err(|e| ("send the terminal's master on --console-socket", e))?;
+        // The engine holds the master now; this process keeps only the slave.
+        drop(master);
+        sys::console::become_terminal(slave.as_fd()).map_err(|e| {
+            (
+                "make the pseudo-terminal the process's controlling terminal",
+                e,
+            )
+        })
+    }
 }
 
 impl Process {
@@ -88,6 +127,10 @@ impl Process {
     /// name and errno on failure.
     fn apply(&self) -> Result<(), (&'static str, Errno)> {
         use rustix::process::{Gid, Uid};
+        // As runc: the console first, while the process is still root in the container.
+        if let Some(console) = &self.console {
+            console.take()?;
+        }
         if let Some(cwd) = &self.cwd {
             rustix::process::chdir(cwd.as_c_str()).map_err(|e| ("chdir to process.cwd", e))?;
         }
@@ -404,7 +447,10 @@ impl Joining {
             let _ = rustix::thread::set_thread_groups(&[]);
         }
         let detach = request.process.is_some_and(|p| p.detach);
-        let stack = match self.has(Kind::Pid) || detach {
+        // A terminal needs a new session, which a process group leader (nsrun, started by a
+        // shell) cannot make: the command gets a process of its own.
+        let console = request.process.is_some_and(|p| p.console.is_some());
+        let stack = match self.has(Kind::Pid) || detach || console {
             true => Some(
                 Stack::new(SPAWN_STACK)
                     .map_err(|e| report::line("map the command's stack", e, None))?,

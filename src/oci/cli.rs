@@ -120,8 +120,10 @@ pub struct ExecArgs {
     pub detach: bool,
     /// `--pid-file FILE`.
     pub pid_file: Option<Vec<u8>>,
-    /// `--tty` or `--console-socket`: refused for now.
+    /// `--tty`: the process gets a terminal (as process.terminal: true).
     pub tty: bool,
+    /// `--console-socket PATH`: where the terminal's master is sent.
+    pub console_socket: Option<Vec<u8>>,
     /// `--cwd DIR`.
     pub cwd: Option<Vec<u8>>,
     /// `--env K=V`, in order.
@@ -501,7 +503,7 @@ const EXEC: &[Item<O>] = &[
         "",
         Flag,
         "",
-        "a terminal (not supported yet)",
+        "a terminal (its master is sent to --console-socket)",
         O::Tty
     ),
     opt!(
@@ -510,7 +512,7 @@ const EXEC: &[Item<O>] = &[
         "",
         One,
         "PATH",
-        "for --tty (not supported yet)",
+        "the socket that receives the terminal's master",
         O::ConsoleSocket
     ),
     opt!(
@@ -805,7 +807,9 @@ fn parse_command(word: &[u8], words: &[&[u8]]) -> Result<Cmd, String> {
                     }
                     O::Bundle => o.bundle = Some(non_empty("--bundle", v())?),
                     O::PidFile => o.pid_file = Some(non_empty("--pid-file", v())?),
-                    O::ConsoleSocket => o.console_socket = Some(v()),
+                    O::ConsoleSocket => {
+                        o.console_socket = Some(non_empty("--console-socket", v())?)
+                    }
                     O::PreserveFds => {
                         o.preserve_fds = crate::cli::parse_u32(&v(), 10)
                             .filter(|n| *n < 1 << 20)
@@ -854,7 +858,7 @@ fn parse_command(word: &[u8], words: &[&[u8]]) -> Result<Cmd, String> {
     if name == "exec" {
         x.detach = o.detach;
         x.pid_file = o.pid_file;
-        x.tty |= o.console_socket.is_some();
+        x.console_socket = o.console_socket;
         return Ok(Cmd::Exec(Box::new(x)));
     }
     command_of(name, o, &operands).map_err(in_command)
@@ -1028,7 +1032,25 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // conmon and containerd's shim: the terminal and where its master goes.
+        let r = sel(&["exec", "-d", "-t", "--console-socket", "/s", "id1", "tty"]).unwrap();
+        match r.cmd {
+            Ok(Cmd::Exec(x)) => {
+                assert!(x.tty && x.detach);
+                assert_eq!(x.console_socket.as_deref(), Some(&b"/s"[..]));
+                assert_eq!(x.command, [b"tty".to_vec()]);
+            }
+            other => panic!("{other:?}"),
+        }
+        match sel(&["exec", "--console-socket=/s", "id1"]).unwrap().cmd {
+            Ok(Cmd::Exec(x)) => {
+                assert!(!x.tty);
+                assert_eq!(x.console_socket.as_deref(), Some(&b"/s"[..]));
+            }
+            other => panic!("{other:?}"),
+        }
         let bad = |w: &[&str]| sel(w).unwrap().cmd.unwrap_err();
+        assert!(bad(&["exec", "--console-socket", "", "id"]).contains("must not be empty"));
         assert!(bad(&["exec", "--user", "x", "id"]).contains("--user"));
         assert!(bad(&["create", "--nope", "x"]).contains("--nope"));
         assert!(bad(&["start"]).contains("needs the container's ID"));

@@ -1385,3 +1385,21 @@ fn huge_documents() {
     let deep = ["[".repeat(120), "]".repeat(120)].concat();
     assert!(parse(doc(&["\"x-unknown\": ", &deep].concat()).as_bytes()).is_ok());
 }
+
+#[test]
+fn every_rootfs_propagation_name_is_read_with_its_flags() {
+    for (word, flags) in [
+        ("private", MS_PRIVATE),
+        ("rprivate", MS_PRIVATE | MS_REC),
+        ("shared", MS_SHARED),
+        ("rshared", MS_SHARED | MS_REC),
+        ("slave", MS_SLAVE),
+        ("rslave", MS_SLAVE | MS_REC),
+        ("unbindable", MS_UNBINDABLE),
+        ("runbindable", MS_UNBINDABLE | MS_REC),
+    ] {
+        let text = doc(&format!(r#""linux": {{"rootfsPropagation": "{word}"}}"#));
+        let c = parse(text.as_bytes()).unwrap_or_else(|e| panic!("{word}: {}", e.0));
+        assert_eq!(c.linux.unwrap().rootfs_propagation, Some(flags), "{word}");
+    }
+}

@@ -19,8 +19,11 @@
 //!   runc's always-allowed devices and the config's `linux.devices`; on a v2-only system it is
 //!   refused (nsrun has no eBPF device filter); `memory.swappiness` and
 //!   `memory.disableOOMKiller` are refused;
-//! - `rootfsPropagation` takes the recursive forms only (`rslave`, the default, `rprivate`,
-//!   `rshared`, `runbindable`).
+//! - `rootfsPropagation`: the recursive forms (`rslave`, the default, `rprivate`, `rshared`,
+//!   `runbindable`) change the whole tree before anything is mounted; the plain ones (`shared`,
+//!   `slave`, `private`, `unbindable`) change the container's `/` mount alone once it is entered,
+//!   the tree rslave below it, and `shared` is a new peer group of the container's own (made
+//!   private first): runc's, without its leak of a shared host tree into the container.
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -116,17 +119,22 @@ pub fn to_spec(config: &Config, bundle: &[u8]) -> Result<Spec, Error> {
     path.extend_from_slice(root.path.as_bytes());
     spec.root = Some(path);
     spec.read_only = root.readonly;
-    spec.propagation = match linux.rootfs_propagation {
-        None => Propagation::Slave,
-        Some(f) if f == mount::MS_SLAVE | MS_REC => Propagation::Slave,
-        Some(f) if f == mount::MS_PRIVATE | MS_REC => Propagation::Private,
-        Some(f) if f == mount::MS_SHARED | MS_REC => Propagation::Shared,
-        Some(f) if f == mount::MS_UNBINDABLE | MS_REC => Propagation::Unbindable,
+    // The r- forms change the whole tree; the others the container's / alone, the tree below
+    // it rslave as by default (none of its mounts is then a peer of the host's).
+    (spec.propagation, spec.root_propagation) = match linux.rootfs_propagation {
+        None => (Propagation::Slave, None),
+        Some(f) if f == mount::MS_SLAVE | MS_REC => (Propagation::Slave, None),
+        Some(f) if f == mount::MS_PRIVATE | MS_REC => (Propagation::Private, None),
+        Some(f) if f == mount::MS_SHARED | MS_REC => (Propagation::Shared, None),
+        Some(f) if f == mount::MS_UNBINDABLE | MS_REC => (Propagation::Unbindable, None),
+        Some(f) if f == mount::MS_SLAVE => (Propagation::Slave, Some(Propagation::Slave)),
+        Some(f) if f == mount::MS_PRIVATE => (Propagation::Slave, Some(Propagation::Private)),
+        Some(f) if f == mount::MS_SHARED => (Propagation::Slave, Some(Propagation::Shared)),
+        Some(f) if f == mount::MS_UNBINDABLE => (Propagation::Slave, Some(Propagation::Unbindable)),
         Some(_) => {
             return Err(fail(
                 "linux.rootfsPropagation",
-                "nsrun changes the propagation of the whole tree: use the recursive forms \
-                 (rslave, rprivate, rshared, runbindable)",
+                "not one of shared, slave, private, unbindable and their r- forms",
             ))
         }
     };

@@ -325,7 +325,7 @@ fn refusals_name_the_json_path() {
         Some(&b"/r"[..]),
         "absolute: not in the bundle"
     );
-    let cases: [(Result<Spec, String>, &str); 10] = [
+    let cases: [(Result<Spec, String>, &str); 9] = [
         (
             small("", ", \"hostname\": \"h\"", "", &["mount"]),
             "config.json: hostname: needs a new UTS namespace",
@@ -358,10 +358,6 @@ fn refusals_name_the_json_path() {
         (
             small("", "", "", &["uts"]),
             "config.json: linux.namespaces: no new mount namespace",
-        ),
-        (
-            small("", "", ", \"rootfsPropagation\": \"private\"", &ALL),
-            "config.json: linux.rootfsPropagation: ",
         ),
         (
             small(
@@ -411,4 +407,30 @@ fn refusals_name_the_json_path() {
     )
     .unwrap();
     assert_eq!(general(&s)[0].source, b"/bundle/data/x");
+}
+
+#[test]
+fn rootfs_propagation_r_forms_change_the_tree_the_others_the_root_alone() {
+    use Propagation::{Private, Shared, Slave, Unbindable};
+    for (word, tree, root) in [
+        ("", Slave, None),
+        ("rslave", Slave, None),
+        ("rprivate", Private, None),
+        ("rshared", Shared, None),
+        ("runbindable", Unbindable, None),
+        // The plain forms: the tree below stays rslave (no mount of it a peer of the host's).
+        ("slave", Slave, Some(Slave)),
+        ("private", Slave, Some(Private)),
+        ("shared", Slave, Some(Shared)),
+        ("unbindable", Slave, Some(Unbindable)),
+    ] {
+        let lin = match word {
+            "" => String::new(),
+            w => format!(", \"rootfsPropagation\": \"{w}\""),
+        };
+        let s = small("", "", &lin, &ALL).unwrap_or_else(|e| panic!("{word}: {e}"));
+        assert_eq!((s.propagation, s.root_propagation), (tree, root), "{word}");
+    }
+    let e = small("", "", ", \"rootfsPropagation\": \"rslave2\"", &ALL).unwrap_err();
+    assert!(e.contains("linux.rootfsPropagation"), "{e}");
 }

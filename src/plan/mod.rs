@@ -275,6 +275,11 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
     if ns.has(Kind::Mount) && spec.propagation == Propagation::Unbindable {
         steps.push(Step::Propagation(Propagation::Unbindable));
     }
+    // OCI's non-recursive rootfsPropagation: the container's / alone, once it is that mount (as
+    // runc does it after pivot_root), its submounts left as the recursive change made them.
+    if let Some(p) = spec.root_propagation.filter(|_| ns.has(Kind::Mount)) {
+        steps.push(Step::RootPropagation(p));
+    }
     if let Some(dir) = &spec.chdir {
         steps.push(Step::Chdir(c_string(dir.clone())));
     }
@@ -1087,6 +1092,60 @@ mod tests {
             .steps
             .iter()
             .all(|st| !matches!(st, Step::Bind { private: true, .. })));
+    }
+
+    #[test]
+    fn a_root_propagation_changes_the_root_alone_once_it_is_entered() {
+        let root = env!("CARGO_MANIFEST_DIR").as_bytes();
+        let args: Vec<&[u8]> =
+            [&b"--root"[..], root, b"--bind", b"/etc", b"/src", b"true"].to_vec();
+        let Ok(Parsed::Run(mut spec)) = cli::parse(&args) else {
+            panic!("not a run");
+        };
+        for p in [
+            Propagation::Shared,
+            Propagation::Slave,
+            Propagation::Private,
+            Propagation::Unbindable,
+        ] {
+            spec.propagation = Propagation::Slave;
+            spec.root_propagation = Some(p);
+            let plan = prepare(&spec, &[b"PATH=/bin"], Caller { uid: 0, gid: 0 })
+                .ok()
+                .expect("a plan");
+            let s = steps(&plan);
+            let at = |d: &str| {
+                s.iter()
+                    .position(|x| x == d)
+                    .unwrap_or_else(|| panic!("{d}: {s:?}"))
+            };
+            // The tree first, recursively; the root once it is /, without MS_REC.
+            assert_eq!(at("make / slave (recursively)"), 0, "{s:?}");
+            let last = format!(
+                "linux.rootfsPropagation: make the mount on / {} (that mount alone)",
+                p.name()
+            );
+            assert!(at(&last) > at("pivot_root into the new root"), "{s:?}");
+            assert!(at(&last) > at("--bind /etc on /src"), "{s:?}");
+            assert_eq!(
+                plan.steps
+                    .iter()
+                    .filter(|st| matches!(st, Step::RootPropagation(_)))
+                    .count(),
+                1
+            );
+        }
+        // Without a mount namespace of its own there is no root to change.
+        let mut spec = spec.clone();
+        spec.namespaces = crate::ns::Set::empty();
+        spec.root = None;
+        spec.root_propagation = Some(Propagation::Shared);
+        if let Ok(plan) = prepare(&spec, &[b"PATH=/bin"], Caller { uid: 0, gid: 0 }) {
+            assert!(!plan
+                .steps
+                .iter()
+                .any(|st| matches!(st, Step::RootPropagation(_))));
+        }
     }
 
     #[test]

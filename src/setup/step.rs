@@ -117,6 +117,10 @@ pub enum Step {
     UnshareCgroup,
     /// Change the propagation of `/` and everything below it, alone in its own mount(2) call.
     Propagation(Propagation),
+    /// Change the propagation of the mount on `/` alone (no MS_REC): OCI's non-recursive
+    /// `rootfsPropagation`, once the container's tree is built and entered. `Shared` is made
+    /// private first, so `/` is a peer group of its own, no slave of the host's.
+    RootPropagation(Propagation),
     /// sethostname.
     Hostname(Bytes),
     /// setdomainname.
@@ -329,6 +333,20 @@ impl Step {
                 // Only MS_REC and the type: the kernel rejects any other flag mixed in (EINVAL).
                 rustix::mount::mount_change(c"/", kind | MountPropagationFlags::REC)
             }
+            Step::RootPropagation(p) => {
+                let kind = match p {
+                    Propagation::Private => MountPropagationFlags::PRIVATE,
+                    Propagation::Slave => MountPropagationFlags::DOWNSTREAM,
+                    Propagation::Shared => {
+                        // Off the host's peer group it received from, then a group of its own.
+                        rustix::mount::mount_change(c"/", MountPropagationFlags::PRIVATE)?;
+                        MountPropagationFlags::SHARED
+                    }
+                    Propagation::Unbindable => MountPropagationFlags::UNBINDABLE,
+                    Propagation::Unchanged => return Ok(()),
+                };
+                rustix::mount::mount_change(c"/", kind)
+            }
             Step::Hostname(name) => rustix::system::sethostname(name),
             Step::Domainname(name) => rustix::system::setdomainname(name),
             Step::Loopback => sys::net::loopback_up(),
@@ -502,6 +520,10 @@ impl Step {
             Step::UnshareTime => "create the time namespace".into(),
             Step::UnshareCgroup => "create the cgroup namespace".into(),
             Step::Propagation(p) => format!("make / {} (recursively)", p.name()),
+            Step::RootPropagation(p) => format!(
+                "linux.rootfsPropagation: make the mount on / {} (that mount alone)",
+                p.name()
+            ),
             Step::Hostname(n) => crate::out::around("set hostname '", n, "'"),
             Step::Domainname(n) => crate::out::around("set domain name '", n, "'"),
             Step::Loopback => LOOPBACK.into(),

@@ -4,13 +4,15 @@
 //! CMD) says: env, cwd, user, capabilities, rlimits, noNewPrivileges, and the container's
 //! seccomp filter from its config.json. Without `--detach` it waits and exits with the
 //! process's status; with it, it returns once the process runs, leaving it to the caller's
-//! subreaper.
+//! subreaper. With `--tty` (or process.terminal) and `--console-socket`, the process gets a
+//! terminal of the container's devpts whose master is sent to the socket
+//! ([`crate::join::enter::Console`]), as runc's `exec -t` does.
 
 use alloc::vec::Vec;
 
 use super::super::cli::ExecArgs;
 use super::{find, Failed};
-use crate::join::enter::{self, Process, Request, Source};
+use crate::join::enter::{self, Console, Process, Request, Source};
 use crate::state::{Life, Store};
 
 /// Runs `exec`; its exit status.
@@ -21,12 +23,6 @@ pub fn run(store: &Store, a: &ExecArgs, env: &[&[u8]]) -> Result<i32, Failed> {
             "cannot exec in container '",
             &a.id,
             "': it is stopped",
-        ));
-    }
-    if a.tty {
-        return Err(String::from(
-            "exec: --tty and --console-socket are not supported yet (hint: leave them out; the \
-             process then uses the runtime's standard descriptors)",
         ));
     }
     let bundle = e.bundle.clone().unwrap_or_default();
@@ -54,10 +50,23 @@ pub fn run(store: &Store, a: &ExecArgs, env: &[&[u8]]) -> Result<i32, Failed> {
             "exec: no command (give CMD or --process FILE)",
         ));
     }
-    if process.terminal {
-        return Err(String::from(
-            "process.json: terminal: a console is not supported yet by exec",
-        ));
+    // runc's rule: --tty asks as process.terminal does, and a terminal goes with the socket.
+    let terminal = a.tty || process.terminal;
+    match (terminal, &a.console_socket) {
+        (true, None) => {
+            return Err(String::from(
+                "exec: --tty (or process.terminal: true) needs --console-socket PATH: nsrun \
+                 sends the terminal's master there and relays no terminal itself (hint: leave \
+                 out --tty, or give the socket the engine listens on)",
+            ))
+        }
+        (false, Some(_)) => {
+            return Err(String::from(
+                "exec: --console-socket: no terminal was asked, so there is nothing to send \
+                 (hint: add --tty, or \"terminal\": true in the --process file)",
+            ))
+        }
+        _ => {}
     }
     for kv in &a.env {
         process.env.push(String::from_utf8_lossy(kv).into());
@@ -145,6 +154,16 @@ pub fn run(store: &Store, a: &ExecArgs, env: &[&[u8]]) -> Result<i32, Failed> {
         detach: a.detach,
         pid_file: match &a.pid_file {
             Some(path) => Some(pid_file(path)?),
+            None => None,
+        },
+        console: match &a.console_socket {
+            Some(path) => Some(Console {
+                socket: crate::sys::console::connect(path).map_err(|e| {
+                    let what = crate::out::around("exec: connect to the console socket ", path, "");
+                    crate::report::line(&what, e, Some("the engine must listen there"))
+                })?,
+                size: process.console_size,
+            }),
             None => None,
         },
     };
