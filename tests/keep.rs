@@ -423,10 +423,20 @@ fn an_ordinary_user_joins_through_the_user_namespace_of_its_container() {
         "echo ready; exec sleep 100",
     ]));
     container.expect_line("ready");
-    let sleeper = common::descendants(container.pid())
-        .into_iter()
-        .find(|p| common::cmdline(p.pid).starts_with("sleep"))
-        .expect("the container's sleep");
+    // "ready" comes before the shell's exec of sleep: wait for that.
+    let started = std::time::Instant::now();
+    let sleeper = loop {
+        let found = common::descendants(container.pid())
+            .into_iter()
+            .find(|p| common::cmdline(p.pid).starts_with("sleep"));
+        match found {
+            Some(p) => break p,
+            None if started.elapsed() < std::time::Duration::from_secs(5) => {
+                std::thread::sleep(std::time::Duration::from_millis(5))
+            }
+            None => panic!("the container's sleep"),
+        }
+    };
     let ns = |kind: &str| format!("/proc/{}/ns/{kind}", sleeper.pid);
     let out = run(&mut as_nobody(&[
         "--userns",

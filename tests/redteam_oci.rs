@@ -653,18 +653,13 @@ const RUNC_CAPS: &str = r#""capabilities": {
 /// hold CAP_MKNOD) and no `resources.devices`, the container's root makes a node of a host device
 /// runc never allows and opens it: here the host's console screen, /dev/vcs (7:0), read (a raw
 /// disk the same way where the host lets root open it; this VM refuses even the host's root).
-/// Proposed fix: with no rules on a host with a v1 devices hierarchy (root, no user namespace),
-/// write runc's: `a *:* rwm` denied, then ALLOWED and linux.devices; on a v2-only host say in
-/// the README that devices are not confined (no eBPF filter).
+/// Fixed: with no rules (and no new user namespace) nsrun writes runc's default where a v1
+/// devices hierarchy exists: `a *:* rwm` denied, then the always-allowed devices and
+/// linux.devices; on a v2-only host devices are not confined (no eBPF filter; README). The
+/// test also checks that the default devices still work under the default rules.
 #[test]
 #[ignore = "needs root"]
 fn without_device_rules_host_devices_stay_out_of_reach() {
-    // KNOWN OPEN (README "Known limits", issue 9's note): this break is not fixed yet. The
-    // test stays as written and runs with NSRUN_KNOWN_GAPS=1; without it it says so and returns.
-    if std::env::var_os("NSRUN_KNOWN_GAPS").is_none() {
-        eprintln!("KNOWN GAP, not run (NSRUN_KNOWN_GAPS=1 runs it): no device cgroup without linux.resources.devices");
-        return;
-    }
     require_root();
     if !std::path::Path::new("/sys/fs/cgroup/devices").is_dir() {
         eprintln!("skipped: no v1 devices controller");
@@ -677,7 +672,7 @@ fn without_device_rules_host_devices_stay_out_of_reach() {
     let root = Rootfs::new("rto-vcs");
     let text = config(
         &format!(
-            r#""args": ["/bin/sh", "-c", "mknod /dev/vcs-host c 7 0 && head -c 64 /dev/vcs-host | wc -c"], {RUNC_CAPS}"#
+            r#""args": ["/bin/sh", "-c", "echo x > /dev/null && head -c 3 /dev/zero | wc -c && head -c 5 /dev/urandom | wc -c && mknod /dev/vcs-host c 7 0 && head -c 64 /dev/vcs-host | wc -c"], {RUNC_CAPS}"#
         ),
         &format!(r#", "mounts": [{}]"#, mounts("")),
         &format!(r#""namespaces": [{NS}]"#),
@@ -686,6 +681,12 @@ fn without_device_rules_host_devices_stay_out_of_reach() {
     assert!(
         !out.stdout.trim().ends_with("64"),
         "the container read the host's console through a node it made: {out}"
+    );
+    let lines: Vec<&str> = out.stdout.split_whitespace().collect();
+    assert_eq!(
+        lines.get(..2),
+        Some(&["3", "5"][..]),
+        "the default devices work: {out}"
     );
     root.finish();
 }

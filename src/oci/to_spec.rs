@@ -17,7 +17,9 @@
 //!   cleared by name (`rw`, `suid`, ...) are cleared, the others stay as the source has them;
 //! - `linux.resources.devices` is written to the v1 devices controller, in order, followed by
 //!   runc's always-allowed devices and the config's `linux.devices`; on a v2-only system it is
-//!   refused (nsrun has no eBPF device filter); `memory.swappiness` and
+//!   refused (nsrun has no eBPF device filter). Without rules (and without a new user
+//!   namespace) the container gets runc's default: `a *:* rwm` denied, then the same allowed
+//!   devices, where a v1 devices hierarchy exists; `memory.swappiness` and
 //!   `memory.disableOOMKiller` are refused;
 //! - `rootfsPropagation`: the recursive forms (`rslave`, the default, `rprivate`, `rshared`,
 //!   `runbindable`) change the whole tree before anything is mounted; the plain ones (`shared`,
@@ -515,6 +517,15 @@ const ALLOWED: [&[u8]; 12] = [
     b"c 10:200 rwm",
 ];
 
+/// The rule every container's device cgroup starts from when config.json gives none.
+const DENY_ALL: super::DeviceRule = super::DeviceRule {
+    allow: false,
+    kind: b'a',
+    major: None,
+    minor: None,
+    access: String::new(),
+};
+
 /// The device cgroup's lines: `rules` in order, then [`ALLOWED`], then each of `devices` (the
 /// nodes made in the container, which runc allows too).
 fn device_rules(rules: &[super::DeviceRule], devices: &[super::Device]) -> Vec<(bool, Bytes)> {
@@ -556,10 +567,19 @@ fn cgroup(spec: &mut Spec, linux: &super::Linux) -> Result<(), Error> {
         path: linux.cgroups_path.clone().map(String::into_bytes),
         ..Request::default()
     };
+    let rules = linux.resources.as_ref().map_or(&[][..], |r| &r.devices[..]);
+    if !rules.is_empty() {
+        req.devices = device_rules(rules, &linux.devices);
+    } else if !spec.namespaces.has(Kind::User) {
+        // No rules: runc's default confinement, deny-all then what every container may use, so
+        // a process with CAP_MKNOD cannot make and open a host device node. Where there is no
+        // v1 devices hierarchy (cgroup v2 filters devices with eBPF, which nsrun lacks) it is
+        // left out. In a new user namespace mknod is refused by the kernel anyway, and an
+        // unprivileged runtime could not make the cgroup.
+        req.devices = device_rules(&[DENY_ALL], &linux.devices);
+        req.devices_default = true;
+    }
     if let Some(r) = &linux.resources {
-        if !r.devices.is_empty() {
-            req.devices = device_rules(&r.devices, &linux.devices);
-        }
         if let Some(m) = &r.memory {
             let bytes = |v: i64| u64::try_from(v).ok().filter(|&b| b > 0);
             req.memory = m.limit.and_then(bytes);

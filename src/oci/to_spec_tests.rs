@@ -434,3 +434,60 @@ fn rootfs_propagation_r_forms_change_the_tree_the_others_the_root_alone() {
     let e = small("", "", ", \"rootfsPropagation\": \"rslave2\"", &ALL).unwrap_err();
     assert!(e.contains("linux.rootfsPropagation"), "{e}");
 }
+
+#[test]
+fn without_device_rules_a_container_gets_runcs_default_unless_in_a_user_namespace() {
+    let s = small("", "", "", &ALL).unwrap();
+    let cg = &s.locks.cgroup;
+    assert!(cg.devices_default);
+    assert_eq!(
+        cg.devices[0],
+        (false, b"a *:* rwm".to_vec()),
+        "deny-all first"
+    );
+    assert!(cg.devices[1..].iter().all(|(allow, _)| *allow));
+    for line in [
+        &b"c 1:3 rwm"[..],
+        b"c 1:9 rwm",
+        b"c 5:2 rwm",
+        b"c 136:* rwm",
+    ] {
+        assert!(cg.devices.iter().any(|(_, l)| l == line), "{line:?}");
+    }
+    // A config's own device is allowed too.
+    let own = small(
+        "",
+        "",
+        ", \"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229}]",
+        &ALL,
+    )
+    .unwrap();
+    assert!(own
+        .locks
+        .cgroup
+        .devices
+        .iter()
+        .any(|(allow, l)| *allow && l == b"c 10:229 rwm"));
+    // Rules given: exactly those first, not marked default.
+    let given = small(
+        "",
+        "",
+        ", \"resources\": {\"devices\": [{\"allow\": true, \"access\": \"rwm\"}]}",
+        &ALL,
+    )
+    .unwrap();
+    assert!(!given.locks.cgroup.devices_default);
+    assert_eq!(given.locks.cgroup.devices[0], (true, b"a *:* rwm".to_vec()));
+    // In a new user namespace: no device cgroup (the kernel refuses mknod there).
+    let mut with_user = ALL.to_vec();
+    with_user.push("user");
+    let u = small(
+        "",
+        "",
+        ", \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}]",
+        &with_user,
+    )
+    .unwrap();
+    assert!(u.locks.cgroup.devices.is_empty());
+    assert!(!u.locks.cgroup.devices_default);
+}

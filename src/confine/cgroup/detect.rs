@@ -234,9 +234,19 @@ pub(crate) fn detect_in(fs: &impl Fs, req: &Request, needs: u8) -> Result<Layout
 /// [`detect_in`] on the tables `found` already read.
 pub(crate) fn choose(found: &Found, req: &Request, needs: u8) -> Result<Layout, Box<Error>> {
     let v2 = &found[0];
+    // Default device rules (config.json gave none) go where a v1 devices hierarchy is.
+    let optional = match req.devices_default {
+        true => ctl::FREEZER | ctl::DEVICES,
+        false => ctl::FREEZER,
+    };
     if let Some(h) = v2 {
         // cgroup.freeze is a core file of every v2 cgroup: no controller to list or enable.
-        if needs & !(h.controllers | ctl::FREEZER) == 0 {
+        // Default device rules go to v1 where it has a devices hierarchy (a hybrid host).
+        let v1_devices = ctl::NAMES
+            .iter()
+            .position(|(bit, _)| *bit == ctl::DEVICES)
+            .is_some_and(|i| found.get(i + 1).is_some_and(Option::is_some));
+        if needs & !(h.controllers | optional) == 0 && (needs & ctl::DEVICES == 0 || !v1_devices) {
             return Ok(Layout::V2(h.clone()));
         }
     }
@@ -248,7 +258,8 @@ pub(crate) fn choose(found: &Found, req: &Request, needs: u8) -> Result<Layout, 
         }
         let Some(h) = h else {
             // Without a freezer hierarchy the container runs; only `pause` says it has none.
-            if bit == ctl::FREEZER {
+            // Nor do default device rules need a devices hierarchy.
+            if bit & optional != 0 {
                 continue;
             }
             let hint = match v2 {

@@ -128,6 +128,10 @@ pub struct Request {
     /// written in order to devices.allow or devices.deny of the v1 devices controller: the
     /// rule's allow, and its line (`c 1:3 rwm`, `a *:* rwm`). Not on cgroup v2.
     pub devices: alloc::vec::Vec<(bool, Bytes)>,
+    /// The device rules are the default ones (config.json gave none): written where a v1
+    /// devices hierarchy exists, left out where none does (cgroup v2 filters devices with eBPF
+    /// programs, which nsrun lacks), instead of failing the run.
+    pub devices_default: bool,
     /// The cgroup is named by the caller and outlives the launcher (an OCI container's, which
     /// `delete` removes): the launcher does not remove it when the container ends.
     pub keep: bool,
