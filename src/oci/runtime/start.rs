@@ -1,4 +1,5 @@
-//! `start ID`: lets the process of a created container run (one byte on its fifo) and returns.
+//! `start ID`: lets the process of a created container run (one byte on its fifo), runs the
+//! `poststart` hooks kept in its entry (a failure is a warning) and returns.
 
 use super::{find, Failed};
 use crate::out;
@@ -24,5 +25,10 @@ pub fn run(store: &Store, id: &[u8]) -> Result<(), Failed> {
         ));
     }
     e.status = Some(Status::Running);
-    store.write(&e).map_err(|e| e.line)
+    store.write(&e).map_err(|e| e.line)?;
+    if !e.poststart.is_empty() {
+        let state = super::hook_state(&e, "running", e.pid);
+        crate::oci::hooks::run_all_warning("poststart", &e.poststart, &state);
+    }
+    Ok(())
 }
