@@ -28,6 +28,8 @@ const STAGES: [&str; 6] = [
 struct Bundle {
     dir: TempDir,
     root: PathBuf,
+    /// How many commands ran (their output files are `out.N`, `err.N`).
+    runs: AtomicU32,
 }
 
 fn busybox() -> Option<PathBuf> {
@@ -63,7 +65,11 @@ impl Bundle {
         let root = dir.path().join("state");
         std::fs::create_dir(&root).unwrap();
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700)).unwrap();
-        let b = Bundle { dir, root };
+        let b = Bundle {
+            dir,
+            root,
+            runs: AtomicU32::new(0),
+        };
         b.config(args, hooks, "");
         Some(b)
     }
@@ -106,8 +112,7 @@ impl Bundle {
     /// Runs `nsrun --root STATE ARGS` with its stdout and stderr in files of their own (a
     /// container's process keeps the runtime's descriptors: pipes would not end with it).
     fn run(&self, args: &[&str]) -> Output {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
+        let n = self.runs.fetch_add(1, Ordering::Relaxed);
         let o = self.dir.path().join(format!("out.{n}"));
         let e = self.dir.path().join(format!("err.{n}"));
         let status = std::process::Command::new(nsrun_bin())
@@ -234,7 +239,17 @@ fn every_hook_runs_at_its_stage_in_its_namespaces_with_the_state() {
             } else {
                 &host_dir
             };
-            format!("{s:?}: [{}]", recorder(s, dir))
+            // startContainer takes its time: start still returns only once the program runs.
+            match *s {
+                "startContainer" => {
+                    format!(
+                        "{s:?}: [{}, {}]",
+                        recorder(s, dir),
+                        hook("slow", "sleep 1", None)
+                    )
+                }
+                _ => format!("{s:?}: [{}]", recorder(s, dir)),
+            }
         })
         .collect();
     b.config(&["sh", "-c", program], &hooks.join(",\n"), "");
@@ -276,6 +291,9 @@ fn every_hook_runs_at_its_stage_in_its_namespaces_with_the_state() {
     let out = b.run(&["start", "h1"]);
     assert!(out.status.success(), "start: {}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    // The poststart hooks ran after the program was executed, before start returned.
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap();
+    assert!(exe.ends_with("busybox"), "{exe:?}");
     assert!(
         !b.read("poststart.state").is_empty(),
         "poststart ran by start's end"

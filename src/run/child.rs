@@ -227,6 +227,9 @@ fn hold(cx: &Context, h: &Hold) {
     }
     // `start` was called: the startContainer hooks, before the program. Nobody waits for a
     // report now; a failure is said on the container's standard error and ends it.
+    // The fifo stays open, close-on-exec, until the program is executed (under init, until the
+    // init starts it): `start` waits for that before it runs the poststart hooks.
+    core::mem::forget(fifo);
     if let Some(hooks) = &cx.plan.hooks {
         for (i, hook) in hooks.start.iter().enumerate() {
             let state = rustix::fd::AsFd::as_fd(&hooks.start_state);

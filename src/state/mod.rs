@@ -546,8 +546,11 @@ impl Store {
     }
 
     /// Releases the process waiting on the fifo of `id`: writes one byte without blocking and
-    /// removes the fifo. False when nobody waits on it (no fifo, or ENXIO: no reader).
-    pub fn release_fifo(&self, id: &[u8]) -> Result<bool, Error> {
+    /// removes the fifo. False when nobody waits on it (no fifo, or ENXIO: no reader). With
+    /// `until_exec`, then waits until the fifo has no reader left: the process holds it
+    /// (close-on-exec) until it executes its program, or ends (OCI `poststart` hooks run after
+    /// the program is executed).
+    pub fn release_fifo(&self, id: &[u8], until_exec: bool) -> Result<bool, Error> {
         let name = Self::fifo_name(id);
         let fd = match rustix::fs::openat(
             &self.dir,
@@ -573,6 +576,18 @@ impl Store {
             }
         };
         self.remove_fifo(id);
+        if until_exec && wrote.is_ok() {
+            // No events asked: poll returns on POLLERR, which a fifo's write end shows once no
+            // reader has it open.
+            use rustix::event::{PollFd, PollFlags};
+            loop {
+                let mut fds = [PollFd::new(&fd, PollFlags::empty())];
+                match rustix::event::poll(&mut fds, None) {
+                    Err(Errno::INTR) => continue,
+                    _ => break,
+                }
+            }
+        }
         match wrote {
             Ok(_) => Ok(true),
             Err(Errno::PIPE) => Ok(false),

@@ -17,7 +17,9 @@ pub fn run(store: &Store, id: &[u8]) -> Result<(), Failed> {
             ", not created",
         ]));
     }
-    if !store.release_fifo(id).map_err(|e| e.line)? {
+    // With poststart hooks, the process is let go and executes its program first.
+    let until_exec = !e.poststart.is_empty();
+    if !store.release_fifo(id, until_exec).map_err(|e| e.line)? {
         return Err(out::around(
             "cannot start container '",
             id,
