@@ -127,7 +127,11 @@ fn run_and_wait(
     if !detach {
         crate::sys::signal::block(&waited);
     }
-    super::start::run(&store, id)?;
+    if let Err(line) = super::start::run(&store, id) {
+        // A created (or stopped, after a failed poststart hook) container is not left behind.
+        let _ = super::delete::run(&store, id, true);
+        return Err(line);
+    }
     if detach {
         return Ok(());
     }
