@@ -1,6 +1,10 @@
-//! The hooks of config.json that the runtime process runs (runtime-spec config.md, "POSIX-platform
-//! Hooks"): `prestart` and `createRuntime` by `create` once the container's namespaces exist,
-//! `poststart` by `start` once the process runs, `poststop` by `delete`.
+//! The hooks of config.json (runtime-spec config.md, "POSIX-platform Hooks"): `prestart` and
+//! `createRuntime` run by `create`'s launcher once the container's namespaces and mounts exist
+//! (the child waits at [`Step::HookPoint`](crate::setup::step::Step), before pivot_root);
+//! `createContainer` right after, by the container's process itself, and `startContainer` by it
+//! after `start`, before its program ([`InContainer`]: prepared before clone, so that process
+//! allocates nothing); `poststart` by `start` once the program is executed, `poststop` by
+//! `delete` (both kept in the state entry at create: [`encode`]).
 //!
 //! Each hook is executed with its `path`, `args` (`argv[0]` included; `[path]` when empty) and
 //! `env` (exactly that environment), with the container's state JSON on its standard input and
