@@ -201,6 +201,10 @@ pub fn describe(r: &Report, plan: &Plan, spec: &Spec) -> String {
         special::EXEC => exec_what(r, &plan.exec, errno),
         special::SPAWN => ("start the command from init".into(), None),
         i => match plan.steps.get(i as usize) {
+            Some(Step::HookPoint) => match &plan.hooks {
+                Some(hooks) => return crate::oci::hooks::describe(r, hooks),
+                None => (String::from("run the createContainer hooks"), None),
+            },
             Some(step) => {
                 let mut what = step.describe();
                 let names_its_option = matches!(step, Step::Bind { option, .. } if option.starts_with("--"))

@@ -368,6 +368,8 @@ pub struct Hold {
     pub annotations: Vec<(Bytes, Bytes)>,
     /// `--pid-file FILE`: where the process's pid is written (relative to the caller's cwd).
     pub pid_file: Option<Bytes>,
+    /// The config's hooks ([`crate::oci::hooks`]).
+    pub hooks: crate::oci::Hooks,
 }
 
 impl Life {

@@ -35,13 +35,13 @@ pub fn run(dir: &[u8], environ: &[&[u8]]) -> i32 {
     }
 }
 
-/// The foreground run has none of the runtime's steps the hooks belong to: a config.json with
-/// any is refused, naming the first list.
+/// The foreground run has none of the runtime's steps the hooks belong to (no state for them,
+/// no create and start): a config.json with any is refused, naming the first list.
 fn refuse_hooks(h: &crate::oci::Hooks) -> Result<(), crate::oci::Error> {
     match crate::oci::hooks::first_given(h) {
         Some(name) => Err(crate::oci::Error(alloc::format!(
-            "config.json: hooks.{name}: run --oci-bundle runs no hooks (the OCI runtime's \
-             create and start do)"
+            "config.json: hooks.{name}: run --oci-bundle runs no hooks (hint: the OCI \
+             runtime's create, start and delete run them, or nsrun run ID for all three)"
         ))),
         None => Ok(()),
     }

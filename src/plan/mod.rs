@@ -88,6 +88,8 @@ pub struct Plan {
     /// The cgroup to make (`--memory`, `--pids-max`, ... `--cgroup-path`); the launcher moves
     /// the child into it before the child goes on.
     pub cgroup: Option<crate::confine::cgroup::Request>,
+    /// OCI `create`: the hooks run inside the container, prepared, and their states' files.
+    pub hooks: Option<crate::oci::hooks::InContainer>,
 }
 
 /// The steps `first..end` that mount operation `op` (an index into `Spec::mounts`) became.
@@ -267,6 +269,16 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         true => mount_steps(spec, ns, &mut steps, &mut spans)?,
         false => (0, 0),
     };
+    if !ns.has(Kind::Mount) && hook_point(spec) {
+        steps.push(Step::HookPoint);
+    }
+    let hooks = match &spec.life.hold {
+        Some(hold) => crate::oci::hooks::InContainer::of(&hold.hooks).map_err(|line| Refusal {
+            line,
+            code: status::SETUP_FAILED,
+        })?,
+        None => None,
+    };
     // The console once the root is entered (its /dev/pts), while the process is still root.
     if let Some(c) = spec.console {
         steps.push(Step::Console(c));
@@ -441,6 +453,16 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
             },
         oom_score_adj: locks.oom_score_adj,
         cgroup: cgroup.then(|| spec.locks.cgroup.clone()),
+        hooks,
+    })
+}
+
+/// Whether the child of OCI `create` stops at [`Step::HookPoint`].
+fn hook_point(spec: &Spec) -> bool {
+    spec.life.hold.as_ref().is_some_and(|h| {
+        !(h.hooks.prestart.is_empty()
+            && h.hooks.create_runtime.is_empty()
+            && h.hooks.create_container.is_empty())
     })
 }
 
@@ -828,6 +850,10 @@ fn mount_steps(
             recursive: false,
             private: false,
         });
+    }
+    // OCI hooks: the mounts are made, the host's tree is still where hooks find their paths.
+    if hook_point(spec) {
+        steps.push(Step::HookPoint);
     }
     match &new_root {
         Some(_) => steps.push(Step::PivotRoot),

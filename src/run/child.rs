@@ -118,6 +118,29 @@ fn keep_point(cx: &Context) -> bool {
     sys::fd::read(socket, &mut [0u8; 1]) == Ok(1)
 }
 
+/// OCI hooks at [`Step::HookPoint`] (step `at`): tells the launcher (`H`), which runs the
+/// `prestart` and `createRuntime` hooks and fills the state file; its answer (`h`) lets the
+/// child run the `createContainer` hooks, one after the other. The launcher's end of file (a
+/// hook failed; it ends this process) or a failed hook ends the child with its report.
+fn hook_point(cx: &Context, at: usize) {
+    let (Some(h), Some(hooks)) = (&cx.hold, &cx.plan.hooks) else {
+        sys::exit::exit_now(status::SETUP_FAILED);
+    };
+    sys::fd::write_all(h.socket, b"H");
+    let mut b = [0u8; 1];
+    if !matches!(sys::fd::read(h.socket, &mut b), Ok(1)) || b[0] != b'h' {
+        sys::exit::exit_now(status::SETUP_FAILED);
+    }
+    use rustix::fd::AsFd;
+    for (i, hook) in hooks.create.iter().enumerate() {
+        let outcome = crate::oci::hooks::run_prepared(hook, hooks.create_state.as_fd());
+        if outcome != crate::oci::hooks::Outcome::Done {
+            crate::oci::hooks::report(at as u32, i, outcome).send(cx.report);
+            sys::exit::exit_now(status::SETUP_FAILED);
+        }
+    }
+}
+
 /// Applies the setup steps from `from` on, then becomes init or the command.
 fn setup(cx: &Context, from: usize) -> ! {
     let mut tree = Tree::new(&cx.plan.slots);
@@ -129,6 +152,10 @@ fn setup(cx: &Context, from: usize) -> ! {
                 continue;
             }
             Step::KeepPoint if !keep_point(cx) => sys::exit::exit_now(status::SETUP_FAILED),
+            Step::HookPoint => {
+                hook_point(cx, i);
+                continue;
+            }
             _ => {}
         }
         if let Err(errno) = step.apply(&mut tree) {
@@ -200,6 +227,20 @@ fn hold(cx: &Context, h: &Hold) -> OwnedFd {
     if !byte(h.socket) || !byte(rustix::fd::AsFd::as_fd(&fifo)) {
         sys::exit::exit_now(status::SETUP_FAILED);
     }
+    // `start` was called: the startContainer hooks, before the program. Nobody waits for a
+    // report now; a failure is said on the container's standard error and ends it.
+    if let Some(hooks) = &cx.plan.hooks {
+        for (i, hook) in hooks.start.iter().enumerate() {
+            let state = rustix::fd::AsFd::as_fd(&hooks.start_state);
+            let outcome = crate::oci::hooks::run_prepared(hook, state);
+            if outcome != crate::oci::hooks::Outcome::Done {
+                crate::oci::hooks::say("startContainer", i, hook, outcome);
+                sys::exit::exit_now(status::SETUP_FAILED);
+            }
+        }
+    }
+    // The fifo stays open, close-on-exec, until the program is executed (the caller keeps it;
+    // under init, until the init starts it): `start` waits for that.
     fifo
 }
 

@@ -360,6 +360,8 @@ fn start(
     keep.extend(hold_socket.as_ref().map(|_| out::errors_fd()));
     keep.extend(hold_socket.as_ref().map(|ours| ours.as_raw_fd()));
     keep.extend(keep_dir.iter().flat_map(|k| k.fds()));
+    // OCI hooks: the state files the launcher fills.
+    keep.extend(plan.hooks.iter().flat_map(|h| h.fds()));
     sys::fd::close_all_but(&keep);
     // After the joins: the pid of the container's first process (0: the child itself), or
     // nothing when the child failed (its report says why).
@@ -488,12 +490,27 @@ fn hold(
             ),
         }
     };
-    if byte() != Some(b'R') {
+    let mut got = byte();
+    // OCI hooks: the child has made the mounts and waits at its hook point.
+    if got == Some(b'H') {
+        if let Err(line) = runtime_hooks(plan, spec, pid, record) {
+            fail(record, line)
+        }
+        sys::fd::write_all(socket.as_fd(), b"h");
+        got = byte();
+    }
+    if got != Some(b'R') {
         let line = failure();
         fail(record, line)
     }
     if let Err(line) = record.ready(pid, plan, cgroup.as_ref()) {
         fail(record, line)
+    }
+    if let Some(hooks) = plan.hooks.as_ref().filter(|h| !h.start.is_empty()) {
+        let state = record.hook_state(pid, pid_inside(pid), "created");
+        if let Err(line) = crate::oci::hooks::fill(hooks.start_state.as_fd(), &state) {
+            fail(record, line)
+        }
     }
     let sent = record.open_fifo().and_then(|fifo| {
         sys::passfd::send(socket.as_fd(), b"A", fifo.as_fd())
@@ -511,6 +528,52 @@ fn hold(
     }
     sys::fd::write_all(socket.as_fd(), b"F");
     sys::exit::exit_now(0)
+}
+
+/// OCI `create`, the child at its hook point (namespaces made, mounts done, root not entered):
+/// runs the `prestart` then `createRuntime` hooks here, in the runtime's namespaces, with the
+/// state (`creating`, the pid as the runtime sees it), then fills the state file of the
+/// `createContainer` hooks the child runs next (the pid as the container sees it).
+#[inline(never)]
+fn runtime_hooks(
+    plan: &Plan,
+    spec: &Spec,
+    pid: i32,
+    record: &Record,
+) -> Result<(), alloc::string::String> {
+    use rustix::fd::AsFd;
+    let Some(hold) = &spec.life.hold else {
+        return Ok(());
+    };
+    let h = &hold.hooks;
+    if !(h.prestart.is_empty() && h.create_runtime.is_empty()) {
+        let state = record.hook_state(pid, pid, "creating");
+        crate::oci::hooks::run_all("prestart", &h.prestart, &state)?;
+        crate::oci::hooks::run_all("createRuntime", &h.create_runtime, &state)?;
+    }
+    if let Some(hooks) = plan.hooks.as_ref().filter(|h| !h.create.is_empty()) {
+        let state = record.hook_state(pid, pid_inside(pid), "creating");
+        crate::oci::hooks::fill(hooks.create_state.as_fd(), &state)?;
+    }
+    Ok(())
+}
+
+/// The pid of `pid` in its own PID namespace (the last of `NSpid` in /proc/PID/status; `pid`
+/// itself where that cannot be read).
+fn pid_inside(pid: i32) -> i32 {
+    let path = alloc::format!("/proc/{pid}/status");
+    let Ok(text) = crate::state::ops::read_small(path.as_bytes()) else {
+        return pid;
+    };
+    text.split(|&b| b == b'\n')
+        .find_map(|l| l.strip_prefix(b"NSpid:"))
+        .and_then(|l| {
+            l.rsplit(|&b| b == b'\t' || b == b' ')
+                .find(|w| !w.is_empty())
+        })
+        .and_then(crate::state::entry::number)
+        .and_then(|n| i32::try_from(n).ok())
+        .unwrap_or(pid)
 }
 
 /// Whether the launcher has something to do for the child before it may go on: id maps to

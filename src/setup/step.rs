@@ -195,6 +195,10 @@ pub enum Step {
         /// The link.
         path: Bytes,
     },
+    /// OCI hooks, once the tree is built and before the root is entered: the child tells the
+    /// launcher, which runs `prestart` and `createRuntime` and answers; then the child runs the
+    /// `createContainer` hooks ([`crate::oci::hooks::InContainer`]).
+    HookPoint,
     /// Enter the new root (see [`Tree::enter_root`]).
     PivotRoot,
     /// Go back to the working directory nsrun started in (there is no new root).
@@ -319,7 +323,7 @@ impl Step {
                 rustix::thread::UnshareFlags::from_bits_retain(*flags as u32),
             ),
             // Done by the child's loop, which has the launcher's descriptors.
-            Step::Sync { .. } | Step::KeepPoint => Ok(()),
+            Step::Sync { .. } | Step::KeepPoint | Step::HookPoint => Ok(()),
             Step::UnshareTime => sys::ns::unshare_time(),
             Step::UnshareCgroup => sys::ns::unshare_cgroup(),
             Step::Propagation(p) => {
@@ -546,6 +550,7 @@ impl Step {
                 Show(target.to_bytes())
             ),
             Step::PivotRoot => "pivot_root into the new root".into(),
+            Step::HookPoint => "run the createContainer hooks".into(),
             Step::RestoreCwd => "return to the working directory".into(),
             Step::Chdir(d) => format!("change directory to {}", Show(d.to_bytes())),
             Step::SetIds {

@@ -91,6 +91,10 @@ pub struct Entry {
     pub cgroup_v2: bool,
     /// The directories nsrun made for the cgroup (its parents made too), removed with it.
     pub cgroup_made: Vec<Vec<u8>>,
+    /// OCI: the config's `poststart` hooks, which `start` runs (kept from `create`).
+    pub poststart: Vec<crate::oci::Hook>,
+    /// OCI: the config's `poststop` hooks, which `delete` runs.
+    pub poststop: Vec<crate::oci::Hook>,
 }
 
 const MAGIC: &[u8] = b"nsrun-state 1";
@@ -150,6 +154,12 @@ impl Entry {
         for dir in &self.cgroup_made {
             put(&mut out, "cgroup-made", dir);
         }
+        for h in &self.poststart {
+            put(&mut out, "hook-poststart", &crate::oci::hooks::encode(h));
+        }
+        for h in &self.poststop {
+            put(&mut out, "hook-poststop", &crate::oci::hooks::encode(h));
+        }
         out
     }
 
@@ -184,6 +194,8 @@ impl Entry {
                 b"cgroup-v2" => e.cgroup_v2 = value == b"1",
                 b"cgroup" => e.cgroups.push(value),
                 b"cgroup-made" => e.cgroup_made.push(value),
+                b"hook-poststart" => e.poststart.push(crate::oci::hooks::decode(&value)?),
+                b"hook-poststop" => e.poststop.push(crate::oci::hooks::decode(&value)?),
                 b"annotation" => {
                     let at = value.iter().position(|&b| b == 0)?;
                     e.annotations
@@ -314,6 +326,13 @@ mod tests {
             cgroups: vec![b"/sys/fs/cgroup/pids/x".to_vec()],
             cgroup_v2: false,
             cgroup_made: vec![b"/sys/fs/cgroup/pids/x".to_vec()],
+            poststart: vec![crate::oci::Hook {
+                path: "/bin/sh".into(),
+                args: vec!["sh".into(), "-c".into(), "echo\n x".into()],
+                env: vec!["A=1".into()],
+                timeout: Some(3),
+            }],
+            poststop: Vec::new(),
             command: vec![
                 b"sh".to_vec(),
                 b"-c".to_vec(),
@@ -337,7 +356,7 @@ mod tests {
         let text = e.encode();
         assert_eq!(
             text.iter().filter(|&&b| b == b'\n').count(),
-            19,
+            20,
             "{}",
             crate::out::Bytes(&text)
         );

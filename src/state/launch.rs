@@ -85,6 +85,8 @@ pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
                 e.oci = true;
                 e.bundle = Some(hold.bundle.clone());
                 e.annotations = hold.annotations.clone();
+                e.poststart = hold.hooks.poststart.clone();
+                e.poststop = hold.hooks.poststop.clone();
             }
             Some((store, e))
         }
@@ -214,6 +216,20 @@ impl Record {
     /// Whether the run has a name (and so an entry to write before its command runs).
     pub fn named(&self) -> bool {
         self.named.is_some()
+    }
+
+    /// OCI `create`: the state the hooks read, for the container's process `pid` (as the
+    /// runtime sees it) and `status`, with `pid` shown as `shown` (the hook's namespace's view).
+    pub fn hook_state(&self, pid: i32, shown: i32, status: &str) -> Vec<u8> {
+        let Some((_, e)) = &self.named else {
+            return Vec::new();
+        };
+        let mut e = e.clone();
+        e.pid = pid;
+        if e.created == 0 {
+            e.created = sys::clock::now_secs();
+        }
+        crate::oci::runtime::hook_state(&e, status, shown)
     }
 
     /// OCI `create`: whether the child waits for `start` ([`crate::run::child::Hold`]).

@@ -555,8 +555,9 @@ impl Store {
     /// command: its descriptor of the fifo, the only reader, is close-on-exec, so the kernel
     /// reports POLLERR on this writer once execve(2) is done (or the process died). So `start`
     /// returns with the command running, not merely released: a `kill` right after it reaches
-    /// the command, not nsrun's code before exec. False when nobody waits on it (no fifo, or
-    /// ENXIO: no reader).
+    /// the command, not nsrun's code before exec (and OCI `poststart` hooks run after the
+    /// program is executed). Under an init the fifo is closed once the command is started.
+    /// False when nobody waits on it (no fifo, or ENXIO: no reader).
     pub fn release_fifo(&self, id: &[u8]) -> Result<bool, Error> {
         let name = Self::fifo_name(id);
         let fd = match rustix::fs::openat(

@@ -87,6 +87,19 @@ pub fn wait(set: &SigSet) -> Result<Caught, Errno> {
     }
 }
 
+/// Takes `signo` (which must be blocked) if it is pending, without waiting: the SIGPIPE a write
+/// to a pipe nobody reads raised while blocked, which unblocking would deliver.
+pub fn discard_pending(signo: i32) {
+    let set = SigSet::of(&[signo]);
+    let zero = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `set` and `zero` are initialised values of this frame; the siginfo pointer may be
+    // null. EAGAIN (nothing pending) is the usual answer.
+    unsafe { libc::sigtimedwait(&set.0, core::ptr::null_mut(), &zero) };
+}
+
 /// Sends signal `signo` to process `pid`; a process that is already gone is not an error.
 pub fn send(pid: i32, signo: i32) {
     if let (Some(pid), Some(sig)) = (

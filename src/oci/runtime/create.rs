@@ -34,13 +34,6 @@ pub fn run(cmd: &Cmd, g: &Globals, env: &[&[u8]]) -> Result<(), Failed> {
     let config_path = [bundle.as_slice(), b"/config.json"].concat();
     let text = read(&config_path)?;
     let config = crate::oci::parse(&text).map_err(|e| e.0)?;
-    // Refused, never skipped: hooks are not run by create, start and delete yet.
-    if let Some(name) = crate::oci::hooks::first_given(&config.hooks) {
-        return Err(alloc::format!(
-            "config.json: hooks.{name}: nsrun does not run OCI hooks yet (hint: leave them out; \
-             podman adds them only from its hooks directories)"
-        ));
-    }
     let terminal = config.process.as_ref().filter(|p| p.terminal);
     let mut spec: Spec = crate::oci::to_spec::to_spec(&config, &bundle).map_err(|e| e.0)?;
     // The cgroup, if the config asks for one, outlives this process (delete removes it) and
@@ -88,6 +81,7 @@ pub fn run(cmd: &Cmd, g: &Globals, env: &[&[u8]]) -> Result<(), Failed> {
             bundle,
             annotations,
             pid_file: pid_file.clone(),
+            hooks: config.hooks.clone(),
         }),
         ..Life::default()
     };
@@ -133,7 +127,11 @@ fn run_and_wait(
     if !detach {
         crate::sys::signal::block(&waited);
     }
-    super::start::run(&store, id)?;
+    if let Err(line) = super::start::run(&store, id) {
+        // A created (or stopped, after a failed poststart hook) container is not left behind.
+        let _ = super::delete::run(&store, id, true);
+        return Err(line);
+    }
     if detach {
         return Ok(());
     }

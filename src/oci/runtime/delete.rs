@@ -1,5 +1,6 @@
 //! `delete [--force] ID`: removes a container's state and cgroup. A created one is killed
-//! first (as runc does); a running or paused one only with `--force`.
+//! first (as runc does); a running or paused one only with `--force`. Then the `poststop`
+//! hooks kept in its entry run (a failure is a warning).
 
 use super::{find, Failed};
 use crate::state::{ops, Life, Status, Store};
@@ -34,5 +35,9 @@ pub fn run(store: &Store, id: &[u8], force: bool) -> Result<(), Failed> {
         cgroup.remove().map_err(|e| e.line())?;
     }
     store.delete(&e).map_err(|e| e.line)?;
+    if !e.poststop.is_empty() {
+        let state = super::hook_state(&e, "stopped", 0);
+        crate::oci::hooks::run_all_warning("poststop", &e.poststop, &state);
+    }
     Ok(())
 }

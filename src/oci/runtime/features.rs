@@ -9,7 +9,8 @@ use super::Failed;
 /// Runs `features`.
 pub fn run() -> Result<(), Failed> {
     let mut out = String::from(
-        "{\n  \"ociVersionMin\": \"1.0.0\",\n  \"ociVersionMax\": \"1.2.0\",\n  \"hooks\": [],\n  \
+        "{\n  \"ociVersionMin\": \"1.0.0\",\n  \"ociVersionMax\": \"1.2.0\",\n  \"hooks\": [\"prestart\", \"createRuntime\", \"createContainer\", \
+         \"startContainer\", \"poststart\", \"poststop\"],\n  \
          \"mountOptions\": [\"ro\", \"rw\", \"bind\", \"rbind\", \"nosuid\", \"nodev\", \
          \"noexec\", \"private\", \"rprivate\", \"slave\", \"rslave\", \"shared\", \"rshared\"],\n  \
          \"linux\": {\n    \"namespaces\": [",

@@ -114,6 +114,22 @@ fn status(e: &Entry) -> Result<&'static str, Failed> {
 /// The state object of `e`, as runc prints it (`indent` before each member).
 fn state_json(out: &mut String, e: &Entry, indent: &str) -> Result<(), Failed> {
     let status = status(e)?;
+    let pid = if status == "stopped" { 0 } else { e.pid };
+    state_json_as(out, e, status, pid, indent);
+    Ok(())
+}
+
+/// The state a hook reads on its standard input: `e` with `status` and `pid` (the pid as the
+/// hook's namespace sees it), as `state` prints it.
+pub fn hook_state(e: &Entry, status: &str, pid: i32) -> alloc::vec::Vec<u8> {
+    let mut out = String::new();
+    state_json_as(&mut out, e, status, pid, "  ");
+    out.push('\n');
+    out.into_bytes()
+}
+
+/// [`state_json`] with the status and pid given.
+fn state_json_as(out: &mut String, e: &Entry, status: &str, pid: i32, indent: &str) {
     let key = |out: &mut String, k: &str| {
         out.push_str(indent);
         out.push('"');
@@ -127,7 +143,7 @@ fn state_json(out: &mut String, e: &Entry, indent: &str) -> Result<(), Failed> {
     crate::json::string(out, &e.name);
     out.push_str(",\n");
     key(out, "pid");
-    crate::out::push_i32(out, if status == "stopped" { 0 } else { e.pid });
+    crate::out::push_i32(out, pid);
     out.push_str(",\n");
     key(out, "status");
     crate::json::string(out, status.as_bytes());
@@ -162,5 +178,4 @@ fn state_json(out: &mut String, e: &Entry, indent: &str) -> Result<(), Failed> {
     out.push_str("\"\"\n");
     out.push_str(&indent[..indent.len().saturating_sub(2)]);
     out.push('}');
-    Ok(())
 }

@@ -1,4 +1,7 @@
-//! `start ID`: lets the process of a created container run (one byte on its fifo) and returns.
+//! `start ID`: lets the process of a created container run (one byte on its fifo), runs the
+//! `poststart` hooks kept in its entry and returns. A failing poststart hook fails `start` and
+//! stops the container (SIGKILL), as runtime-spec 1.3.0's lifecycle and runc do (1.0.2 to 1.2
+//! said: a warning).
 
 use super::{find, Failed};
 use crate::out;
@@ -16,6 +19,8 @@ pub fn run(store: &Store, id: &[u8]) -> Result<(), Failed> {
             ", not created",
         ]));
     }
+    // The process is let go and executes its program before `start` goes on (poststart hooks
+    // run after that).
     if !store.release_fifo(id).map_err(|e| e.line)? {
         return Err(out::around(
             "cannot start container '",
@@ -24,5 +29,22 @@ pub fn run(store: &Store, id: &[u8]) -> Result<(), Failed> {
         ));
     }
     e.status = Some(Status::Running);
-    store.write(&e).map_err(|e| e.line)
+    store.write(&e).map_err(|e| e.line)?;
+    if !e.poststart.is_empty() {
+        let state = super::hook_state(&e, "running", e.pid);
+        if let Err(line) = crate::oci::hooks::run_all("poststart", &e.poststart, &state) {
+            let killed = crate::state::ops::kill_all(store, id, libc::SIGKILL);
+            let what = match killed {
+                Ok(()) => "the container was killed",
+                Err(_) => "the container could not be killed",
+            };
+            return Err(out::cat(&[
+                &line,
+                " (hint: ",
+                what,
+                ", as the runtime spec asks after a failed poststart hook; delete removes it)",
+            ]));
+        }
+    }
+    Ok(())
 }
