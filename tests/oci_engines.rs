@@ -718,6 +718,25 @@ fn ctr_task_exec_ps_pause_resume_kill() {
     assert_exit(&out, 5);
     assert_eq!(out.stdout, "42\n", "{out}");
 
+    // exec -t: the shim calls `exec --process F` with terminal true and its console socket; the
+    // terminal is one of the container's devpts. ctr wants a terminal of its own: `script`.
+    if let Ok(script) = which("script") {
+        let line = format!(
+            "ctr --address {CTR_SOCKET} --namespace {CTR_NAMESPACE} task exec -t --fifo-dir \
+             {CTR_FIFO_DIR} --exec-id e2 {id} sh -c 'tty; test -t 0 && test -t 1 && echo ttys; \
+             exit 6'"
+        );
+        let out = run_holding_stdin(Command::new(script).args(["-qec", &line, "/dev/null"]));
+        assert_exit(&out, 6);
+        assert!(out.stdout.contains("/dev/pts/"), "no terminal\n{out}");
+        assert!(
+            out.stdout.contains("ttys"),
+            "0 and 1 are not the terminal\n{out}"
+        );
+    } else {
+        eprintln!("exec -t not checked: no `script` (package bsdutils)");
+    }
+
     // ps: the init's host pid, as `task ls` shows it, is among the listed pids.
     let pid = c
         .run(&["task", "ls"])
