@@ -691,6 +691,101 @@ fn without_device_rules_host_devices_stay_out_of_reach() {
     root.finish();
 }
 
+/// Runs `script` in a container with runc's capabilities, the default mounts and `linux`
+/// members after the namespaces; skips (None) without a v1 devices hierarchy or where the host's
+/// root cannot open /dev/vcs and /dev/loop0 (the devices the tests reach for).
+fn run_devices(name: &str, script: &str, linux: &str) -> Option<common::Output> {
+    require_root();
+    if !std::path::Path::new("/sys/fs/cgroup/devices").is_dir() {
+        eprintln!("skipped: no v1 devices controller");
+        return None;
+    }
+    for dev in ["/dev/vcs", "/dev/loop0"] {
+        if std::fs::File::open(dev).is_err() {
+            eprintln!("skipped: the host's root cannot open {dev} here");
+            return None;
+        }
+    }
+    let root = Rootfs::new(name);
+    let text = config(
+        &format!(r#""args": ["/bin/sh", "-c", "{script}"], {RUNC_CAPS}"#),
+        &format!(r#", "mounts": [{}]"#, mounts("")),
+        &format!(r#""namespaces": [{NS}]{linux}"#),
+    );
+    let out = run_bundle(&root, &text);
+    root.finish();
+    Some(out)
+}
+
+/// BREAKS (device rules): a config whose `linux.resources.devices` only allows (no deny-all of
+/// its own) left the v1 devices cgroup with its parent's allow-all list, so a node made for the
+/// host's console or a loop device opened. runc's emulator starts from deny-all; nsrun now
+/// writes `a *:* rwm` denied before any rule. The allowed device and the defaults still work.
+#[test]
+#[ignore = "needs root"]
+fn device_rules_that_only_allow_still_deny_the_rest() {
+    let rules = r#", "resources": {"devices": [{"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rw"}]}"#;
+    let script = "echo x > /dev/null && echo null-ok; head -c 3 /dev/zero | wc -c; \
+        mknod /dev/vcs-host c 7 0 && head -c 64 /dev/vcs-host | wc -c; \
+        mknod /dev/loop-host b 7 0 && (exec 3</dev/loop-host) && echo loop-opened";
+    let Some(out) = run_devices("rto-only-allow", script, rules) else {
+        return;
+    };
+    assert!(out.stdout.contains("null-ok"), "the allowed device: {out}");
+    assert!(
+        !out.stdout.contains("64"),
+        "the host's console was read: {out}"
+    );
+    assert!(
+        !out.stdout.contains("loop-opened"),
+        "a host block device was opened: {out}"
+    );
+    assert!(
+        out.stderr.contains("Operation not permitted"),
+        "the cgroup refused the opens: {out}"
+    );
+}
+
+/// Under the default rules (no `linux.resources.devices`): a host block device made with mknod
+/// cannot be opened (EPERM); a `linux.devices` entry can (it is allowed as runc allows it); the
+/// terminal devices work: /dev/ptmx opens, /dev/tty fails only for want of a controlling
+/// terminal (ENXIO), never EPERM.
+#[test]
+#[ignore = "needs root"]
+fn the_default_device_rules_allow_the_terminals_and_the_configs_devices_only() {
+    let devices = r#", "devices": [{"path": "/dev/vcs-own", "type": "c", "major": 7, "minor": 0}]"#;
+    let script = "mknod /dev/loop-host b 7 0 && (exec 3</dev/loop-host) && echo loop-opened; \
+        head -c 64 /dev/vcs-own | wc -c; \
+        (exec 4<>/dev/ptmx) && echo ptmx-ok; \
+        (exec 5<>/dev/tty); echo tty-done";
+    let Some(out) = run_devices("rto-default-devs", script, devices) else {
+        return;
+    };
+    assert!(
+        !out.stdout.contains("loop-opened"),
+        "a host block device was opened: {out}"
+    );
+    let lines: Vec<&str> = out.stdout.split_whitespace().collect();
+    assert!(lines.contains(&"64"), "the config's device reads: {out}");
+    assert!(lines.contains(&"ptmx-ok"), "/dev/ptmx opens: {out}");
+    assert!(lines.contains(&"tty-done"), "{out}");
+    let refused: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("Operation not permitted"))
+        .collect();
+    assert_eq!(
+        refused.len(),
+        1,
+        "only the host block device is refused: {out}"
+    );
+    assert!(refused[0].contains("loop-host"), "{out}");
+    assert!(
+        out.stderr.contains("No such device or address"),
+        "/dev/tty without a controlling terminal: {out}"
+    );
+}
+
 /// (a): mount destinations, devices and masked paths through /proc's magic links (`/proc/self/root`
 /// and `/proc/self/cwd` name the host's root and directory before pivot_root, `/proc/1/root` the
 /// launcher's) and /dev's links (`/dev/fd` -> /proc/self/fd): nothing lands on the host

@@ -517,23 +517,20 @@ const ALLOWED: [&[u8]; 12] = [
     b"c 10:200 rwm",
 ];
 
-/// The rule every container's device cgroup starts from when config.json gives none.
-const DENY_ALL: super::DeviceRule = super::DeviceRule {
-    allow: false,
-    kind: b'a',
-    major: None,
-    minor: None,
-    access: String::new(),
-};
-
-/// The device cgroup's lines: `rules` in order, then [`ALLOWED`], then each of `devices` (the
-/// nodes made in the container, which runc allows too).
+/// The device cgroup's lines: `a *:* rwm` denied, then `rules` in order, then [`ALLOWED`], then
+/// each of `devices` (the nodes made in the container, which runc allows too).
+///
+/// The deny-all comes first whatever the rules say, as runc's device emulator starts from an
+/// empty allow list: a v1 devices cgroup inherits its parent's (usually allow-all) list, so a
+/// config.json whose rules only allow, with no deny-all of its own, would otherwise leave every
+/// device of the host open. A rule allowing `a` still opens everything, as asked.
 fn device_rules(rules: &[super::DeviceRule], devices: &[super::Device]) -> Vec<(bool, Bytes)> {
     let number = |n: Option<u32>| match n {
         Some(n) => format!("{n}"),
         None => String::from("*"),
     };
-    let mut out = Vec::with_capacity(rules.len() + ALLOWED.len() + devices.len());
+    let mut out = Vec::with_capacity(1 + rules.len() + ALLOWED.len() + devices.len());
+    out.push((false, b"a *:* rwm".to_vec()));
     for r in rules {
         let access = match r.access.is_empty() {
             true => "rwm",
@@ -576,7 +573,7 @@ fn cgroup(spec: &mut Spec, linux: &super::Linux) -> Result<(), Error> {
         // v1 devices hierarchy (cgroup v2 filters devices with eBPF, which nsrun lacks) it is
         // left out. In a new user namespace mknod is refused by the kernel anyway, and an
         // unprivileged runtime could not make the cgroup.
-        req.devices = device_rules(&[DENY_ALL], &linux.devices);
+        req.devices = device_rules(&[], &linux.devices);
         req.devices_default = true;
     }
     if let Some(r) = &linux.resources {

@@ -468,7 +468,7 @@ fn without_device_rules_a_container_gets_runcs_default_unless_in_a_user_namespac
         .devices
         .iter()
         .any(|(allow, l)| *allow && l == b"c 10:229 rwm"));
-    // Rules given: exactly those first, not marked default.
+    // Rules given: deny-all, then exactly those, not marked default.
     let given = small(
         "",
         "",
@@ -477,7 +477,25 @@ fn without_device_rules_a_container_gets_runcs_default_unless_in_a_user_namespac
     )
     .unwrap();
     assert!(!given.locks.cgroup.devices_default);
-    assert_eq!(given.locks.cgroup.devices[0], (true, b"a *:* rwm".to_vec()));
+    assert_eq!(
+        given.locks.cgroup.devices[..2],
+        [
+            (false, b"a *:* rwm".to_vec()),
+            (true, b"a *:* rwm".to_vec())
+        ]
+    );
+    // Rules that only allow: still deny-all first (a v1 cgroup would inherit allow-all).
+    let only = small(
+        "",
+        "",
+        ", \"resources\": {\"devices\": [{\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3, \"access\": \"rw\"}]}",
+        &ALL,
+    )
+    .unwrap();
+    assert_eq!(
+        only.locks.cgroup.devices[..2],
+        [(false, b"a *:* rwm".to_vec()), (true, b"c 1:3 rw".to_vec())]
+    );
     // In a new user namespace: no device cgroup (the kernel refuses mknod there).
     let mut with_user = ALL.to_vec();
     with_user.push("user");
