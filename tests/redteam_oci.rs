@@ -786,6 +786,64 @@ fn the_default_device_rules_allow_the_terminals_and_the_configs_devices_only() {
     );
 }
 
+/// BREAKS (rootfsPropagation): `rshared` (what containerd asks for a container with a
+/// Bidirectional mount) failed at pivot_root with EINVAL and a hint naming the command line's
+/// --propagation: the whole tree was made shared, so the root's bind was a peer and pivot_root
+/// refused it. As runc does, nsrun now makes the mount the root lies on private (in the
+/// container's namespace) before the bind, makes the old root a slave before detaching it (a
+/// shared old root's detach would unmount the host's copies of its submounts), and makes the
+/// container's tree shared once entered. Here, in a scratch namespace whose / is rshared: the
+/// run succeeds, a mount the container makes in an rbind of a shared host directory reaches the
+/// host (that is rshared), its /proc does not, and no mount of the host is unmounted.
+#[test]
+#[ignore = "needs root"]
+fn rshared_root_propagation_runs_and_unmounts_nothing_of_the_host() {
+    require_root();
+    let root = Rootfs::new("rto-rshared");
+    std::fs::create_dir(root.root().join("shared")).unwrap();
+    let root = root.resnapshot();
+    let shared = root.scratch("shared");
+    std::fs::create_dir(&shared).unwrap();
+    let v = shared.display().to_string();
+    let caps = r#""capabilities": {"bounding": ["CAP_SYS_ADMIN"], "effective": ["CAP_SYS_ADMIN"], "permitted": ["CAP_SYS_ADMIN"]}"#;
+    let text = config(
+        &format!(
+            r#"{}, {caps}"#,
+            sh("mkdir -p /shared/new && mount -t tmpfs ctrmount /shared/new && echo mounted")
+        ),
+        &format!(
+            r#", "mounts": [{}]"#,
+            mounts(r#"{"destination": "/shared", "type": "bind", "source": "SHARED", "options": ["rbind"]}"#)
+                .replace("SHARED", &v)
+        ),
+        &format!(r#""namespaces": [{NS}], "rootfsPropagation": "rshared""#),
+    );
+    let bundle = bundle_of(&root);
+    std::fs::write(bundle.join("config.json"), text).unwrap();
+    let script = r#"mount --make-rshared / || exit 98
+        mount -t tmpfs victim "$1" && mkdir "$1/sub" && mount -t tmpfs victimsub "$1/sub" || exit 97
+        before=$(awk '{print $5}' /proc/self/mountinfo | sort)
+        "$NSRUN" run --oci-bundle "$2"; echo "rc=$?"
+        after=$(awk '{print $5}' /proc/self/mountinfo | sort)
+        echo "$before" | while read -r m; do echo "$after" | grep -qxF "$m" || echo "unmounted $m"; done
+        echo "$after" | while read -r m; do echo "$before" | grep -qxF "$m" || echo "appeared $m"; done"#;
+    let out = common::in_scratch_mount_ns(script, &[&v, bundle.to_str().unwrap()]);
+    std::fs::remove_file(bundle.join("config.json")).unwrap();
+    assert!(out.stdout.contains("mounted\nrc=0"), "the run: {out}");
+    assert!(!out.stdout.contains("unmounted"), "host mounts went: {out}");
+    let appeared: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("appeared"))
+        .collect();
+    assert_eq!(
+        appeared,
+        [format!("appeared {v}/new").as_str()],
+        "only the container's mount in the shared bind reaches the host: {out}"
+    );
+    root.finish();
+}
+
 /// (a): mount destinations, devices and masked paths through /proc's magic links (`/proc/self/root`
 /// and `/proc/self/cwd` name the host's root and directory before pivot_root, `/proc/1/root` the
 /// launcher's) and /dev's links (`/dev/fd` -> /proc/self/fd): nothing lands on the host

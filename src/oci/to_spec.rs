@@ -530,7 +530,16 @@ fn device_rules(rules: &[super::DeviceRule], devices: &[super::Device]) -> Vec<(
         None => String::from("*"),
     };
     let mut out = Vec::with_capacity(1 + rules.len() + ALLOWED.len() + devices.len());
-    out.push((false, b"a *:* rwm".to_vec()));
+    let deny_all = |r: &super::DeviceRule| {
+        !r.allow
+            && r.kind == b'a'
+            && r.major.is_none()
+            && r.minor.is_none()
+            && matches!(r.access.as_str(), "" | "rwm")
+    };
+    if !rules.first().is_some_and(deny_all) {
+        out.push((false, b"a *:* rwm".to_vec()));
+    }
     for r in rules {
         let access = match r.access.is_empty() {
             true => "rwm",

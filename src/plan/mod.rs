@@ -670,6 +670,7 @@ fn mount_steps(
             shown: shown.clone(),
             dev: *dev,
             ino: *ino,
+            private_parent: spec.propagation == Propagation::Shared,
         });
     }
     // `--read-only`: the root and every mount that came with it, before nsrun mounts anything of
@@ -858,6 +859,12 @@ fn mount_steps(
     match &new_root {
         Some(_) => steps.push(Step::PivotRoot),
         None => steps.push(Step::RestoreCwd),
+    }
+    // A shared tree: the root's bind was made private for pivot_root; the container's tree is
+    // made shared again once entered (its own peer group; binds of the host's shared mounts stay
+    // their peers), as runc does for `rshared`.
+    if new_root.is_some() && spec.propagation == Propagation::Shared {
+        steps.push(Step::Propagation(Propagation::Shared));
     }
     Ok((sources as usize, ours))
 }

@@ -178,11 +178,16 @@ fn check_propagation(spec: &Spec, plan: &Plan) -> Result<(), &'static str> {
     use crate::spec::Propagation;
     let new_mounts = plan.made.has(crate::ns::Kind::Mount);
     let new_user = plan.made.has(crate::ns::Kind::User);
+    // Shared with a new root (OCI's rshared; the command line refuses it): the tree is entered
+    // through a private bind, and only what binds of the host's shared mounts carry is shared
+    // with the host, as asked.
+    let shared_root = spec.propagation == Propagation::Shared && spec.root.is_some();
     if !matches!(
         spec.propagation,
         Propagation::Unchanged | Propagation::Shared
     ) || !new_mounts
         || new_user
+        || shared_root
     {
         return Ok(());
     }

@@ -151,6 +151,10 @@ pub enum Step {
         dev: u64,
         /// `st_ino` the launcher saw.
         ino: u64,
+        /// The tree is made shared: first make the mount the root lies on private (that mount
+        /// alone, in the container's namespace), so the bind is no peer of the host's and
+        /// pivot_root accepts it, as runc does for `rshared`.
+        private_parent: bool,
     },
     /// Mount a filesystem.
     Mount(Mount),
@@ -365,8 +369,9 @@ impl Step {
                 name,
                 dev,
                 ino,
+                private_parent,
                 ..
-            } => tree.bind_root(parent, name, *dev, *ino),
+            } => tree.bind_root(parent, name, *dev, *ino, *private_parent),
             Step::Mount(m) => tree.mount_fs(m.fstype, &m.target, m.flags, m.data.as_deref(), m.tag),
             Step::Bind {
                 slot,

@@ -22,7 +22,7 @@ use core::ffi::CStr;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
-use rustix::mount::{MountFlags, UnmountFlags};
+use rustix::mount::{MountFlags, MountPropagationFlags, UnmountFlags};
 
 /// The longest path handled (Linux's PATH_MAX).
 pub const PATH_MAX: usize = 4096;
@@ -195,6 +195,7 @@ impl<'a> Tree<'a> {
         name: &CStr,
         dev: u64,
         ino: u64,
+        private_parent: bool,
     ) -> Result<(), Errno> {
         let dir_flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
         let p = rustix::fs::open(parent, dir_flags, Mode::empty())?;
@@ -204,6 +205,11 @@ impl<'a> Tree<'a> {
             return Err(Errno::STALE);
         }
         self.save_cwd()?;
+        if private_parent {
+            let top = self.mount_root_of(r.as_fd())?;
+            rustix::process::fchdir(&top)?;
+            rustix::mount::mount_change(c".", MountPropagationFlags::PRIVATE)?;
+        }
         rustix::process::fchdir(&r)?;
         rustix::mount::mount_bind_recursive(c".", c".")?;
         // The lookup of the name crosses the mounts stacked on it: the bind just made is the top.
@@ -220,16 +226,44 @@ impl<'a> Tree<'a> {
         Ok(())
     }
 
+    /// The root directory of the mount `dir` lies on, found by walking `..` up from `dir` while the
+    /// mount ID stays the same (the kernel's answer, not a path's).
+    fn mount_root_of(&self, dir: BorrowedFd<'_>) -> Result<OwnedFd, Errno> {
+        let proc = self.known_proc();
+        let id = crate::sys::mount::mount_id(dir, proc)?;
+        let mut cur = open_in(dir, c".", OFlags::DIRECTORY)?;
+        loop {
+            let up = open_in(cur.as_fd(), c"..", OFlags::DIRECTORY)?;
+            let (a, b) = (rustix::fs::fstat(&cur)?, rustix::fs::fstat(&up)?);
+            let top_of_tree = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+            if top_of_tree || crate::sys::mount::mount_id(up.as_fd(), proc)? != id {
+                return Ok(cur);
+            }
+            cur = up;
+        }
+    }
+
     /// Enters the new root: pivot_root(2) on the root's descriptor, then the old root is detached so
     /// nothing of the host's tree stays reachable. From an initramfs, where pivot_root cannot leave
     /// the initial ramfs (EINVAL), the new root is moved over `/` and entered with chroot, as
     /// switch_root does.
     pub fn enter_root(&self) -> Result<(), Errno> {
+        let old = rustix::fs::open(c"/", open_flags() | OFlags::DIRECTORY, Mode::empty())?;
         rustix::process::fchdir(self.root.as_ref().ok_or(Errno::NOENT)?)?;
         // With the same directory twice, the old root ends up stacked on the new one at `/`
         // (pivot_root(2), NOTES) and needs no directory of its own inside the tree.
         match rustix::process::pivot_root(c".", c".") {
-            Ok(()) => rustix::mount::unmount(c".", UnmountFlags::DETACH)?,
+            Ok(()) => {
+                // From the old root's own descriptor (mount(2) on `.` would change the new root,
+                // under it): made a slave first, as detaching a tree whose mounts are peers of
+                // the host's would unmount the host's copies of its submounts too.
+                rustix::process::fchdir(&old)?;
+                rustix::mount::mount_change(
+                    c".",
+                    MountPropagationFlags::DOWNSTREAM | MountPropagationFlags::REC,
+                )?;
+                rustix::mount::unmount(c".", UnmountFlags::DETACH)?
+            }
             Err(Errno::INVAL) if on_initial_ramfs() => {
                 rustix::mount::mount_move(c".", c"/")?;
                 rustix::process::chroot(c".")?;
