@@ -101,14 +101,13 @@ impl Console {
     /// calls it, in a session of its own, not yet a group leader); the step and errno on
     /// failure.
     fn take(&self) -> Result<(), (&'static str, Errno)> {
-        let (master, slave) =
-            sys::console::open_pair(c"/dev/pts/ptmx", self.size).map_err(|e| {
-                (
-                    "process.terminal: open a pseudo-terminal on the container's /dev/pts/ptmx \
+        let (master, slave) = sys::console::open_pair(c"/dev/pts", self.size).map_err(|e| {
+            (
+                "process.terminal: open a pseudo-terminal on the container's /dev/pts/ptmx \
                  (its devpts)",
-                    e,
-                )
-            })?;
+                e,
+            )
+        })?;
         sys::console::send_master(self.socket.as_fd(), master.as_fd())
             .map_err(|e| ("send the terminal's master on --console-socket", e))?;
         // The engine holds the master now; this process keeps only the slave.

@@ -277,6 +277,11 @@ pub fn spawn(p: &Prepared, stdin: rustix::fd::BorrowedFd<'_>) -> Result<i32, Err
             if rustix::stdio::dup2_stdin(stdin).is_err() {
                 sys::exit::exit_now(127);
             }
+            // The hook gets 0, 1 and 2 only, as runc gives them: whatever else this process
+            // holds (a caller's descriptors before the container's sweep) is closed at exec.
+            if sys::fd::cloexec_all_but(&[]).is_err() {
+                sys::exit::exit_now(127);
+            }
             let _ = sys::exec::execve(&p.path, &p.argv, &p.envp);
             sys::exit::exit_now(127)
         }
@@ -311,29 +316,14 @@ fn why(outcome: Outcome) -> Option<String> {
     }
 }
 
-/// Runs one hook and waits for it, at most its timeout.
+/// Runs one hook and waits for it, at most its timeout. The state is on its standard input as a
+/// sealed memfd, not a pipe: nothing blocks on a hook that does not read (a state of any size,
+/// annotations and all), and the timeout counts from its start.
 fn run(hook: &Hook, state: &[u8]) -> Result<(), String> {
     let p = prepare(hook)?;
-    let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
-        .map_err(|e| crate::report::line("create pipe", e, None))?;
-    // A hook that leaves without reading its input must not kill the runtime with SIGPIPE.
-    let mask = sys::signal::block(&sys::signal::SigSet::of(&[libc::SIGPIPE]));
-    let pid = match spawn(&p, rustix::fd::AsFd::as_fd(&r)) {
-        Ok(pid) => pid,
-        Err(e) => {
-            sys::signal::set_mask(&mask);
-            return Err(crate::report::line("fork", e, None));
-        }
-    };
-    drop(r);
-    if write_all(w, state) == Err(Errno::PIPE) {
-        // The hook did not read it all: the write's SIGPIPE, pending while blocked, is taken
-        // before the mask comes back (it would end the runtime then).
-        sys::signal::discard_pending(libc::SIGPIPE);
-    }
-    let outcome = wait(pid, hook.timeout);
-    sys::signal::set_mask(&mask);
-    match why(outcome) {
+    let file = state_file()?;
+    fill(rustix::fd::AsFd::as_fd(&file), state)?;
+    match why(run_prepared(&p, rustix::fd::AsFd::as_fd(&file))) {
         None => Ok(()),
         Some(line) => Err(line),
     }
@@ -447,18 +437,6 @@ impl Line {
     fn bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
-}
-
-/// Writes `state` to the hook's input and closes it; EPIPE (the hook did not read) is no error.
-fn write_all(w: OwnedFd, mut buf: &[u8]) -> Result<(), Errno> {
-    while !buf.is_empty() {
-        match rustix::io::write(&w, buf) {
-            Ok(n) => buf = &buf[n..],
-            Err(Errno::INTR) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
 }
 
 /// Waits for the hook `pid`, SIGKILLing (and reaping) it once its timeout has passed.

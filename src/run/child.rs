@@ -227,19 +227,8 @@ fn hold(cx: &Context, h: &Hold) -> OwnedFd {
     if !byte(h.socket) || !byte(rustix::fd::AsFd::as_fd(&fifo)) {
         sys::exit::exit_now(status::SETUP_FAILED);
     }
-    // `start` was called: the startContainer hooks, before the program. Nobody waits for a
-    // report now; a failure is said on the container's standard error and ends it.
-    if let Some(hooks) = &cx.plan.hooks {
-        for (i, hook) in hooks.start.iter().enumerate() {
-            let state = rustix::fd::AsFd::as_fd(&hooks.start_state);
-            let outcome = crate::oci::hooks::run_prepared(hook, state);
-            if outcome != crate::oci::hooks::Outcome::Done {
-                crate::oci::hooks::say("startContainer", i, hook, outcome);
-                sys::exit::exit_now(status::SETUP_FAILED);
-            }
-        }
-    }
-    // The fifo stays open, close-on-exec, until the program is executed (the caller keeps it;
+    // `start` was called: the startContainer hooks run once the process is confined
+    // ([`exec_with`]). The fifo stays open, close-on-exec, until the program is executed (the caller keeps it;
     // under init, until the init starts it): `start` waits for that.
     fifo
 }
@@ -284,6 +273,19 @@ fn exec_with(cx: &Context, inherited: bool) -> ! {
         if let Err(errno) = step.apply_last() {
             Report::new((cx.plan.exec_from + i) as u32, errno).send(cx.report);
             sys::exit::exit_now(status::SETUP_FAILED);
+        }
+    }
+    // OCI `start` was called: the startContainer hooks, with the process's own ids,
+    // capabilities, no_new_privs and seccomp filter (as runc runs them), never more. Nobody
+    // waits for a report now; a failure is said on the container's standard error and ends it.
+    if let (Some(_), Some(hooks)) = (&cx.hold, &cx.plan.hooks) {
+        for (i, hook) in hooks.start.iter().enumerate() {
+            let state = rustix::fd::AsFd::as_fd(&hooks.start_state);
+            let outcome = crate::oci::hooks::run_prepared(hook, state);
+            if outcome != crate::oci::hooks::Outcome::Done {
+                crate::oci::hooks::say("startContainer", i, hook, outcome);
+                sys::exit::exit_now(status::SETUP_FAILED);
+            }
         }
     }
     let report = Report::new(special::EXEC, cx.plan.exec.run());

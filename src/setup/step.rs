@@ -624,7 +624,7 @@ impl Step {
 /// [`Step::Console`]: after it, the socket is closed and the slave is on 0, 1 and 2 only.
 fn console(c: &crate::spec::Console) -> Result<(), Errno> {
     use rustix::fd::AsFd;
-    let (master, slave) = sys::console::open_pair(c"/dev/pts/ptmx", c.size)?;
+    let (master, slave) = sys::console::open_pair(c"/dev/pts", c.size)?;
     let sent = sys::console::send_master(sys::fd::borrow_named(c.socket), master.as_fd());
     drop(master);
     sys::fd::close_named(c.socket);

@@ -550,8 +550,8 @@ impl Store {
         .map_err(|e| Error::at("open ", &self.shown(&name), e))
     }
 
-    /// Releases the process waiting on the fifo of `id`: writes one byte without blocking,
-    /// removes the fifo and waits (at most [`START_WAIT_MS`]) until the process has executed its
+    /// Releases the process waiting on the fifo of `id`: removes the fifo (once: concurrent
+    /// callers, one wins), writes one byte without blocking and waits (at most [`START_WAIT_MS`]) until the process has executed its
     /// command: its descriptor of the fifo, the only reader, is close-on-exec, so the kernel
     /// reports POLLERR on this writer once execve(2) is done (or the process died). So `start`
     /// returns with the command running, not merely released: a `kill` right after it reaches
@@ -577,13 +577,19 @@ impl Store {
                 status::SETUP_FAILED,
             ));
         }
+        // The fifo's removal is the claim: of two `start`s that both opened it, only the one
+        // whose unlink succeeds writes; the other finds it gone, as if it came second.
+        match rustix::fs::unlinkat(&self.dir, name.as_slice(), AtFlags::empty()) {
+            Ok(()) => {}
+            Err(Errno::NOENT) => return Ok(false),
+            Err(e) => return Err(Error::at("remove ", &self.shown(&name), e)),
+        }
         let wrote = loop {
             match rustix::io::write(&fd, b"0") {
                 Err(Errno::INTR) => continue,
                 other => break other,
             }
         };
-        self.remove_fifo(id);
         match wrote {
             Ok(_) => {
                 sys::fd::wait_readers_gone(fd.as_fd(), START_WAIT_MS);

@@ -30,25 +30,70 @@ pub fn connect(path: &[u8]) -> Result<OwnedFd, Errno> {
     Ok(socket)
 }
 
-/// A new pseudo-terminal pair of the devpts instance whose `ptmx` is `ptmx` (the container's
-/// `/dev/pts/ptmx`, so the slave belongs to its devpts): the master and the slave, both
-/// close-on-exec, the master unlocked, the slave not made a controlling terminal yet. With
-/// `size` (rows, columns), the terminal gets it.
+/// devpts' magic number (statfs(2)).
+const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
+
+/// The inode number of every devpts instance's `ptmx` (fs/devpts/inode.c).
+const PTMX_INO: u64 = 2;
+
+/// Opens the directory `path` (absolute) one component at a time, never through a link (a
+/// container controls its /dev: `/dev/pts` or `/dev` may be links to the host's, or to
+/// /proc/self/fd/N, which would name a descriptor of the runtime).
+fn open_dir_nofollow(path: &core::ffi::CStr) -> Result<OwnedFd, Errno> {
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let mut dir = rustix::fs::open(c"/", flags, Mode::empty())?;
+    let bytes = path.to_bytes();
+    let mut name = [0u8; 64];
+    for comp in bytes.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+        if comp.len() >= name.len() || comp == b".." {
+            return Err(Errno::INVAL);
+        }
+        name[..comp.len()].copy_from_slice(comp);
+        name[comp.len()] = 0;
+        let c = core::ffi::CStr::from_bytes_until_nul(&name).map_err(|_| Errno::INVAL)?;
+        dir = rustix::fs::openat(&dir, c, flags, Mode::empty())?;
+    }
+    Ok(dir)
+}
+
+/// A new pseudo-terminal pair of the devpts instance mounted at `pts` (the container's
+/// `/dev/pts`, so the slave belongs to its devpts): the master and the slave, both close-on-exec,
+/// the master unlocked, the slave not made a controlling terminal yet. With `size` (rows,
+/// columns), the terminal gets it.
+///
+/// `pts` is walked without following links and must be a devpts, and its `ptmx` the devpts'
+/// own (inode 2, not a link): whatever the container made of its /dev, the pair is of its
+/// devpts or nothing (ENOTTY), never a host terminal nor a file reached through a link.
 pub fn open_pair(
-    ptmx: &core::ffi::CStr,
+    pts: &core::ffi::CStr,
     size: Option<(u16, u16)>,
 ) -> Result<(OwnedFd, OwnedFd), Errno> {
-    let master = rustix::fs::open(
-        ptmx,
-        OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC,
+    let dir = open_dir_nofollow(pts)?;
+    if rustix::fs::fstatfs(&dir)?.f_type as i64 != DEVPTS_SUPER_MAGIC {
+        return Err(Errno::NOTTY);
+    }
+    let master = rustix::fs::openat(
+        &dir,
+        c"ptmx",
+        OFlags::RDWR | OFlags::NOCTTY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
         Mode::empty(),
     )?;
+    // The same devpts (nothing mounted over ptmx) and its ptmx.
+    let st = rustix::fs::fstat(&master)?;
+    if rustix::fs::fstatfs(&master)?.f_type as i64 != DEVPTS_SUPER_MAGIC
+        || st.st_ino != PTMX_INO
+        || rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::CharacterDevice
+    {
+        return Err(Errno::NOTTY);
+    }
     rustix::pty::unlockpt(&master)?;
     let flags = OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC;
     let slave = match rustix::pty::ioctl_tiocgptpeer(&master, flags) {
         Ok(slave) => slave,
         // Before Linux 4.13: the slave by its number, in the same devpts.
-        Err(Errno::INVAL) | Err(Errno::NOTTY) | Err(Errno::NOSYS) => open_slave_by_name(&master)?,
+        Err(Errno::INVAL) | Err(Errno::NOTTY) | Err(Errno::NOSYS) => {
+            open_slave_by_name(&dir, &master)?
+        }
         Err(e) => return Err(e),
     };
     if let Some((rows, cols)) = size {
@@ -101,16 +146,24 @@ fn pts_path(n: u32, buf: &mut [u8; NAME_MAX]) -> &[u8] {
     &buf[..len]
 }
 
-fn open_slave_by_name(master: &OwnedFd) -> Result<OwnedFd, Errno> {
-    let mut buf = [0u8; NAME_MAX];
-    let path = name(master.as_fd(), &mut buf)?;
-    // The path and a NUL, on the stack.
-    let mut c = [0u8; NAME_MAX + 1];
-    c[..path.len()].copy_from_slice(path);
-    let c = core::ffi::CStr::from_bytes_until_nul(&c).map_err(|_| Errno::INVAL)?;
-    rustix::fs::open(
+fn open_slave_by_name(pts: &OwnedFd, master: &OwnedFd) -> Result<OwnedFd, Errno> {
+    let mut c = [0u8; 11];
+    let mut i = 10;
+    let mut v = number(master.as_fd())?;
+    // The number's digits and a NUL, on the stack, opened in the same devpts directory.
+    loop {
+        i -= 1;
+        c[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let c = core::ffi::CStr::from_bytes_until_nul(&c[i..]).map_err(|_| Errno::INVAL)?;
+    rustix::fs::openat(
+        pts,
         c,
-        OFlags::RDWR | OFlags::NOCTTY | OFlags::CLOEXEC,
+        OFlags::RDWR | OFlags::NOCTTY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
         Mode::empty(),
     )
 }
@@ -141,12 +194,11 @@ mod tests {
 
     #[test]
     fn a_pair_is_a_terminal_whose_master_crosses_a_socket() {
-        let ptmx = c"/dev/pts/ptmx";
-        let ptmx = match rustix::fs::access(ptmx, rustix::fs::Access::READ_OK) {
-            Ok(()) => ptmx,
-            Err(_) => c"/dev/ptmx",
-        };
-        let (master, slave) = open_pair(ptmx, Some((24, 80))).expect("open a pty pair");
+        if rustix::fs::access(c"/dev/pts/ptmx", rustix::fs::Access::READ_OK).is_err() {
+            eprintln!("skipped: /dev/pts/ptmx cannot be opened by this user");
+            return;
+        }
+        let (master, slave) = open_pair(c"/dev/pts", Some((24, 80))).expect("open a pty pair");
         assert!(rustix::termios::isatty(&slave));
         let size = rustix::termios::tcgetwinsize(&slave).unwrap();
         assert_eq!((size.ws_row, size.ws_col), (24, 80));
@@ -188,6 +240,14 @@ mod tests {
             read += rustix::io::read(&received, &mut out[read..]).unwrap();
         }
         assert_eq!(&out, b"hi");
+    }
+
+    #[test]
+    fn only_a_devpts_ptmx_is_taken() {
+        // /dev is devtmpfs (its ptmx is no devpts'); /proc/self/fd is a link away.
+        assert_eq!(open_pair(c"/dev", None).err(), Some(Errno::NOTTY));
+        assert!(open_pair(c"/proc/self/fd", None).is_err());
+        assert_eq!(open_pair(c"/dev/pts/..", None).err(), Some(Errno::INVAL));
     }
 
     #[test]

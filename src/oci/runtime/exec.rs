@@ -25,6 +25,13 @@ pub fn run(store: &Store, a: &ExecArgs, env: &[&[u8]]) -> Result<i32, Failed> {
             "': it is stopped",
         ));
     }
+    if super::freeze::frozen(&e) {
+        return Err(crate::out::around(
+            "cannot exec in a paused container '",
+            &a.id,
+            "' (hint: nsrun resume it first)",
+        ));
+    }
     let bundle = e.bundle.clone().unwrap_or_default();
     let config_path = [bundle.as_slice(), b"/config.json"].concat();
     let config = crate::oci::parse(&super::create::read(&config_path)?).map_err(|e| e.0)?;
@@ -170,6 +177,7 @@ pub fn run(store: &Store, a: &ExecArgs, env: &[&[u8]]) -> Result<i32, Failed> {
     let command: Vec<Vec<u8>> = process.args.iter().map(|s| s.as_bytes().to_vec()).collect();
     let environ: Vec<&[u8]> = process.env.iter().map(|s| s.as_bytes()).collect();
     let _ = env;
+    join_cgroups(&e)?;
     enter::try_enter(
         &Request {
             source: Source::Process {
@@ -186,6 +194,31 @@ pub fn run(store: &Store, a: &ExecArgs, env: &[&[u8]]) -> Result<i32, Failed> {
 }
 
 use alloc::string::String;
+
+/// Moves this process into every cgroup of the container (each v1 hierarchy's directory, or
+/// the v2 one), as runc puts an exec'd process: what it starts is confined by the same device
+/// rules and limits, frozen by `pause`, listed by `ps` and ended by `kill --all` and `delete
+/// --force`. Done last, once everything else was checked, just before the namespaces are
+/// joined (the cgroup files are the host's).
+fn join_cgroups(e: &crate::state::Entry) -> Result<(), Failed> {
+    let mut pid = Vec::new();
+    crate::state::entry::decimal(
+        &mut pid,
+        rustix::process::getpid().as_raw_nonzero().get() as u64,
+    );
+    for dir in &e.cgroups {
+        let file = [dir.as_slice(), b"/cgroup.procs"].concat();
+        let what = || crate::out::around("exec: join the container's cgroup ", dir, "");
+        let fd = rustix::fs::open(
+            file.as_slice(),
+            rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC | rustix::fs::OFlags::NOFOLLOW,
+            rustix::fs::Mode::empty(),
+        )
+        .map_err(|err| crate::report::line(&what(), err, None))?;
+        rustix::io::write(&fd, &pid).map_err(|err| crate::report::line(&what(), err, None))?;
+    }
+    Ok(())
+}
 
 /// The pid file's directory, opened here on the host (the file is written after the
 /// container's root was entered), and its name.
