@@ -43,6 +43,9 @@ pub struct Record {
     hold: Option<alloc::ffi::CString>,
     /// OCI `create`: `--pid-file`.
     pid_file: Option<Vec<u8>>,
+    /// A named run in the foreground: the store's lock, taken before clone, until the entry is
+    /// written ([`Record::created`]).
+    held: Option<super::Held>,
 }
 
 /// Leaves with `line` and `code`.
@@ -59,6 +62,7 @@ pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
     if !life.any() {
         return None;
     }
+    let mut held = None;
     let named = match &life.name {
         Some(name) => {
             let checked = match life.hold {
@@ -72,7 +76,17 @@ pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
             }
             let store = Store::open(life.state_dir.as_deref(), env)
                 .unwrap_or_else(|e| fail(&e.line, code(e.code)));
-            // A quick look before anything is made; `created` decides under the lock.
+            // A named run in the foreground takes the lock now and keeps it until its entry is
+            // written: this read decides. Otherwise (OCI create, whose hooks may call nsrun;
+            // --detach, which forks first) a quick look before anything is made, and `created`
+            // decides under the lock.
+            if life.hold.is_none() && !life.detach {
+                held = Some(
+                    store
+                        .hold_lock()
+                        .unwrap_or_else(|e| fail(&e.line, code(e.code))),
+                );
+            }
             match store.read(name) {
                 Ok(Some(old)) if !super::replaceable(&old, life.hold.is_some()) => {
                     fail(&store.taken(&old).line, code(status::SETUP_FAILED))
@@ -108,6 +122,7 @@ pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
         pid: 0,
         hold,
         pid_file: life.hold.as_ref().and_then(|h| h.pid_file.clone()),
+        held,
     })
 }
 
@@ -308,6 +323,7 @@ impl Record {
         store
             .into_iter()
             .chain(self.detached.as_ref().map(|w| w.as_raw_fd()))
+            .chain(self.held.as_ref().map(super::Held::raw))
     }
 
     /// The child `pid` exists and sets up, its command waiting for a go byte it gets next:
@@ -324,10 +340,11 @@ impl Record {
             false => Status::Running,
         });
         e.pid = pid;
-        e.pid_start = proc::start_time(pid).unwrap_or(0);
+        let (launcher_start, pid_ns) = proc::own().unwrap_or((0, 0));
         e.launcher = me;
-        e.launcher_start = proc::start_time(me).unwrap_or(0);
-        e.pid_ns = proc::pid_ns().unwrap_or(0);
+        e.launcher_start = launcher_start;
+        e.pid_ns = pid_ns;
+        e.pid_start = proc::start_and_ns(pid, &mut e.ns).unwrap_or(0);
         if e.pid_start == 0 || e.launcher_start == 0 || e.pid_ns == 0 {
             return Err(alloc::format!(
                 "record container '{}': cannot read the start time in /proc/{pid}/stat (hint: the \
@@ -342,8 +359,17 @@ impl Record {
                 .find(|k| crate::join::proc_name(*k) == name)
                 .is_some_and(|k| plan.made.has(k));
         }
-        read_ns(pid, e);
-        store.create(e).map_err(|err| err.line)?;
+        read_time_ns(pid, e);
+        match self.held.take() {
+            // Read under this lock in `begin`: the name is this run's.
+            Some(held) => {
+                let wrote = store.write(e);
+                held.release();
+                wrote
+            }
+            None => store.create(e),
+        }
+        .map_err(|err| err.line)?;
         self.written = true;
         Ok(())
     }
@@ -455,6 +481,17 @@ fn late(plan: &Plan) -> bool {
     Kind::ALL
         .into_iter()
         .any(|k| plan.made.has(k) && plan.clone_flags & k.flag() == 0)
+}
+
+/// The time namespace of `pid`'s children into `e` when nsrun made one (see [`read_ns`]).
+fn read_time_ns(pid: i32, e: &mut Entry) {
+    let time = NS_NAMES.iter().position(|n| *n == "time").unwrap_or(5);
+    if e.ns[time].new {
+        let path = alloc::format!("/proc/{pid}/ns/time_for_children");
+        if let Ok(st) = rustix::fs::stat(path.as_str()) {
+            e.ns[time].inode = st.st_ino;
+        }
+    }
 }
 
 /// Reads the namespaces of `pid` into `e`; a time namespace nsrun made is the one of PID 1's

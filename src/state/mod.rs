@@ -25,7 +25,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use rustix::fd::{AsFd, OwnedFd};
+use rustix::fd::{AsFd, AsRawFd, OwnedFd};
 use rustix::fs::{AtFlags, FlockOperation, Mode, OFlags};
 use rustix::io::Errno;
 
@@ -183,9 +183,28 @@ pub fn life(e: &Entry) -> Life {
     }
 }
 
+/// The store's lock, held from before clone until a named run's entry is written: released
+/// explicitly (LOCK_UN), since the child holds a copy of the descriptor until it executes.
+pub struct Held(OwnedFd);
+
+impl Held {
+    /// The descriptor, for the launcher's sweep to keep.
+    pub fn raw(&self) -> i32 {
+        self.0.as_raw_fd()
+    }
+
+    /// Releases the lock (for every copy of the descriptor) and closes this one.
+    pub fn release(self) {
+        let _ = rustix::fs::flock(&self.0, FlockOperation::Unlock);
+    }
+}
+
 /// The open state directory.
 pub struct Store {
     dir: OwnedFd,
+    /// On tmpfs (as /run is on most systems), where a rename over an entry is the cheapest
+    /// replacement.
+    tmpfs: bool,
     /// Its path, for messages.
     pub path: Vec<u8>,
 }
@@ -260,10 +279,16 @@ fn private_below(parent: OwnedFd, mut path: Vec<u8>, euid: u32) -> Result<Store,
             status::SETUP_FAILED,
         ));
     }
-    Ok(Store { dir, path })
+    Ok(Store::new(dir, path))
 }
 
 impl Store {
+    fn new(dir: OwnedFd, path: Vec<u8>) -> Store {
+        // TMPFS_MAGIC (statfs(2)).
+        let tmpfs = rustix::fs::fstatfs(&dir).is_ok_and(|f| f.f_type == 0x0102_1994);
+        Store { dir, path, tmpfs }
+    }
+
     /// Opens the state directory (see [`dir_path`]), making its last component (mode 0700) when
     /// it is missing; refuses one that is not the caller's or that others may write or read.
     pub fn open(given: Option<&[u8]>, env: &[&[u8]]) -> Result<Store, Error> {
@@ -323,7 +348,7 @@ impl Store {
         if st.st_mode & 0o044 != 0 {
             return private_below(dir, path, euid);
         }
-        Ok(Store { dir, path })
+        Ok(Store::new(dir, path))
     }
 
     /// The directory's descriptor (the launcher keeps it open past its descriptor sweep).
@@ -350,6 +375,13 @@ impl Store {
         .and_then(|fd| rustix::fs::flock(&fd, FlockOperation::LockExclusive).map(|()| fd))
         .map_err(|e| Error::at("lock ", &crate::out::shown(&self.path), e))?;
         Ok(fd)
+    }
+
+    /// Takes the directory's lock for a named run, before its child is cloned: the read of its
+    /// name's entry under it is the deciding one, and the entry is written under it
+    /// ([`Store::write`]) before it is released ([`Held::release`]), so no second read is needed.
+    pub fn hold_lock(&self) -> Result<Held, Error> {
+        self.lock().map(Held)
     }
 
     /// The entry named `name` as it is on disk: None when there is none.
@@ -386,7 +418,9 @@ impl Store {
         }
         let mut text = alloc::vec![0u8; st.st_size as usize + 1];
         let mut got = 0;
-        while got < text.len() {
+        // An entry's file is complete once it has its name (written, then renamed there), so
+        // its size is final: no read for the end of file.
+        while got < st.st_size as usize {
             match crate::sys::fd::read(fd.as_fd(), &mut text[got..]) {
                 Ok(0) => break,
                 Ok(n) => got += n,
@@ -438,8 +472,13 @@ impl Store {
         // cannot exchange (EINVAL), a plain rename replaces it.
         use rustix::fs::RenameFlags;
         let (old, new) = (tmp.as_slice(), e.name.as_slice());
-        let swapped =
-            rustix::fs::renameat_with(&self.dir, old, &self.dir, new, RenameFlags::EXCHANGE);
+        let swapped = match self.tmpfs {
+            // No writeback to start on tmpfs: the plain rename replaces in one call.
+            true => Err(Errno::INVAL),
+            false => {
+                rustix::fs::renameat_with(&self.dir, old, &self.dir, new, RenameFlags::EXCHANGE)
+            }
+        };
         let moved = match swapped {
             Ok(()) => Ok(()),
             // Nothing there yet, or no exchange on this filesystem.

@@ -91,6 +91,75 @@ pub fn pid_ns() -> Option<u64> {
     parse_ns_link(buf.get(..len)?)
 }
 
+/// This process's start time and the inode of its PID namespace, from /proc/self, or None where
+/// /proc is not the procfs of that namespace (as [`pid_ns`] says: /proc/self/stat must name
+/// this process by its own pid). One read for what [`start_time`] and [`pid_ns`] would take
+/// three lookups for (a named run pays for each).
+pub fn own() -> Option<(u64, u64)> {
+    let me = rustix::process::getpid().as_raw_nonzero().get();
+    let dir = rustix::fs::open(
+        "/proc/self",
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()?;
+    let mut buf = [0u8; 1024];
+    let stat = read_stat(dir.as_fd(), &mut buf)?;
+    let pid = stat.split(|&b| b == b' ').next().and_then(number)?;
+    if pid != me as u64 {
+        return None;
+    }
+    let start = parse_start(stat)?;
+    let mut link = [0u8; 64];
+    let len = rustix::fs::readlinkat_raw(dir.as_fd(), "ns/pid", &mut link[..]).ok()?;
+    Some((start, parse_ns_link(link.get(..len)?)?))
+}
+
+/// The start time of `pid` and the inodes of its namespaces into `ns` (as [`start_time`] and
+/// [`read_ns`], from one lookup of /proc/PID).
+pub fn start_and_ns(pid: i32, ns: &mut [Ns; 8]) -> Option<u64> {
+    if pid <= 0 {
+        return None;
+    }
+    let dir = rustix::fs::open(
+        path(pid, "").as_slice(),
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()?;
+    let mut buf = [0u8; 1024];
+    let start = parse_start(read_stat(dir.as_fd(), &mut buf)?)?;
+    if let Ok(nsdir) = rustix::fs::openat(
+        &dir,
+        "ns",
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        for (slot, name) in ns.iter_mut().zip(NS_NAMES) {
+            if let Some(inode) = ns_inode(nsdir.as_fd(), name) {
+                slot.inode = inode;
+            }
+        }
+    }
+    Some(start)
+}
+
+/// The `stat` line of the /proc/PID directory `dir`, read into `buf`.
+fn read_stat<'a>(dir: rustix::fd::BorrowedFd<'_>, buf: &'a mut [u8; 1024]) -> Option<&'a [u8]> {
+    let fd =
+        rustix::fs::openat(dir, "stat", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok()?;
+    let mut got = 0;
+    // procfs gives the whole line in one read; a line is complete at its newline.
+    while got < buf.len() && (got == 0 || buf[got - 1] != b'\n') {
+        match crate::sys::fd::read(fd.as_fd(), &mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(_) => return None,
+        }
+    }
+    buf.get(..got)
+}
+
 /// Reads the inodes of the namespaces of `pid` into `ns`, keeping what was there for a file it
 /// cannot read (an init that is no longer dumpable closes /proc/PID/ns to an unprivileged
 /// launcher).

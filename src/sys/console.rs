@@ -31,7 +31,13 @@ pub fn connect(path: &[u8]) -> Result<OwnedFd, Errno> {
 }
 
 /// devpts' magic number (statfs(2)).
-const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
+const DEVPTS_SUPER_MAGIC: u32 = 0x1cd1;
+
+/// Whether statfs' `f_type` (its type differs by architecture) is devpts'.
+#[allow(clippy::unnecessary_cast)]
+fn is_devpts(f_type: rustix::fs::FsWord) -> bool {
+    f_type as u64 == DEVPTS_SUPER_MAGIC as u64
+}
 
 /// The inode number of every devpts instance's `ptmx` (fs/devpts/inode.c).
 const PTMX_INO: u64 = 2;
@@ -69,7 +75,7 @@ pub fn open_pair(
     size: Option<(u16, u16)>,
 ) -> Result<(OwnedFd, OwnedFd), Errno> {
     let dir = open_dir_nofollow(pts)?;
-    if rustix::fs::fstatfs(&dir)?.f_type as i64 != DEVPTS_SUPER_MAGIC {
+    if !is_devpts(rustix::fs::fstatfs(&dir)?.f_type) {
         return Err(Errno::NOTTY);
     }
     let master = rustix::fs::openat(
@@ -80,7 +86,7 @@ pub fn open_pair(
     )?;
     // The same devpts (nothing mounted over ptmx) and its ptmx.
     let st = rustix::fs::fstat(&master)?;
-    if rustix::fs::fstatfs(&master)?.f_type as i64 != DEVPTS_SUPER_MAGIC
+    if !is_devpts(rustix::fs::fstatfs(&master)?.f_type)
         || st.st_ino != PTMX_INO
         || rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::CharacterDevice
     {
