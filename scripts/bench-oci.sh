@@ -15,6 +15,10 @@
 #      (cat ends when create, start and the container's `true` have all closed the pipe: the wait),
 #      then `RT --root DIR delete --force ID` (--force: the container's init is reparented to this
 #      machine's PID 1, which may not have reaped it yet). Target: nsrun at most 1/10 of runc.
+#      Twice: through bash (as a person or a script types it), and without a shell, by
+#      scripts/floor/lifecycle.c (the same four steps; what is left is the runtimes' own time),
+#      with means and medians (a create now and then waits for an RCU grace period of cgroup v1,
+#      about 10 ms here, for runc too: the medians show the usual run).
 #   2. `podman --runtime RT run --rm --network none IMAGE true` end to end (scratch podman config
 #      of scripts/oci-setup.sh).
 #   3. the stripped sizes of both binaries (target: nsrun at most 200 KB).
@@ -94,6 +98,12 @@ else
 fi
 [ -z "$nsrun_note" ] || note "$nsrun_note"
 
+# The shell-free driver.
+driver=$bench/lifecycle
+cc=$(command -v musl-gcc || command -v cc || true)
+[ -n "$cc" ] || die "no C compiler for scripts/floor/lifecycle.c (apt-get install musl-tools)"
+"$cc" -static -Os -o "$driver" "$repo/scripts/floor/lifecycle.c" || die "cannot build scripts/floor/lifecycle.c"
+
 # One hyperfine run for the lifecycle of every runtime that works.
 args=()
 prep=""
@@ -104,6 +114,15 @@ done
 note "lifecycle: ${names[*]}, $runs runs each"
 hyperfine --style basic --warmup 3 --runs "$runs" --prepare "$prep" --export-json "$bench/lifecycle.json" \
     "${args[@]}" >&2 || die "hyperfine (lifecycle) failed: a runtime failed during the runs"
+dargs=()
+for i in "${!names[@]}"; do
+    mkdir -p "$state/${names[$i]}"
+    dargs+=(-n "${names[$i]}" "$driver ${rts[$i]} $state/${names[$i]} $bundle bench-${names[$i]}")
+done
+note "lifecycle without a shell: ${names[*]}, $runs runs each"
+printf '%s\n' "$prep" >"$bench/prepare.sh"
+hyperfine -N --style basic --warmup 3 --runs "$runs" --prepare "bash $bench/prepare.sh" --export-json "$bench/lifecycle-direct.json" \
+    "${dargs[@]}" >&2 || die "hyperfine (lifecycle, no shell) failed: a runtime failed during the runs"
 
 if ((podman)); then
     conf=$oci/podman/containers.conf
@@ -145,13 +164,15 @@ def load(name):
     return {r["command"]: r for r in json.load(open(path))["results"]}
 
 def ms(r):
-    return "%.1f ms ± %.1f" % (r["mean"] * 1e3, r["stddev"] * 1e3) if r else "—"
+    return "%.1f ms ± %.1f (median %.1f)" % (r["mean"] * 1e3, r["stddev"] * 1e3, r["median"] * 1e3) if r else "—"
 
 def ratio(a, b):
-    return "%.2f×" % (a["mean"] / b["mean"]) if a and b else "—"
+    return "%.2f× (median %.2f×)" % (a["mean"] / b["mean"], a["median"] / b["median"]) if a and b else "—"
 
 life = load("lifecycle.json")
-rows = [("`create && start && wait && delete` (busybox `true`)", life.get("runc"), life.get("nsrun"))]
+direct = load("lifecycle-direct.json")
+rows = [("`create && start && wait && delete` (busybox `true`), through bash", life.get("runc"), life.get("nsrun")),
+        ("the same without a shell (scripts/floor/lifecycle.c)", direct.get("runc"), direct.get("nsrun"))]
 if podman:
     p = load("podman.json")
     rows.append(("`podman run --rm --network none IMAGE true`", p.get("podman-runc"), p.get("podman-nsrun")))
