@@ -546,7 +546,16 @@ fn a_failing_start_container_hook_ends_the_container_before_its_program() {
     let out = b.run(&["create", "s1"]);
     assert!(out.status.success(), "create: {}", text(&out.stderr));
     let pid: i32 = field(&b.state("s1"), "pid").parse().unwrap();
-    assert!(b.run(&["start", "s1"]).status.success());
+    // The runtime spec: a failing startContainer hook is an error of `start`.
+    let out = b.run(&["start", "s1"]);
+    assert_eq!(out.status.code(), Some(1), "start: {}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(
+            "cannot start container 's1': hooks.startContainer[0] /bin/sh: exited with status 4"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
     until("the container ends", || !alive(pid));
     assert_eq!(field(&b.state("s1"), "status"), "stopped");
     assert_eq!(b.read("program"), "", "the program did not run");

@@ -248,6 +248,46 @@ fn start_returns_once_the_command_is_executed() {
     }
 }
 
+/// A program that passes create's check (a regular file with execute permission) but that
+/// execve(2) refuses (ENOEXEC: no ELF, no `#!`) fails only once released: `start` says so and
+/// exits 1, the container is stopped, and delete leaves nothing.
+#[test]
+#[ignore = "needs root"]
+fn start_fails_when_the_program_cannot_be_executed() {
+    let Some(b) = Bundle::new("start-enoexec", &["/bin/garbage"]) else {
+        return;
+    };
+    let bad = b.rootfs().join("bin/garbage");
+    std::fs::write(&bad, "neither ELF nor a script\n").unwrap();
+    std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = b.run(&["create", "x1"]);
+    assert!(out.status.success(), "create: {}", text(&out.stderr));
+    let pid: i32 = field(&b.state("x1"), "pid").parse().unwrap();
+    let out = b.run(&["start", "x1"]);
+    assert_eq!(out.status.code(), Some(1), "start: {}", text(&out.stderr));
+    assert!(
+        text(&out.stderr)
+            .contains("cannot start container 'x1': execute /bin/garbage: Exec format error"),
+        "{}",
+        text(&out.stderr)
+    );
+    until("it ended", || !alive(pid));
+    assert_eq!(field(&b.state("x1"), "status"), "stopped");
+    let out = b.run(&["delete", "x1"]);
+    assert!(out.status.success(), "delete: {}", text(&out.stderr));
+    assert!(b.files().is_empty(), "{:?}", b.files());
+    // A good program after it: start exits 0 and says nothing.
+    b.config(&["sleep", "100"]);
+    assert!(b.run(&["create", "x2"]).status.success());
+    let pid: i32 = field(&b.state("x2"), "pid").parse().unwrap();
+    let out = b.run(&["start", "x2"]);
+    assert!(out.status.success(), "start: {}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+    kill_pid(pid);
+    until("it ended", || !alive(pid));
+    assert!(b.run(&["delete", "x2"]).status.success());
+}
+
 #[test]
 #[ignore = "needs root"]
 fn create_twice_with_one_id_fails_and_delete_refuses_a_running_one() {

@@ -434,8 +434,8 @@ fn concurrent_starts_start_a_container_once() {
     );
 }
 
-// Not kept: `start` exiting non-zero when the program fails to execute after the release
-// (ENOEXEC): runc's start exits 0 there too, and nsrun's does (README: Known limits).
+// `start` exiting non-zero when the program fails to execute after the release (ENOEXEC): now
+// tested by tests/oci_runtime.rs (start_fails_when_the_program_cannot_be_executed).
 
 /// BREAKS (3): "`exec --tty` ... makes a terminal of the container's devpts". The exec'd
 /// process opens `/dev/pts/ptmx` by path, following links, and takes whatever answers the pty

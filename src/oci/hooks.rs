@@ -12,6 +12,7 @@
 //! executed, or outlives its `timeout` (then it is SIGKILLed) fails the stage; the runtime says
 //! which hook and why. The hooks run one after the other, in the document's order.
 
+use crate::out::Line;
 use alloc::ffi::CString;
 use alloc::format;
 use alloc::string::String;
@@ -366,6 +367,11 @@ pub fn describe(r: &crate::report::Report, hooks: &InContainer) -> String {
 /// Says, from the container's process (no allocation), that hook `index` at `stage` failed:
 /// `nsrun: hooks.STAGE[I] PATH: WHY` on its standard error, with one write(2).
 pub fn say(stage: &str, index: usize, p: &Prepared, outcome: Outcome) {
+    sys::fd::write_all(sys::fd::stderr(), said(stage, index, p, outcome).bytes());
+}
+
+/// The line [`say`] writes (ending in a newline), put together without allocating.
+pub fn said(stage: &str, index: usize, p: &Prepared, outcome: Outcome) -> Line {
     let mut line = Line::default();
     line.push(b"nsrun: hooks.");
     line.push(stage.as_bytes());
@@ -395,48 +401,7 @@ pub fn say(stage: &str, index: usize, p: &Prepared, outcome: Outcome) {
         }
     }
     line.push(b"\n");
-    sys::fd::write_all(sys::fd::stderr(), line.bytes());
-}
-
-/// A line put together on the stack, cut at 512 bytes.
-struct Line {
-    buf: [u8; 512],
-    len: usize,
-}
-
-impl Default for Line {
-    fn default() -> Line {
-        Line {
-            buf: [0; 512],
-            len: 0,
-        }
-    }
-}
-
-impl Line {
-    fn push(&mut self, b: &[u8]) {
-        let n = b.len().min(self.buf.len() - self.len);
-        self.buf[self.len..self.len + n].copy_from_slice(&b[..n]);
-        self.len += n;
-    }
-
-    fn number(&mut self, mut n: u64) {
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.push(&digits[i..]);
-    }
-
-    fn bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
-    }
+    line
 }
 
 /// Waits for the hook `pid`, SIGKILLing (and reaping) it once its timeout has passed.

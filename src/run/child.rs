@@ -189,7 +189,7 @@ fn setup(cx: &Context, from: usize) -> ! {
         drop(released);
         init::run(cx)
     }
-    exec(cx)
+    exec_with(cx, false, released.as_ref().map(rustix::fd::AsFd::as_fd))
 }
 
 /// OCI `create`, after every setup step: checks the command can be executed (a failure is
@@ -248,16 +248,18 @@ fn arm_death_signal(cx: &Context, wait: bool) -> bool {
 /// Restores nsrun's original signal mask and executes the command; on failure reports and exits
 /// with 126 or 127.
 pub fn exec(cx: &Context) -> ! {
-    exec_with(cx, false)
+    exec_with(cx, false, None)
 }
 
 /// [`exec`] for the command the init starts, which has inherited the resource limits and the
 /// capability sets the init took on for it (see [`crate::run::init`]).
 pub fn exec_from_init(cx: &Context) -> ! {
-    exec_with(cx, true)
+    exec_with(cx, true, None)
 }
 
-fn exec_with(cx: &Context, inherited: bool) -> ! {
+/// [`exec`]; `fifo`: OCI, the fifo `start` released the process by, on which a failure from
+/// here on is said to `start` too ([`tell_start`]).
+fn exec_with(cx: &Context, inherited: bool, fifo: Option<BorrowedFd>) -> ! {
     if cx.plan.terminal {
         sys::tty::take_foreground();
     }
@@ -271,6 +273,15 @@ fn exec_with(cx: &Context, inherited: bool) -> ! {
             continue;
         }
         if let Err(errno) = step.apply_last() {
+            if let Some(fifo) = fifo {
+                let mut line = crate::out::Line::default();
+                line.push(b"nsrun: ");
+                line.push(step.last_name().as_bytes());
+                line.push(b": ");
+                line.push(sys::errno::text(errno.raw_os_error()).as_bytes());
+                line.push(b"\n");
+                tell_start(fifo, &line);
+            }
             Report::new((cx.plan.exec_from + i) as u32, errno).send(cx.report);
             sys::exit::exit_now(status::SETUP_FAILED);
         }
@@ -283,12 +294,35 @@ fn exec_with(cx: &Context, inherited: bool) -> ! {
             let state = rustix::fd::AsFd::as_fd(&hooks.start_state);
             let outcome = crate::oci::hooks::run_prepared(hook, state);
             if outcome != crate::oci::hooks::Outcome::Done {
-                crate::oci::hooks::say("startContainer", i, hook, outcome);
+                let line = crate::oci::hooks::said("startContainer", i, hook, outcome);
+                sys::fd::write_all(sys::fd::stderr(), line.bytes());
+                if let Some(fifo) = fifo {
+                    tell_start(fifo, &line);
+                }
                 sys::exit::exit_now(status::SETUP_FAILED);
             }
         }
     }
-    let report = Report::new(special::EXEC, cx.plan.exec.run());
+    let failure = cx.plan.exec.run();
+    if let Some(fifo) = fifo {
+        let mut line = crate::out::Line::default();
+        line.push(b"nsrun: execute ");
+        let name = cx.plan.exec.candidate(failure.candidate as usize);
+        line.push(name.unwrap_or(&cx.plan.exec.name));
+        line.push(b": ");
+        line.push(sys::errno::text(failure.errno.raw_os_error()).as_bytes());
+        line.push(b"\n");
+        tell_start(fifo, &line);
+    }
+    let report = Report::new(special::EXEC, failure);
     report.send(cx.report);
     sys::exit::exit_now(report.code as i32)
+}
+
+/// OCI: says why the process ends before its program runs to the `start` that released it:
+/// the line goes into the fifo (this process holds it open for reading and writing, so the
+/// write neither blocks nor fails; one write(2) under PIPE_BUF, whole), where `start` reads it
+/// once this process has closed it (see [`crate::state::Store::release_fifo`]).
+fn tell_start(fifo: BorrowedFd, line: &crate::out::Line) {
+    sys::fd::write_all(fifo, line.bytes());
 }

@@ -512,6 +512,21 @@ impl Step {
         }
     }
 
+    /// What a step of the command process does, in a few words that need no allocation (the
+    /// process says it to OCI `start` when it fails there).
+    pub fn last_name(&self) -> &'static str {
+        match self {
+            Step::Rlimit(_) => "set a resource limit (process.rlimits)",
+            Step::Umask(_) => "set the umask",
+            Step::NewSession => "setsid",
+            Step::Caps(_) => "set the capabilities (process.capabilities)",
+            Step::Seccomp { .. } => "install the seccomp filter (linux.seccomp)",
+            Step::NoNewPrivs => "set no_new_privs",
+            Step::SetIds { .. } => "switch to the process's user (process.user)",
+            _ => "set up the process",
+        }
+    }
+
     /// What the step does, for messages: `mount proc on /proc`.
     pub fn describe(&self) -> String {
         match self {

@@ -63,6 +63,18 @@ impl Error {
 /// The exit status of `kill`, `wait` (and `enter`) for a name with no live container.
 pub const NOT_FOUND: i32 = 1;
 
+/// What [`Store::release_fifo`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Released {
+    /// Nobody waited on the fifo (none, or no reader): started already, or ending.
+    NoOne,
+    /// The process was released and has executed its program (or was still about to when the
+    /// wait ended).
+    Started,
+    /// The process was released and ended before its program ran; its line (`nsrun: ...`).
+    Failed(alloc::vec::Vec<u8>),
+}
+
 /// How long `start` waits for the released process to execute its command (see
 /// [`Store::release_fifo`]); past it, `start` returns anyway: the process was released.
 pub const START_WAIT_MS: u64 = 10_000;
@@ -590,14 +602,17 @@ impl Store {
     }
 
     /// Releases the process waiting on the fifo of `id`: removes the fifo (once: concurrent
-    /// callers, one wins), writes one byte without blocking and waits (at most [`START_WAIT_MS`]) until the process has executed its
-    /// command: its descriptor of the fifo, the only reader, is close-on-exec, so the kernel
-    /// reports POLLERR on this writer once execve(2) is done (or the process died). So `start`
-    /// returns with the command running, not merely released: a `kill` right after it reaches
-    /// the command, not nsrun's code before exec (and OCI `poststart` hooks run after the
-    /// program is executed). Under an init the fifo is closed once the command is started.
-    /// False when nobody waits on it (no fifo, or ENXIO: no reader).
-    pub fn release_fifo(&self, id: &[u8]) -> Result<bool, Error> {
+    /// callers, one wins), writes one byte without blocking and waits (at most
+    /// [`START_WAIT_MS`]) until the process has executed its command: its descriptor of the
+    /// fifo, the only reader, is close-on-exec, so the kernel reports POLLERR on this writer once
+    /// execve(2) is done (or the process died). So `start` returns with the command running, not
+    /// merely released: a `kill` right after it reaches the command, not nsrun's code before exec
+    /// (and OCI `poststart` hooks run after the program is executed). Under an init the fifo is
+    /// closed once the command is started. A process that fails after the release (its
+    /// startContainer hook, a lock of its own, execve) writes why into the fifo before it ends:
+    /// this writer's descriptor keeps what it wrote, read back through a second, reading open of
+    /// the same fifo ([`Released::Failed`]).
+    pub fn release_fifo(&self, id: &[u8]) -> Result<Released, Error> {
         let name = Self::fifo_name(id);
         let fd = match rustix::fs::openat(
             &self.dir,
@@ -606,7 +621,7 @@ impl Store {
             Mode::empty(),
         ) {
             Ok(fd) => fd,
-            Err(Errno::NOENT | Errno::NXIO) => return Ok(false),
+            Err(Errno::NOENT | Errno::NXIO) => return Ok(Released::NoOne),
             Err(e) => return Err(Error::at("open ", &self.shown(&name), e)),
         };
         let st = rustix::fs::fstat(&fd).map_err(|e| Error::at("", &self.shown(&name), e))?;
@@ -620,7 +635,7 @@ impl Store {
         // whose unlink succeeds writes; the other finds it gone, as if it came second.
         match rustix::fs::unlinkat(&self.dir, name.as_slice(), AtFlags::empty()) {
             Ok(()) => {}
-            Err(Errno::NOENT) => return Ok(false),
+            Err(Errno::NOENT) => return Ok(Released::NoOne),
             Err(e) => return Err(Error::at("remove ", &self.shown(&name), e)),
         }
         let wrote = loop {
@@ -630,11 +645,14 @@ impl Store {
             }
         };
         match wrote {
-            Ok(_) => {
-                sys::fd::wait_readers_gone(fd.as_fd(), START_WAIT_MS);
-                Ok(true)
-            }
-            Err(Errno::PIPE) => Ok(false),
+            Ok(_) => match sys::fd::wait_readers_gone(fd.as_fd(), START_WAIT_MS) {
+                true => Ok(match sys::fd::read_back(fd.as_fd()) {
+                    Some(said) => Released::Failed(said),
+                    None => Released::Started,
+                }),
+                false => Ok(Released::Started),
+            },
+            Err(Errno::PIPE) => Ok(Released::NoOne),
             Err(e) => Err(Error::at("write ", &self.shown(&name), e)),
         }
     }

@@ -4,7 +4,7 @@
 //! Descriptors nsrun owns travel as `OwnedFd` and `BorrowedFd`; raw numbers appear only where they
 //! are numbers: descriptors the user named (`--keep-fd`), and the keep lists of the sweeps.
 
-use rustix::fd::{BorrowedFd, RawFd};
+use rustix::fd::{AsRawFd, BorrowedFd, RawFd};
 use rustix::io::{Errno, FdFlags};
 
 /// Borrows a descriptor number for one call (EBADF there if it is not open).
@@ -116,6 +116,27 @@ pub fn wait_readers_gone(fd: BorrowedFd<'_>, timeout_ms: u64) -> bool {
             Err(_) => return false,
         }
     }
+}
+
+/// What is waiting in the pipe or fifo written through `fd` (a fifo this process holds only
+/// for writing), read through a second, reading open of it by its magic link in /proc/self/fd:
+/// None when nothing is (or it cannot be opened: no procfs).
+pub fn read_back(fd: BorrowedFd<'_>) -> Option<alloc::vec::Vec<u8>> {
+    use rustix::fs::{Mode, OFlags};
+    let mut path = alloc::string::String::from("/proc/self/fd/");
+    crate::out::push_i32(&mut path, fd.as_raw_fd());
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let r = rustix::fs::open(path.as_str(), flags, Mode::empty()).ok()?;
+    let mut buf = alloc::vec![0u8; 1024];
+    let n = loop {
+        match rustix::io::read(&r, &mut buf) {
+            Err(Errno::INTR) => continue,
+            Ok(n) if n > 0 => break n,
+            _ => return None,
+        }
+    };
+    buf.truncate(n);
+    Some(buf)
 }
 
 /// Closes `fd`, a descriptor the user named (`--info-fd`) that nsrun is done with.

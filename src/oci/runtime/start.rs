@@ -5,7 +5,7 @@
 
 use super::{find, Failed};
 use crate::out;
-use crate::state::{Life, Status, Store};
+use crate::state::{Life, Released, Status, Store};
 
 /// Runs `start`.
 pub fn run(store: &Store, id: &[u8]) -> Result<(), Failed> {
@@ -21,12 +21,24 @@ pub fn run(store: &Store, id: &[u8]) -> Result<(), Failed> {
     }
     // The process is let go and executes its program before `start` goes on (poststart hooks
     // run after that).
-    if !store.release_fifo(id).map_err(|e| e.line)? {
-        return Err(out::around(
-            "cannot start container '",
-            id,
-            "': its process does not wait on its fifo (it was started already, or is ending)",
-        ));
+    match store.release_fifo(id).map_err(|e| e.line)? {
+        Released::Started => {}
+        Released::NoOne => {
+            return Err(out::around(
+                "cannot start container '",
+                id,
+                "': its process does not wait on its fifo (it was started already, or is ending)",
+            ))
+        }
+        // The process ended before its program ran and said why (`nsrun: WHAT: WHY`).
+        Released::Failed(said) => {
+            let said = said.strip_suffix(b"\n").unwrap_or(&said);
+            let said = said.strip_prefix(b"nsrun: ").unwrap_or(said);
+            return Err(out::cat(&[
+                &out::around("cannot start container '", id, "': "),
+                &out::shown(said),
+            ]));
+        }
     }
     e.status = Some(Status::Running);
     store.write(&e).map_err(|e| e.line)?;
