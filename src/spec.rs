@@ -370,6 +370,8 @@ pub struct Hold {
     pub pid_file: Option<Bytes>,
     /// The config's hooks ([`crate::oci::hooks`]).
     pub hooks: crate::oci::Hooks,
+    /// config.json as `create` read it, kept in the state directory for `exec`.
+    pub config: Bytes,
 }
 
 impl Life {

@@ -198,7 +198,11 @@ fn create_start_state_kill_delete() {
     assert!(out.status.success(), "start: {}", text(&out.stderr));
     until("the command ran", || b.rootfs().join("started").exists());
     assert_eq!(field(&b.state("c1"), "status"), "running");
-    assert_eq!(b.files(), ["c1"], "the fifo is gone");
+    assert_eq!(
+        b.files(),
+        [".config.c1", "c1"],
+        "the fifo is gone; the config kept for exec stays"
+    );
     // A second start is refused.
     let again = b.run(&["start", "c1"]);
     assert_eq!(again.status.code(), Some(1));

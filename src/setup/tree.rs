@@ -218,6 +218,18 @@ impl<'a> Tree<'a> {
         if again.st_dev != dev || again.st_ino != ino {
             return Err(Errno::STALE);
         }
+        if private_parent {
+            // The recursive bind copied the rootfs's own submounts as peers of the host's (a
+            // shared host makes every mount shared): made slaves before anything is mounted on
+            // them, so nothing nsrun mounts there (the config's proc, /dev, masks) reaches the
+            // host. The tree is made shared again once entered; a bind of a shared host
+            // directory made after this is its source's peer, as rshared asks.
+            rustix::process::fchdir(&top)?;
+            rustix::mount::mount_change(
+                c".",
+                MountPropagationFlags::DOWNSTREAM | MountPropagationFlags::REC,
+            )?;
+        }
         if self.slots.in_root {
             let id = crate::sys::mount::mount_id(top.as_fd(), self.known_proc())?;
             self.slots.root_mount.set(id);

@@ -43,6 +43,8 @@ pub struct Record {
     hold: Option<alloc::ffi::CString>,
     /// OCI `create`: `--pid-file`.
     pid_file: Option<Vec<u8>>,
+    /// OCI `create`: config.json as read, kept for `exec` ([`Store::save_config`]).
+    config: Option<Vec<u8>>,
     /// A named run in the foreground: the store's lock, taken before clone, until the entry is
     /// written ([`Record::created`]).
     held: Option<super::Held>,
@@ -122,6 +124,7 @@ pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
         pid: 0,
         hold,
         pid_file: life.hold.as_ref().and_then(|h| h.pid_file.clone()),
+        config: life.hold.as_ref().map(|h| h.config.clone()),
         held,
     })
 }
@@ -287,6 +290,9 @@ impl Record {
         let Some((store, e)) = &self.named else {
             return Ok(());
         };
+        if let Some(config) = &self.config {
+            store.save_config(&e.name, config).map_err(|err| err.line)?;
+        }
         store.make_fifo(&e.name).map_err(|err| err.line)?;
         match &self.pid_file {
             Some(path) => write_pid_file(path, pid),
@@ -302,7 +308,17 @@ impl Record {
         };
         e.launcher = 0;
         e.launcher_start = 0;
-        store.write(e).map_err(|err| err.line)
+        // Only over its own entry: one deleted meanwhile (and maybe made again by another
+        // create) is not brought back.
+        match store.update(e) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(crate::out::around(
+                "record container '",
+                &e.name,
+                "': its entry was removed while it was created (a delete)",
+            )),
+            Err(err) => Err(err.line),
+        }
     }
 
     /// OCI `create` failed after [`Record::ready`]: removes the entry, the fifo and the pid

@@ -561,11 +561,82 @@ impl Store {
             Ok(()) | Err(Errno::NOENT) => {}
             Err(e) => return Err(Error::at("remove ", &self.shown(name), e)),
         }
-        // An OCI create killed after its entry was written leaves its fifo too.
+        // An OCI create killed after its entry was written leaves its fifo (and config) too.
         if e_was_oci {
             self.remove_fifo(name);
         }
         Ok(true)
+    }
+
+    /// The name of the copy of an OCI container's config.json kept from `create`: `.config.ID`
+    /// beside its entry. `exec` reads this copy, never the bundle's file again: whoever can
+    /// write the bundle after `create` (the container itself, when its root is the bundle)
+    /// does not decide what a later `exec` gets (capabilities, seccomp filter, user).
+    pub fn config_name(id: &[u8]) -> Vec<u8> {
+        [&b".config."[..], id].concat()
+    }
+
+    /// Keeps `text`, the config.json `create` read, for `exec` (mode 0600; written beside, then
+    /// renamed over what a killed `create` left).
+    pub fn save_config(&self, id: &[u8], text: &[u8]) -> Result<(), Error> {
+        let name = Self::config_name(id);
+        let tmp = [&b".tmp"[..], &name].concat();
+        let fail = |verb: &str, e| Error::at(verb, &self.shown(&name), e);
+        let fd = rustix::fs::openat(
+            &self.dir,
+            tmp.as_slice(),
+            OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::RUSR | Mode::WUSR,
+        )
+        .map_err(|e| fail("write ", e))?;
+        let mut done = 0;
+        while done < text.len() {
+            match rustix::io::write(&fd, &text[done..]) {
+                Ok(n) => done += n,
+                Err(Errno::INTR) => {}
+                Err(e) => {
+                    let _ = rustix::fs::unlinkat(&self.dir, tmp.as_slice(), AtFlags::empty());
+                    return Err(fail("write ", e));
+                }
+            }
+        }
+        drop(fd);
+        rustix::fs::renameat(&self.dir, tmp.as_slice(), &self.dir, name.as_slice()).map_err(|e| {
+            let _ = rustix::fs::unlinkat(&self.dir, tmp.as_slice(), AtFlags::empty());
+            fail("write ", e)
+        })
+    }
+
+    /// The config.json kept for `id` by [`Store::save_config`] (a regular file of at most
+    /// 4 MiB, not followed if a link).
+    pub fn saved_config(&self, id: &[u8]) -> Result<Vec<u8>, Error> {
+        let name = Self::config_name(id);
+        let fd = rustix::fs::openat(
+            &self.dir,
+            name.as_slice(),
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::at("read ", &self.shown(&name), e))?;
+        let st = rustix::fs::fstat(&fd).map_err(|e| Error::at("", &self.shown(&name), e))?;
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG || st.st_size > 4 << 20 {
+            return Err(Error::new(
+                crate::out::cat(&[&self.shown(&name), ": not a regular file of at most 4 MiB"]),
+                status::SETUP_FAILED,
+            ));
+        }
+        let mut text = alloc::vec![0u8; st.st_size as usize];
+        let mut got = 0;
+        while got < text.len() {
+            match crate::sys::fd::read(fd.as_fd(), &mut text[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(Errno::INTR) => {}
+                Err(e) => return Err(Error::at("read ", &self.shown(&name), e)),
+            }
+        }
+        text.truncate(got);
+        Ok(text)
     }
 
     /// The name of the fifo an OCI container created and not started waits on: `.fifo.ID`
@@ -576,6 +647,7 @@ impl Store {
 
     /// Makes the fifo of `id` (mode 0600), replacing one a killed `create` left.
     pub fn make_fifo(&self, id: &[u8]) -> Result<(), Error> {
+        let _lock = self.lock()?;
         let name = Self::fifo_name(id);
         let make = || rustix::fs::mkfifoat(&self.dir, name.as_slice(), Mode::RUSR | Mode::WUSR);
         let made = match make() {
@@ -632,11 +704,21 @@ impl Store {
             ));
         }
         // The fifo's removal is the claim: of two `start`s that both opened it, only the one
-        // whose unlink succeeds writes; the other finds it gone, as if it came second.
-        match rustix::fs::unlinkat(&self.dir, name.as_slice(), AtFlags::empty()) {
-            Ok(()) => {}
-            Err(Errno::NOENT) => return Ok(Released::NoOne),
-            Err(e) => return Err(Error::at("remove ", &self.shown(&name), e)),
+        // whose unlink succeeds writes; the other finds it gone, as if it came second. Under
+        // the lock, and only while the name is still the fifo opened here: a container of the
+        // same id created since (after a delete) keeps its own ([`Store::make_fifo`] locks too).
+        {
+            let _lock = self.lock()?;
+            match rustix::fs::statat(&self.dir, name.as_slice(), AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(now) if (now.st_dev, now.st_ino) == (st.st_dev, st.st_ino) => {}
+                Ok(_) | Err(Errno::NOENT) => return Ok(Released::NoOne),
+                Err(e) => return Err(Error::at("", &self.shown(&name), e)),
+            }
+            match rustix::fs::unlinkat(&self.dir, name.as_slice(), AtFlags::empty()) {
+                Ok(()) => {}
+                Err(Errno::NOENT) => return Ok(Released::NoOne),
+                Err(e) => return Err(Error::at("remove ", &self.shown(&name), e)),
+            }
         }
         let wrote = loop {
             match rustix::io::write(&fd, b"0") {
@@ -657,19 +739,33 @@ impl Store {
         }
     }
 
-    /// Removes the fifo of `id`, if any.
+    /// Removes the fifo of `id` and its kept config.json, if any.
     pub fn remove_fifo(&self, id: &[u8]) {
-        let name = Self::fifo_name(id);
-        let _ = rustix::fs::unlinkat(&self.dir, name.as_slice(), AtFlags::empty());
+        for name in [Self::fifo_name(id), Self::config_name(id)] {
+            let _ = rustix::fs::unlinkat(&self.dir, name.as_slice(), AtFlags::empty());
+        }
     }
 
     /// Removes the entry `e` (and its fifo) if it is still the same (same PID 1 and start
     /// time): `delete`.
     pub fn delete(&self, e: &Entry) -> Result<bool, Error> {
-        self.remove_fifo(&e.name);
+        // The fifo and kept config go with the entry, under the lock, only if it is still the
+        // same container ([`Store::remove_if`]): never those of one created since.
         self.remove_if(&e.name, |now| {
             now.pid == e.pid && now.pid_start == e.pid_start
         })
+    }
+
+    /// Writes `e` over its entry if that is still the same container (same PID 1 and start
+    /// time), under the lock; false (nothing written) if it is gone or another's now.
+    pub fn update(&self, e: &Entry) -> Result<bool, Error> {
+        let _lock = self.lock()?;
+        match self.read(&e.name)? {
+            Some(now) if now.pid == e.pid && now.pid_start == e.pid_start => {
+                self.write(e).map(|()| true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// Removes the entry of `name` if it is (still) stale.

@@ -227,3 +227,46 @@ fn an_entry_stopped_after_it_looked_stale_is_kept_and_returned() {
     assert!(!dir.join("web").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `update` writes only over the same container's entry; `delete` removes the fifo and the kept
+/// config only with its own entry (a container of the same id made since keeps them).
+#[test]
+fn update_and_delete_touch_only_the_same_container() {
+    let dir = scratch();
+    let store = open(&dir).unwrap();
+    let mut old = live("c");
+    old.oci = true;
+    store.create(&old).unwrap();
+    // Another container took the id since (the old one was deleted, a new one created).
+    let mut new = old.clone();
+    new.pid_start += 1;
+    new.command = vec![b"new".to_vec()];
+    store.write(&new).unwrap();
+    store.save_config(b"c", b"{}").unwrap();
+    store.make_fifo(b"c").unwrap();
+    let mut late = old.clone();
+    late.status = Some(Status::Stopped);
+    assert!(!store.update(&late).unwrap(), "not over another's entry");
+    assert_eq!(store.read(b"c").unwrap().unwrap().command, new.command);
+    assert!(!store.delete(&old).unwrap());
+    let d = store.dir.as_fd();
+    for name in ["c", ".fifo.c", ".config.c"] {
+        assert!(
+            rustix::fs::statat(d, name, AtFlags::SYMLINK_NOFOLLOW).is_ok(),
+            "{name} stays"
+        );
+    }
+    assert_eq!(store.saved_config(b"c").unwrap(), b"{}");
+    // Its own: updated, then deleted with its fifo and config.
+    let mut mine = new.clone();
+    mine.status = Some(Status::Stopped);
+    assert!(store.update(&mine).unwrap());
+    assert!(store.delete(&mine).unwrap());
+    for name in ["c", ".fifo.c", ".config.c"] {
+        assert!(
+            rustix::fs::statat(d, name, AtFlags::SYMLINK_NOFOLLOW).is_err(),
+            "{name} is gone"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

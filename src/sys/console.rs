@@ -84,9 +84,12 @@ pub fn open_pair(
         OFlags::RDWR | OFlags::NOCTTY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
         Mode::empty(),
     )?;
-    // The same devpts (nothing mounted over ptmx) and its ptmx.
+    // The same devpts (nothing mounted over ptmx: not another devpts' ptmx bound there, whose
+    // st_dev differs) and its ptmx.
     let st = rustix::fs::fstat(&master)?;
+    let pts_dev = rustix::fs::fstat(&dir)?.st_dev;
     if !is_devpts(rustix::fs::fstatfs(&master)?.f_type)
+        || st.st_dev != pts_dev
         || st.st_ino != PTMX_INO
         || rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::CharacterDevice
     {

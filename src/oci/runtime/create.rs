@@ -82,6 +82,7 @@ pub fn run(cmd: &Cmd, g: &Globals, env: &[&[u8]]) -> Result<(), Failed> {
             annotations,
             pid_file: pid_file.clone(),
             hooks: config.hooks.clone(),
+            config: text,
         }),
         ..Life::default()
     };

@@ -2,7 +2,7 @@
 //! [CMD...]`: runs a process in a running container through [`crate::join::enter`] (its
 //! namespaces, root and working directory), as the process JSON (or the config's process with
 //! CMD) says: env, cwd, user, capabilities, rlimits, noNewPrivileges, and the container's
-//! seccomp filter from its config.json. Without `--detach` it waits and exits with the
+//! seccomp filter from its config.json as `create` read it (kept in the state directory). Without `--detach` it waits and exits with the
 //! process's status; with it, it returns once the process runs, leaving it to the caller's
 //! subreaper. With `--tty` (or process.terminal) and `--console-socket`, the process gets a
 //! terminal of the container's devpts whose master is sent to the socket
@@ -32,9 +32,10 @@ pub fn run(store: &Store, a: &ExecArgs, env: &[&[u8]]) -> Result<i32, Failed> {
             "' (hint: nsrun resume it first)",
         ));
     }
-    let bundle = e.bundle.clone().unwrap_or_default();
-    let config_path = [bundle.as_slice(), b"/config.json"].concat();
-    let config = crate::oci::parse(&super::create::read(&config_path)?).map_err(|e| e.0)?;
+    // config.json as `create` read it (the bundle's may have been changed since, by the
+    // container itself when its root is the bundle).
+    let saved = store.saved_config(&a.id).map_err(|e| e.line)?;
+    let config = crate::oci::parse(&saved).map_err(|e| e.0)?;
     let mut process = match &a.process {
         Some(path) => {
             let text = super::create::read(path)?;

@@ -41,7 +41,9 @@ pub fn run(store: &Store, id: &[u8]) -> Result<(), Failed> {
         }
     }
     e.status = Some(Status::Running);
-    store.write(&e).map_err(|e| e.line)?;
+    // Only over this container's own entry (a delete and a create of the same id may have
+    // come between).
+    store.update(&e).map_err(|e| e.line)?;
     if !e.poststart.is_empty() {
         let state = super::hook_state(&e, "running", e.pid);
         if let Err(line) = crate::oci::hooks::run_all("poststart", &e.poststart, &state) {
