@@ -16,10 +16,11 @@
 //! - a bind's flags are set with mount_setattr (Linux 5.12): the ones named are set, the ones
 //!   cleared by name (`rw`, `suid`, ...) are cleared, the others stay as the source has them;
 //! - `linux.resources.devices` is written to the v1 devices controller, in order, followed by
-//!   runc's always-allowed devices and the config's `linux.devices`; on a v2-only system it is
-//!   refused (nsrun has no eBPF device filter). Without rules (and without a new user
-//!   namespace) the container gets runc's default: `a *:* rwm` denied, then the same allowed
-//!   devices, where a v1 devices hierarchy exists; `memory.swappiness` and
+//!   runc's always-allowed devices and the config's `linux.devices`; without a v1 devices
+//!   hierarchy the same list is an eBPF program on the v2 cgroup
+//!   ([`crate::confine::cgroup`]). Without rules (and without a new user namespace) the
+//!   container gets runc's default: `a *:* rwm` denied, then the same allowed devices;
+//!   `memory.swappiness` and
 //!   `memory.disableOOMKiller` are refused;
 //! - `rootfsPropagation`: the recursive forms (`rslave`, the default, `rprivate`, `rshared`,
 //!   `runbindable`) change the whole tree before anything is mounted; the plain ones (`shared`,
@@ -578,10 +579,9 @@ fn cgroup(spec: &mut Spec, linux: &super::Linux) -> Result<(), Error> {
         req.devices = device_rules(rules, &linux.devices);
     } else if !spec.namespaces.has(Kind::User) {
         // No rules: runc's default confinement, deny-all then what every container may use, so
-        // a process with CAP_MKNOD cannot make and open a host device node. Where there is no
-        // v1 devices hierarchy (cgroup v2 filters devices with eBPF, which nsrun lacks) it is
-        // left out. In a new user namespace mknod is refused by the kernel anyway, and an
-        // unprivileged runtime could not make the cgroup.
+        // a process with CAP_MKNOD cannot make and open a host device node (the v1 devices
+        // controller, or an eBPF program on cgroup v2). In a new user namespace mknod is
+        // refused by the kernel anyway, and an unprivileged runtime could not make the cgroup.
         req.devices = device_rules(&[], &linux.devices);
         req.devices_default = true;
     }

@@ -16,6 +16,11 @@ pub fn last() -> rustix::io::Errno {
     rustix::io::Errno::from_raw_os_error(unsafe { *libc::__errno_location() })
 }
 
+/// A raw syscall's return value (a descriptor, a count) as a result: -4095..-1 are errnos.
+pub fn from_rc_value(rc: usize) -> Result<usize, rustix::io::Errno> {
+    from_rc(rc).map(|()| rc)
+}
+
 /// Converts a raw syscall return (a negated errno on failure, as `sc` gives it) to a Result.
 pub fn from_rc(rc: usize) -> Result<(), rustix::io::Errno> {
     let rc = rc as isize;

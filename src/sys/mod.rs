@@ -3,6 +3,7 @@
 
 pub mod alloc;
 pub mod args;
+pub mod bpf;
 pub mod caps;
 pub mod cgroup;
 pub mod clock;

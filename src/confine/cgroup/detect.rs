@@ -246,7 +246,11 @@ pub(crate) fn choose(found: &Found, req: &Request, needs: u8) -> Result<Layout, 
             .iter()
             .position(|(bit, _)| *bit == ctl::DEVICES)
             .is_some_and(|i| found.get(i + 1).is_some_and(Option::is_some));
-        if needs & !(h.controllers | optional) == 0 && (needs & ctl::DEVICES == 0 || !v1_devices) {
+        // Without a v1 devices hierarchy the rules are an eBPF program on the v2 cgroup.
+        let filter = if v1_devices { 0 } else { ctl::DEVICES };
+        if needs & !(h.controllers | optional | filter) == 0
+            && (needs & ctl::DEVICES == 0 || !v1_devices)
+        {
             return Ok(Layout::V2(h.clone()));
         }
     }

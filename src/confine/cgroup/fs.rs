@@ -31,6 +31,10 @@ pub trait Fs {
     fn lines(&self, path: &[u8], each: &mut dyn FnMut(&[u8])) -> Result<(), Errno>;
     /// Writes `data` to the existing file at `path` in one write(2), as cgroupfs wants it.
     fn write(&self, path: &[u8], data: &[u8]) -> Result<(), Errno>;
+    /// Attaches to the cgroup v2 directory `dir` the device filter of `rules` (allow or deny, a
+    /// v1 rule line each): an eBPF program, cgroup v2's device control
+    /// ([`super::devices`]).
+    fn device_filter(&self, dir: &[u8], rules: &[(bool, Bytes)]) -> Result<(), Errno>;
     /// mkdir(2), mode 0755.
     fn mkdir(&self, path: &[u8]) -> Result<(), Errno>;
     /// rmdir(2) (unlinkat with AT_REMOVEDIR).
@@ -114,6 +118,10 @@ impl Fs for Real {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    fn device_filter(&self, dir: &[u8], rules: &[(bool, Bytes)]) -> Result<(), Errno> {
+        super::devices::attach(dir, rules).map_err(|(_, e)| e)
     }
 
     fn mkdir(&self, path: &[u8]) -> Result<(), Errno> {
@@ -336,6 +344,27 @@ pub mod fake {
             for line in text.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
                 each(line);
             }
+            Ok(())
+        }
+
+        fn device_filter(&self, dir: &[u8], rules: &[(bool, Bytes)]) -> Result<(), Errno> {
+            let dir = s(dir);
+            for (p, d, e) in self.failing.borrow().iter() {
+                if *p == dir && d == "bpf" {
+                    return Err(*e);
+                }
+            }
+            match self.nodes.borrow().get(&dir) {
+                Some(Node::Dir) => {}
+                _ => return Err(Errno::NOENT),
+            }
+            let lines: Vec<String> = rules
+                .iter()
+                .map(|(allow, l)| format!("{} {}", if *allow { "allow" } else { "deny" }, s(l)))
+                .collect();
+            self.log
+                .borrow_mut()
+                .push(format!("bpf {dir} {}", lines.join("; ")));
             Ok(())
         }
 

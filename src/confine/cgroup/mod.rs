@@ -80,6 +80,7 @@ use crate::out::Bytes as Show;
 use crate::spec::Bytes;
 
 mod detect;
+mod devices;
 pub mod freezer;
 mod fs;
 mod gc;
@@ -125,12 +126,12 @@ pub struct Request {
     /// memory.soft_limit_in_bytes (v1), memory.low (v2).
     pub memory_reservation: Option<u64>,
     /// Device rules (OCI `linux.resources.devices`, then the devices every container may use),
-    /// written in order to devices.allow or devices.deny of the v1 devices controller: the
-    /// rule's allow, and its line (`c 1:3 rwm`, `a *:* rwm`). Not on cgroup v2.
+    /// written in order to devices.allow or devices.deny of the v1 devices controller, or on
+    /// cgroup v2 compiled into an eBPF program ([`devices`]): the rule's allow, and its line
+    /// (`c 1:3 rwm`, `a *:* rwm`).
     pub devices: alloc::vec::Vec<(bool, Bytes)>,
-    /// The device rules are the default ones (config.json gave none): written where a v1
-    /// devices hierarchy exists, left out where none does (cgroup v2 filters devices with eBPF
-    /// programs, which nsrun lacks), instead of failing the run.
+    /// The device rules are the default ones (config.json gave none): they do not make a v2
+    /// host's cgroup v1 (a hybrid host's v1 devices hierarchy takes them where it has one).
     pub devices_default: bool,
     /// The cgroup is named by the caller and outlives the launcher (an OCI container's, which
     /// `delete` removes): the launcher does not remove it when the container ends.
@@ -158,7 +159,7 @@ pub(crate) mod ctl {
     pub const PIDS: u8 = 2;
     /// The cpu controller.
     pub const CPU: u8 = 4;
-    /// The devices controller (cgroup v1 only: v2 filters devices with eBPF programs).
+    /// The devices controller (cgroup v1; on v2 an eBPF program does its work, [`super::devices`]).
     pub const DEVICES: u8 = 8;
     /// The cpuset controller (OCI `cpu.cpus` and `cpu.mems`).
     pub const CPUSET: u8 = 32;

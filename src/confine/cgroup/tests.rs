@@ -1002,3 +1002,78 @@ fn gc_needs_the_launchers_own_proc() {
 fn real_is_fs(f: &super::fs::Real) -> &dyn Fs {
     f
 }
+
+fn device_rules(default: bool) -> Request {
+    Request {
+        devices: vec![
+            (false, b"a *:* rwm".to_vec()),
+            (true, b"c 1:3 rwm".to_vec()),
+            (true, b"c 136:* rwm".to_vec()),
+        ],
+        devices_default: default,
+        keep: true,
+        ..Request::default()
+    }
+}
+
+/// cgroup v2 (no v1 devices hierarchy): the device rules, the config's or the default ones, are
+/// one eBPF program attached to the container's cgroup; no controller is enabled for them.
+#[test]
+fn v2_device_rules_are_a_filter_on_the_cgroup() {
+    for default in [false, true] {
+        let f = pure_v2();
+        let req = Request {
+            memory: Some(32 << 20),
+            ..device_rules(default)
+        };
+        let cg = create(&f, &req).unwrap();
+        assert!(cg.is_v2());
+        let log = lines(&f);
+        assert!(!log.iter().any(|l| l.contains("+devices")), "{log:?}");
+        assert!(!log.iter().any(|l| l.contains("devices.allow")), "{log:?}");
+        assert!(
+            log.iter().any(
+                |l| l.ends_with("deny a *:* rwm; allow c 1:3 rwm; allow c 136:* rwm")
+                    && l.starts_with("bpf /sys/fs/cgroup/nsrun/")
+            ),
+            "{log:?}"
+        );
+        cg.remove_in(&f).unwrap();
+    }
+}
+
+/// A filter the kernel refuses fails the run (default rules too: nothing runs unconfined) and
+/// leaves no cgroup.
+#[test]
+fn v2_a_refused_device_filter_fails_and_leaves_nothing() {
+    for default in [false, true] {
+        let f = pure_v2();
+        let before = f.dirs();
+        let leaf = format!("/sys/fs/cgroup/nsrun/{LEAF}");
+        f.fail(&leaf, "bpf", Errno::PERM);
+        let e = create(&f, &device_rules(default)).unwrap_err();
+        assert!(
+            line(&e).contains("attach the device filter (eBPF) to") && line(&e).contains("CAP_BPF"),
+            "{}",
+            line(&e)
+        );
+        assert_eq!(f.dirs(), before);
+    }
+}
+
+/// A hybrid host whose v1 hierarchies have no devices controller: the filter goes on the
+/// cgroup2 hierarchy, which the kernel applies beside the v1 controllers (this machine's
+/// devices hierarchy keeps the v1 rules: `redteam_oci`'s device tests).
+#[test]
+fn hybrid_without_v1_devices_filters_on_cgroup2() {
+    let f = hybrid();
+    let cg = create(&f, &device_rules(false)).unwrap();
+    assert!(cg.is_v2());
+    let log = lines(&f);
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("bpf /sys/fs/cgroup/unified/nsrun-")),
+        "{log:?}"
+    );
+    assert!(!log.iter().any(|l| l.contains("devices.allow")), "{log:?}");
+}

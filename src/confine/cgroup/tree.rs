@@ -177,8 +177,10 @@ fn build(
         let done = match made {
             Ok(leaf) => {
                 d.path = leaf;
-                match cg.v2 && req.needs() != 0 {
-                    true => enable(fs, req.needs(), &d.path, h.mount.len()),
+                // No controller to enable for devices on v2: an eBPF program filters them.
+                let enabled = req.needs() & !ctl::DEVICES;
+                match cg.v2 && enabled != 0 {
+                    true => enable(fs, enabled, &d.path, h.mount.len()),
                     false => Ok(()),
                 }
             }
@@ -371,13 +373,31 @@ fn limits(fs: &impl Fs, req: &Request, cg: &Cgroup) -> Result<(), Box<Error>> {
             put(ctl::CPU, "cpu.cfs_quota_us", quota.bytes(), false)?;
         }
     }
-    for (allow, line) in &req.devices {
-        let file = if *allow {
-            "devices.allow"
-        } else {
-            "devices.deny"
-        };
-        put(ctl::DEVICES, file, line, false)?;
+    match v2 {
+        // cgroup v2: one eBPF program for the whole list, attached to the cgroup.
+        true if !req.devices.is_empty() => {
+            if let Some(d) = cg.dirs.first() {
+                fs.device_filter(&d.path, &req.devices).map_err(|e| {
+                    let hint = match e {
+                        Errno::PERM => "loading an eBPF program needs CAP_BPF (CAP_SYS_ADMIN before Linux 5.8)",
+                        Errno::INVAL => "the kernel has no cgroup BPF (CONFIG_CGROUP_BPF) or refused the program",
+                        _ => "",
+                    };
+                    Error::new(ctl::DEVICES, "attach the device filter (eBPF) to", &d.path, Some(e), hint.into())
+                })?;
+            }
+        }
+        true => {}
+        false => {
+            for (allow, line) in &req.devices {
+                let file = if *allow {
+                    "devices.allow"
+                } else {
+                    "devices.deny"
+                };
+                put(ctl::DEVICES, file, line, false)?;
+            }
+        }
     }
     if let Some(r) = req.memory_reservation {
         let file = if v2 {

@@ -288,6 +288,9 @@ impl Fs for Redirect {
     fn write(&self, path: &[u8], data: &[u8]) -> Result<(), Errno> {
         Real.write(path, data)
     }
+    fn device_filter(&self, dir: &[u8], rules: &[(bool, Vec<u8>)]) -> Result<(), Errno> {
+        Real.device_filter(dir, rules)
+    }
     fn mkdir(&self, path: &[u8]) -> Result<(), Errno> {
         Real.mkdir(path)
     }
