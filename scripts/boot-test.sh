@@ -309,7 +309,7 @@ expected=(
     no-leak-mounts no-leak-files no-leak-shared propagation-slave propagation-private
     no-leak-after-propagation
     cgroup2-memory-oom cgroup2-pids cgroup2-limits cgroup2-cleanup-after-kill
-    cgroup2-kill-leftovers cgroupns
+    cgroup2-kill-leftovers cgroupns oci-v2-devices
     caps-container seccomp-preset disable-userns locks-small
 )
 : >"$log"
