@@ -31,6 +31,11 @@ pub trait Fs {
     fn lines(&self, path: &[u8], each: &mut dyn FnMut(&[u8])) -> Result<(), Errno>;
     /// Writes `data` to the existing file at `path` in one write(2), as cgroupfs wants it.
     fn write(&self, path: &[u8], data: &[u8]) -> Result<(), Errno>;
+    /// Writes each of `items` to the file at `path`, one write(2) each, in order (the v1 device
+    /// rules: a rule a write); stops at the first that fails.
+    fn write_each(&self, path: &[u8], items: &[&[u8]]) -> Result<(), Errno> {
+        items.iter().try_for_each(|item| self.write(path, item))
+    }
     /// Attaches to the cgroup v2 directory `dir` the device filter of `rules` (allow or deny, a
     /// v1 rule line each): an eBPF program, cgroup v2's device control
     /// ([`super::devices`]).
@@ -118,6 +123,22 @@ impl Fs for Real {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    fn write_each(&self, path: &[u8], items: &[&[u8]]) -> Result<(), Errno> {
+        // One open for them all.
+        let f = rustix::fs::open(path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())?;
+        for data in items {
+            loop {
+                match rustix::io::write(&f, data) {
+                    Err(Errno::INTR) => {}
+                    Ok(n) if n == data.len() => break,
+                    Ok(_) => return Err(Errno::IO),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(())
     }
 
     fn device_filter(&self, dir: &[u8], rules: &[(bool, Bytes)]) -> Result<(), Errno> {

@@ -388,14 +388,28 @@ fn limits(fs: &impl Fs, req: &Request, cg: &Cgroup) -> Result<(), Box<Error>> {
             }
         }
         true => {}
+        // v1: each run of allows (or denies) written through one open of its file.
         false => {
-            for (allow, line) in &req.devices {
+            let dir = cg.dirs.iter().find(|d| d.controllers & ctl::DEVICES != 0);
+            let mut rest = req.devices.as_slice();
+            while let (Some(d), Some((allow, _))) = (dir, rest.first()) {
+                let n = rest.iter().take_while(|(a, _)| a == allow).count();
                 let file = if *allow {
                     "devices.allow"
                 } else {
                     "devices.deny"
                 };
-                put(ctl::DEVICES, file, line, false)?;
+                let lines: Vec<&[u8]> = rest[..n].iter().map(|(_, l)| l.as_slice()).collect();
+                let path = join(&d.path, file.as_bytes());
+                fs.write_each(&path, &lines).map_err(|e| {
+                    let hint = match e {
+                        Errno::NOENT => missing_file(file),
+                        Errno::INVAL => "the kernel refused the value",
+                        _ => "",
+                    };
+                    Error::new(ctl::DEVICES, "write", &path, Some(e), hint.into())
+                })?;
+                rest = &rest[n..];
             }
         }
     }
