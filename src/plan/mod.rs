@@ -587,6 +587,7 @@ fn mount_steps(
     };
     // Each bind's slot, or None when a `-try` source is missing.
     let mut slots: Vec<Option<u32>> = Vec::with_capacity(spec.mounts.len());
+    let mut null_slot: Option<u32> = None;
     let proc_by_bind = ns.has(Kind::User) && !ns.has(Kind::Pid);
     // OCI devices: bound from the host in a user namespace (mknod is refused there), as runc.
     let dev_bind = spec.oci
@@ -626,9 +627,18 @@ fn mount_steps(
                 }
             },
             MountOp::Proc(_) if proc_by_bind => source(steps, spans, index, b"/proc").ok(),
-            MountOp::Mask(_) => match source(steps, spans, index, b"/dev/null") {
-                Ok(slot) => Some(slot),
-                Err(e) => return Err(refuse(report::line("--masked-path: /dev/null", e, None))),
+            // One source of /dev/null for every mask.
+            MountOp::Mask(_) => match null_slot {
+                Some(slot) => Some(slot),
+                None => match source(steps, spans, index, b"/dev/null") {
+                    Ok(slot) => {
+                        null_slot = Some(slot);
+                        Some(slot)
+                    }
+                    Err(e) => {
+                        return Err(refuse(report::line("--masked-path: /dev/null", e, None)))
+                    }
+                },
             },
             _ => None,
         };

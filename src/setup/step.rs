@@ -224,7 +224,8 @@ pub enum Step {
     /// the command can hold the ones asked for as another uid.
     KeepCaps,
     /// `--masked-path`: hide `target` under an empty read-only tmpfs (a directory) or a read-only
-    /// bind of /dev/null from slot `null` (anything else); skipped when `target` is missing.
+    /// bind of /dev/null from slot `null` (anything else; one slot for every mask, bound from a
+    /// copy of its descriptor); skipped when `target` is missing.
     Mask {
         /// The path inside the container.
         target: Bytes,
@@ -436,7 +437,7 @@ impl Step {
                         None,
                     ),
                     false => {
-                        let top = tree.bind(*null, target)?;
+                        let top = tree.bind_again(*null, target)?;
                         set_mount(tree, top.as_fd(), sys::mount::RDONLY, true, false)
                     }
                 }

@@ -699,6 +699,16 @@ impl<'a> Tree<'a> {
         self.bind_from(src, path)
     }
 
+    /// [`Tree::bind`] of a copy of the source in `slot` (a new descriptor of the same open file),
+    /// which stays for the next bind: the host's /dev/null that every `--masked-path` file binds.
+    pub fn bind_again(&mut self, slot: u32, path: &[u8]) -> Result<OwnedFd, Errno> {
+        let cell = self.slots.sources.get(slot as usize).ok_or(Errno::INVAL)?;
+        let src = cell.take().ok_or(Errno::BADF)?;
+        let copy = rustix::io::fcntl_dupfd_cloexec(&src, 0);
+        cell.set(Some(src));
+        self.bind_from(copy?, path)
+    }
+
     /// Binds the object `src` (recursively) onto `path`, as [`Tree::bind`] does with a source; an
     /// object of the tree itself (`--ro-path`) is bound onto itself this way.
     pub fn bind_from(&mut self, src: OwnedFd, path: &[u8]) -> Result<OwnedFd, Errno> {
