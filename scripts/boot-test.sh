@@ -310,6 +310,7 @@ expected=(
     no-leak-after-propagation
     cgroup2-memory-oom cgroup2-pids cgroup2-limits cgroup2-cleanup-after-kill
     cgroup2-kill-leftovers cgroupns oci-v2-devices
+    redteam-bpf-nested redteam-bpf-escape redteam-bpf-refused redteam-bpf-v1-default
     caps-container seccomp-preset disable-userns locks-small
 )
 : >"$log"

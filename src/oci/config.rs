@@ -717,11 +717,12 @@ fn resources(r: &Obj) -> Result<Resources, Error> {
             "b" => b'b',
             _ => return Err(bad(&d, "type", "\"a\", \"c\" or \"b\"")),
         };
-        // -1 is runc's wildcard, as a missing number is.
-        let number = |key: &str| -> Result<Option<u32>, Error> {
+        // -1 is runc's wildcard, as a missing number is. dev_t has 12 bits of major and 20 of
+        // minor; a bigger number is refused (the v1 controller reads 4294967295 as its own `*`).
+        let number = |key: &str, max: i64| -> Result<Option<u32>, Error> {
             match d.get(key)? {
                 Some(v) => {
-                    let n = read::int(v, &d.at.key(key), -1, u32::MAX.into())?;
+                    let n = read::int(v, &d.at.key(key), -1, max)?;
                     Ok((n >= 0).then_some(n as u32))
                 }
                 None => Ok(None),
@@ -744,8 +745,8 @@ fn resources(r: &Obj) -> Result<Resources, Error> {
         devices.push(DeviceRule {
             allow: d.bool("allow")?,
             kind,
-            major: number("major")?,
-            minor: number("minor")?,
+            major: number("major", 4095)?,
+            minor: number("minor", (1 << 20) - 1)?,
             access: String::from(access),
         });
     }

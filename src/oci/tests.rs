@@ -749,7 +749,7 @@ fn errors() {
         ),
         (
             doc(r#""linux": {"resources": {"devices": [{"allow": true, "major": -2}]}}"#),
-            "config.json: linux.resources.devices[0].major: expected an integer from -1 to 4294967295, found -2",
+            "config.json: linux.resources.devices[0].major: expected an integer from -1 to 4095, found -2",
         ),
         (
             doc(r#""linux": {"resources": {"memory": {"limit": 9223372036854775808}}}"#),

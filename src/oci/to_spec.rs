@@ -546,13 +546,19 @@ fn device_rules(rules: &[super::DeviceRule], devices: &[super::Device]) -> Vec<(
             true => "rwm",
             false => r.access.as_str(),
         };
-        let line = format!(
-            "{} {}:{} {access}",
-            r.kind as char,
-            number(r.major),
-            number(r.minor)
-        );
-        out.push((r.allow, line.into_bytes()));
+        // The v1 controller reads a line of type `a` as "every device, every access", whatever
+        // follows: `a` is written only as that (`a *:* rwm`), any narrower rule of type `a` as
+        // its character and its block halves.
+        let all = r.major.is_none() && r.minor.is_none() && access.len() == 3;
+        let kinds: &[char] = match r.kind {
+            b'a' if all => &['a'],
+            b'a' => &['c', 'b'],
+            k => &[k as char][..],
+        };
+        for kind in kinds {
+            let line = format!("{kind} {}:{} {access}", number(r.major), number(r.minor));
+            out.push((r.allow, line.into_bytes()));
+        }
     }
     out.extend(ALLOWED.iter().map(|l| (true, l.to_vec())));
     for d in devices {

@@ -509,3 +509,55 @@ fn without_device_rules_a_container_gets_runcs_default_unless_in_a_user_namespac
     assert!(u.locks.cgroup.devices.is_empty());
     assert!(!u.locks.cgroup.devices_default);
 }
+
+/// A rule of type `a` is written as `a` only for every device and every access (the v1
+/// controller reads any line of type `a` so); a narrower one as its character and block
+/// halves. Numbers beyond dev_t's (major 4095, minor 2^20 - 1) are refused: the v1 controller
+/// reads 4294967295 as its wildcard.
+#[test]
+fn device_rules_of_type_a_and_their_numbers_mean_the_same_on_v1_and_v2() {
+    let rules = |json: &str| {
+        small(
+            "",
+            "",
+            &format!(", \"resources\": {{\"devices\": [{json}]}}"),
+            &ALL,
+        )
+        .map(|s| s.locks.cgroup.devices[1..3].to_vec())
+    };
+    let l = |allow: bool, t: &str| (allow, t.as_bytes().to_vec());
+    assert_eq!(
+        rules(r#"{"allow": true, "type": "a", "major": 1, "minor": 3, "access": "r"}"#).unwrap(),
+        [l(true, "c 1:3 r"), l(true, "b 1:3 r")]
+    );
+    assert_eq!(
+        rules(r#"{"allow": true, "type": "a", "access": "r"}"#).unwrap(),
+        [l(true, "c *:* r"), l(true, "b *:* r")]
+    );
+    // The config's own deny-all stays `a` (and no second one is added before it).
+    let s2 = small(
+        "",
+        "",
+        r#", "resources": {"devices": [{"allow": false, "type": "a", "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rw"}]}"#,
+        &ALL,
+    )
+    .unwrap();
+    assert_eq!(
+        s2.locks.cgroup.devices[..2],
+        [l(false, "a *:* rwm"), l(true, "c 1:3 rw")]
+    );
+    for (key, n) in [
+        ("major", 4096u64),
+        ("minor", 1 << 20),
+        ("major", 4294967295),
+    ] {
+        let e = rules(&format!(
+            r#"{{"allow": true, "type": "c", "{key}": {n}, "access": "r"}}"#
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains(&format!("linux.resources.devices[0].{key}")),
+            "{e}"
+        );
+    }
+}

@@ -5,7 +5,8 @@
 //!   point and, in it, a bind of the container's directory of each hierarchy, named by its
 //!   controller (`memory`, `pids`, `cpu`, `devices`, `freezer`), with the mount's flags (`ro`,
 //!   `nosuid`, ...); the tmpfs is made read-only after the binds when the mount is;
-//! * otherwise (cgroup v2, or no cgroup of the container), a `cgroup2` mount with those flags.
+//! * otherwise (cgroup v2, or no cgroup of the container), a `cgroup2` mount with those flags,
+//!   read-only without a cgroup namespace of the container's own (it shows every cgroup then).
 //!
 //! A `cgroup` mount that is a bind (a rootless container's view of the host's hierarchies,
 //! [`crate::oci::to_spec`]) stays as it is.
@@ -28,21 +29,28 @@ pub fn wanted(spec: &Spec) -> bool {
 
 /// `spec` with each `cgroup` mount turned into the view of `cgroup`.
 pub fn rewrite(spec: &Spec, cgroup: Option<&Cgroup>) -> Spec {
+    let own_ns = spec.namespaces.has(crate::ns::Kind::Cgroup);
     let mut out = spec.clone();
     out.mounts = Vec::with_capacity(spec.mounts.len());
     for m in &spec.mounts {
         match m {
-            MountOp::Mount(g) if is_view(m) => view(&mut out.mounts, g, cgroup),
+            MountOp::Mount(g) if is_view(m) => view(&mut out.mounts, g, cgroup, own_ns),
             other => out.mounts.push(other.clone()),
         }
     }
     out
 }
 
-fn view(mounts: &mut Vec<MountOp>, g: &GeneralMount, cgroup: Option<&Cgroup>) {
+fn view(mounts: &mut Vec<MountOp>, g: &GeneralMount, cgroup: Option<&Cgroup>, own_ns: bool) {
     let Some(cg) = cgroup.filter(|c| !c.is_v2()) else {
         let mut v2 = g.clone();
         v2.fstype = b"cgroup2".to_vec();
+        // Without a cgroup namespace of its own a cgroup2 mount shows the whole hierarchy: a
+        // writable one would let the container's root move itself out of its cgroup (its
+        // limits, its device filter) into any other. Read-only then, whatever the config says.
+        if !own_ns {
+            v2.flags |= MS_RDONLY;
+        }
         mounts.push(MountOp::Mount(Box::new(v2)));
         return;
     };
@@ -120,5 +128,20 @@ mod tests {
         assert!(!wanted(&out));
         assert_eq!(out.mounts[0], mount(b"cgroup2", MS_RDONLY | MS_NOSUID));
         assert_eq!(out.mounts[1..], spec.mounts[1..]);
+    }
+
+    /// A writable cgroup2 view is read-only without a cgroup namespace of the container's own
+    /// (it would show, and let it write, every cgroup); with one it stays as asked.
+    #[test]
+    fn a_writable_view_without_a_cgroup_namespace_is_read_only() {
+        let mut spec = Spec {
+            mounts: alloc::vec![mount(b"cgroup", MS_NOSUID)],
+            ..Spec::default()
+        };
+        let out = rewrite(&spec, None);
+        assert_eq!(out.mounts[0], mount(b"cgroup2", MS_RDONLY | MS_NOSUID));
+        spec.namespaces.add(crate::ns::Kind::Cgroup);
+        let out = rewrite(&spec, None);
+        assert_eq!(out.mounts[0], mount(b"cgroup2", MS_NOSUID));
     }
 }

@@ -220,6 +220,19 @@ fn hold(cx: &Context, h: &Hold) -> OwnedFd {
     let Ok((b'A', Some(fifo))) = sys::passfd::recv_byte(h.socket) else {
         sys::exit::exit_now(status::SETUP_FAILED);
     };
+    // From here until execve (which makes the program dumpable again) no process with this
+    // one's credentials may open its /proc/PID/fd, mem or cwd: it holds the runtime's
+    // descriptors (the state directory on the host, the fifo), and an `nsrun exec`'d process
+    // or a startContainer hook shares its uid and capabilities. The launcher has read what it
+    // needs of /proc/PID by the ack.
+    if rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+        .is_err()
+    {
+        sys::exit::exit_now(status::SETUP_FAILED);
+    }
+    // Its name until execve gives it the program's: `start` tells by it whether the program
+    // was executed when the process ends without a word.
+    let _ = rustix::thread::set_name(crate::state::RELEASED_COMM);
     if rustix::process::set_parent_process_death_signal(None).is_err() {
         sys::exit::exit_now(status::SETUP_FAILED);
     }

@@ -63,6 +63,54 @@ impl Error {
 /// The exit status of `kill`, `wait` (and `enter`) for a name with no live container.
 pub const NOT_FOUND: i32 = 1;
 
+/// The name the container's process takes at the end of `create` until execve gives it the
+/// program's ([`Store::release_fifo`] tells by it whether the program was executed).
+pub const RELEASED_COMM: &core::ffi::CStr = c"nsrun-released";
+
+/// What the released process did, once its descriptor of the fifo is closed: `said`, the line
+/// it left in the fifo, if any. A line counts only if the process has ended (a process that
+/// runs its program did not write it: someone with its credentials did); without a line, a
+/// process that ended with its released name (not the program's) was killed before execve.
+/// Without a pidfd (before Linux 5.3) the line is believed and a silent end is a start.
+fn released(said: Option<alloc::vec::Vec<u8>>, pidfd: Option<OwnedFd>, pid: i32) -> Released {
+    let Some(pidfd) = pidfd else {
+        return match said {
+            Some(line) => Released::Failed(line),
+            None => Released::Started,
+        };
+    };
+    let ended = |ms: u64| sys::fd::readable_within(pidfd.as_fd(), ms);
+    if let Some(line) = said {
+        return match ended(1000) {
+            true => Released::Failed(line),
+            false => Released::Started,
+        };
+    }
+    // execve closes the descriptors before it renames the process: allow it a moment.
+    for _ in 0..100 {
+        match proc::comm_and_signal(pid) {
+            Some((comm, _)) if comm.as_slice() != RELEASED_COMM.to_bytes() => {
+                return Released::Started
+            }
+            Some((_, Some(signal))) if ended(0) => {
+                let mut line =
+                    b"nsrun: it ended before its program ran (killed by signal ".to_vec();
+                entry::decimal(&mut line, u64::from(signal));
+                line.push(b')');
+                return Released::Failed(line);
+            }
+            Some(_) => {}
+            // Reaped already: nothing tells.
+            None => return Released::Started,
+        }
+        let _ = rustix::thread::nanosleep(&rustix::time::Timespec {
+            tv_sec: 0,
+            tv_nsec: 1_000_000,
+        });
+    }
+    Released::Started
+}
+
 /// What [`Store::release_fifo`] did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Released {
@@ -684,7 +732,7 @@ impl Store {
     /// startContainer hook, a lock of its own, execve) writes why into the fifo before it ends:
     /// this writer's descriptor keeps what it wrote, read back through a second, reading open of
     /// the same fifo ([`Released::Failed`]).
-    pub fn release_fifo(&self, id: &[u8]) -> Result<Released, Error> {
+    pub fn release_fifo(&self, id: &[u8], pid: i32, start: u64) -> Result<Released, Error> {
         let name = Self::fifo_name(id);
         let fd = match rustix::fs::openat(
             &self.dir,
@@ -720,6 +768,11 @@ impl Store {
                 Err(e) => return Err(Error::at("remove ", &self.shown(&name), e)),
             }
         }
+        // A pidfd of the process (Linux 5.3), taken before it is released and checked to be
+        // the entry's: its end tells a failure from a program that runs.
+        let pidfd = rustix::process::Pid::from_raw(pid)
+            .and_then(|p| rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok())
+            .filter(|_| proc::is(pid, start));
         let wrote = loop {
             match rustix::io::write(&fd, b"0") {
                 Err(Errno::INTR) => continue,
@@ -728,10 +781,7 @@ impl Store {
         };
         match wrote {
             Ok(_) => match sys::fd::wait_readers_gone(fd.as_fd(), START_WAIT_MS) {
-                true => Ok(match sys::fd::read_back(fd.as_fd()) {
-                    Some(said) => Released::Failed(said),
-                    None => Released::Started,
-                }),
+                true => Ok(released(sys::fd::read_back(fd.as_fd()), pidfd, pid)),
                 false => Ok(Released::Started),
             },
             Err(Errno::PIPE) => Ok(Released::NoOne),
@@ -754,6 +804,20 @@ impl Store {
         self.remove_if(&e.name, |now| {
             now.pid == e.pid && now.pid_start == e.pid_start
         })
+    }
+
+    /// Sets the status of the entry of `e`'s name, as it is now on disk (what else changed since
+    /// `e` was read stays), if it is still the same container (same PID 1 and start time), under
+    /// the lock; false (nothing written) if it is gone or another's now.
+    pub fn set_status(&self, e: &Entry, status: Status) -> Result<bool, Error> {
+        let _lock = self.lock()?;
+        match self.read(&e.name)? {
+            Some(mut now) if now.pid == e.pid && now.pid_start == e.pid_start => {
+                now.status = Some(status);
+                self.write(&now).map(|()| true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// Writes `e` over its entry if that is still the same container (same PID 1 and start

@@ -196,6 +196,39 @@ pub fn parse_ns_link(link: &[u8]) -> Option<u64> {
     number(inner).filter(|&n| n != 0)
 }
 
+/// The command name (field 2) of process `pid`, and, once it has ended (a zombie, state Z),
+/// the signal that ended it (field 52, its exit code as wait(2) gives it; None for an exit).
+/// None when there is no such process.
+pub fn comm_and_signal(pid: i32) -> Option<(alloc::vec::Vec<u8>, Option<u32>)> {
+    if pid <= 0 {
+        return None;
+    }
+    let fd = rustix::fs::open(
+        path(pid, "stat").as_slice(),
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()?;
+    let mut buf = [0u8; 1024];
+    let n = crate::sys::fd::read(fd.as_fd(), &mut buf).ok()?;
+    let stat = &buf[..n];
+    let open = stat.iter().position(|&b| b == b'(')?;
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    let comm = stat.get(open + 1..close)?.to_vec();
+    let mut fields = stat
+        .get(close + 1..)?
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty());
+    let state = *fields.next()?.first()?;
+    if state != b'Z' {
+        return Some((comm, None));
+    }
+    // Field 52 is the 49th after field 3.
+    let code = number(fields.nth(48)?)?;
+    let signal = (code & 0x7f) as u32;
+    Some((comm, (signal != 0).then_some(signal)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

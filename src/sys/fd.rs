@@ -118,6 +118,25 @@ pub fn wait_readers_gone(fd: BorrowedFd<'_>, timeout_ms: u64) -> bool {
     }
 }
 
+/// Whether `fd` (a pidfd: readable once its process has ended) becomes readable within `ms`
+/// milliseconds.
+pub fn readable_within(fd: BorrowedFd<'_>, ms: u64) -> bool {
+    use rustix::event::{PollFd, PollFlags};
+    let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+    let ts = rustix::time::Timespec {
+        tv_sec: (ms / 1000) as i64,
+        tv_nsec: ((ms % 1000) * 1_000_000) as i64,
+    };
+    loop {
+        match rustix::event::poll(&mut fds, Some(&ts)) {
+            Ok(0) => return false,
+            Ok(_) => return fds[0].revents().contains(PollFlags::IN),
+            Err(Errno::INTR) => continue,
+            Err(_) => return false,
+        }
+    }
+}
+
 /// What is waiting in the pipe or fifo written through `fd` (a fifo this process holds only
 /// for writing), read through a second, reading open of it by its magic link in /proc/self/fd:
 /// None when nothing is (or it cannot be opened: no procfs).

@@ -234,11 +234,9 @@ pub(crate) fn detect_in(fs: &impl Fs, req: &Request, needs: u8) -> Result<Layout
 /// [`detect_in`] on the tables `found` already read.
 pub(crate) fn choose(found: &Found, req: &Request, needs: u8) -> Result<Layout, Box<Error>> {
     let v2 = &found[0];
-    // Default device rules (config.json gave none) go where a v1 devices hierarchy is.
-    let optional = match req.devices_default {
-        true => ctl::FREEZER | ctl::DEVICES,
-        false => ctl::FREEZER,
-    };
+    // Device rules, the default ones too, go to a v1 devices hierarchy, else to an eBPF
+    // program on the v2 cgroup; a layout with neither fails (nothing runs unconfined).
+    let optional = ctl::FREEZER;
     if let Some(h) = v2 {
         // cgroup.freeze is a core file of every v2 cgroup: no controller to list or enable.
         // Default device rules go to v1 where it has a devices hierarchy (a hybrid host).
@@ -262,7 +260,6 @@ pub(crate) fn choose(found: &Found, req: &Request, needs: u8) -> Result<Layout, 
         }
         let Some(h) = h else {
             // Without a freezer hierarchy the container runs; only `pause` says it has none.
-            // Nor do default device rules need a devices hierarchy.
             if bit & optional != 0 {
                 continue;
             }

@@ -164,6 +164,39 @@ pub(crate) fn decide(rules: &[Rule], kind: u32, major: u32, minor: u32, access: 
     false
 }
 
+/// On cgroup v1, a deny that follows an allow broader than it (a `*` or type `a` where the deny
+/// names a number or a type) and shares an access with it: the v1 controller removes a deny
+/// only from an exception of exactly the same type and numbers, so it would drop this one
+/// silently and the device stay open. The deny's line and the allow's (runc refuses such a
+/// list on v1 too). A deny-all starts over.
+pub(crate) fn v1_hole(lines: &[(bool, Vec<u8>)]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let mut allows: Vec<(Rule, &[u8])> = Vec::new();
+    for (allow, line) in lines {
+        let Some(r) = parse(*allow, line) else {
+            continue;
+        };
+        if r.allow {
+            allows.push((r, line));
+            continue;
+        }
+        if r.kind.is_none() && r.major.is_none() && r.minor.is_none() {
+            allows.clear();
+            continue;
+        }
+        let covers = |a: &Rule| {
+            a.kind.is_none_or(|k| Some(k) == r.kind)
+                && a.major.is_none_or(|m| Some(m) == r.major)
+                && a.minor.is_none_or(|m| Some(m) == r.minor)
+                && (a.kind, a.major, a.minor) != (r.kind, r.major, r.minor)
+                && a.access & r.access != 0
+        };
+        if let Some((_, a)) = allows.iter().find(|(a, _)| covers(a)) {
+            return Some((line.clone(), a.to_vec()));
+        }
+    }
+    None
+}
+
 /// Loads the program for the rule lines `lines` and attaches it to the cgroup v2 directory
 /// `dir`.
 pub(crate) fn attach(
@@ -218,6 +251,32 @@ mod tests {
                 c => panic!("opcode {c:#x}"),
             }
         }
+    }
+
+    #[test]
+    fn v1_holes() {
+        let l = |allow: bool, t: &str| (allow, t.as_bytes().to_vec());
+        let hole = v1_hole(&[
+            l(false, "a *:* rwm"),
+            l(true, "b *:* rwm"),
+            l(false, "b 7:0 r"),
+        ]);
+        assert_eq!(hole, Some((b"b 7:0 r".to_vec(), b"b *:* rwm".to_vec())));
+        // The same numbers: v1 takes the access away from that exception.
+        assert_eq!(v1_hole(&[l(true, "c 1:3 rwm"), l(false, "c 1:3 w")]), None);
+        // No shared access, another type, or a deny-all between: no hole.
+        assert_eq!(v1_hole(&[l(true, "c *:* m"), l(false, "c 1:3 rw")]), None);
+        assert_eq!(v1_hole(&[l(true, "c *:* rwm"), l(false, "b 7:0 r")]), None);
+        assert_eq!(
+            v1_hole(&[
+                l(true, "c *:* rwm"),
+                l(false, "a *:* rwm"),
+                l(false, "c 1:3 r")
+            ]),
+            None
+        );
+        assert!(v1_hole(&[l(true, "c 1:* rwm"), l(false, "c 1:3 r")]).is_some());
+        assert!(v1_hole(&[l(true, "a *:* rwm"), l(false, "c 1:3 r")]).is_some());
     }
 
     #[test]

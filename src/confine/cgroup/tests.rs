@@ -1077,3 +1077,22 @@ fn hybrid_without_v1_devices_filters_on_cgroup2() {
     );
     assert!(!log.iter().any(|l| l.contains("devices.allow")), "{log:?}");
 }
+
+/// Device rules (the default ones too) on a layout that must be v1 for another controller and
+/// has no v1 devices hierarchy: refused, not left out (nothing runs without its device rules).
+#[test]
+fn device_rules_without_a_devices_hierarchy_fail() {
+    let f = hybrid();
+    for default in [false, true] {
+        let req = Request {
+            pids_max: Some(10),
+            ..device_rules(default)
+        };
+        let e = create(&f, &req).unwrap_err();
+        assert!(
+            line(&e).contains("no cgroup hierarchy has its controller"),
+            "{}",
+            line(&e)
+        );
+    }
+}

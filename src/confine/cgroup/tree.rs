@@ -390,6 +390,22 @@ fn limits(fs: &impl Fs, req: &Request, cg: &Cgroup) -> Result<(), Box<Error>> {
         true => {}
         // v1: each run of allows (or denies) written through one open of its file.
         false => {
+            if let Some((deny, allow)) = super::devices::v1_hole(&req.devices) {
+                let hint = alloc::format!(
+                    "cgroup v1 removes a deny only from an allow of the same numbers, so the \
+                     deny of '{}' after the allow of '{}' would be dropped: allow the devices \
+                     one by one instead (runc refuses such a list on v1 too)",
+                    Show(&deny),
+                    Show(&allow)
+                );
+                return Err(Error::new(
+                    ctl::DEVICES,
+                    "a deny inside an earlier wildcard allow cannot be kept in",
+                    b"devices.deny",
+                    None,
+                    hint,
+                ));
+            }
             let dir = cg.dirs.iter().find(|d| d.controllers & ctl::DEVICES != 0);
             let mut rest = req.devices.as_slice();
             while let (Some(d), Some((allow, _))) = (dir, rest.first()) {

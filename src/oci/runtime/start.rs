@@ -21,7 +21,10 @@ pub fn run(store: &Store, id: &[u8]) -> Result<(), Failed> {
     }
     // The process is let go and executes its program before `start` goes on (poststart hooks
     // run after that).
-    match store.release_fifo(id).map_err(|e| e.line)? {
+    match store
+        .release_fifo(id, e.pid, e.pid_start)
+        .map_err(|e| e.line)?
+    {
         Released::Started => {}
         Released::NoOne => {
             return Err(out::around(
@@ -41,9 +44,10 @@ pub fn run(store: &Store, id: &[u8]) -> Result<(), Failed> {
         }
     }
     e.status = Some(Status::Running);
-    // Only over this container's own entry (a delete and a create of the same id may have
-    // come between).
-    store.update(&e).map_err(|e| e.line)?;
+    // Only the status, and only in this container's own entry as it is now (a delete and a
+    // create of the same id may have come between; `create`'s last write may have come after
+    // the read above).
+    store.set_status(&e, Status::Running).map_err(|e| e.line)?;
     if !e.poststart.is_empty() {
         let state = super::hook_state(&e, "running", e.pid);
         if let Err(line) = crate::oci::hooks::run_all("poststart", &e.poststart, &state) {
