@@ -144,7 +144,12 @@ impl Process {
             crate::sys::seccomp::install(prog).map_err(|e| ("install the seccomp filter", e))?;
         }
         let (uid, gid, gids) = &self.ids;
-        set_groups(gids).map_err(|e| ("setgroups process.user.additionalGids", e))?;
+        // No groups asked for: where the user namespace denies setgroups (a rootless
+        // container's), the process keeps the (empty) groups it joined with, as `create` does.
+        match set_groups(gids) {
+            Err(rustix::io::Errno::PERM) if gids.is_empty() => {}
+            other => other.map_err(|e| ("setgroups process.user.additionalGids", e))?,
+        }
         rustix::thread::set_keep_capabilities(true).map_err(|e| ("keep capabilities", e))?;
         rustix::thread::set_thread_res_gid(
             Gid::from_raw(*gid),

@@ -180,14 +180,23 @@ pub fn to_spec(config: &Config, bundle: &[u8]) -> Result<Spec, Error> {
             source.extend_from_slice(&g.source);
             g.source = source;
         }
+        // A cgroup2 mount without a cgroup namespace shows every cgroup of the host: read-only
+        // (a writable one would let the container's root leave its cgroup), as a `cgroup`
+        // mount's view is.
+        if m.kind == "cgroup2" && !g.is_bind() && !spec.namespaces.has(Kind::Cgroup) {
+            g.flags |= super::mount::MS_RDONLY;
+        }
         if m.kind == "cgroup"
             && spec.namespaces.has(Kind::User)
             && !spec.namespaces.has(Kind::Cgroup)
         {
             // A user namespace without a cgroup namespace may not mount a cgroup filesystem:
             // the host's hierarchies are bound, as runc binds them for a rootless container,
-            // every mount below with the flags asked for.
+            // every mount below with the flags asked for, and read-only: they show every
+            // cgroup of the host, which a writable bind would let the container leave its own
+            // for.
             g.source = b"/sys/fs/cgroup".to_vec();
+            g.flags |= super::mount::MS_RDONLY;
             g.rec_set |= crate::setup::tree::attrs_of(g.flags).0;
             g.flags |= MS_BIND | MS_REC;
         }

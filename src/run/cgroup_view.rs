@@ -4,7 +4,8 @@
 //! * on cgroup v1 (this machine's hierarchies with limits), as runc does: a tmpfs at the mount
 //!   point and, in it, a bind of the container's directory of each hierarchy, named by its
 //!   controller (`memory`, `pids`, `cpu`, `devices`, `freezer`), with the mount's flags (`ro`,
-//!   `nosuid`, ...); the tmpfs is made read-only after the binds when the mount is;
+//!   `nosuid`, ...), read-only without a cgroup namespace; the tmpfs is made read-only after the
+//!   binds when the mount is;
 //! * otherwise (cgroup v2, or no cgroup of the container), a `cgroup2` mount with those flags,
 //!   read-only without a cgroup namespace of the container's own (it shows every cgroup then).
 //!
@@ -54,7 +55,10 @@ fn view(mounts: &mut Vec<MountOp>, g: &GeneralMount, cgroup: Option<&Cgroup>, ow
         mounts.push(MountOp::Mount(Box::new(v2)));
         return;
     };
-    let kept = g.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    // Without a cgroup namespace read-only, whatever the config says: the container's root
+    // could write its own limits through a writable bind.
+    let forced = if own_ns { 0 } else { MS_RDONLY };
+    let kept = g.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC) | forced;
     mounts.push(MountOp::Mount(Box::new(GeneralMount {
         fstype: b"tmpfs".to_vec(),
         source: b"tmpfs".to_vec(),
@@ -86,7 +90,7 @@ fn view(mounts: &mut Vec<MountOp>, g: &GeneralMount, cgroup: Option<&Cgroup>, ow
             ..g.clone()
         })));
     }
-    if g.flags & MS_RDONLY != 0 {
+    if kept & MS_RDONLY != 0 {
         mounts.push(MountOp::RemountRo(g.dst.clone()));
     }
 }

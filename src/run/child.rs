@@ -225,13 +225,17 @@ fn hold(cx: &Context, h: &Hold) -> OwnedFd {
     // descriptors (the state directory on the host, the fifo), and an `nsrun exec`'d process
     // or a startContainer hook shares its uid and capabilities. The launcher has read what it
     // needs of /proc/PID by the ack.
-    if rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
-        .is_err()
+    // A rootless runtime's process stays dumpable: its owner's own `nsrun exec` must open its
+    // /proc/PID/ns (with the owner's credentials, nothing the container could not reach as the
+    // owner already), and the runtime's descriptors are the owner's own.
+    if !cx.plan.unprivileged
+        && rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+            .is_err()
     {
         sys::exit::exit_now(status::SETUP_FAILED);
     }
-    // Its name until execve gives it the program's: `start` tells by it whether the program
-    // was executed when the process ends without a word.
+    // Its name until execve gives it the program's: `start` tells by it whether execve itself
+    // killed the process.
     let _ = rustix::thread::set_name(crate::state::RELEASED_COMM);
     if rustix::process::set_parent_process_death_signal(None).is_err() {
         sys::exit::exit_now(status::SETUP_FAILED);
@@ -315,6 +319,11 @@ fn exec_with(cx: &Context, inherited: bool, fifo: Option<BorrowedFd>) -> ! {
                 sys::exit::exit_now(status::SETUP_FAILED);
             }
         }
+    }
+    // OCI: tell `start` the process got as far as execve (what follows, if anything, is its
+    // failure).
+    if let Some(fifo) = fifo {
+        sys::fd::write_all(fifo, crate::state::EXEC_MARK);
     }
     let failure = cx.plan.exec.run();
     if let Some(fifo) = fifo {

@@ -63,45 +63,36 @@ impl Error {
 /// The exit status of `kill`, `wait` (and `enter`) for a name with no live container.
 pub const NOT_FOUND: i32 = 1;
 
-/// The name the container's process takes at the end of `create` until execve gives it the
-/// program's ([`Store::release_fifo`] tells by it whether the program was executed).
+/// What the container's process writes into its fifo right before execve(2): a byte no line
+/// holds. A line after it is execve's failure; a line without it, a failure before (a
+/// startContainer hook, a lock of its own); nothing at all, an end before execve without a
+/// word (a kill).
+pub const EXEC_MARK: &[u8] = b"\0";
+
+/// The name the container's process takes at the end of `create`, until execve gives it the
+/// program's ([`in_execve`]).
 pub const RELEASED_COMM: &core::ffi::CStr = c"nsrun-released";
 
-/// What the released process did, once its descriptor of the fifo is closed: `said`, the line
-/// it left in the fifo, if any. A line counts only if the process has ended (a process that
-/// runs its program did not write it: someone with its credentials did); without a line, a
-/// process that ended with its released name (not the program's) was killed before execve.
-/// Without a pidfd (before Linux 5.3) the line is believed and a silent end is a start.
-fn released(said: Option<alloc::vec::Vec<u8>>, pidfd: Option<OwnedFd>, pid: i32) -> Released {
-    let Some(pidfd) = pidfd else {
-        return match said {
-            Some(line) => Released::Failed(line),
-            None => Released::Started,
-        };
-    };
-    let ended = |ms: u64| sys::fd::readable_within(pidfd.as_fd(), ms);
-    if let Some(line) = said {
-        return match ended(1000) {
-            true => Released::Failed(line),
-            false => Released::Started,
-        };
-    }
-    // execve closes the descriptors before it renames the process: allow it a moment.
+/// The process said it reached execve: whether execve itself killed it (SIGSYS with its
+/// released name still on it: a seccomp rule of the config that kills execve) or the program
+/// was executed. execve closes the descriptors before it renames the process: a moment is
+/// allowed for that. Any other end is the program's (or looks like it: a crash).
+fn in_execve(pid: i32) -> Released {
+    const SIGSYS: u32 = 31;
     for _ in 0..100 {
         match proc::comm_and_signal(pid) {
-            Some((comm, _)) if comm.as_slice() != RELEASED_COMM.to_bytes() => {
-                return Released::Started
+            Some((comm, state)) if comm.as_slice() == RELEASED_COMM.to_bytes() => {
+                match state {
+                    Some(SIGSYS) => return Released::Failed(
+                        b"nsrun: execve killed it (signal 31, SIGSYS: a seccomp rule kills execve)"
+                            .to_vec(),
+                    ),
+                    Some(_) => return Released::Started,
+                    // Still in execve.
+                    None => {}
+                }
             }
-            Some((_, Some(signal))) if ended(0) => {
-                let mut line =
-                    b"nsrun: it ended before its program ran (killed by signal ".to_vec();
-                entry::decimal(&mut line, u64::from(signal));
-                line.push(b')');
-                return Released::Failed(line);
-            }
-            Some(_) => {}
-            // Reaped already: nothing tells.
-            None => return Released::Started,
+            _ => return Released::Started,
         }
         let _ = rustix::thread::nanosleep(&rustix::time::Timespec {
             tv_sec: 0,
@@ -109,6 +100,37 @@ fn released(said: Option<alloc::vec::Vec<u8>>, pidfd: Option<OwnedFd>, pid: i32)
         });
     }
     Released::Started
+}
+
+/// What the released process did, once its descriptor of the fifo is closed: `said`, what it
+/// left in the fifo (None: it could not be read back, no procfs). A line counts only if the
+/// process has ended (a process that runs its program did not write it: someone with its
+/// credentials did). Without a pidfd (before Linux 5.3) the line is believed.
+fn released(said: Option<alloc::vec::Vec<u8>>, pidfd: Option<OwnedFd>, pid: i32) -> Released {
+    let Some(data) = said else {
+        return Released::Started;
+    };
+    let (reached, line) = match data.iter().rposition(|&b| b == EXEC_MARK[0]) {
+        Some(i) => (true, &data[i + 1..]),
+        None => (false, &data[..]),
+    };
+    if line.is_empty() {
+        if reached {
+            return in_execve(pid);
+        }
+        // It ended before execve without a word: killed (a SIGKILL while a hook ran).
+        let mut line = b"nsrun: it ended before its program ran".to_vec();
+        if let Some((_, Some(signal))) = proc::comm_and_signal(pid).filter(|(_, s)| *s != Some(0)) {
+            line.extend_from_slice(b" (killed by signal ");
+            entry::decimal(&mut line, u64::from(signal));
+            line.push(b')');
+        }
+        return Released::Failed(line);
+    }
+    match pidfd {
+        Some(p) if !sys::fd::readable_within(p.as_fd(), 1000) => Released::Started,
+        _ => Released::Failed(line.to_vec()),
+    }
 }
 
 /// What [`Store::release_fifo`] did.

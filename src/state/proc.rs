@@ -197,8 +197,8 @@ pub fn parse_ns_link(link: &[u8]) -> Option<u64> {
 }
 
 /// The command name (field 2) of process `pid`, and, once it has ended (a zombie, state Z),
-/// the signal that ended it (field 52, its exit code as wait(2) gives it; None for an exit).
-/// None when there is no such process.
+/// the signal that ended it (field 52, its exit code as wait(2) gives it; 0 for an exit; None
+/// while it runs). None when there is no such process.
 pub fn comm_and_signal(pid: i32) -> Option<(alloc::vec::Vec<u8>, Option<u32>)> {
     if pid <= 0 {
         return None;
@@ -223,10 +223,10 @@ pub fn comm_and_signal(pid: i32) -> Option<(alloc::vec::Vec<u8>, Option<u32>)> {
     if state != b'Z' {
         return Some((comm, None));
     }
+    // A zombie: Some(0) for an exit, else the signal.
     // Field 52 is the 49th after field 3.
     let code = number(fields.nth(48)?)?;
-    let signal = (code & 0x7f) as u32;
-    Some((comm, (signal != 0).then_some(signal)))
+    Some((comm, Some((code & 0x7f) as u32)))
 }
 
 #[cfg(test)]

@@ -138,8 +138,8 @@ pub fn readable_within(fd: BorrowedFd<'_>, ms: u64) -> bool {
 }
 
 /// What is waiting in the pipe or fifo written through `fd` (a fifo this process holds only
-/// for writing), read through a second, reading open of it by its magic link in /proc/self/fd:
-/// None when nothing is (or it cannot be opened: no procfs).
+/// for writing), read through a second, reading open of it by its magic link in /proc/self/fd
+/// (empty when nothing is); None when it cannot be opened (no procfs).
 pub fn read_back(fd: BorrowedFd<'_>) -> Option<alloc::vec::Vec<u8>> {
     use rustix::fs::{Mode, OFlags};
     let mut path = alloc::string::String::from("/proc/self/fd/");
@@ -150,8 +150,10 @@ pub fn read_back(fd: BorrowedFd<'_>) -> Option<alloc::vec::Vec<u8>> {
     let n = loop {
         match rustix::io::read(&r, &mut buf) {
             Err(Errno::INTR) => continue,
-            Ok(n) if n > 0 => break n,
-            _ => return None,
+            Ok(n) => break n,
+            // Nothing waiting.
+            Err(Errno::AGAIN) => break 0,
+            Err(_) => return None,
         }
     };
     buf.truncate(n);

@@ -164,8 +164,9 @@ pub(crate) fn decide(rules: &[Rule], kind: u32, major: u32, minor: u32, access: 
     false
 }
 
-/// On cgroup v1, a deny that follows an allow broader than it (a `*` or type `a` where the deny
-/// names a number or a type) and shares an access with it: the v1 controller removes a deny
+/// On cgroup v1, a deny that follows an allow it overlaps without naming the same type and
+/// numbers (one of them has a `*` or type `a` where the other names one) and shares an access
+/// with: the v1 controller removes a deny
 /// only from an exception of exactly the same type and numbers, so it would drop this one
 /// silently and the device stay open. The deny's line and the allow's (runc refuses such a
 /// list on v1 too). A deny-all starts over.
@@ -183,10 +184,13 @@ pub(crate) fn v1_hole(lines: &[(bool, Vec<u8>)]) -> Option<(Vec<u8>, Vec<u8>)> {
             allows.clear();
             continue;
         }
+        // Overlapping without the same numbers (either may be the wider): v1 would keep the
+        // allow's exception whole.
         let covers = |a: &Rule| {
-            a.kind.is_none_or(|k| Some(k) == r.kind)
-                && a.major.is_none_or(|m| Some(m) == r.major)
-                && a.minor.is_none_or(|m| Some(m) == r.minor)
+            let meet = |x: Option<u32>, y: Option<u32>| x.is_none() || y.is_none() || x == y;
+            meet(a.kind, r.kind)
+                && meet(a.major, r.major)
+                && meet(a.minor, r.minor)
                 && (a.kind, a.major, a.minor) != (r.kind, r.major, r.minor)
                 && a.access & r.access != 0
         };
@@ -276,6 +280,9 @@ mod tests {
             None
         );
         assert!(v1_hole(&[l(true, "c 1:* rwm"), l(false, "c 1:3 r")]).is_some());
+        // A deny wider than an earlier allow: v1 drops it too (it names no exception).
+        assert!(v1_hole(&[l(true, "b 7:0 r"), l(false, "b 7:* rwm")]).is_some());
+        assert!(v1_hole(&[l(true, "c 1:3 r"), l(false, "c *:* r")]).is_some());
         assert!(v1_hole(&[l(true, "a *:* rwm"), l(false, "c 1:3 r")]).is_some());
     }
 
