@@ -441,21 +441,10 @@ fn exits_within(child: Pid, secs: i64, pidfd: bool) -> bool {
         false => None,
     };
     if let Some(fd) = fd {
-        use rustix::event::{PollFd, PollFlags};
-        let deadline = sys::clock::now_ms().saturating_add(ms as u64);
-        loop {
-            let left = deadline.saturating_sub(sys::clock::now_ms());
-            let t = rustix::time::Timespec {
-                tv_sec: (left / 1000) as i64,
-                tv_nsec: ((left % 1000) * 1_000_000) as i64,
-            };
-            let mut fds = [PollFd::new(&fd, PollFlags::IN)];
-            match rustix::event::poll(&mut fds, Some(&t)) {
-                Ok(0) => return false,
-                Ok(_) => return true,
-                Err(Errno::INTR) => continue,
-                Err(_) => break,
-            }
+        use rustix::fd::AsFd;
+        // A poll that fails goes on without the pidfd.
+        if let Ok(ended) = sys::fd::readable_within(fd.as_fd(), ms as u64) {
+            return ended;
         }
     }
     use rustix::process::WaitIdOptions;

@@ -128,9 +128,26 @@ fn released(said: Option<alloc::vec::Vec<u8>>, pidfd: Option<OwnedFd>, pid: i32)
         return Released::Failed(line);
     }
     match pidfd {
-        Some(p) if !sys::fd::readable_within(p.as_fd(), 1000) => Released::Started,
+        Some(p) if !sys::fd::readable_within(p.as_fd(), 1000).unwrap_or(false) => Released::Started,
         _ => Released::Failed(line.to_vec()),
     }
+}
+
+/// At most `size` bytes of `fd`, a file of the store whose size is final (written, then
+/// renamed into place): no read for the end of file.
+fn read_sized(fd: rustix::fd::BorrowedFd<'_>, size: usize) -> Result<Vec<u8>, Errno> {
+    let mut text = alloc::vec![0u8; size];
+    let mut got = 0;
+    while got < size {
+        match crate::sys::fd::read(fd, &mut text[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    text.truncate(got);
+    Ok(text)
 }
 
 /// What [`Store::release_fifo`] did.
@@ -498,18 +515,10 @@ impl Store {
                 "not a state entry (not a regular file of at most 1 MiB)",
             ));
         }
-        let mut text = alloc::vec![0u8; st.st_size as usize + 1];
-        let mut got = 0;
         // An entry's file is complete once it has its name (written, then renamed there), so
         // its size is final: no read for the end of file.
-        while got < st.st_size as usize {
-            match crate::sys::fd::read(fd.as_fd(), &mut text[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) => return Err(Error::at("read ", &self.shown(name), e)),
-            }
-        }
-        text.truncate(got);
+        let text = read_sized(fd.as_fd(), st.st_size as usize)
+            .map_err(|e| Error::at("read ", &self.shown(name), e))?;
         match Entry::decode(&text) {
             Some(e) if e.name == name => Ok(Some(e)),
             _ => Err(bad("not a state entry nsrun can read")),
@@ -527,26 +536,8 @@ impl Store {
             rustix::process::getpid().as_raw_nonzero().get() as u64,
         );
         let fail = |what: &str, err| Error::at(what, &self.shown(&e.name), err);
-        let fd = rustix::fs::openat(
-            &self.dir,
-            tmp.as_slice(),
-            OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::RUSR | Mode::WUSR,
-        )
-        .map_err(|err| fail("write ", err))?;
-        let text = e.encode();
-        let mut rest = text.as_slice();
-        while !rest.is_empty() {
-            match rustix::io::write(&fd, rest) {
-                Ok(n) => rest = &rest[n..],
-                Err(Errno::INTR) => {}
-                Err(err) => {
-                    let _ = rustix::fs::unlinkat(&self.dir, tmp.as_slice(), AtFlags::empty());
-                    return Err(fail("write ", err));
-                }
-            }
-        }
-        drop(fd);
+        self.write_tmp(&tmp, &e.encode())
+            .map_err(|err| fail("write ", err))?;
         // The new text takes the entry's place in one step. An entry already there is swapped
         // out (RENAME_EXCHANGE) and its old text, now under the temporary name, removed: ext4
         // answers a rename *over* a file by starting writeback of the new one (auto_da_alloc),
@@ -638,6 +629,29 @@ impl Store {
         Ok(true)
     }
 
+    /// Writes `text` to the new file `tmp` of the store (mode 0600, not following a link),
+    /// whole; on failure nothing of it is left.
+    fn write_tmp(&self, tmp: &[u8], text: &[u8]) -> Result<(), Errno> {
+        let fd = rustix::fs::openat(
+            &self.dir,
+            tmp,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::RUSR | Mode::WUSR,
+        )?;
+        let mut rest = text;
+        while !rest.is_empty() {
+            match rustix::io::write(&fd, rest) {
+                Ok(n) => rest = &rest[n..],
+                Err(Errno::INTR) => {}
+                Err(err) => {
+                    let _ = rustix::fs::unlinkat(&self.dir, tmp, AtFlags::empty());
+                    return Err(err);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The name of the copy of an OCI container's config.json kept from `create`: `.config.ID`
     /// beside its entry. `exec` reads this copy, never the bundle's file again: whoever can
     /// write the bundle after `create` (the container itself, when its root is the bundle)
@@ -652,25 +666,7 @@ impl Store {
         let name = Self::config_name(id);
         let tmp = [&b".tmp"[..], &name].concat();
         let fail = |verb: &str, e| Error::at(verb, &self.shown(&name), e);
-        let fd = rustix::fs::openat(
-            &self.dir,
-            tmp.as_slice(),
-            OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::RUSR | Mode::WUSR,
-        )
-        .map_err(|e| fail("write ", e))?;
-        let mut done = 0;
-        while done < text.len() {
-            match rustix::io::write(&fd, &text[done..]) {
-                Ok(n) => done += n,
-                Err(Errno::INTR) => {}
-                Err(e) => {
-                    let _ = rustix::fs::unlinkat(&self.dir, tmp.as_slice(), AtFlags::empty());
-                    return Err(fail("write ", e));
-                }
-            }
-        }
-        drop(fd);
+        self.write_tmp(&tmp, text).map_err(|e| fail("write ", e))?;
         rustix::fs::renameat(&self.dir, tmp.as_slice(), &self.dir, name.as_slice()).map_err(|e| {
             let _ = rustix::fs::unlinkat(&self.dir, tmp.as_slice(), AtFlags::empty());
             fail("write ", e)
@@ -695,18 +691,8 @@ impl Store {
                 status::SETUP_FAILED,
             ));
         }
-        let mut text = alloc::vec![0u8; st.st_size as usize];
-        let mut got = 0;
-        while got < text.len() {
-            match crate::sys::fd::read(fd.as_fd(), &mut text[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(Errno::INTR) => {}
-                Err(e) => return Err(Error::at("read ", &self.shown(&name), e)),
-            }
-        }
-        text.truncate(got);
-        Ok(text)
+        read_sized(fd.as_fd(), st.st_size as usize)
+            .map_err(|e| Error::at("read ", &self.shown(&name), e))
     }
 
     /// The name of the fifo an OCI container created and not started waits on: `.fifo.ID`

@@ -23,24 +23,8 @@ pub fn start_time(pid: i32) -> Option<u64> {
     if pid <= 0 {
         return None;
     }
-    let fd = rustix::fs::open(
-        path(pid, "stat").as_slice(),
-        OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .ok()?;
     let mut buf = [0u8; 1024];
-    let mut got = 0;
-    // procfs gives the whole line in one read; a line is complete at its newline (no read for
-    // the end of file).
-    while got < buf.len() && (got == 0 || buf[got - 1] != b'\n') {
-        match crate::sys::fd::read(fd.as_fd(), &mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(_) => return None,
-        }
-    }
-    parse_start(buf.get(..got)?)
+    parse_start(read_stat(rustix::fs::CWD, &path(pid, "stat"), &mut buf)?)
 }
 
 /// Field 22 of a /proc/PID/stat line: counted after the last `)`, since the command name in
@@ -104,7 +88,7 @@ pub fn own() -> Option<(u64, u64)> {
     )
     .ok()?;
     let mut buf = [0u8; 1024];
-    let stat = read_stat(dir.as_fd(), &mut buf)?;
+    let stat = read_stat(dir.as_fd(), b"stat", &mut buf)?;
     let pid = stat.split(|&b| b == b' ').next().and_then(number)?;
     if pid != me as u64 {
         return None;
@@ -128,7 +112,7 @@ pub fn start_and_ns(pid: i32, ns: &mut [Ns; 8]) -> Option<u64> {
     )
     .ok()?;
     let mut buf = [0u8; 1024];
-    let start = parse_start(read_stat(dir.as_fd(), &mut buf)?)?;
+    let start = parse_start(read_stat(dir.as_fd(), b"stat", &mut buf)?)?;
     if let Ok(nsdir) = rustix::fs::openat(
         &dir,
         "ns",
@@ -145,9 +129,12 @@ pub fn start_and_ns(pid: i32, ns: &mut [Ns; 8]) -> Option<u64> {
 }
 
 /// The `stat` line of the /proc/PID directory `dir`, read into `buf`.
-fn read_stat<'a>(dir: rustix::fd::BorrowedFd<'_>, buf: &'a mut [u8; 1024]) -> Option<&'a [u8]> {
-    let fd =
-        rustix::fs::openat(dir, "stat", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok()?;
+fn read_stat<'a>(
+    dir: rustix::fd::BorrowedFd<'_>,
+    name: &[u8],
+    buf: &'a mut [u8; 1024],
+) -> Option<&'a [u8]> {
+    let fd = rustix::fs::openat(dir, name, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).ok()?;
     let mut got = 0;
     // procfs gives the whole line in one read; a line is complete at its newline.
     while got < buf.len() && (got == 0 || buf[got - 1] != b'\n') {
@@ -203,15 +190,8 @@ pub fn comm_and_signal(pid: i32) -> Option<(alloc::vec::Vec<u8>, Option<u32>)> {
     if pid <= 0 {
         return None;
     }
-    let fd = rustix::fs::open(
-        path(pid, "stat").as_slice(),
-        OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .ok()?;
     let mut buf = [0u8; 1024];
-    let n = crate::sys::fd::read(fd.as_fd(), &mut buf).ok()?;
-    let stat = &buf[..n];
+    let stat = read_stat(rustix::fs::CWD, &path(pid, "stat"), &mut buf)?;
     let open = stat.iter().position(|&b| b == b'(')?;
     let close = stat.iter().rposition(|&b| b == b')')?;
     let comm = stat.get(open + 1..close)?.to_vec();

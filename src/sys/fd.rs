@@ -119,20 +119,22 @@ pub fn wait_readers_gone(fd: BorrowedFd<'_>, timeout_ms: u64) -> bool {
 }
 
 /// Whether `fd` (a pidfd: readable once its process has ended) becomes readable within `ms`
-/// milliseconds.
-pub fn readable_within(fd: BorrowedFd<'_>, ms: u64) -> bool {
+/// milliseconds (an interrupted wait goes on to the same deadline); the error of poll(2).
+pub fn readable_within(fd: BorrowedFd<'_>, ms: u64) -> Result<bool, Errno> {
     use rustix::event::{PollFd, PollFlags};
-    let mut fds = [PollFd::new(&fd, PollFlags::IN)];
-    let ts = rustix::time::Timespec {
-        tv_sec: (ms / 1000) as i64,
-        tv_nsec: ((ms % 1000) * 1_000_000) as i64,
-    };
+    let deadline = super::clock::now_ms().saturating_add(ms);
     loop {
+        let left = deadline.saturating_sub(super::clock::now_ms());
+        let ts = rustix::time::Timespec {
+            tv_sec: (left / 1000) as i64,
+            tv_nsec: ((left % 1000) * 1_000_000) as i64,
+        };
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
         match rustix::event::poll(&mut fds, Some(&ts)) {
-            Ok(0) => return false,
-            Ok(_) => return fds[0].revents().contains(PollFlags::IN),
+            Ok(0) => return Ok(false),
+            Ok(_) => return Ok(true),
             Err(Errno::INTR) => continue,
-            Err(_) => return false,
+            Err(e) => return Err(e),
         }
     }
 }

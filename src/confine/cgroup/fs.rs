@@ -114,15 +114,7 @@ impl Fs for Real {
     }
 
     fn write(&self, path: &[u8], data: &[u8]) -> Result<(), Errno> {
-        let f = rustix::fs::open(path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())?;
-        loop {
-            match rustix::io::write(&f, data) {
-                Err(Errno::INTR) => {}
-                Ok(n) if n == data.len() => return Ok(()),
-                Ok(_) => return Err(Errno::IO),
-                Err(e) => return Err(e),
-            }
-        }
+        self.write_each(path, &[data])
     }
 
     fn write_each(&self, path: &[u8], items: &[&[u8]]) -> Result<(), Errno> {
