@@ -367,6 +367,52 @@ fn a_named_run_is_listed_while_it_runs_and_its_status_kept() {
     recorded_life(&State::new("life"));
 }
 
+/// The start time (field 22 of /proc/PID/stat) of process `pid`.
+fn start_of(pid: i32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let (_, rest) = stat.rsplit_once(')').unwrap();
+    rest.split_whitespace().nth(19).unwrap().parse().unwrap()
+}
+
+/// In run after run, an entry names its PID 1 by the start time the kernel shows for it (the
+/// launcher takes it from the boot clock read around clone when both reads fall in one tick,
+/// from /proc/PID/stat otherwise), and its launcher by a tick it started by; the entry holds
+/// the namespaces that are the container's own (none marked `host`), and `list` shows all
+/// eight while it runs, as /proc/PID/ns has them.
+#[test]
+#[ignore = "needs root"]
+fn entries_name_their_processes_by_the_kernels_start_times() {
+    require_root();
+    let st = State::new("start-times");
+    for i in 0..12 {
+        let name = format!("t{i}");
+        let pid = st.detach(&name, &["--", "sleep", "60"]);
+        let text = std::fs::read_to_string(st.path.join(&name)).unwrap();
+        let field = |key: &str| -> u64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(' ')))
+                .unwrap_or_else(|| panic!("{key} in {text}"))
+                .parse()
+                .unwrap()
+        };
+        assert_eq!(field("pid"), pid as u64, "{text}");
+        assert_eq!(field("pid-start"), start_of(pid), "run {i}: {text}");
+        let launcher = field("launcher") as i32;
+        assert!(start_of(launcher) <= field("launcher-start"), "{text}");
+        let ns: Vec<&str> = text.lines().filter(|l| l.starts_with("ns ")).collect();
+        assert_eq!(ns.len(), 5, "ipc, mnt, net, pid, uts: {text}");
+        assert!(ns.iter().all(|l| l.ends_with(" new")), "{text}");
+        let e = st.entry(&name).expect("listed");
+        assert_eq!(e.ns.len(), 8, "{e:?}");
+        for (kind, inode) in &e.ns {
+            assert_eq!(*inode, readlink_ns(pid, kind), "{kind} of {e:?}");
+        }
+        st.nsrun("kill", &[&name, "KILL"]).assert_ok();
+        assert_eq!(st.nsrun("wait", &[&name]).code(), Some(137));
+    }
+    assert_eq!(st.files(), Vec::<String>::new());
+}
+
 #[test]
 #[ignore = "needs root"]
 fn a_named_run_as_an_ordinary_user_uses_xdg_runtime_dir() {

@@ -30,6 +30,9 @@ pub struct Def<T: 'static> {
     /// dashes (a family's prefix for [`Arity::Suffix`]), a second long name or "", the values'
     /// names in the help or "", and the help line.
     pub text: &'static str,
+    /// Where the first three NULs of `text` are ([`nuls`], computed when the table is
+    /// compiled): the walker reads the names from them without scanning the text.
+    pub at: [u8; 3],
     /// How it takes its values.
     pub arity: Arity,
     /// What the option means to its command's parser.
@@ -43,6 +46,7 @@ macro_rules! opt {
     ($short:literal, $long:literal, $also:literal, $arity:ident, $values:literal, $help:literal, $tag:expr) => {
         $crate::cli::table::Item::Opt($crate::cli::table::Def {
             text: concat!($short, "\0", $long, "\0", $also, "\0", $values, "\0", $help),
+            at: $crate::cli::table::nuls(concat!($short, "\0", $long, "\0", $also, "\0")),
             arity: $crate::cli::table::Arity::$arity,
             tag: $tag,
         })
@@ -82,32 +86,35 @@ fn fields(text: &'static str) -> Fields {
     }
 }
 
-/// The short letter (or 0), the long name and the second long name of a [`Def`]'s text: what
-/// the walker matches a word against, read without scanning the help line (the walker looks at
-/// every option of a table for every option word).
-fn names(text: &'static str) -> (u8, &'static str, &'static str) {
-    let mut at = [0usize; 3];
-    let mut n = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if b == 0 {
-            at[n] = i;
+/// The offsets of the three NULs that end the short letter, the long name and the second long
+/// name in a [`Def`]'s text (`SHORT\0--long\0--also\0`). Evaluated when a table is compiled;
+/// a name too long for the offsets to fit in a byte stops the build.
+pub const fn nuls(head: &str) -> [u8; 3] {
+    let b = head.as_bytes();
+    let mut at = [0u8; 3];
+    let (mut i, mut n) = (0, 0);
+    while i < b.len() && n < 3 {
+        if b[i] == 0 {
+            assert!(i <= u8::MAX as usize, "option names longer than 255 bytes");
+            at[n] = i as u8;
             n += 1;
-            if n == at.len() {
-                break;
-            }
         }
+        i += 1;
     }
-    if n < at.len() {
-        // Not a table text (opt! always writes five fields): the slow path says what it holds.
-        let f = fields(text);
-        return (f.short, f.long, f.also);
-    }
-    let short = text.as_bytes()[0];
-    let short = if at[0] == 0 { 0 } else { short };
+    assert!(n == 3, "an option's text needs its three names");
+    at
+}
+
+/// The short letter (or 0), the long name and the second long name of a [`Def`]'s text, from
+/// its NUL offsets `at`: what the walker matches a word against, read without scanning the text
+/// (the walker looks at every option of a table for every option word).
+fn names(text: &'static str, at: [u8; 3]) -> (u8, &'static str, &'static str) {
+    let [a, b, c] = at.map(usize::from);
+    let short = if a == 0 { 0 } else { text.as_bytes()[0] };
     (
         short,
-        text.get(at[0] + 1..at[1]).unwrap_or(""),
-        text.get(at[1] + 1..at[2]).unwrap_or(""),
+        text.get(a + 1..b).unwrap_or(""),
+        text.get(b + 1..c).unwrap_or(""),
     )
 }
 
@@ -181,7 +188,7 @@ impl<'a, T: 'static> Args<'a, T> {
     pub fn take(&mut self) -> Result<Got<'a, T>, String> {
         let table = self.table;
         let view = |i: usize| match &table[i] {
-            Item::Opt(def) => Some((def.text, def.arity)),
+            Item::Opt(def) => Some((def.text, def.at, def.arity)),
             _ => None,
         };
         Ok(match self.walk.next(table.len(), &view)? {
@@ -226,7 +233,7 @@ struct Walk<'a> {
     cluster: Option<(&'a [u8], usize)>,
 }
 
-type View<'v> = &'v dyn Fn(usize) -> Option<(&'static str, Arity)>;
+type View<'v> = &'v dyn Fn(usize) -> Option<(&'static str, [u8; 3], Arity)>;
 
 impl<'a> Walk<'a> {
     fn next(&mut self, len: usize, view: View<'_>) -> Result<Raw<'a>, String> {
@@ -256,8 +263,8 @@ impl<'a> Walk<'a> {
         };
         let is = |s: &str| !s.is_empty() && s.as_bytes() == name;
         let found = (0..len).find_map(|i| {
-            let (text, arity) = view(i)?;
-            let (_, long, also) = names(text);
+            let (text, at, arity) = view(i)?;
+            let (_, long, also) = names(text, at);
             let hit = match arity {
                 Arity::Suffix => name.starts_with(long.as_bytes()),
                 _ => is(long) || is(also),
@@ -302,8 +309,8 @@ impl<'a> Walk<'a> {
     ) -> Result<Raw<'a>, String> {
         let c = word[at];
         let found = (0..len).find_map(|i| {
-            let (text, arity) = view(i)?;
-            let (short, long, _) = names(text);
+            let (text, at, arity) = view(i)?;
+            let (short, long, _) = names(text, at);
             (short == c).then_some((i, arity, long))
         });
         let Some((index, arity, long)) = found else {
@@ -459,12 +466,13 @@ mod tests {
     /// run table (and the test table's edge cases: no short letter, no second name).
     #[test]
     fn names_read_as_fields_do() {
-        let run = defs(crate::cli::run::OPTIONS).map(|d| d.text);
-        for text in defs(TABLE).map(|d| d.text).chain(run) {
+        let run = defs(crate::cli::run::OPTIONS).map(|d| (d.text, d.at));
+        for (text, at) in defs(TABLE).map(|d| (d.text, d.at)).chain(run) {
             let f = fields(text);
-            assert_eq!(names(text), (f.short, f.long, f.also), "{text:?}");
+            assert_eq!(names(text, at), (f.short, f.long, f.also), "{text:?}");
         }
-        assert_eq!(names("x"), (b'x', "", ""));
+        assert_eq!(nuls("\0--x\0\0"), [0, 4, 5]);
+        assert_eq!(nuls("x\0--long\0--also\0"), [1, 8, 15]);
     }
 
     /// An option as taken: its tag, name, value and second value.

@@ -7,10 +7,13 @@ use crate::state::{ops, Store};
 #[inline(never)]
 pub fn run(dir: Option<&[u8]>, as_json: bool, env: &[&[u8]]) -> i32 {
     let found = Store::open(dir, env).and_then(|store| store.list());
-    let (entries, bad) = match found {
+    let (mut entries, bad) = match found {
         Ok(found) => found,
         Err(e) => return super::failed(e),
     };
+    for e in &mut entries {
+        ops::shared_ns(e);
+    }
     let text = match as_json {
         true => ops::json(&entries),
         false => ops::table(&entries),

@@ -241,6 +241,17 @@ struct Started {
     watch: bool,
     /// OCI `create`: the launcher's end of the hold socket ([`hold`]).
     hold: Option<rustix::fd::OwnedFd>,
+    /// The container's PID 1's start time, when the clock told it ([`born`]).
+    born: Option<u64>,
+}
+
+/// The start time (/proc/PID/stat's field 22) of the process a clone made, from the boot
+/// clock read just `before` and `after` it: the kernel takes the process's start from that
+/// clock during the call, so when both reads fall in the same clock tick that tick is its start
+/// time, exactly; None when they do not (a clone across a tick, a few per cent of them), and
+/// the caller reads /proc/PID/stat instead.
+fn born(before: Option<u64>, after: Option<u64>) -> Option<u64> {
+    before.filter(|_| before == after)
 }
 
 /// Clones the child and releases it; returns its pid and the error pipe's read end.
@@ -335,7 +346,11 @@ fn start(
     }
     let parent_ends = &parent_ends[..n];
     let flags = plan.clone_flags | libc::SIGCHLD;
-    let mut pid = match clone::spawn(&stack, flags, child::main, &cx, parent_ends) {
+    let clock = record.as_ref().is_some_and(|r| r.named());
+    let before = clock.then(sys::clock::boot_ticks).flatten();
+    let spawned = clone::spawn(&stack, flags, child::main, &cx, parent_ends);
+    let mut born = born(before, clock.then(sys::clock::boot_ticks).flatten());
+    let mut pid = match spawned {
         Ok(pid) => pid,
         Err(e) => {
             signal::set_mask(&mask);
@@ -377,6 +392,8 @@ fn start(
             Some(first) => {
                 let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
                 pid = first;
+                // Not the process the clock saw made.
+                born = None;
             }
             None => failed = true,
         }
@@ -401,6 +418,7 @@ fn start(
             info,
             watch,
             hold: hold_socket,
+            born,
         });
     }
     let kill = |line: alloc::string::String| {
@@ -419,7 +437,7 @@ fn start(
     // The entry is written while the child sets up (its namespaces exist since clone); the
     // command waits for the second byte, so a name found taken here never runs one.
     if let Some(record) = record.as_mut().filter(|_| !holding) {
-        record.created(pid, plan).map_err(kill)?;
+        record.created(pid, plan, born).map_err(kill)?;
     }
     if go_before_exec {
         sys::fd::write_all(go_w.as_fd(), b"g");
@@ -445,6 +463,7 @@ fn start(
         info,
         watch,
         hold: hold_socket,
+        born,
     })
 }
 
@@ -508,7 +527,7 @@ fn hold(
         let line = failure();
         fail(record, line)
     }
-    if let Err(line) = record.ready(pid, plan, cgroup.as_ref()) {
+    if let Err(line) = record.ready(pid, plan, cgroup.as_ref(), started.born) {
         fail(record, line)
     }
     if let Some(hooks) = plan.hooks.as_ref().filter(|h| !h.start.is_empty()) {

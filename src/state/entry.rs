@@ -66,7 +66,9 @@ pub struct Entry {
     pub pid_ns: u64,
     /// The pid of the nsrun process that launched it and waits for it.
     pub launcher: i32,
-    /// The launcher's start time.
+    /// A clock tick the launcher started no later than: the start time of the PID 1 it made
+    /// (entries of nsrun before 2026-12-03 hold its own start time, which passes the same test,
+    /// [`super::proc::started_by`]).
     pub launcher_start: u64,
     /// When it was created, in seconds since the epoch.
     pub created: u64,
@@ -133,7 +135,9 @@ impl Entry {
                 out.extend_from_slice(name.as_bytes());
                 out.push(b' ');
                 decimal(&mut out, ns.inode);
-                out.extend_from_slice(if ns.new { b" new\n" } else { b" host\n" });
+                // Not made by nsrun: joined (entries before 2026-12-03 wrote the launcher's
+                // own too, as `host`).
+                out.extend_from_slice(if ns.new { b" new\n" } else { b" joined\n" });
             }
         }
         for arg in &self.command {
@@ -208,7 +212,7 @@ impl Entry {
                     let inode = number(words.next()?)?;
                     let new = match words.next()? {
                         b"new" => true,
-                        b"host" => false,
+                        b"joined" | b"host" => false,
                         _ => return None,
                     };
                     e.ns[i] = Ns { inode, new };

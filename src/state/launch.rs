@@ -272,13 +272,14 @@ impl Record {
         pid: i32,
         plan: &Plan,
         cgroup: Option<&crate::confine::cgroup::Cgroup>,
+        born: Option<u64>,
     ) -> Result<(), alloc::string::String> {
         if let (Some((_, e)), Some(cg)) = (self.named.as_mut(), cgroup) {
             e.cgroups = cg.paths().map(<[u8]>::to_vec).collect();
             e.cgroup_made = cg.made().map(<[u8]>::to_vec).collect();
             e.cgroup_v2 = cg.is_v2();
         }
-        self.created(pid, plan)?;
+        self.created(pid, plan, born)?;
         let done = self.fifo_and_pid_file(pid);
         if done.is_err() {
             self.abandon();
@@ -339,13 +340,20 @@ impl Record {
         store
             .into_iter()
             .chain(self.detached.as_ref().map(|w| w.as_raw_fd()))
-            .chain(self.held.as_ref().map(super::Held::raw))
     }
 
     /// The child `pid` exists and sets up, its command waiting for a go byte it gets next:
     /// writes its entry (status `running`, so `list` shows it before the command can do
-    /// anything), unless a live container took the name meanwhile.
-    pub fn created(&mut self, pid: i32, plan: &Plan) -> Result<(), alloc::string::String> {
+    /// anything), unless a live container took the name meanwhile. `born` is its start time
+    /// when the launcher's clock told it (else it is read from /proc/PID/stat). The entry holds
+    /// the namespaces that are the container's own, made or joined ([`own_ns`]): the others are
+    /// the launcher's, and `list` shows them as /proc has them while the container runs.
+    pub fn created(
+        &mut self,
+        pid: i32,
+        plan: &Plan,
+        born: Option<u64>,
+    ) -> Result<(), alloc::string::String> {
         self.pid = pid;
         let Some((store, e)) = &mut self.named else {
             return Ok(());
@@ -356,12 +364,20 @@ impl Record {
             false => Status::Running,
         });
         e.pid = pid;
-        let (launcher_start, pid_ns) = proc::own().unwrap_or((0, 0));
         e.launcher = me;
-        e.launcher_start = launcher_start;
-        e.pid_ns = pid_ns;
-        e.pid_start = proc::start_and_ns(pid, &mut e.ns).unwrap_or(0);
-        if e.pid_start == 0 || e.launcher_start == 0 || e.pid_ns == 0 {
+        e.pid_ns = proc::pid_ns().unwrap_or(0);
+        let own = own_ns(plan);
+        e.pid_start = match born {
+            Some(start) => {
+                proc::read_ns(pid, &mut e.ns, &own);
+                start
+            }
+            None => proc::start_and_ns(pid, &mut e.ns, &own).unwrap_or(0),
+        };
+        // This launcher started before the process it made: the entry names it by that
+        // start ([`proc::started_by`]), which spares it a read of its own /proc/self/stat.
+        e.launcher_start = e.pid_start;
+        if e.pid_start == 0 || e.pid_ns == 0 {
             return Err(alloc::format!(
                 "record container '{}': cannot read the start time in /proc/{pid}/stat (hint: the \
                  state store needs the procfs of nsrun's PID namespace on /proc)",
@@ -369,18 +385,15 @@ impl Record {
             ));
         }
         e.created = crate::sys::clock::now_secs();
-        for (ns, name) in e.ns.iter_mut().zip(NS_NAMES) {
-            ns.new = Kind::ALL
-                .into_iter()
-                .find(|k| crate::join::proc_name(*k) == name)
-                .is_some_and(|k| plan.made.has(k));
+        for ((ns, name), own) in e.ns.iter_mut().zip(NS_NAMES).zip(own) {
+            ns.new = own && kind(name).is_some_and(|k| plan.made.has(k));
         }
         read_time_ns(pid, e);
         match self.held.take() {
             // Read under this lock in `begin`: the name is this run's.
             Some(held) => {
                 let wrote = store.write(e);
-                held.release();
+                store.release(held);
                 wrote
             }
             None => store.create(e),
@@ -403,7 +416,7 @@ impl Record {
     pub fn running(&mut self, plan: &Plan) {
         if let Some((store, e)) = self.named.as_mut().filter(|_| self.written && late(plan)) {
             let before = e.ns;
-            read_ns(e.pid, e);
+            read_ns(e.pid, e, plan);
             if e.ns != before {
                 if let Err(err) = store.write(e) {
                     out::error_line(format_args!("warning: {}", err.line));
@@ -512,8 +525,8 @@ fn read_time_ns(pid: i32, e: &mut Entry) {
 
 /// Reads the namespaces of `pid` into `e`; a time namespace nsrun made is the one of PID 1's
 /// children (time_for_children: unshare(2) does not move the caller into it).
-fn read_ns(pid: i32, e: &mut Entry) {
-    proc::read_ns(pid, &mut e.ns);
+fn read_ns(pid: i32, e: &mut Entry, plan: &Plan) {
+    proc::read_ns(pid, &mut e.ns, &own_ns(plan));
     let time = NS_NAMES.iter().position(|n| *n == "time").unwrap_or(5);
     if e.ns[time].new {
         let path = alloc::format!("/proc/{pid}/ns/time_for_children");
@@ -521,4 +534,17 @@ fn read_ns(pid: i32, e: &mut Entry) {
             e.ns[time].inode = st.st_ino;
         }
     }
+}
+
+/// The kind of namespace /proc/PID/ns calls `name`.
+fn kind(name: &str) -> Option<Kind> {
+    Kind::ALL
+        .into_iter()
+        .find(|k| crate::join::proc_name(*k) == name)
+}
+
+/// Which namespaces, in the order of [`NS_NAMES`], are the container's own: made by nsrun or
+/// joined (`--netns`, an OCI path). The others it shares with the launcher.
+fn own_ns(plan: &Plan) -> [bool; 8] {
+    NS_NAMES.map(|name| kind(name).is_some_and(|k| plan.made.has(k) || plan.joined.has(k)))
 }

@@ -25,7 +25,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use rustix::fd::{AsFd, AsRawFd, OwnedFd};
+use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{AtFlags, FlockOperation, Mode, OFlags};
 use rustix::io::Errno;
 
@@ -275,28 +275,19 @@ pub fn life(e: &Entry) -> Life {
         Life::Alive
     } else if e.oci && e.launcher == 0 {
         Life::Gone
-    } else if proc::is(e.launcher, e.launcher_start) {
+    } else if proc::started_by(e.launcher, e.launcher_start) {
         Life::Ending
     } else {
         Life::Stale
     }
 }
 
-/// The store's lock, held from before clone until a named run's entry is written: released
-/// explicitly (LOCK_UN), since the child holds a copy of the descriptor until it executes.
-pub struct Held(OwnedFd);
-
-impl Held {
-    /// The descriptor, for the launcher's sweep to keep.
-    pub fn raw(&self) -> i32 {
-        self.0.as_raw_fd()
-    }
-
-    /// Releases the lock (for every copy of the descriptor) and closes this one.
-    pub fn release(self) {
-        let _ = rustix::fs::flock(&self.0, FlockOperation::Unlock);
-    }
-}
+/// The store's lock, held from before clone until a named run's entry is written: taken on the
+/// store's own descriptor (the launcher has it open anyway) and released explicitly
+/// ([`Store::release`]), since the child holds a copy of that descriptor until it executes. While
+/// it is held, the launcher takes no other lock of the store (one on a descriptor of its own
+/// would wait for this one).
+pub struct Held(());
 
 /// The open state directory.
 pub struct Store {
@@ -480,7 +471,15 @@ impl Store {
     /// name's entry under it is the deciding one, and the entry is written under it
     /// ([`Store::write`]) before it is released ([`Held::release`]), so no second read is needed.
     pub fn hold_lock(&self) -> Result<Held, Error> {
-        self.lock().map(Held)
+        rustix::fs::flock(&self.dir, FlockOperation::LockExclusive)
+            .map_err(|e| Error::at("lock ", &crate::out::shown(&self.path), e))?;
+        Ok(Held(()))
+    }
+
+    /// Releases the lock [`Store::hold_lock`] took (for every copy of the descriptor).
+    pub fn release(&self, held: Held) {
+        let Held(()) = held;
+        let _ = rustix::fs::flock(&self.dir, FlockOperation::Unlock);
     }
 
     /// The entry named `name` as it is on disk: None when there is none.

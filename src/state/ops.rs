@@ -19,6 +19,9 @@ pub struct Target {
     pub pid: i32,
     /// A pidfd for it (Linux 5.3); None where the kernel has no pidfd_open (ENOSYS).
     pub pidfd: Option<OwnedFd>,
+    /// How it is told from a later process with its pid, by the time the entry holds:
+    /// [`proc::is`] (its start), or [`proc::started_by`] (a launcher).
+    same: fn(i32, u64) -> bool,
 }
 
 impl Target {
@@ -30,6 +33,16 @@ impl Target {
     /// cannot refer to another. Without pidfd_open there is only the check, and a pid freed and
     /// reused between the check and the signal would be missed: a window of a few microseconds.
     pub fn open(pid: i32, start: u64) -> Result<Option<Target>, Error> {
+        Self::open_as(pid, start, proc::is)
+    }
+
+    /// The launcher `pid` if it is still the process that started no later than `by` (an
+    /// entry's `launcher_start`), as [`Target::open`] checks it.
+    pub fn open_launcher(pid: i32, by: u64) -> Result<Option<Target>, Error> {
+        Self::open_as(pid, by, proc::started_by)
+    }
+
+    fn open_as(pid: i32, start: u64, same: fn(i32, u64) -> bool) -> Result<Option<Target>, Error> {
         let Some(raw) = rustix::process::Pid::from_raw(pid) else {
             return Ok(None);
         };
@@ -41,7 +54,7 @@ impl Target {
                 return Err(Error::io(&format!("pidfd_open {pid}"), e, None));
             }
         };
-        Ok(proc::is(pid, start).then_some(Target { pid, pidfd }))
+        Ok(same(pid, start).then_some(Target { pid, pidfd, same }))
     }
 
     /// Sends it `signo`: through the pidfd, or (no pidfd_send_signal, or no pidfd) with kill(2)
@@ -56,7 +69,7 @@ impl Target {
         };
         let sent = match sent {
             Some(r) => r,
-            None if proc::is(self.pid, start) => crate::sys::process::kill(self.pid, signo),
+            None if (self.same)(self.pid, start) => crate::sys::process::kill(self.pid, signo),
             None => Err(Errno::SRCH),
         };
         match sent {
@@ -90,7 +103,7 @@ impl Target {
             tv_sec: 0,
             tv_nsec: 20_000_000,
         };
-        while proc::is(self.pid, start) {
+        while (self.same)(self.pid, start) {
             let _ = rustix::thread::nanosleep(&pause);
         }
     }
@@ -142,7 +155,7 @@ pub fn wait(store: &Store, name: &[u8]) -> Result<i32, Error> {
         _ => {}
     }
     // The launcher records the status as it ends: wait for it while it lives, else for PID 1.
-    let launcher = Target::open(e.launcher, e.launcher_start)?;
+    let launcher = Target::open_launcher(e.launcher, e.launcher_start)?;
     match launcher {
         Some(t) => t.wait(e.launcher_start),
         None => {
@@ -241,6 +254,21 @@ fn new_kinds(e: &Entry) -> String {
         s.push('-');
     }
     s
+}
+
+/// The namespaces a running container shares with its launcher, which its entry leaves out
+/// (see [`super::launch::Record::created`]), into `e` as /proc/PID/ns shows them now: `list`
+/// names all of a running container's namespaces, as lsns does.
+pub fn shared_ns(e: &mut Entry) {
+    if life(e) == Life::Alive {
+        let missing = core::array::from_fn(|i| e.ns[i].inode == 0);
+        let mut ns = e.ns;
+        proc::read_ns(e.pid, &mut ns, &missing);
+        // Still the process the entry names (not a pid taken again meanwhile).
+        if proc::is(e.pid, e.pid_start) {
+            e.ns = ns;
+        }
+    }
 }
 
 /// `nsrun list`: a table, one container a line.

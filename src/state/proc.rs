@@ -57,6 +57,14 @@ pub fn is(pid: i32, start: u64) -> bool {
     start != 0 && start_time(pid) == Some(start)
 }
 
+/// Whether `pid` is a live process that started no later than `by` (clock ticks after boot):
+/// how an entry names its launcher, by the start of the PID 1 it made (a launcher starts
+/// before the process it clones, and a process given its pid after it ended starts later;
+/// only one given the pid within the same clock tick as that PID 1, 10 ms, would pass).
+pub fn started_by(pid: i32, by: u64) -> bool {
+    by != 0 && start_time(pid).is_some_and(|start| start <= by)
+}
+
 /// The inode of the PID namespace that numbers the pids this process sees in /proc: its own,
 /// when /proc is the procfs of that namespace (`/proc/self` names this process by its own pid).
 /// None otherwise (no /proc, or the procfs of another PID namespace): then no pid read from an
@@ -75,33 +83,9 @@ pub fn pid_ns() -> Option<u64> {
     parse_ns_link(buf.get(..len)?)
 }
 
-/// This process's start time and the inode of its PID namespace, from /proc/self, or None where
-/// /proc is not the procfs of that namespace (as [`pid_ns`] says: /proc/self/stat must name
-/// this process by its own pid). One read for what [`start_time`] and [`pid_ns`] would take
-/// three lookups for (a named run pays for each).
-pub fn own() -> Option<(u64, u64)> {
-    let me = rustix::process::getpid().as_raw_nonzero().get();
-    let dir = rustix::fs::open(
-        "/proc/self",
-        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .ok()?;
-    let mut buf = [0u8; 1024];
-    let stat = read_stat(dir.as_fd(), b"stat", &mut buf)?;
-    let pid = stat.split(|&b| b == b' ').next().and_then(number)?;
-    if pid != me as u64 {
-        return None;
-    }
-    let start = parse_start(stat)?;
-    let mut link = [0u8; 64];
-    let len = rustix::fs::readlinkat_raw(dir.as_fd(), "ns/pid", &mut link[..]).ok()?;
-    Some((start, parse_ns_link(link.get(..len)?)?))
-}
-
-/// The start time of `pid` and the inodes of its namespaces into `ns` (as [`start_time`] and
-/// [`read_ns`], from one lookup of /proc/PID).
-pub fn start_and_ns(pid: i32, ns: &mut [Ns; 8]) -> Option<u64> {
+/// The start time of `pid` and the inodes of the namespaces `want` picks (in the order of
+/// [`NS_NAMES`]) into `ns` (as [`start_time`] and [`read_ns`], from one lookup of /proc/PID).
+pub fn start_and_ns(pid: i32, ns: &mut [Ns; 8], want: &[bool; 8]) -> Option<u64> {
     if pid <= 0 {
         return None;
     }
@@ -119,13 +103,19 @@ pub fn start_and_ns(pid: i32, ns: &mut [Ns; 8]) -> Option<u64> {
         OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     ) {
-        for (slot, name) in ns.iter_mut().zip(NS_NAMES) {
-            if let Some(inode) = ns_inode(nsdir.as_fd(), name) {
-                slot.inode = inode;
-            }
-        }
+        ns_from(nsdir.as_fd(), ns, want);
     }
     Some(start)
+}
+
+/// The inodes of the namespaces `want` picks, read from the /proc/PID/ns directory `dir` into
+/// `ns`; a file it cannot read keeps what was there.
+fn ns_from(dir: rustix::fd::BorrowedFd<'_>, ns: &mut [Ns; 8], want: &[bool; 8]) {
+    for ((slot, name), _) in ns.iter_mut().zip(NS_NAMES).zip(want).filter(|(_, w)| **w) {
+        if let Some(inode) = ns_inode(dir, name) {
+            slot.inode = inode;
+        }
+    }
 }
 
 /// The `stat` line of the /proc/PID directory `dir`, read into `buf`.
@@ -147,22 +137,17 @@ fn read_stat<'a>(
     buf.get(..got)
 }
 
-/// Reads the inodes of the namespaces of `pid` into `ns`, keeping what was there for a file it
-/// cannot read (an init that is no longer dumpable closes /proc/PID/ns to an unprivileged
-/// launcher).
-pub fn read_ns(pid: i32, ns: &mut [Ns; 8]) {
+/// Reads the inodes of the namespaces `want` picks of `pid` into `ns`, keeping what was there
+/// for a file it cannot read (an init that is no longer dumpable closes /proc/PID/ns to an
+/// unprivileged launcher; a process that has ended has none).
+pub fn read_ns(pid: i32, ns: &mut [Ns; 8], want: &[bool; 8]) {
     // One lookup of /proc/PID/ns, then each file from it.
-    let Ok(dir) = rustix::fs::open(
+    if let Ok(dir) = rustix::fs::open(
         path(pid, "ns").as_slice(),
         OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
-    ) else {
-        return;
-    };
-    for (slot, name) in ns.iter_mut().zip(NS_NAMES) {
-        if let Some(inode) = ns_inode(dir.as_fd(), name) {
-            slot.inode = inode;
-        }
+    ) {
+        ns_from(dir.as_fd(), ns, want);
     }
 }
 
@@ -234,7 +219,11 @@ mod tests {
         assert_eq!(start_time(0), None);
         assert_eq!(start_time(-5), None);
         let mut ns = [Ns::default(); 8];
-        read_ns(me, &mut ns);
+        let mut only_net = [false; 8];
+        only_net[3] = true;
+        read_ns(me, &mut ns, &only_net);
+        assert!(ns[3].inode != 0 && ns.iter().filter(|n| n.inode != 0).count() == 1);
+        read_ns(me, &mut ns, &[true; 8]);
         let mnt = std::fs::metadata("/proc/self/ns/mnt").map(|m| {
             use std::os::unix::fs::MetadataExt;
             m.ino()
@@ -250,6 +239,49 @@ mod tests {
             use std::os::unix::fs::MetadataExt;
             assert_eq!(ns[i].inode, st.unwrap().ino(), "{name}");
         }
+    }
+
+    /// A launcher is told by a tick it started no later than: its own start and any later one
+    /// name it, an earlier one (a process given its pid after it ended started later) does not.
+    #[test]
+    fn a_launcher_is_named_by_a_tick_it_started_by() {
+        let me = rustix::process::getpid().as_raw_nonzero().get();
+        let start = start_time(me).unwrap();
+        assert!(started_by(me, start));
+        assert!(started_by(me, start + 500));
+        assert!(!started_by(me, start - 1));
+        assert!(!started_by(me, 0));
+        assert!(!started_by(-1, start));
+    }
+
+    /// The principle [`crate::sys::clock::boot_ticks`] is used for: a process made between two
+    /// reads of the boot clock that fall in one tick has that tick as its start time in
+    /// /proc/PID/stat (checked on hundreds of children, so an off-by-one in the unit, the clock
+    /// or the rounding would show).
+    #[test]
+    fn a_child_made_within_one_boot_clock_tick_started_at_that_tick() {
+        let mut same = 0;
+        for _ in 0..300 {
+            let before = crate::sys::clock::boot_ticks().expect("CLOCK_BOOTTIME and AT_CLKTCK");
+            let mut child = std::process::Command::new("/bin/sleep")
+                .arg("5")
+                .spawn()
+                .unwrap();
+            let after = crate::sys::clock::boot_ticks().unwrap();
+            let seen = start_time(child.id() as i32);
+            child.kill().unwrap();
+            child.wait().unwrap();
+            let seen = seen.expect("the child's stat");
+            assert!(
+                before <= seen && seen <= after,
+                "{before} <= {seen} <= {after}"
+            );
+            if before == after {
+                assert_eq!(seen, before);
+                same += 1;
+            }
+        }
+        assert!(same > 200, "only {same} of 300 spawns within one tick");
     }
 
     #[test]

@@ -156,9 +156,10 @@ fn stale_entries_are_removed_by_whoever_meets_them() {
     let dir = scratch();
     let store = open(&dir).unwrap();
     let mut stale = live("old");
-    // Our own pid, but another start time: a reused pid.
+    // Our own pid, but another start time: a reused pid; and a launcher pid now held by a
+    // process that started after the tick the entry names (its PID 1's start).
     stale.pid_start += 1;
-    stale.launcher_start += 1;
+    stale.launcher_start -= 1;
     store.write(&stale).unwrap();
     assert_eq!(life(&stale), Life::Stale);
     assert_eq!(store.find(b"old").unwrap(), None);
@@ -209,7 +210,7 @@ fn an_entry_stopped_after_it_looked_stale_is_kept_and_returned() {
     let store = open(&dir).unwrap();
     let mut seen = live("web");
     seen.pid_start += 1;
-    seen.launcher_start += 1;
+    seen.launcher_start -= 1;
     assert_eq!(life(&seen), Life::Stale, "as the reader saw it");
     let mut now = seen.clone();
     now.status = Some(Status::Stopped);
