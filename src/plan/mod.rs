@@ -146,30 +146,7 @@ pub fn prepare(spec: &Spec, environ: &[&[u8]], caller: Caller) -> Result<Plan, R
         ns.add(Kind::User);
         map_root = true;
     }
-    let named = spec.keep_fds.iter().map(|fd| ("--keep-fd", *fd));
-    let status_fds = [
-        ("--info-fd", spec.info_fd),
-        ("--json-status-fd", spec.json_status_fd),
-    ];
-    let status_fds = status_fds.into_iter().filter_map(|(o, fd)| Some((o, fd?)));
-    for (option, fd) in named.chain(status_fds.clone()) {
-        if !crate::sys::fd::is_open(fd) {
-            return Err(Refusal {
-                line: format!("{option} {fd}: Bad file descriptor (hint: it is not open)"),
-                code: status::USAGE,
-            });
-        }
-    }
-    // The launcher's descriptors: the command must not get them.
-    if let Some((option, fd)) = status_fds
-        .clone()
-        .find(|(_, fd)| spec.keep_fds.contains(fd))
-    {
-        return Err(Refusal {
-            line: format!("{option} {fd}: also given to --keep-fd (the command does not get it)"),
-            code: status::USAGE,
-        });
-    }
+    check_fds(spec)?;
 
     // Sized once: the arena allocator keeps what a growing Vec leaves behind until exit.
     let dev_steps = spec
@@ -1059,6 +1036,38 @@ fn refuse(line: String) -> Refusal {
         line,
         code: status::SETUP_FAILED,
     }
+}
+
+/// The descriptors the caller names (`--keep-fd`, `--info-fd`, `--json-status-fd`, OCI
+/// `--preserve-fds`) are open, and none is both kept and a status descriptor. Checked first of
+/// all ([`crate::run::launch::run`] calls it before the state store or anything else is
+/// opened), so a number the caller left closed cannot name a descriptor of nsrun's own.
+pub fn check_fds(spec: &Spec) -> Result<(), Refusal> {
+    let named = spec.keep_fds.iter().map(|fd| ("--keep-fd", *fd));
+    let status_fds = [
+        ("--info-fd", spec.info_fd),
+        ("--json-status-fd", spec.json_status_fd),
+    ];
+    let status_fds = status_fds.into_iter().filter_map(|(o, fd)| Some((o, fd?)));
+    for (option, fd) in named.chain(status_fds.clone()) {
+        if !crate::sys::fd::is_open(fd) {
+            return Err(Refusal {
+                line: format!("{option} {fd}: Bad file descriptor (hint: it is not open)"),
+                code: status::USAGE,
+            });
+        }
+    }
+    // The launcher's descriptors: the command must not get them.
+    if let Some((option, fd)) = status_fds
+        .clone()
+        .find(|(_, fd)| spec.keep_fds.contains(fd))
+    {
+        return Err(Refusal {
+            line: format!("{option} {fd}: also given to --keep-fd (the command does not get it)"),
+            code: status::USAGE,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

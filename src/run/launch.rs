@@ -33,6 +33,11 @@ const SPAWN_STACK: usize = 32 * 1024;
 /// kernel takes the whole address space back at once, which costs less than freeing and unmapping
 /// piece by piece on the way out.
 pub fn run(spec: &Spec, environ: &[&[u8]]) -> ! {
+    // Before anything is opened: a descriptor number the caller names must be one of its own.
+    if let Err(refusal) = plan::check_fds(spec) {
+        out::error_str(&refusal.line);
+        failed(spec, refusal.code);
+    }
     // `--name`, `--detach`: None (and nothing of the state code run) without them.
     let mut record = crate::state::launch::begin(spec, environ);
     let caller = Caller {
@@ -346,6 +351,9 @@ fn start(
     }
     let parent_ends = &parent_ends[..n];
     let flags = plan.clone_flags | libc::SIGCHLD;
+    if let Some(record) = record.as_mut() {
+        record.claim()?;
+    }
     let clock = record.as_ref().is_some_and(|r| r.named());
     let before = clock.then(sys::clock::boot_ticks).flatten();
     let spawned = clone::spawn(&stack, flags, child::main, &cx, parent_ends);

@@ -64,6 +64,10 @@ pub struct Entry {
     /// The inode of the PID namespace that numbers `pid` and `launcher` (the launcher's own):
     /// only a reader in that namespace can tell what they are ([`super::Life::Elsewhere`]).
     pub pid_ns: u64,
+    /// The inode of the time namespace the start times were read in (the launcher's own; 0
+    /// on a kernel without time namespaces, and in entries before 2026-12-03): only a reader
+    /// in that namespace reads the same numbers ([`super::Life::Elsewhere`]).
+    pub time_ns: u64,
     /// The pid of the nsrun process that launched it and waits for it.
     pub launcher: i32,
     /// A clock tick the launcher started no later than: the start time of the PID 1 it made
@@ -117,6 +121,9 @@ impl Entry {
         put_num(&mut out, "pid", self.pid as u64);
         put_num(&mut out, "pid-start", self.pid_start);
         put_num(&mut out, "pid-ns", self.pid_ns);
+        if self.time_ns != 0 {
+            put_num(&mut out, "time-ns", self.time_ns);
+        }
         put_num(&mut out, "launcher", self.launcher as u64);
         put_num(&mut out, "launcher-start", self.launcher_start);
         put_num(&mut out, "created", self.created);
@@ -187,6 +194,7 @@ impl Entry {
                 b"pid" => e.pid = number(&value).and_then(|n| i32::try_from(n).ok())?,
                 b"pid-start" => e.pid_start = number(&value)?,
                 b"pid-ns" => e.pid_ns = number(&value)?,
+                b"time-ns" => e.time_ns = number(&value)?,
                 b"launcher" => e.launcher = number(&value).and_then(|n| i32::try_from(n).ok())?,
                 b"launcher-start" => e.launcher_start = number(&value)?,
                 b"created" => e.created = number(&value)?,
@@ -318,6 +326,7 @@ mod tests {
             pid: 4242,
             pid_start: 123456,
             pid_ns: 4026531836,
+            time_ns: 4026531834,
             launcher: 4241,
             launcher_start: 123400,
             created: 1_764_640_000,
@@ -360,7 +369,7 @@ mod tests {
         let text = e.encode();
         assert_eq!(
             text.iter().filter(|&&b| b == b'\n').count(),
-            20,
+            21,
             "{}",
             crate::out::Bytes(&text)
         );

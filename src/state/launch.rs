@@ -45,9 +45,11 @@ pub struct Record {
     pid_file: Option<Vec<u8>>,
     /// OCI `create`: config.json as read, kept for `exec` ([`Store::save_config`]).
     config: Option<Vec<u8>>,
-    /// A named run in the foreground: the store's lock, taken before clone, until the entry is
-    /// written ([`Record::created`]).
+    /// A named run in the foreground: the store's lock, taken right before clone
+    /// ([`Record::claim`]), until the entry is written ([`Record::created`]).
     held: Option<super::Held>,
+    /// Whether [`Record::claim`] decides on the name (a named run in the foreground).
+    decide: bool,
 }
 
 /// Leaves with `line` and `code`.
@@ -64,7 +66,7 @@ pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
     if !life.any() {
         return None;
     }
-    let mut held = None;
+    let mut decide = false;
     let named = match &life.name {
         Some(name) => {
             let checked = match life.hold {
@@ -78,23 +80,20 @@ pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
             }
             let store = Store::open(life.state_dir.as_deref(), env)
                 .unwrap_or_else(|e| fail(&e.line, code(e.code)));
-            // A named run in the foreground takes the lock now and keeps it until its entry is
-            // written: this read decides. Otherwise (OCI create, whose hooks may call nsrun;
-            // --detach, which forks first) a quick look before anything is made, and `created`
-            // decides under the lock.
-            if life.hold.is_none() && !life.detach {
-                held = Some(
-                    store
-                        .hold_lock()
-                        .unwrap_or_else(|e| fail(&e.line, code(e.code))),
-                );
-            }
-            match store.read(name) {
-                Ok(Some(old)) if !super::replaceable(&old, life.hold.is_some()) => {
-                    fail(&store.taken(&old).line, code(status::SETUP_FAILED))
+            // A named run in the foreground decides under the store's lock, taken right before
+            // clone ([`Record::claim`]) and kept until its entry is written, so nothing slow
+            // (a seccomp filter read from a pipe, the cgroups, --keep) holds back other names.
+            // Otherwise (OCI create, whose hooks may call nsrun; --detach, which forks first)
+            // a quick look now, and `created` decides under the lock.
+            decide = life.hold.is_none() && !life.detach;
+            if !decide {
+                match store.read(name) {
+                    Ok(Some(old)) if !super::replaceable(&old, life.hold.is_some()) => {
+                        fail(&store.taken(&old).line, code(status::SETUP_FAILED))
+                    }
+                    Ok(_) => {}
+                    Err(e) => fail(&e.line, code(e.code)),
                 }
-                Ok(_) => {}
-                Err(e) => fail(&e.line, code(e.code)),
             }
             let mut e = entry_of(spec, env, name);
             if let Some(hold) = &life.hold {
@@ -125,7 +124,8 @@ pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
         hold,
         pid_file: life.hold.as_ref().and_then(|h| h.pid_file.clone()),
         config: life.hold.as_ref().map(|h| h.config.clone()),
-        held,
+        held: None,
+        decide,
     })
 }
 
@@ -334,6 +334,30 @@ impl Record {
         }
     }
 
+    /// A named run in the foreground, right before clone: takes the store's lock and reads the
+    /// name's entry under it, the deciding read (a live container's name fails the run, exit
+    /// 125, before anything of it runs); the lock stays until the entry is written.
+    pub fn claim(&mut self) -> Result<(), alloc::string::String> {
+        let Some((store, e)) = self.named.as_ref().filter(|_| self.decide) else {
+            return Ok(());
+        };
+        let held = store.hold_lock().map_err(|err| err.line)?;
+        match store.read(&e.name) {
+            Ok(Some(old)) if !super::replaceable(&old, false) => {
+                store.release(held);
+                Err(store.taken(&old).line)
+            }
+            Ok(_) => {
+                self.held = Some(held);
+                Ok(())
+            }
+            Err(err) => {
+                store.release(held);
+                Err(err.line)
+            }
+        }
+    }
+
     /// The descriptors the launcher keeps past its sweep after clone.
     pub fn fds(&self) -> impl Iterator<Item = i32> + '_ {
         let store = self.named.as_ref().map(|(s, _)| s.fd().as_raw_fd());
@@ -366,6 +390,7 @@ impl Record {
         e.pid = pid;
         e.launcher = me;
         e.pid_ns = proc::pid_ns().unwrap_or(0);
+        e.time_ns = proc::time_ns().unwrap_or(0);
         let own = own_ns(plan);
         e.pid_start = match born {
             Some(start) => {

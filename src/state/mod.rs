@@ -235,8 +235,9 @@ pub enum Life {
     /// Nothing the entry names exists any more (see the module's text).
     Stale,
     /// Its pids belong to another PID namespace than the one this process reads /proc in (a
-    /// container sharing the state directory, or no procfs on /proc): nothing can be told of
-    /// them here, so it is neither signalled, waited for, entered, replaced nor removed.
+    /// container sharing the state directory, or no procfs on /proc), or its start times to
+    /// another time namespace (another boot clock): nothing can be told of them here, so it is
+    /// neither signalled, waited for, entered, replaced nor removed.
     Elsewhere,
 }
 
@@ -255,8 +256,9 @@ pub fn replaceable(old: &Entry, oci: bool) -> bool {
 pub fn elsewhere(name: &[u8]) -> Error {
     Error::new(
         format!(
-            "container '{}' was started in another PID namespace than this /proc shows \
-             (hint: run nsrun where it was started, with that PID namespace's procfs on /proc)",
+            "container '{}' was started in another PID namespace than this /proc shows, or in \
+             another time namespace (hint: run nsrun where it was started, with that PID \
+             namespace's procfs on /proc)",
             Bytes(name)
         ),
         status::SETUP_FAILED,
@@ -269,6 +271,11 @@ pub fn life(e: &Entry) -> Life {
         return Life::Stopped(e.exit.unwrap_or(0));
     }
     if proc::pid_ns() != Some(e.pid_ns) {
+        return Life::Elsewhere;
+    }
+    // Start times read in another time namespace are other numbers (a boot clock offset):
+    // nothing can be told of the processes by them here.
+    if e.time_ns != 0 && proc::time_ns().unwrap_or(0) != e.time_ns {
         return Life::Elsewhere;
     }
     if proc::is(e.pid, e.pid_start) {

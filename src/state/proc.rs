@@ -83,6 +83,16 @@ pub fn pid_ns() -> Option<u64> {
     parse_ns_link(buf.get(..len)?)
 }
 
+/// The inode of this process's time namespace (/proc/self/ns/time), whose CLOCK_BOOTTIME
+/// offset shifts every start time it reads (the boot clock and /proc/PID/stat alike); None on
+/// a kernel without time namespaces (before 5.6), where every process reads one clock.
+pub fn time_ns() -> Option<u64> {
+    let mut buf = [0u8; 64];
+    let len =
+        rustix::fs::readlinkat_raw(rustix::fs::CWD, "/proc/self/ns/time", &mut buf[..]).ok()?;
+    parse_ns_link(buf.get(..len)?)
+}
+
 /// The start time of `pid` and the inodes of the namespaces `want` picks (in the order of
 /// [`NS_NAMES`]) into `ns` (as [`start_time`] and [`read_ns`], from one lookup of /proc/PID).
 pub fn start_and_ns(pid: i32, ns: &mut [Ns; 8], want: &[bool; 8]) -> Option<u64> {

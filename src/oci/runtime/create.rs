@@ -157,9 +157,7 @@ fn run_and_wait(
 /// 3+N-1 (and the LISTEN_FDS ones, with LISTEN_FDS and LISTEN_PID=1 in the process's
 /// environment) stay open in the process.
 fn preserve(spec: &mut Spec, n: u32, env: &[&[u8]]) {
-    let listen = crate::state::getenv(env, "LISTEN_FDS")
-        .and_then(|v| crate::cli::parse_u32(v, 10))
-        .filter(|n| *n > 0 && *n < 1 << 16);
+    let listen = listen_fds(env);
     if let Some(l) = listen {
         let mut v = Vec::new();
         crate::state::entry::decimal(&mut v, u64::from(l));
@@ -169,6 +167,31 @@ fn preserve(spec: &mut Spec, n: u32, env: &[&[u8]]) {
     }
     let count = n + listen.unwrap_or(0);
     spec.keep_fds.extend((0..count as i32).map(|i| 3 + i));
+}
+
+/// LISTEN_FDS of `env`, when it names some (systemd's socket activation).
+fn listen_fds(env: &[&[u8]]) -> Option<u32> {
+    crate::state::getenv(env, "LISTEN_FDS")
+        .and_then(|v| crate::cli::parse_u32(v, 10))
+        .filter(|n| *n > 0 && *n < 1 << 16)
+}
+
+/// Checks, before the runtime opens anything (its `--log`), that every descriptor `create`
+/// would pass on (`--preserve-fds N` and LISTEN_FDS: 3 to 3+N-1) is open: one the caller left
+/// closed would otherwise be the number the runtime's own next descriptor takes, and the
+/// container would get it.
+pub fn check_preserved(n: u32, env: &[&[u8]]) -> Result<(), Failed> {
+    let count = n.saturating_add(listen_fds(env).unwrap_or(0));
+    match (0..count)
+        .map(|i| 3 + i as i32)
+        .find(|fd| !crate::sys::fd::is_open(*fd))
+    {
+        Some(fd) => Err(alloc::format!(
+            "--preserve-fds {n}: descriptor {fd} is not open (hint: pass open descriptors 3 to {})",
+            2 + count
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `dir` as an absolute path: joined to the current directory when relative.

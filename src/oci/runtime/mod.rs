@@ -31,6 +31,12 @@ pub type Failed = String;
 /// inside the launcher.
 pub fn main(request: &Request, env: &[&[u8]]) -> i32 {
     let g = &request.globals;
+    if let Ok(Cmd::Create { preserve_fds, .. }) = &request.cmd {
+        if let Err(line) = create::check_preserved(*preserve_fds, env) {
+            out::error_str(&line);
+            return 1;
+        }
+    }
     if let Some(path) = &g.log {
         use rustix::fs::{Mode, OFlags};
         let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::APPEND | OFlags::CLOEXEC;
