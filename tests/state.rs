@@ -1125,3 +1125,109 @@ fn namespaces_made_after_clone_are_recorded_as_the_command_sees_them() {
     std::fs::write(&go, "").unwrap();
     assert_eq!(st.nsrun("wait", &["late"]).code(), Some(0));
 }
+
+/// Whether this kernel opens a process's namespaces through its pidfd (PIDFD_GET_*_NAMESPACE,
+/// Linux 6.11), from its version.
+fn kernel_has_pidfd_ns_ioctls() -> bool {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    let mut parts = release.trim().split(|c: char| !c.is_ascii_digit());
+    let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    (major, minor) >= (6, 11)
+}
+
+/// A named run records its namespaces, and the launcher's PID and time namespaces, as the
+/// kernel shows them, whether it opens them through the child's pidfd (PIDFD_GET_*_NAMESPACE,
+/// Linux 6.11; NS_GET_PARENT for the launcher's PID namespace) or reads /proc, as on a kernel
+/// without those ioctls (forced with nosys: ENOTTY); where the kernel has them, the launcher
+/// looks up no /proc/PID/ns and no /proc/self/ns.
+#[test]
+#[ignore = "needs root"]
+fn namespaces_are_recorded_alike_through_pidfds_and_through_proc() {
+    require_root();
+    let st = State::new("ns-paths");
+    let path = st.path.to_str().unwrap().to_string();
+    let me = std::process::id() as i32;
+    for set in [None, Some("pidfd_ns_ioctls")] {
+        for n in 0..4 {
+            let name = format!("{}{n}", if set.is_some() { "proc" } else { "pidfd" });
+            let args = [
+                "run",
+                "--state-dir",
+                &path,
+                "--name",
+                &name,
+                "--detach",
+                "--",
+                "sleep",
+                "60",
+            ];
+            let out = match set {
+                None => run(Command::new(common::nsrun_bin()).args(args)),
+                Some(set) => helpers::nsrun_without(set, &args),
+            };
+            out.assert_ok();
+            let pid: i32 = out.stdout.trim().parse().expect("a pid");
+            st.pids.borrow_mut().push(pid);
+            let text = std::fs::read_to_string(st.path.join(&name)).unwrap();
+            let field = |key: &str| -> u64 {
+                text.lines()
+                    .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(' ')))
+                    .unwrap_or_else(|| panic!("{key} in {text}"))
+                    .parse()
+                    .unwrap()
+            };
+            assert_eq!(field("pid-ns"), readlink_ns(me, "pid"), "{set:?}: {text}");
+            assert_eq!(field("time-ns"), readlink_ns(me, "time"), "{set:?}: {text}");
+            let ns: Vec<&str> = text.lines().filter(|l| l.starts_with("ns ")).collect();
+            assert_eq!(ns.len(), 5, "{set:?}: {text}");
+            for line in ns {
+                let words: Vec<&str> = line.split(' ').collect();
+                let inode: u64 = words[2].parse().unwrap();
+                assert_eq!(inode, readlink_ns(pid, words[1]), "{set:?}: {line}");
+            }
+            st.nsrun("kill", &[&name, "KILL"]).assert_ok();
+            assert_eq!(st.nsrun("wait", &[&name]).code(), Some(137));
+        }
+    }
+    if !kernel_has_pidfd_ns_ioctls() {
+        return;
+    }
+    // The boot clock read around clone names the PID 1's start in nearly every run (the
+    // pidfd's path); under strace a clone now and then crosses a clock tick and the launcher
+    // reads /proc/PID/stat instead: try until a run takes the pidfd's path.
+    let trace = st.dir.path().join("trace");
+    let taken = (0..20).any(|_| {
+        let out = run(Command::new(require_tool("strace"))
+            .args([
+                "-qq",
+                "-e",
+                "trace=ioctl,open,openat,readlink,readlinkat",
+                "-o",
+            ])
+            .arg(&trace)
+            .arg(common::nsrun_bin())
+            .args([
+                "run",
+                "--state-dir",
+                &path,
+                "--name",
+                "traced",
+                "--",
+                "true",
+            ]));
+        out.assert_ok();
+        let traced = std::fs::read_to_string(&trace).unwrap();
+        let through_pidfd = traced.contains("_IOC(_IOC_NONE, 0xff, 0x4, 0)");
+        if through_pidfd {
+            let proc_ns = traced
+                .lines()
+                .filter(|l| l.contains("\"/proc/") && (l.contains("/ns\"") || l.contains("/ns/")));
+            assert_eq!(proc_ns.count(), 0, "no /proc/PID/ns lookup: {traced}");
+        }
+        through_pidfd
+    });
+    assert!(taken, "no run opened the namespaces through the pidfd");
+    assert_eq!(st.nsrun("wait", &["traced"]).code(), Some(0));
+    assert_eq!(st.files(), Vec::<String>::new());
+}

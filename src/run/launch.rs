@@ -248,6 +248,8 @@ struct Started {
     hold: Option<rustix::fd::OwnedFd>,
     /// The container's PID 1's start time, when the clock told it ([`born`]).
     born: Option<u64>,
+    /// OCI `create`: a pidfd of the container's PID 1, for its entry ([`Record::ready`]).
+    pidfd: Option<rustix::fd::OwnedFd>,
 }
 
 /// The start time (/proc/PID/stat's field 22) of the process a clone made, from the boot
@@ -356,10 +358,15 @@ fn start(
     }
     let clock = record.as_ref().is_some_and(|r| r.named());
     let before = clock.then(sys::clock::boot_ticks).flatten();
-    let spawned = clone::spawn(&stack, flags, child::main, &cx, parent_ends);
+    // A named run's entry reads the child's namespaces through a pidfd the clone makes.
+    let spawned = match clock {
+        true => clone::spawn_with_pidfd(&stack, flags, child::main, &cx, parent_ends)
+            .map(|(pid, fd)| (pid, Some(fd))),
+        false => clone::spawn(&stack, flags, child::main, &cx, parent_ends).map(|pid| (pid, None)),
+    };
     let mut born = born(before, clock.then(sys::clock::boot_ticks).flatten());
-    let mut pid = match spawned {
-        Ok(pid) => pid,
+    let (mut pid, mut pidfd) = match spawned {
+        Ok(spawned) => spawned,
         Err(e) => {
             signal::set_mask(&mask);
             let kinds = crate::ns::describe(plan.clone_flags);
@@ -384,6 +391,7 @@ fn start(
     keep.extend(plan.info_fd.iter().chain(&plan.status_fd));
     keep.extend(record.iter().flat_map(|r| r.fds()));
     keep.extend(sync.as_ref().map(|ours| ours.as_raw_fd()));
+    keep.extend(pidfd.as_ref().map(|fd| fd.as_raw_fd()));
     // OCI `--log FILE`: where the launcher's error lines go.
     keep.extend(hold_socket.as_ref().map(|_| out::errors_fd()));
     keep.extend(hold_socket.as_ref().map(|ours| ours.as_raw_fd()));
@@ -400,8 +408,9 @@ fn start(
             Some(first) => {
                 let _ = rustix::process::waitpid(Pid::from_raw(pid), WaitOptions::empty());
                 pid = first;
-                // Not the process the clock saw made.
+                // Not the process the clock saw made, nor the one the pidfd refers to.
                 born = None;
+                pidfd = None;
             }
             None => failed = true,
         }
@@ -427,6 +436,7 @@ fn start(
             watch,
             hold: hold_socket,
             born,
+            pidfd: None,
         });
     }
     let kill = |line: alloc::string::String| {
@@ -445,7 +455,11 @@ fn start(
     // The entry is written while the child sets up (its namespaces exist since clone); the
     // command waits for the second byte, so a name found taken here never runs one.
     if let Some(record) = record.as_mut().filter(|_| !holding) {
-        record.created(pid, plan, born).map_err(kill)?;
+        record
+            .created(pid, plan, born, pidfd.as_ref().map(|fd| fd.as_fd()))
+            .map_err(kill)?;
+        // Only the entry needed it: the launcher keeps no descriptor it does not use.
+        pidfd = None;
     }
     if go_before_exec {
         sys::fd::write_all(go_w.as_fd(), b"g");
@@ -472,6 +486,7 @@ fn start(
         watch,
         hold: hold_socket,
         born,
+        pidfd,
     })
 }
 
@@ -535,7 +550,8 @@ fn hold(
         let line = failure();
         fail(record, line)
     }
-    if let Err(line) = record.ready(pid, plan, cgroup.as_ref(), started.born) {
+    let pidfd = started.pidfd.as_ref().map(|fd| fd.as_fd());
+    if let Err(line) = record.ready(pid, plan, cgroup.as_ref(), started.born, pidfd) {
         fail(record, line)
     }
     if let Some(hooks) = plan.hooks.as_ref().filter(|h| !h.start.is_empty()) {

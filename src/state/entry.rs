@@ -4,7 +4,9 @@
 //! with `\\`, and every byte below 0x20 or 0x7f, written as `\\` and `\xNN` (so a command
 //! argument holding a newline stays on its line). Repeated keys: `arg` (the command, in order)
 //! and `ns` (`ns KIND INODE new|host`: the namespace's inode as /proc/PID/ns/KIND showed it, and
-//! whether nsrun made it). Unknown keys are skipped, so later versions can add some.
+//! whether nsrun made it). A later line overrides an earlier one of the same key: the launcher
+//! of a named run records its container's end by appending `ended CODE` (status `stopped`, exit
+//! CODE) to the entry it wrote. Unknown keys are skipped, so later versions can add some.
 
 use alloc::vec::Vec;
 
@@ -175,9 +177,14 @@ impl Entry {
     }
 
     /// Reads a file's text; None when it is not an entry (no magic line, no name, a bad number,
-    /// a bad escape).
+    /// a bad escape). A line is complete at its newline: an unfinished last line is the
+    /// launcher's `ended` line being appended ([`super::Store::append_end`]) and is left out.
     pub fn decode(text: &[u8]) -> Option<Entry> {
-        let mut lines = text.split(|&b| b == b'\n');
+        let whole = match text.iter().rposition(|&b| b == b'\n') {
+            Some(end) => &text[..end],
+            None => &text[..0],
+        };
+        let mut lines = whole.split(|&b| b == b'\n');
         if lines.next()? != MAGIC {
             return None;
         }
@@ -201,6 +208,16 @@ impl Entry {
                 b"root" => e.root = Some(value),
                 b"bundle" => e.bundle = Some(value),
                 b"exit" => e.exit = Some(number(&value).and_then(|n| i32::try_from(n).ok())?),
+                // Appended by the launcher as the container ends: the status and the code in one
+                // line, after the rest. A line that does not read as one is left out, as an unfinished
+                // one is: on a machine whose CPUs order their stores loosely, a reader racing the
+                // append might see its newline before the bytes before it.
+                b"ended" => {
+                    if let Some(code) = number(&value).and_then(|n| i32::try_from(n).ok()) {
+                        e.status = Some(Status::Stopped);
+                        e.exit = Some(code);
+                    }
+                }
                 b"arg" => e.command.push(value),
                 b"oci" => e.oci = value == b"1",
                 b"cgroup-v2" => e.cgroup_v2 = value == b"1",
@@ -402,6 +419,40 @@ mod tests {
         let mut t = good.clone();
         t.extend_from_slice(b"future-key whatever\n");
         assert!(Entry::decode(&t).is_some(), "unknown keys are skipped");
+    }
+
+    /// The launcher's appended end: `ended CODE` makes the entry stopped with that code; a
+    /// reader racing the append (the line unfinished, or its bytes not all there yet) reads the
+    /// entry as it was before it, never as a broken one.
+    #[test]
+    fn an_appended_end_is_read_whole_or_not_at_all() {
+        let running = sample();
+        let text = running.encode();
+        let mut ended = text.clone();
+        ended.extend_from_slice(b"ended 3\n");
+        let e = Entry::decode(&ended).unwrap();
+        assert_eq!((e.status, e.exit), (Some(Status::Stopped), Some(3)));
+        assert_eq!(
+            Entry {
+                status: running.status,
+                exit: None,
+                ..e
+            },
+            running
+        );
+        for cut in 1..b"ended 3\n".len() {
+            let mut t = text.clone();
+            t.extend_from_slice(&b"ended 3\n"[..cut]);
+            assert_eq!(Entry::decode(&t).as_ref(), Some(&running), "cut at {cut}");
+        }
+        for torn in [&b"ended \0\n"[..], b"\0\0\0\0\0\0\0\n", b"ended 3x\n"] {
+            let mut t = text.clone();
+            t.extend_from_slice(torn);
+            assert_eq!(Entry::decode(&t).as_ref(), Some(&running), "{torn:?}");
+        }
+        // An entry without its last newline is one being written: its last line is left out.
+        let unfinished = &text[..text.len() - 1];
+        assert_ne!(Entry::decode(unfinished).as_ref(), Some(&running));
     }
 
     #[test]

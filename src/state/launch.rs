@@ -50,6 +50,8 @@ pub struct Record {
     held: Option<super::Held>,
     /// Whether [`Record::claim`] decides on the name (a named run in the foreground).
     decide: bool,
+    /// The entry's file as this launcher wrote it, for [`Store::append_end`].
+    kept: Option<OwnedFd>,
 }
 
 /// Leaves with `line` and `code`.
@@ -126,6 +128,7 @@ pub fn begin(spec: &Spec, env: &[&[u8]]) -> Option<Record> {
         config: life.hold.as_ref().map(|h| h.config.clone()),
         held: None,
         decide,
+        kept: None,
     })
 }
 
@@ -273,13 +276,14 @@ impl Record {
         plan: &Plan,
         cgroup: Option<&crate::confine::cgroup::Cgroup>,
         born: Option<u64>,
+        pidfd: Option<rustix::fd::BorrowedFd<'_>>,
     ) -> Result<(), alloc::string::String> {
         if let (Some((_, e)), Some(cg)) = (self.named.as_mut(), cgroup) {
             e.cgroups = cg.paths().map(<[u8]>::to_vec).collect();
             e.cgroup_made = cg.made().map(<[u8]>::to_vec).collect();
             e.cgroup_v2 = cg.is_v2();
         }
-        self.created(pid, plan, born)?;
+        self.created(pid, plan, born, pidfd)?;
         let done = self.fifo_and_pid_file(pid);
         if done.is_err() {
             self.abandon();
@@ -377,6 +381,7 @@ impl Record {
         pid: i32,
         plan: &Plan,
         born: Option<u64>,
+        pidfd: Option<rustix::fd::BorrowedFd<'_>>,
     ) -> Result<(), alloc::string::String> {
         self.pid = pid;
         let Some((store, e)) = &mut self.named else {
@@ -389,15 +394,31 @@ impl Record {
         });
         e.pid = pid;
         e.launcher = me;
-        e.pid_ns = proc::pid_ns().unwrap_or(0);
-        e.time_ns = proc::time_ns().unwrap_or(0);
         let own = own_ns(plan);
-        e.pid_start = match born {
-            Some(start) => {
+        // Through the child's pidfd where the kernel can (6.11); /proc otherwise.
+        let by_pidfd = match (born, pidfd) {
+            (Some(_), Some(fd)) if proc::proc_is_mine() => {
+                proc::by_pidfd(fd, &mut e.ns, &own, plan.made.has(Kind::Pid))
+            }
+            _ => None,
+        };
+        e.pid_start = match (born, &by_pidfd) {
+            (Some(start), Some(read)) => {
+                e.pid_ns = read.pid_ns;
+                e.time_ns = read.time_ns;
+                start
+            }
+            (Some(start), None) => {
+                e.pid_ns = proc::pid_ns().unwrap_or(0);
+                e.time_ns = proc::time_ns().unwrap_or(0);
                 proc::read_ns(pid, &mut e.ns, &own);
                 start
             }
-            None => proc::start_and_ns(pid, &mut e.ns, &own).unwrap_or(0),
+            (None, _) => {
+                e.pid_ns = proc::pid_ns().unwrap_or(0);
+                e.time_ns = proc::time_ns().unwrap_or(0);
+                proc::start_and_ns(pid, &mut e.ns, &own).unwrap_or(0)
+            }
         };
         // This launcher started before the process it made: the entry names it by that
         // start ([`proc::started_by`]), which spares it a read of its own /proc/self/stat.
@@ -415,15 +436,14 @@ impl Record {
         }
         read_time_ns(pid, e);
         match self.held.take() {
-            // Read under this lock in `begin`: the name is this run's.
+            // Read under this lock in `claim`: the name is this run's.
             Some(held) => {
-                let wrote = store.write(e);
+                let wrote = store.write_kept(e);
                 store.release(held);
-                wrote
+                self.kept = Some(wrote.map_err(|err| err.line)?);
             }
-            None => store.create(e),
+            None => self.kept = Some(store.create(e).map_err(|err| err.line)?),
         }
-        .map_err(|err| err.line)?;
         self.written = true;
         Ok(())
     }
@@ -443,8 +463,9 @@ impl Record {
             let before = e.ns;
             read_ns(e.pid, e, plan);
             if e.ns != before {
-                if let Err(err) = store.write(e) {
-                    out::error_line(format_args!("warning: {}", err.line));
+                match store.write_kept(e) {
+                    Ok(fd) => self.kept = Some(fd),
+                    Err(err) => out::error_line(format_args!("warning: {}", err.line)),
                 }
             }
         }
@@ -462,9 +483,15 @@ impl Record {
         }
     }
 
-    /// The container has ended with `code`: its entry says `stopped` and holds the code.
+    /// The container has ended with `code`: its entry says `stopped` and holds the code (a
+    /// line appended to the entry this launcher wrote, else the entry written again).
     pub fn ended(&mut self, code: i32) {
         if let Some((store, e)) = self.named.as_mut().filter(|_| self.written) {
+            if let Some(kept) = &self.kept {
+                if store.append_end(kept, code).is_ok() {
+                    return;
+                }
+            }
             e.status = Some(Status::Stopped);
             e.exit = Some(code);
             if let Err(err) = store.write(e) {

@@ -534,6 +534,12 @@ impl Store {
     /// Writes `e` as the entry of its name, replacing whatever is there (write a temporary file,
     /// renameat it over the entry).
     pub fn write(&self, e: &Entry) -> Result<(), Error> {
+        self.write_kept(e).map(drop)
+    }
+
+    /// [`Store::write`], and the written file's descriptor (open for writing, at its end), for
+    /// the [`Store::append_end`] of the launcher that wrote it.
+    pub fn write_kept(&self, e: &Entry) -> Result<OwnedFd, Error> {
         let mut tmp = b".tmp.".to_vec();
         tmp.extend_from_slice(&e.name);
         tmp.push(b'.');
@@ -542,7 +548,8 @@ impl Store {
             rustix::process::getpid().as_raw_nonzero().get() as u64,
         );
         let fail = |what: &str, err| Error::at(what, &self.shown(&e.name), err);
-        self.write_tmp(&tmp, &e.encode())
+        let kept = self
+            .write_tmp(&tmp, &e.encode())
             .map_err(|err| fail("write ", err))?;
         // The new text takes the entry's place in one step. An entry already there is swapped
         // out (RENAME_EXCHANGE) and its old text, now under the temporary name, removed: ext4
@@ -575,19 +582,37 @@ impl Store {
                 return Err(fail("rename into place ", err));
             }
         };
-        Ok(())
+        Ok(kept)
+    }
+
+    /// Records the end of the container whose entry `kept` is ([`Store::write_kept`], by this
+    /// launcher): one line, `ended CODE`, appended in one write(2), where a rewrite would take
+    /// four calls (a temporary file, its text, its close, the rename). A reader in the middle
+    /// of the write sees the entry without it or with an unfinished last line, which
+    /// [`Entry::decode`] leaves out: either way the launcher is alive, so the entry reads as a
+    /// container that is ending ([`Life::Ending`]), never as a stale one.
+    pub fn append_end(&self, kept: &OwnedFd, code: i32) -> Result<(), Errno> {
+        let mut line = b"ended ".to_vec();
+        let code = code.clamp(0, 255) as u64;
+        entry::decimal(&mut line, code);
+        line.push(b'\n');
+        match rustix::io::write(kept, &line)? {
+            n if n == line.len() => Ok(()),
+            _ => Err(Errno::IO),
+        }
     }
 
     /// Makes `e` the entry of its name, unless a container of that name is alive or ending: a
-    /// stopped entry (or a stale one) is replaced. Decided under the directory's lock.
-    pub fn create(&self, e: &Entry) -> Result<(), Error> {
+    /// stopped entry (or a stale one) is replaced. Decided under the directory's lock. Returns
+    /// the written file's descriptor, as [`Store::write_kept`].
+    pub fn create(&self, e: &Entry) -> Result<OwnedFd, Error> {
         let _lock = self.lock()?;
         if let Some(old) = self.read(&e.name)? {
             if !replaceable(&old, e.oci) {
                 return Err(self.taken(&old));
             }
         }
-        self.write(e)
+        self.write_kept(e)
     }
 
     /// The line for a name that a live container holds, or one of another PID namespace.
@@ -637,7 +662,7 @@ impl Store {
 
     /// Writes `text` to the new file `tmp` of the store (mode 0600, not following a link),
     /// whole; on failure nothing of it is left.
-    fn write_tmp(&self, tmp: &[u8], text: &[u8]) -> Result<(), Errno> {
+    fn write_tmp(&self, tmp: &[u8], text: &[u8]) -> Result<OwnedFd, Errno> {
         let fd = rustix::fs::openat(
             &self.dir,
             tmp,
@@ -655,7 +680,7 @@ impl Store {
                 }
             }
         }
-        Ok(())
+        Ok(fd)
     }
 
     /// The name of the copy of an OCI container's config.json kept from `create`: `.config.ID`

@@ -70,11 +70,7 @@ pub fn started_by(pid: i32, by: u64) -> bool {
 /// None otherwise (no /proc, or the procfs of another PID namespace): then no pid read from an
 /// entry, nor any /proc/PID, can be trusted to be the process it names.
 pub fn pid_ns() -> Option<u64> {
-    let me = rustix::process::getpid().as_raw_nonzero().get();
-    let link = rustix::fs::readlink("/proc/self", Vec::new()).ok()?;
-    let mut mine = Vec::new();
-    decimal(&mut mine, me as u64);
-    if link.as_bytes() != mine.as_slice() {
+    if !proc_is_mine() {
         return None;
     }
     let mut buf = [0u8; 64];
@@ -159,6 +155,67 @@ pub fn read_ns(pid: i32, ns: &mut [Ns; 8], want: &[bool; 8]) {
     ) {
         ns_from(dir.as_fd(), ns, want);
     }
+}
+
+/// What [`by_pidfd`] reads of a process the launcher has just cloned, and of the launcher.
+pub struct ByPidfd {
+    /// The launcher's PID namespace (the one that numbers the child's pid).
+    pub pid_ns: u64,
+    /// The launcher's time namespace.
+    pub time_ns: u64,
+}
+
+/// The inodes of the namespaces `want` picks of the process `pidfd` refers to, into `ns`, and
+/// the launcher's own PID and time namespaces, without a /proc lookup: each namespace is
+/// opened through the pidfd (PIDFD_GET_*_NAMESPACE, Linux 6.11) and its nsfs inode is its
+/// number; the launcher's PID namespace is the parent of the child's when `pid_made` (the
+/// child's own otherwise), its time namespace that of a pidfd of itself. None when the kernel
+/// has no such ioctl (ENOTTY) or any call fails: the caller reads /proc, as before 6.11.
+/// Looking up /proc/self and /proc/PID makes /proc's entries of two new processes (the
+/// launcher and its child), which costs several times these calls.
+pub fn by_pidfd(
+    pidfd: rustix::fd::BorrowedFd<'_>,
+    ns: &mut [Ns; 8],
+    want: &[bool; 8],
+    pid_made: bool,
+) -> Option<ByPidfd> {
+    use crate::sys::ns::{ns_of_pidfd, ns_parent, PIDFD_GET};
+    let inode = |fd: &rustix::fd::OwnedFd| rustix::fs::fstat(fd).ok().map(|st| st.st_ino);
+    let pid = NS_NAMES.iter().position(|n| *n == "pid")?;
+    let child_pid_ns = ns_of_pidfd(pidfd, PIDFD_GET[pid]).ok()?;
+    let mut got = [0u64; 8];
+    for (i, _) in want.iter().enumerate().filter(|(_, w)| **w) {
+        got[i] = match i == pid {
+            true => inode(&child_pid_ns)?,
+            false => inode(&ns_of_pidfd(pidfd, PIDFD_GET[i]).ok()?)?,
+        };
+    }
+    let pid_ns = match pid_made {
+        true => inode(&ns_parent(child_pid_ns.as_fd()).ok()?)?,
+        false => inode(&child_pid_ns)?,
+    };
+    let me = rustix::process::pidfd_open(
+        rustix::process::getpid(),
+        rustix::process::PidfdFlags::empty(),
+    )
+    .ok()?;
+    let time = NS_NAMES.iter().position(|n| *n == "time")?;
+    let time_ns = inode(&ns_of_pidfd(me.as_fd(), PIDFD_GET[time]).ok()?)?;
+    for (slot, inode) in ns.iter_mut().zip(got).filter(|(_, i)| *i != 0) {
+        slot.inode = inode;
+    }
+    Some(ByPidfd { pid_ns, time_ns })
+}
+
+/// Whether /proc is the procfs of this process's PID namespace: `/proc/self` names it by its
+/// own pid (a lookup that makes no entry: the link is formatted from the caller).
+pub fn proc_is_mine() -> bool {
+    let me = rustix::process::getpid().as_raw_nonzero().get();
+    let mut mine = Vec::new();
+    decimal(&mut mine, me as u64);
+    let mut buf = [0u8; 24];
+    rustix::fs::readlinkat_raw(rustix::fs::CWD, "/proc/self", &mut buf[..])
+        .is_ok_and(|len| buf.get(..len) == Some(mine.as_slice()))
 }
 
 /// The inode of the namespace `/proc/PID/ns/NAME` (`dir` is `/proc/PID/ns`) names, from the

@@ -5,7 +5,7 @@
 //! so the child may call libc afterwards like a forked process.
 
 use core::ffi::{c_int, c_void};
-use rustix::fd::{AsRawFd, BorrowedFd};
+use rustix::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use rustix::io::Errno;
 
 use super::stack::Stack;
@@ -49,6 +49,45 @@ pub fn spawn<T>(
     arg: &T,
     close: &[BorrowedFd<'_>],
 ) -> Result<i32, Errno> {
+    spawn_into(stack, flags, entry, arg, close, core::ptr::null_mut())
+}
+
+/// [`spawn`] with CLONE_PIDFD (Linux 5.2): also returns a pidfd of the child, made by the same
+/// call (close-on-exec, in this process only: the child's descriptor table is copied before
+/// it is made).
+pub fn spawn_with_pidfd<T>(
+    stack: &Stack,
+    flags: c_int,
+    entry: fn(&T) -> !,
+    arg: &T,
+    close: &[BorrowedFd<'_>],
+) -> Result<(i32, OwnedFd), Errno> {
+    let mut pidfd: c_int = -1;
+    let pid = spawn_into(
+        stack,
+        flags | libc::CLONE_PIDFD,
+        entry,
+        arg,
+        close,
+        &mut pidfd,
+    )?;
+    if pidfd < 0 {
+        return Err(Errno::BADF);
+    }
+    // SAFETY: with CLONE_PIDFD the kernel stored a new descriptor of this process's own in
+    // `pidfd` when the call succeeded; nothing else holds or closes it.
+    Ok((pid, unsafe { OwnedFd::from_raw_fd(pidfd) }))
+}
+
+/// The clone itself; `ptid` is where CLONE_PIDFD stores the pidfd (null without it).
+fn spawn_into<T>(
+    stack: &Stack,
+    flags: c_int,
+    entry: fn(&T) -> !,
+    arg: &T,
+    close: &[BorrowedFd<'_>],
+    ptid: *mut c_int,
+) -> Result<i32, Errno> {
     debug_assert!(flags & libc::CLONE_VM == 0 || flags & libc::CLONE_VFORK != 0);
     if !close.is_empty() && flags & (libc::CLONE_FILES | libc::CLONE_VM) != 0 {
         return Err(Errno::INVAL);
@@ -56,13 +95,19 @@ pub fn spawn<T>(
     let start = Start { entry, arg, close };
     // SAFETY: `stack.top()` is the 16-byte-aligned top of a live mapping with a guard page below it,
     // not used by anything else; `trampoline::<T>` matches the C signature clone expects; `start`
-    // outlives the child's use of it (see `trampoline`).
+    // outlives the child's use of it (see `trampoline`). musl's clone reads the parent-tid,
+    // TLS and child-tid arguments whatever the flags: `ptid` is null or a live c_int (the
+    // kernel writes it only with CLONE_PIDFD or CLONE_PARENT_SETTID), the others are null and
+    // unused without CLONE_SETTLS and CLONE_CHILD_SETTID/CLEARTID, which no caller passes.
     let pid = unsafe {
         libc::clone(
             trampoline::<T>,
             stack.top(),
             flags,
             &start as *const Start<T> as *mut c_void,
+            ptid,
+            core::ptr::null_mut::<c_void>(),
+            core::ptr::null_mut::<c_int>(),
         )
     };
     if pid < 0 {

@@ -9,6 +9,9 @@
  *                                                type is not 0 or one CLONE_NEW* flag (the
  *                                                several flags of a setns through a pidfd) fails
  *                                                with EINVAL; may be combined with the names above
+ *   nosys pidfd_ns_ioctls[,...] -- CMD [ARG...]  ioctl(2) as before Linux 6.11: the requests
+ *                                                PIDFD_GET_*_NAMESPACE (_IO(0xFF, 1..10)) fail
+ *                                                with ENOTTY; may be combined as setns_flags
  *   nosys --probe SYSCALL                        call SYSCALL with harmless invalid arguments
  *                                                and print "SYSCALL: ENOSYS" or "SYSCALL: errno N"
  *   nosys --list                                 print the names the table knows
@@ -143,6 +146,11 @@ static const unsigned setns_types[] = {
  * test per type and the EINVAL. */
 #define SETNS_BLOCK (1 + 1 + SETNS_TYPES + 1)
 
+/* The pseudo-name for ioctl(2) before 6.11 (see the usage above). Its block: the test of the
+ * number, the load of the request, two tests of its range and the ENOTTY. */
+static const char NS_IOCTLS[] = "pidfd_ns_ioctls";
+#define NS_IOCTL_BLOCK 5
+
 static const struct entry *lookup(const char *name, size_t len)
 {
     for (size_t i = 0; i < TABLE_LEN; i++) {
@@ -196,6 +204,7 @@ int main(int argc, char **argv)
     long nrs[MAX_LISTED];
     size_t n = 0;
     int setns_flags = 0;
+    int ns_ioctls = 0;
     const char *list = argv[1];
     if (strcmp(list, "all") == 0) {
         for (size_t i = 0; i < TABLE_LEN; i++) {
@@ -206,6 +215,14 @@ int main(int argc, char **argv)
         for (;;) {
             size_t len = strcspn(p, ",");
             const struct entry *e = lookup(p, len);
+            if (e == NULL && len == strlen(NS_IOCTLS) && memcmp(p, NS_IOCTLS, len) == 0) {
+                ns_ioctls = 1;
+                if (p[len] == '\0') {
+                    break;
+                }
+                p += len + 1;
+                continue;
+            }
             if (e == NULL && len == strlen(SETNS_FLAGS) && memcmp(p, SETNS_FLAGS, len) == 0) {
                 setns_flags = 1;
                 if (p[len] == '\0') {
@@ -233,8 +250,9 @@ int main(int argc, char **argv)
     }
 
     /* arch check, (x32 mask), load nr, one test per number, ALLOW, ERRNO(ENOSYS). */
-    struct sock_filter prog[4 + 1 + MAX_LISTED + SETNS_BLOCK + 2];
-    size_t block = setns_flags ? SETNS_BLOCK : 0;
+    struct sock_filter prog[4 + 1 + MAX_LISTED + NS_IOCTL_BLOCK + SETNS_BLOCK + 2];
+    size_t setns_block = setns_flags ? SETNS_BLOCK : 0;
+    size_t block = setns_block + (ns_ioctls ? NS_IOCTL_BLOCK : 0);
     size_t k = 0;
     prog[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
                                              offsetof(struct seccomp_data, arch));
@@ -250,6 +268,20 @@ int main(int argc, char **argv)
         unsigned char skip = (unsigned char)(n - 1 - i + block + 1);
         prog[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[i],
                                                  skip, 0);
+    }
+    if (ns_ioctls) {
+        /* ioctl: a request of 0xff01..0xff0a gets ENOTTY; any other one, once loaded (the
+         * number is gone from the accumulator), goes to the ALLOW past the setns block. */
+        prog[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0,
+                                                 NS_IOCTL_BLOCK - 1);
+        prog[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                                 offsetof(struct seccomp_data, args[1]));
+        prog[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0xff01, 0,
+                                                 (unsigned char)(2 + setns_block));
+        prog[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 0xff0a,
+                                                 (unsigned char)(1 + setns_block), 0);
+        prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+                                                 SECCOMP_RET_ERRNO | (ENOTTY & SECCOMP_RET_DATA));
     }
     if (setns_flags) {
         /* setns: anything but the known types jumps to the EINVAL; a known one to the ALLOW. */
