@@ -12,6 +12,9 @@
 #
 # One hyperfine -N run; the cases are interleaved in rounds, so each round times every case close
 # together in time, and the added cost is the difference of the round medians, paired by round.
+# Then scripts/floor/pairs.c (built with cc) alternates the two commands run by run and gives the
+# median of the paired differences: two runs milliseconds apart see the same machine, so the
+# drift of a VM from one minute to the next (larger here than the cost measured) falls out.
 # Each named run replaces the stopped entry the previous one left (the steady state of a name
 # used again and again). The state directory is a fresh one under /tmp. Must run as root (as
 # bench.sh: namespaces without a user namespace). bench.sh runs it as its section 6.
@@ -100,4 +103,20 @@ print("- load average while measuring (1, 5, 15 min): %s, on %d CPUs" % (load, _
 for k, f in fails.items():
     if f:
         print("- warning: %s: %d runs exited non-zero" % (k, f))
+PY
+
+# Paired run by run: the added cost without the minute-to-minute drift.
+CC=$(command -v cc || command -v gcc || true)
+[ -n "$CC" ] || die "no C compiler for scripts/floor/pairs.c (apt-get install gcc)"
+"$CC" -O2 -o "$OUT/pairs" "$ROOT/scripts/floor/pairs.c" || die "cannot build scripts/floor/pairs.c"
+if [ "$QUICK" = 1 ]; then PAIRS=300; else PAIRS=3000; fi
+# shellcheck disable=SC2086 # the commands are words on purpose
+read -r A B D P25 P75 < <("$OUT/pairs" "$PAIRS" "$WARMUP" ${CMD[plain]} ::: ${CMD[named]}) ||
+	die "scripts/floor/pairs.c failed"
+python3 - "$A" "$B" "$D" "$P25" "$P75" "$PAIRS" <<'PY'
+import sys
+a, b, d, p25, p75 = (float(x) for x in sys.argv[1:6])
+pairs = sys.argv[6]
+print("- paired run by run (scripts/floor/pairs.c, %s pairs, the two alternating): unnamed %.0f µs, named %.0f µs (medians); added %+.0f µs (quartiles of the differences %+.0f – %+.0f): %s"
+      % (pairs, a, b, d, p25, p75, "PASS" if d <= 100 else "FAIL"))
 PY
