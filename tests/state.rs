@@ -1138,7 +1138,7 @@ fn kernel_has_pidfd_ns_ioctls() -> bool {
 
 /// A named run records its namespaces, and the launcher's PID and time namespaces, as the
 /// kernel shows them, whether it opens them through the child's pidfd (PIDFD_GET_*_NAMESPACE,
-/// Linux 6.11; NS_GET_PARENT for the launcher's PID namespace) or reads /proc, as on a kernel
+/// Linux 6.11; the launcher's own through a pidfd of itself) or reads /proc, as on a kernel
 /// without those ioctls (forced with nosys: ENOTTY); where the kernel has them, the launcher
 /// looks up no /proc/PID/ns and no /proc/self/ns.
 #[test]

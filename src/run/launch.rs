@@ -360,8 +360,7 @@ fn start(
     let before = clock.then(sys::clock::boot_ticks).flatten();
     // A named run's entry reads the child's namespaces through a pidfd the clone makes.
     let spawned = match clock {
-        true => clone::spawn_with_pidfd(&stack, flags, child::main, &cx, parent_ends)
-            .map(|(pid, fd)| (pid, Some(fd))),
+        true => clone::spawn_with_pidfd(&stack, flags, child::main, &cx, parent_ends),
         false => clone::spawn(&stack, flags, child::main, &cx, parent_ends).map(|pid| (pid, None)),
     };
     let mut born = born(before, clock.then(sys::clock::boot_ticks).flatten());

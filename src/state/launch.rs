@@ -397,9 +397,7 @@ impl Record {
         let own = own_ns(plan);
         // Through the child's pidfd where the kernel can (6.11); /proc otherwise.
         let by_pidfd = match (born, pidfd) {
-            (Some(_), Some(fd)) if proc::proc_is_mine() => {
-                proc::by_pidfd(fd, &mut e.ns, &own, plan.made.has(Kind::Pid))
-            }
+            (Some(_), Some(fd)) if proc::proc_is_mine() => proc::by_pidfd(fd, &mut e.ns, &own),
             _ => None,
         };
         e.pid_start = match (born, &by_pidfd) {

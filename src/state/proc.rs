@@ -167,40 +167,35 @@ pub struct ByPidfd {
 
 /// The inodes of the namespaces `want` picks of the process `pidfd` refers to, into `ns`, and
 /// the launcher's own PID and time namespaces, without a /proc lookup: each namespace is
-/// opened through the pidfd (PIDFD_GET_*_NAMESPACE, Linux 6.11) and its nsfs inode is its
-/// number; the launcher's PID namespace is the parent of the child's when `pid_made` (the
-/// child's own otherwise), its time namespace that of a pidfd of itself. None when the kernel
-/// has no such ioctl (ENOTTY) or any call fails: the caller reads /proc, as before 6.11.
-/// Looking up /proc/self and /proc/PID makes /proc's entries of two new processes (the
-/// launcher and its child), which costs several times these calls.
+/// opened through a pidfd (PIDFD_GET_*_NAMESPACE, Linux 6.11) and its nsfs inode is its number,
+/// the launcher's through a pidfd of itself: the namespaces it is in, not those of its children
+/// (a launcher started by `unshare -p` without a fork numbers its pids in its own, while its
+/// children are in another). None when the kernel has no such ioctl (ENOTTY) or any call
+/// fails: the caller reads /proc, as before 6.11. Looking up /proc/self and /proc/PID makes
+/// /proc's entries of two new processes (the launcher and its child), which costs several times
+/// these calls.
 pub fn by_pidfd(
     pidfd: rustix::fd::BorrowedFd<'_>,
     ns: &mut [Ns; 8],
     want: &[bool; 8],
-    pid_made: bool,
 ) -> Option<ByPidfd> {
-    use crate::sys::ns::{ns_of_pidfd, ns_parent, PIDFD_GET};
-    let inode = |fd: &rustix::fd::OwnedFd| rustix::fs::fstat(fd).ok().map(|st| st.st_ino);
-    let pid = NS_NAMES.iter().position(|n| *n == "pid")?;
-    let child_pid_ns = ns_of_pidfd(pidfd, PIDFD_GET[pid]).ok()?;
+    use crate::sys::ns::{ns_of_pidfd, PIDFD_GET};
+    let inode = |of: rustix::fd::BorrowedFd<'_>, i: usize| {
+        let fd = ns_of_pidfd(of, PIDFD_GET[i]).ok()?;
+        rustix::fs::fstat(&fd).ok().map(|st| st.st_ino)
+    };
     let mut got = [0u64; 8];
     for (i, _) in want.iter().enumerate().filter(|(_, w)| **w) {
-        got[i] = match i == pid {
-            true => inode(&child_pid_ns)?,
-            false => inode(&ns_of_pidfd(pidfd, PIDFD_GET[i]).ok()?)?,
-        };
+        got[i] = inode(pidfd, i)?;
     }
-    let pid_ns = match pid_made {
-        true => inode(&ns_parent(child_pid_ns.as_fd()).ok()?)?,
-        false => inode(&child_pid_ns)?,
-    };
     let me = rustix::process::pidfd_open(
         rustix::process::getpid(),
         rustix::process::PidfdFlags::empty(),
     )
     .ok()?;
-    let time = NS_NAMES.iter().position(|n| *n == "time")?;
-    let time_ns = inode(&ns_of_pidfd(me.as_fd(), PIDFD_GET[time]).ok()?)?;
+    let at = |name: &str| NS_NAMES.iter().position(|n| *n == name);
+    let pid_ns = inode(me.as_fd(), at("pid")?)?;
+    let time_ns = inode(me.as_fd(), at("time")?)?;
     for (slot, inode) in ns.iter_mut().zip(got).filter(|(_, i)| *i != 0) {
         slot.inode = inode;
     }

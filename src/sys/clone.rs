@@ -52,16 +52,17 @@ pub fn spawn<T>(
     spawn_into(stack, flags, entry, arg, close, core::ptr::null_mut())
 }
 
-/// [`spawn`] with CLONE_PIDFD (Linux 5.2): also returns a pidfd of the child, made by the same
-/// call (close-on-exec, in this process only: the child's descriptor table is copied before
-/// it is made).
+/// [`spawn`] with CLONE_PIDFD (Linux 5.2): also a pidfd of the child, made by the same call
+/// (close-on-exec, in this process only: the child's descriptor table is copied before it is
+/// made). None when the kernel stored none: before 5.2 clone(2) ignores the flag it does not
+/// know, and the child is made all the same.
 pub fn spawn_with_pidfd<T>(
     stack: &Stack,
     flags: c_int,
     entry: fn(&T) -> !,
     arg: &T,
     close: &[BorrowedFd<'_>],
-) -> Result<(i32, OwnedFd), Errno> {
+) -> Result<(i32, Option<OwnedFd>), Errno> {
     let mut pidfd: c_int = -1;
     let pid = spawn_into(
         stack,
@@ -72,11 +73,11 @@ pub fn spawn_with_pidfd<T>(
         &mut pidfd,
     )?;
     if pidfd < 0 {
-        return Err(Errno::BADF);
+        return Ok((pid, None));
     }
     // SAFETY: with CLONE_PIDFD the kernel stored a new descriptor of this process's own in
-    // `pidfd` when the call succeeded; nothing else holds or closes it.
-    Ok((pid, unsafe { OwnedFd::from_raw_fd(pidfd) }))
+    // `pidfd` when the call succeeded (it was -1 before); nothing else holds or closes it.
+    Ok((pid, Some(unsafe { OwnedFd::from_raw_fd(pidfd) })))
 }
 
 /// The clone itself; `ptid` is where CLONE_PIDFD stores the pidfd (null without it).

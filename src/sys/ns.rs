@@ -80,19 +80,3 @@ pub fn ns_of_pidfd(pidfd: rustix::fd::BorrowedFd<'_>, n: u8) -> Result<rustix::f
 /// The N of [`ns_of_pidfd`] for each namespace file nsrun records, in the order of
 /// [`crate::state::entry::NS_NAMES`] (cgroup, ipc, mnt, net, pid, time, user, uts).
 pub const PIDFD_GET: [u8; 8] = [1, 2, 3, 4, 5, 7, 9, 10];
-
-/// The parent of the PID or user namespace `fd` refers to, opened: ioctl NS_GET_PARENT
-/// (Linux 4.9).
-pub fn ns_parent(fd: rustix::fd::BorrowedFd<'_>) -> Result<rustix::fd::OwnedFd, Errno> {
-    use rustix::fd::{AsRawFd, FromRawFd};
-    const NS_GET_PARENT: libc::c_ulong = 0xb702;
-    // SAFETY: NS_GET_PARENT takes no argument (passed as 0) and writes no memory; the
-    // descriptor is borrowed for the call.
-    let rc = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_PARENT as _, 0 as libc::c_ulong) };
-    if rc < 0 {
-        return Err(super::errno::last());
-    }
-    // SAFETY: on success the ioctl returns a new descriptor (close-on-exec) of this process's
-    // own, which nothing else holds.
-    Ok(unsafe { rustix::fd::OwnedFd::from_raw_fd(rc) })
-}
