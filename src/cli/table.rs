@@ -261,15 +261,22 @@ impl<'a> Walk<'a> {
             Some(eq) => (&word[..eq], Some(&word[eq + 1..])),
             None => (word, None),
         };
-        let is = |s: &str| !s.is_empty() && s.as_bytes() == name;
+        // Each option's long names are the bytes between its NULs: their lengths (from the
+        // offsets) are compared first, the bytes only then, so a table costs little per option.
+        let n = name.len();
         let found = (0..len).find_map(|i| {
             let (text, at, arity) = view(i)?;
-            let (_, long, also) = names(text, at);
+            let (a, b, c) = (usize::from(at[0]), usize::from(at[1]), usize::from(at[2]));
+            let bytes = text.as_bytes();
+            let long_len = b.saturating_sub(a + 1);
             let hit = match arity {
-                Arity::Suffix => name.starts_with(long.as_bytes()),
-                _ => is(long) || is(also),
+                Arity::Suffix => bytes.get(a + 1..b).is_some_and(|l| name.starts_with(l)),
+                _ => {
+                    (long_len == n && bytes.get(a + 1..b) == Some(name))
+                        || (c.saturating_sub(b + 1) == n && bytes.get(b + 1..c) == Some(name))
+                }
             };
-            hit.then_some((i, arity, long.len()))
+            hit.then_some((i, arity, long_len))
         });
         let Some((index, arity, prefix)) = found else {
             return Err(unknown(name));

@@ -194,37 +194,45 @@ impl Entry {
                 Some(i) => (&line[..i], &line[i + 1..]),
                 None => (line, &b""[..]),
             };
-            let value = unescape(raw)?;
+            // Most values hold no escape (numbers, words): read in place, copied only when kept.
+            let unescaped;
+            let value: &[u8] = match raw.contains(&b'\\') {
+                true => {
+                    unescaped = unescape(raw)?;
+                    &unescaped
+                }
+                false => raw,
+            };
             match key {
-                b"name" => e.name = value,
-                b"status" => e.status = Some(Status::from_name(&value)?),
-                b"pid" => e.pid = number(&value).and_then(|n| i32::try_from(n).ok())?,
-                b"pid-start" => e.pid_start = number(&value)?,
-                b"pid-ns" => e.pid_ns = number(&value)?,
-                b"time-ns" => e.time_ns = number(&value)?,
-                b"launcher" => e.launcher = number(&value).and_then(|n| i32::try_from(n).ok())?,
-                b"launcher-start" => e.launcher_start = number(&value)?,
-                b"created" => e.created = number(&value)?,
-                b"root" => e.root = Some(value),
-                b"bundle" => e.bundle = Some(value),
-                b"exit" => e.exit = Some(number(&value).and_then(|n| i32::try_from(n).ok())?),
+                b"name" => e.name = value.to_vec(),
+                b"status" => e.status = Some(Status::from_name(value)?),
+                b"pid" => e.pid = number(value).and_then(|n| i32::try_from(n).ok())?,
+                b"pid-start" => e.pid_start = number(value)?,
+                b"pid-ns" => e.pid_ns = number(value)?,
+                b"time-ns" => e.time_ns = number(value)?,
+                b"launcher" => e.launcher = number(value).and_then(|n| i32::try_from(n).ok())?,
+                b"launcher-start" => e.launcher_start = number(value)?,
+                b"created" => e.created = number(value)?,
+                b"root" => e.root = Some(value.to_vec()),
+                b"bundle" => e.bundle = Some(value.to_vec()),
+                b"exit" => e.exit = Some(number(value).and_then(|n| i32::try_from(n).ok())?),
                 // Appended by the launcher as the container ends: the status and the code in one
                 // line, after the rest. A line that does not read as one is left out, as an unfinished
                 // one is: on a machine whose CPUs order their stores loosely, a reader racing the
                 // append might see its newline before the bytes before it.
                 b"ended" => {
-                    if let Some(code) = number(&value).and_then(|n| i32::try_from(n).ok()) {
+                    if let Some(code) = number(value).and_then(|n| i32::try_from(n).ok()) {
                         e.status = Some(Status::Stopped);
                         e.exit = Some(code);
                     }
                 }
-                b"arg" => e.command.push(value),
+                b"arg" => e.command.push(value.to_vec()),
                 b"oci" => e.oci = value == b"1",
                 b"cgroup-v2" => e.cgroup_v2 = value == b"1",
-                b"cgroup" => e.cgroups.push(value),
-                b"cgroup-made" => e.cgroup_made.push(value),
-                b"hook-poststart" => e.poststart.push(crate::oci::hooks::decode(&value)?),
-                b"hook-poststop" => e.poststop.push(crate::oci::hooks::decode(&value)?),
+                b"cgroup" => e.cgroups.push(value.to_vec()),
+                b"cgroup-made" => e.cgroup_made.push(value.to_vec()),
+                b"hook-poststart" => e.poststart.push(crate::oci::hooks::decode(value)?),
+                b"hook-poststop" => e.poststop.push(crate::oci::hooks::decode(value)?),
                 b"annotation" => {
                     let at = value.iter().position(|&b| b == 0)?;
                     e.annotations

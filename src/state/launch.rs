@@ -397,7 +397,9 @@ impl Record {
         let own = own_ns(plan);
         // Through the child's pidfd where the kernel can (6.11); /proc otherwise.
         let by_pidfd = match (born, pidfd) {
-            (Some(_), Some(fd)) if proc::proc_is_mine() => proc::by_pidfd(fd, &mut e.ns, &own),
+            (Some(_), Some(fd)) if proc::proc_is_mine() => {
+                proc::by_pidfd(fd, &mut e.ns, &own, !plan.joined.has(Kind::Time))
+            }
             _ => None,
         };
         e.pid_start = match (born, &by_pidfd) {
@@ -429,8 +431,8 @@ impl Record {
             ));
         }
         e.created = crate::sys::clock::now_secs();
-        for ((ns, name), own) in e.ns.iter_mut().zip(NS_NAMES).zip(own) {
-            ns.new = own && kind(name).is_some_and(|k| plan.made.has(k));
+        for ((ns, kind), own) in e.ns.iter_mut().zip(KINDS).zip(own) {
+            ns.new = own && plan.made.has(kind);
         }
         read_time_ns(pid, e);
         match self.held.take() {
@@ -586,15 +588,31 @@ fn read_ns(pid: i32, e: &mut Entry, plan: &Plan) {
     }
 }
 
-/// The kind of namespace /proc/PID/ns calls `name`.
-fn kind(name: &str) -> Option<Kind> {
-    Kind::ALL
-        .into_iter()
-        .find(|k| crate::join::proc_name(*k) == name)
-}
+/// The kind of each namespace of [`NS_NAMES`], in its order (cgroup, ipc, mnt, net, pid, time,
+/// user, uts): a test checks it against the names.
+const KINDS: [Kind; 8] = [
+    Kind::Cgroup,
+    Kind::Ipc,
+    Kind::Mount,
+    Kind::Net,
+    Kind::Pid,
+    Kind::Time,
+    Kind::User,
+    Kind::Uts,
+];
 
 /// Which namespaces, in the order of [`NS_NAMES`], are the container's own: made by nsrun or
 /// joined (`--netns`, an OCI path). The others it shares with the launcher.
 fn own_ns(plan: &Plan) -> [bool; 8] {
-    NS_NAMES.map(|name| kind(name).is_some_and(|k| plan.made.has(k) || plan.joined.has(k)))
+    KINDS.map(|k| plan.made.has(k) || plan.joined.has(k))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn kinds_are_in_the_order_of_the_names() {
+        for (kind, name) in super::KINDS.iter().zip(super::NS_NAMES) {
+            assert_eq!(crate::join::proc_name(*kind), name);
+        }
+    }
 }

@@ -167,23 +167,30 @@ pub struct ByPidfd {
 
 /// The inodes of the namespaces `want` picks of the process `pidfd` refers to, into `ns`, and
 /// the launcher's own PID and time namespaces, without a /proc lookup: each namespace is
-/// opened through a pidfd (PIDFD_GET_*_NAMESPACE, Linux 6.11) and its nsfs inode is its number,
-/// the launcher's through a pidfd of itself: the namespaces it is in, not those of its children
-/// (a launcher started by `unshare -p` without a fork numbers its pids in its own, while its
-/// children are in another). None when the kernel has no such ioctl (ENOTTY) or any call
-/// fails: the caller reads /proc, as before 6.11. Looking up /proc/self and /proc/PID makes
-/// /proc's entries of two new processes (the launcher and its child), which costs several times
-/// these calls.
+/// opened through a pidfd (PIDFD_GET_*_NAMESPACE, Linux 6.11) and its nsfs inode is its number.
+/// The launcher's PID namespace comes through a pidfd of itself: the one it is in, not its
+/// children's (a launcher started by `unshare -p` without a fork numbers its pids in its own,
+/// while its children are in another). Its time namespace is the child's when `time_of_child`
+/// (the child joins none): a child starts in its parent's time_for_children, which on these
+/// kernels is the parent's own (execve moves a process into it, and nsrun's launcher never
+/// unshares one; the child's own unshare takes only its children), and the child is held
+/// before its execve; else the launcher's, through its pidfd. None when the kernel has no such
+/// ioctl (ENOTTY) or any call fails: the caller reads /proc, as before 6.11. Looking up
+/// /proc/self and /proc/PID makes /proc's entries of two new processes (the launcher and its
+/// child), which costs several times these calls.
 pub fn by_pidfd(
     pidfd: rustix::fd::BorrowedFd<'_>,
     ns: &mut [Ns; 8],
     want: &[bool; 8],
+    time_of_child: bool,
 ) -> Option<ByPidfd> {
     use crate::sys::ns::{ns_of_pidfd, PIDFD_GET};
     let inode = |of: rustix::fd::BorrowedFd<'_>, i: usize| {
         let fd = ns_of_pidfd(of, PIDFD_GET[i]).ok()?;
         rustix::fs::fstat(&fd).ok().map(|st| st.st_ino)
     };
+    let at = |name: &str| NS_NAMES.iter().position(|n| *n == name);
+    let (pid, time) = (at("pid")?, at("time")?);
     let mut got = [0u64; 8];
     for (i, _) in want.iter().enumerate().filter(|(_, w)| **w) {
         got[i] = inode(pidfd, i)?;
@@ -193,9 +200,11 @@ pub fn by_pidfd(
         rustix::process::PidfdFlags::empty(),
     )
     .ok()?;
-    let at = |name: &str| NS_NAMES.iter().position(|n| *n == name);
-    let pid_ns = inode(me.as_fd(), at("pid")?)?;
-    let time_ns = inode(me.as_fd(), at("time")?)?;
+    let pid_ns = inode(me.as_fd(), pid)?;
+    let time_ns = match time_of_child {
+        true => inode(pidfd, time)?,
+        false => inode(me.as_fd(), time)?,
+    };
     for (slot, inode) in ns.iter_mut().zip(got).filter(|(_, i)| *i != 0) {
         slot.inode = inode;
     }
