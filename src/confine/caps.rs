@@ -60,6 +60,10 @@ pub const NAMES: [&str; 41] = [
 /// Every capability nsrun knows by name.
 pub const ALL: u64 = (1 << NAMES.len()) - 1;
 
+/// CAP_SETPCAP's number (capability.h, [`NAMES`]' index 8): what dropping from the bounding
+/// set needs.
+const CAP_SETPCAP: u32 = 8;
+
 /// The bit of capability number `n`.
 const fn bit(n: u32) -> u64 {
     1 << n
@@ -166,9 +170,21 @@ impl Apply {
         // effective, since dropping from the bounding set needs CAP_SETPCAP there.
         let permitted = crate::sys::caps::permitted()?;
         crate::sys::caps::set(permitted, permitted, 0)?;
-        // Every number the kernel knows, also those newer than this table: PR_CAPBSET_READ says
-        // EINVAL past the last one. One already gone needs no drop (which would need
-        // CAP_SETPCAP: the init has applied these sets before it started the command).
+        // Every number the kernel knows, also those newer than this table: EINVAL past the last
+        // one. With CAP_SETPCAP (as nearly always here) each is dropped outright, one call
+        // each: dropping one already gone is no error.
+        if permitted & bit(CAP_SETPCAP) != 0 {
+            for n in (0..64).filter(|&n| self.keep & bit(n) == 0) {
+                match crate::sys::caps::drop_bounding(n) {
+                    Ok(()) => {}
+                    Err(e) if self.held >> n != 0 => return Err(e),
+                    Err(_) => break,
+                }
+            }
+            return self.set_sets();
+        }
+        // Without it only what is still there is dropped (the init has applied these sets before
+        // it started the command), which fails if anything is: PR_CAPBSET_READ tells which.
         for n in 0..64 {
             match crate::sys::caps::bounding_has(n) {
                 Err(e) if self.held >> n != 0 => return Err(e),
@@ -178,6 +194,11 @@ impl Apply {
                 Ok(true) => crate::sys::caps::drop_bounding(n)?,
             }
         }
+        self.set_sets()
+    }
+
+    /// The permitted, effective, inheritable and ambient sets, once the bounding set is S.
+    fn set_sets(&self) -> Result<(), Errno> {
         if let Some(sets) = &self.exact {
             crate::sys::caps::set(sets.effective, sets.permitted, sets.inheritable)?;
             crate::sys::caps::clear_ambient()?;
@@ -221,6 +242,11 @@ pub fn reduce_init(keep: u64) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn setpcap_is_number_8() {
+        assert_eq!(super::NAMES[super::CAP_SETPCAP as usize], "setpcap");
+    }
+
     use super::*;
 
     #[test]
