@@ -421,14 +421,19 @@ impl Step {
             Step::CloseFds(keep) => sys::fd::cloexec_all_but(keep),
             Step::KeepCaps => rustix::thread::set_keep_capabilities(true),
             Step::Mask { target, null } => {
-                let fd = match tree.existing(target) {
+                // One walk: the mount goes onto the object found, with no second lookup.
+                let found = match tree.find_existing(target) {
+                    Ok(Some(found)) => found,
                     Err(Errno::NOENT) => return Ok(()),
-                    other => other?,
+                    // The root itself: nothing to hide it under.
+                    Ok(None) => return Err(Errno::BUSY),
+                    Err(e) => return Err(e),
                 };
-                match rustix::fs::fstat(&fd)?.st_mode & 0o170000 == 0o040000 {
-                    true => tree.mount_fs(
+                let node = found.node.as_ref().ok_or(Errno::NOENT)?;
+                match rustix::fs::fstat(node)?.st_mode & 0o170000 == 0o040000 {
+                    true => tree.mount_fs_on(
                         c"tmpfs",
-                        target,
+                        found,
                         MountFlags::RDONLY
                             | MountFlags::NOSUID
                             | MountFlags::NODEV
@@ -437,17 +442,26 @@ impl Step {
                         None,
                     ),
                     false => {
-                        let top = tree.bind_again(*null, target)?;
+                        let top = tree.bind_again_onto(*null, found)?;
                         set_mount(tree, top.as_fd(), sys::mount::RDONLY, true, false)
                     }
                 }
             }
             Step::ReadOnlyPath { target, private } => {
-                let fd = match tree.existing(target) {
+                let top = match tree.find_existing(target) {
                     Err(Errno::NOENT) => return Ok(()),
-                    other => other?,
+                    // The root: bound onto itself by its path, as before.
+                    Ok(None) => {
+                        let fd = tree.existing(target)?;
+                        tree.bind_from(fd, target)?
+                    }
+                    Ok(Some(found)) => {
+                        let node = found.node.as_ref().ok_or(Errno::NOENT)?;
+                        let fd = rustix::io::fcntl_dupfd_cloexec(node, 0)?;
+                        tree.bind_onto(fd, found)?
+                    }
+                    Err(e) => return Err(e),
                 };
-                let top = tree.bind_from(fd, target)?;
                 let attrs = sys::mount::RDONLY | sys::mount::NOSUID | sys::mount::NODEV;
                 set_mount(tree, top.as_fd(), attrs, true, *private)
             }

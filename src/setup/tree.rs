@@ -585,6 +585,20 @@ impl<'a> Tree<'a> {
         self.find(path, true, false)?.node.ok_or(Errno::NOENT)
     }
 
+    /// The object at `path`, which must exist, as found: its parent, name and node, so a mount
+    /// onto it needs no second walk. None for the root itself (it has no parent: the caller
+    /// takes [`Tree::existing`]).
+    pub fn find_existing(&self, path: &[u8]) -> Result<Option<Found>, Errno> {
+        if path.iter().all(|&b| b == b'/') {
+            return Ok(None);
+        }
+        let found = self.find(path, true, false)?;
+        match found.node {
+            Some(_) => Ok(Some(found)),
+            None => Err(Errno::NOENT),
+        }
+    }
+
     /// Finds `path` and creates it as `node` (with missing parents) if it is missing and lies on a
     /// filesystem nsrun made. An existing path is left as it is.
     pub fn ensure(&self, path: &[u8], node: Node) -> Result<Found, Errno> {
@@ -647,6 +661,18 @@ impl<'a> Tree<'a> {
         tag: Option<u64>,
     ) -> Result<(), Errno> {
         let found = self.ensure(path, Node::Dir(0o755))?;
+        self.mount_fs_on(fstype, found, flags, data, tag)
+    }
+
+    /// [`Tree::mount_fs`] on the directory `found` (a walk already made: [`Tree::find_existing`]).
+    pub fn mount_fs_on(
+        &mut self,
+        fstype: &CStr,
+        found: Found,
+        flags: MountFlags,
+        data: Option<&CStr>,
+        tag: Option<u64>,
+    ) -> Result<(), Errno> {
         let target = found.node.as_ref().ok_or(Errno::NOENT)?;
         // Linux 5.2: the filesystem is made first and mounted from its own descriptor onto the
         // target's, which then names exactly the new mount: no lookup again, no tag needed.
@@ -702,11 +728,24 @@ impl<'a> Tree<'a> {
     /// [`Tree::bind`] of a copy of the source in `slot` (a new descriptor of the same open file),
     /// which stays for the next bind: the host's /dev/null that every `--masked-path` file binds.
     pub fn bind_again(&mut self, slot: u32, path: &[u8]) -> Result<OwnedFd, Errno> {
+        let copy = self.source_copy(slot)?;
+        self.bind_from(copy, path)
+    }
+
+    /// [`Tree::bind_again`] onto the object `found` (a walk already made:
+    /// [`Tree::find_existing`]).
+    pub fn bind_again_onto(&mut self, slot: u32, found: Found) -> Result<OwnedFd, Errno> {
+        let copy = self.source_copy(slot)?;
+        self.bind_onto(copy, found)
+    }
+
+    /// A new descriptor of the source in `slot`, which stays there.
+    fn source_copy(&self, slot: u32) -> Result<OwnedFd, Errno> {
         let cell = self.slots.sources.get(slot as usize).ok_or(Errno::INVAL)?;
         let src = cell.take().ok_or(Errno::BADF)?;
         let copy = rustix::io::fcntl_dupfd_cloexec(&src, 0);
         cell.set(Some(src));
-        self.bind_from(copy?, path)
+        copy
     }
 
     /// Binds the object `src` (recursively) onto `path`, as [`Tree::bind`] does with a source; an
@@ -718,6 +757,24 @@ impl<'a> Tree<'a> {
             false => Node::File,
         };
         let found = self.ensure(path, node)?;
+        self.bind_checked(src, &st, found)
+    }
+
+    /// [`Tree::bind_from`] onto the object `found` (a walk already made:
+    /// [`Tree::find_existing`]).
+    pub fn bind_onto(&mut self, src: OwnedFd, found: Found) -> Result<OwnedFd, Errno> {
+        let st = rustix::fs::fstat(&src)?;
+        self.bind_checked(src, &st, found)
+    }
+
+    /// Binds `src` (whose fstat is `st`) onto `found`'s object; the new mount's root, checked to
+    /// be the source.
+    fn bind_checked(
+        &mut self,
+        src: OwnedFd,
+        st: &rustix::fs::Stat,
+        found: Found,
+    ) -> Result<OwnedFd, Errno> {
         let target = found.node.as_ref().ok_or(Errno::NOENT)?;
         match self.load_proc() {
             Ok(()) => {
