@@ -450,7 +450,8 @@ impl Step {
             Step::ReadOnlyPath { target, private } => {
                 let top = match tree.find_existing(target) {
                     Err(Errno::NOENT) => return Ok(()),
-                    // The root: bound onto itself by its path, as before.
+                    // The root, by its path as before: it has no parent to bind it in (EBUSY;
+                    // `--read-only` makes the root read-only).
                     Ok(None) => {
                         let fd = tree.existing(target)?;
                         tree.bind_from(fd, target)?

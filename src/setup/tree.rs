@@ -675,8 +675,18 @@ impl<'a> Tree<'a> {
     ) -> Result<(), Errno> {
         let target = found.node.as_ref().ok_or(Errno::NOENT)?;
         // Linux 5.2: the filesystem is made first and mounted from its own descriptor onto the
-        // target's, which then names exactly the new mount: no lookup again, no tag needed.
+        // target's, which then names exactly the new mount: no tag needed. The directory the
+        // walk found may have been renamed away meanwhile (another one made in its place): the
+        // mount went with it, so the name, opened again from its parent, must now be the new
+        // mount's root, or nothing is mounted at the path (ESTALE, as a bind checks).
         if let Some(top) = mount_new(fstype, target.as_fd(), flags, data)? {
+            let (mounted, now) = (
+                rustix::fs::fstat(&top)?,
+                rustix::fs::fstat(&open_in(self.at(&found)?, found.name.c(), OFlags::empty())?)?,
+            );
+            if (mounted.st_dev, mounted.st_ino) != (now.st_dev, now.st_ino) {
+                return Err(Errno::STALE);
+            }
             if tag.is_some() {
                 return self.record_ours(top);
             }
