@@ -367,6 +367,15 @@ fn a_named_run_is_listed_while_it_runs_and_its_status_kept() {
     recorded_life(&State::new("life"));
 }
 
+/// The number of `key` in the text of an entry file.
+fn number_field(text: &str, key: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(' ')))
+        .unwrap_or_else(|| panic!("{key} in {text}"))
+        .parse()
+        .unwrap()
+}
+
 /// The start time (field 22 of /proc/PID/stat) of process `pid`.
 fn start_of(pid: i32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
@@ -388,13 +397,7 @@ fn entries_name_their_processes_by_the_kernels_start_times() {
         let name = format!("t{i}");
         let pid = st.detach(&name, &["--", "sleep", "60"]);
         let text = std::fs::read_to_string(st.path.join(&name)).unwrap();
-        let field = |key: &str| -> u64 {
-            text.lines()
-                .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(' ')))
-                .unwrap_or_else(|| panic!("{key} in {text}"))
-                .parse()
-                .unwrap()
-        };
+        let field = |key: &str| number_field(&text, key);
         assert_eq!(field("pid"), pid as u64, "{text}");
         assert_eq!(field("pid-start"), start_of(pid), "run {i}: {text}");
         let launcher = field("launcher") as i32;
@@ -1170,13 +1173,7 @@ fn namespaces_are_recorded_alike_through_pidfds_and_through_proc() {
             let pid: i32 = out.stdout.trim().parse().expect("a pid");
             st.pids.borrow_mut().push(pid);
             let text = std::fs::read_to_string(st.path.join(&name)).unwrap();
-            let field = |key: &str| -> u64 {
-                text.lines()
-                    .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(' ')))
-                    .unwrap_or_else(|| panic!("{key} in {text}"))
-                    .parse()
-                    .unwrap()
-            };
+            let field = |key: &str| number_field(&text, key);
             assert_eq!(field("pid-ns"), readlink_ns(me, "pid"), "{set:?}: {text}");
             assert_eq!(field("time-ns"), readlink_ns(me, "time"), "{set:?}: {text}");
             let ns: Vec<&str> = text.lines().filter(|l| l.starts_with("ns ")).collect();
