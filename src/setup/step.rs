@@ -448,21 +448,17 @@ impl Step {
                 }
             }
             Step::ReadOnlyPath { target, private } => {
-                let top = match tree.find_existing(target) {
+                let found = match tree.find_existing(target) {
+                    Ok(Some(found)) => found,
                     Err(Errno::NOENT) => return Ok(()),
-                    // The root, by its path as before: it has no parent to bind it in (EBUSY;
-                    // `--read-only` makes the root read-only).
-                    Ok(None) => {
-                        let fd = tree.existing(target)?;
-                        tree.bind_from(fd, target)?
-                    }
-                    Ok(Some(found)) => {
-                        let node = found.node.as_ref().ok_or(Errno::NOENT)?;
-                        let fd = rustix::io::fcntl_dupfd_cloexec(node, 0)?;
-                        tree.bind_onto(fd, found)?
-                    }
+                    // The root itself: it has no parent to bind it in (`--read-only` makes the
+                    // root read-only).
+                    Ok(None) => return Err(Errno::BUSY),
                     Err(e) => return Err(e),
                 };
+                let node = found.node.as_ref().ok_or(Errno::NOENT)?;
+                let fd = rustix::io::fcntl_dupfd_cloexec(node, 0)?;
+                let top = tree.bind_onto(fd, found)?;
                 let attrs = sys::mount::RDONLY | sys::mount::NOSUID | sys::mount::NODEV;
                 set_mount(tree, top.as_fd(), attrs, true, *private)
             }

@@ -402,23 +402,18 @@ impl Record {
             }
             _ => None,
         };
-        e.pid_start = match (born, &by_pidfd) {
-            (Some(start), Some(read)) => {
-                e.pid_ns = read.pid_ns;
-                e.time_ns = read.time_ns;
+        (e.pid_ns, e.time_ns) = match &by_pidfd {
+            Some(read) => (read.pid_ns, read.time_ns),
+            None => (proc::pid_ns().unwrap_or(0), proc::time_ns().unwrap_or(0)),
+        };
+        e.pid_start = match born {
+            Some(start) => {
+                if by_pidfd.is_none() {
+                    proc::read_ns(pid, &mut e.ns, &own);
+                }
                 start
             }
-            (Some(start), None) => {
-                e.pid_ns = proc::pid_ns().unwrap_or(0);
-                e.time_ns = proc::time_ns().unwrap_or(0);
-                proc::read_ns(pid, &mut e.ns, &own);
-                start
-            }
-            (None, _) => {
-                e.pid_ns = proc::pid_ns().unwrap_or(0);
-                e.time_ns = proc::time_ns().unwrap_or(0);
-                proc::start_and_ns(pid, &mut e.ns, &own).unwrap_or(0)
-            }
+            None => proc::start_and_ns(pid, &mut e.ns, &own).unwrap_or(0),
         };
         // This launcher started before the process it made: the entry names it by that
         // start ([`proc::started_by`]), which spares it a read of its own /proc/self/stat.
